@@ -1,0 +1,18 @@
+//! copse: a local-first, peer-to-peer home for communities of practice.
+//!
+//! The layers, each depending only on those below it:
+//!
+//! - [`model`]: the community, note and case documents and the rules of their operations.
+//!   Pure: Automerge values in, Automerge values out; no IO, no tokio, no egui, no iroh.
+//! - [`store`]: the data folder: durable SQLite storage under samod, the folder lock, the
+//!   device key.
+//! - [`net`]: peer-to-peer sync over iroh (arrives with the sync issue).
+//! - [`node`]: [`node::Node`] owns the samod repo and the store; the one API the UI and CLI use.
+//! - [`ui`] and [`cli`]: the desktop window and the headless commands, both on `Node`.
+
+pub mod cli;
+pub mod model;
+pub mod net;
+pub mod node;
+pub mod store;
+pub mod ui;

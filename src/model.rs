@@ -1,0 +1,38 @@
+//! The community's documents and the rules of their operations.
+//!
+//! Three kinds of Automerge document, mapped to Rust structs with autosurgeon:
+//! a [`Community`] (the root: purpose, roster, topics, gatherings, and an index of the others),
+//! one [`Note`] per community note and one [`Case`] per peer-assist case.
+//!
+//! Operations are plain methods on the hydrated structs (`Case::suggest`, `Community::endorse_topic`
+//! …) that enforce the rules and explain a refusal in [`ModelError`]. [`change::update`] runs such a
+//! method on a document inside one Automerge transaction (hydrate → change → reconcile), which is
+//! what keeps concurrent additions by other members from being deleted by a stale copy.
+//!
+//! This module does no IO and knows nothing of tokio, samod, iroh or egui: the caller passes in the
+//! time and any new ids, so every rule can be tested with plain values.
+
+pub mod case;
+pub mod change;
+pub mod comment;
+pub mod community;
+pub mod error;
+pub mod gathering;
+pub mod ids;
+pub mod limits;
+pub mod member;
+pub mod note;
+pub mod topic;
+
+pub use case::{Case, NextAction, Phase, Question, Suggestion};
+pub use comment::Comment;
+pub use community::{Community, DocEntry};
+pub use error::ModelError;
+pub use gathering::{Gathering, Roles};
+pub use ids::{
+    ActionId, CaseId, CommentId, CommunityId, GatheringId, MemberId, NoteId, QuestionId,
+    SuggestionId, Timestamp, TopicId,
+};
+pub use member::{Device, Member, ProfileUpdate};
+pub use note::{Note, NoteEdit};
+pub use topic::{Topic, TopicStatus};

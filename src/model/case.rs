@@ -1,0 +1,312 @@
+//! A peer-assist case: a member brings a real problem; the others first ask clarifying
+//! questions, then offer suggestions; the presenter reflects and records what they will do.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::Serialize;
+
+use crate::model::{
+    ActionId, Comment, CommentId, MemberId, ModelError, QuestionId, SuggestionId, Timestamp, limits,
+};
+
+/// The phases a case goes through, in order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Reconcile, Hydrate, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Questions that help the presenter see the problem; no advice yet.
+    #[default]
+    Clarify,
+    /// Suggestions, now that the problem is understood.
+    Suggest,
+    /// The presenter reflects on what they heard.
+    Reflect,
+    /// Outcome and next actions recorded.
+    Closed,
+}
+
+impl Phase {
+    /// Guidance shown to everyone during this phase.
+    pub fn guidance(self) -> &'static str {
+        match self {
+            Phase::Clarify => "Ask questions that help the presenter see the problem — no advice yet.",
+            Phase::Suggest => "Offer suggestions: what might the presenter try? The presenter listens.",
+            Phase::Reflect => "The presenter reflects on what was useful and decides on next small actions.",
+            Phase::Closed => "This case is closed. Its outcome and next actions are recorded below.",
+        }
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Clarify => "clarify",
+            Phase::Suggest => "suggest",
+            Phase::Reflect => "reflect",
+            Phase::Closed => "closed",
+        })
+    }
+}
+
+/// A clarifying question and the presenter's answer.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
+pub struct Question {
+    pub author: MemberId,
+    pub text: String,
+    pub asked_at: Timestamp,
+    pub answer: Option<String>,
+    pub answered_at: Option<Timestamp>,
+}
+
+/// A suggestion offered in the Suggest phase.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
+pub struct Suggestion {
+    pub author: MemberId,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+/// A next small action the presenter takes away, optionally owned by someone.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
+pub struct NextAction {
+    pub text: String,
+    pub owner: Option<MemberId>,
+    pub done: bool,
+}
+
+/// One case, in a document of its own.
+#[derive(Clone, Debug, Reconcile, Hydrate)]
+pub struct Case {
+    pub title: String,
+    pub presenter: MemberId,
+    pub situation: Text,
+    pub phase: Phase,
+    pub opened_at: Timestamp,
+    pub questions: BTreeMap<QuestionId, Question>,
+    pub suggestions: BTreeMap<SuggestionId, Suggestion>,
+    pub outcome: Text,
+    pub next_actions: BTreeMap<ActionId, NextAction>,
+    pub comments: BTreeMap<CommentId, Comment>,
+    pub closed_at: Option<Timestamp>,
+}
+
+impl Case {
+    /// Opens a case in the Clarify phase, presented by `presenter`.
+    pub fn new(title: &str, situation: &str, presenter: &MemberId, now: Timestamp) -> Result<Case, ModelError> {
+        Ok(Case {
+            title: limits::title("a case's title", title)?,
+            presenter: presenter.clone(),
+            situation: Text::with_value(limits::required_text(
+                "the situation",
+                situation,
+                limits::MAX_BODY_BYTES,
+            )?),
+            phase: Phase::Clarify,
+            opened_at: now,
+            questions: BTreeMap::new(),
+            suggestions: BTreeMap::new(),
+            outcome: Text::with_value(""),
+            next_actions: BTreeMap::new(),
+            comments: BTreeMap::new(),
+            closed_at: None,
+        })
+    }
+
+    fn require_presenter(&self, by: &MemberId, action: &'static str) -> Result<(), ModelError> {
+        if &self.presenter == by {
+            Ok(())
+        } else {
+            Err(ModelError::NotPresenter { action })
+        }
+    }
+
+    /// A clarifying question, asked by someone other than the presenter during Clarify.
+    pub fn ask_question(&mut self, id: QuestionId, by: &MemberId, text: &str, now: Timestamp) -> Result<QuestionId, ModelError> {
+        if &self.presenter == by {
+            return Err(ModelError::PresenterCannot {
+                action: "ask clarifying questions",
+                hint: "the others ask, and the presenter answers",
+            });
+        }
+        if self.phase != Phase::Clarify {
+            return Err(ModelError::WrongPhase {
+                action: "asking a clarifying question",
+                phase: self.phase,
+                hint: "questions belong to the Clarify phase",
+            });
+        }
+        let text = limits::required_text("a question", text, limits::MAX_SHORT_TEXT_BYTES)?;
+        self.questions.insert(
+            id.clone(),
+            Question { author: by.clone(), text, asked_at: now, answer: None, answered_at: None },
+        );
+        Ok(id)
+    }
+
+    /// The presenter answers a question (during Clarify or Suggest).
+    pub fn answer_question(&mut self, id: &QuestionId, by: &MemberId, text: &str, now: Timestamp) -> Result<(), ModelError> {
+        self.require_presenter(by, "answer questions")?;
+        if self.phase > Phase::Suggest {
+            return Err(ModelError::WrongPhase {
+                action: "answering a question",
+                phase: self.phase,
+                hint: "questions are answered during Clarify and Suggest",
+            });
+        }
+        let text = limits::required_text("an answer", text, limits::MAX_SHORT_TEXT_BYTES)?;
+        let question = self
+            .questions
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NoSuchQuestion(id.to_string()))?;
+        question.answer = Some(text);
+        question.answered_at = Some(now);
+        Ok(())
+    }
+
+    /// A suggestion: only in the Suggest phase, and not from the presenter.
+    pub fn suggest(&mut self, id: SuggestionId, by: &MemberId, text: &str, now: Timestamp) -> Result<SuggestionId, ModelError> {
+        if self.phase != Phase::Suggest {
+            let hint = match self.phase {
+                Phase::Clarify => "first help the presenter see the problem with questions; suggestions open when the presenter moves the case on",
+                _ => "the Suggest phase is over",
+            };
+            return Err(ModelError::WrongPhase { action: "making a suggestion", phase: self.phase, hint });
+        }
+        if &self.presenter == by {
+            return Err(ModelError::PresenterCannot {
+                action: "make suggestions",
+                hint: "in peer assist the presenter listens while the others suggest",
+            });
+        }
+        let text = limits::required_text("a suggestion", text, limits::MAX_SHORT_TEXT_BYTES)?;
+        self.suggestions
+            .insert(id.clone(), Suggestion { author: by.clone(), text, at: now });
+        Ok(id)
+    }
+
+    /// The presenter moves the case on: Clarify → Suggest → Reflect. Closing needs an outcome
+    /// (see [`Case::close`]).
+    pub fn advance_phase(&mut self, by: &MemberId) -> Result<Phase, ModelError> {
+        self.require_presenter(by, "move the case to its next phase")?;
+        self.phase = match self.phase {
+            Phase::Clarify => Phase::Suggest,
+            Phase::Suggest => Phase::Reflect,
+            Phase::Reflect => {
+                return Err(ModelError::WrongPhase {
+                    action: "advancing",
+                    phase: Phase::Reflect,
+                    hint: "close the case with its outcome and next actions",
+                });
+            }
+            Phase::Closed => {
+                return Err(ModelError::WrongPhase {
+                    action: "advancing",
+                    phase: Phase::Closed,
+                    hint: "the case is already closed",
+                });
+            }
+        };
+        Ok(self.phase)
+    }
+
+    /// The presenter closes the case from Reflect with its outcome and next small actions.
+    pub fn close(
+        &mut self,
+        by: &MemberId,
+        outcome: &str,
+        actions: Vec<(ActionId, String, Option<MemberId>)>,
+        now: Timestamp,
+    ) -> Result<(), ModelError> {
+        self.require_presenter(by, "close the case")?;
+        if self.phase != Phase::Reflect {
+            return Err(ModelError::WrongPhase {
+                action: "closing",
+                phase: self.phase,
+                hint: "a case is closed after the Reflect phase",
+            });
+        }
+        let outcome = limits::required_text("the outcome", outcome, limits::MAX_BODY_BYTES)?;
+        let mut checked = Vec::with_capacity(actions.len());
+        for (id, text, owner) in actions {
+            let text = limits::required_text("a next action", &text, limits::MAX_SHORT_TEXT_BYTES)?;
+            checked.push((id, NextAction { text, owner, done: false }));
+        }
+        self.outcome.update(outcome);
+        self.next_actions.extend(checked);
+        self.phase = Phase::Closed;
+        self.closed_at = Some(now);
+        Ok(())
+    }
+
+    pub fn add_comment(&mut self, id: CommentId, by: &MemberId, text: &str, now: Timestamp) -> Result<CommentId, ModelError> {
+        self.comments.insert(id.clone(), Comment::new(by, text, now)?);
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> MemberId {
+        MemberId::from(s.to_string())
+    }
+
+    fn case() -> Case {
+        Case::new("Team won't adopt reviews", "We tried twice.", &m("pia"), Timestamp(1)).unwrap()
+    }
+
+    #[test]
+    fn suggestion_during_clarify_is_refused_with_the_reason() {
+        let mut c = case();
+        let err = c.suggest(SuggestionId::new_random(), &m("bo"), "Try pairing", Timestamp(2)).unwrap_err();
+        assert!(matches!(err, ModelError::WrongPhase { phase: Phase::Clarify, .. }));
+        assert!(err.to_string().contains("questions"), "{err}");
+        assert!(c.suggestions.is_empty());
+    }
+
+    #[test]
+    fn only_the_presenter_advances_and_answers() {
+        let mut c = case();
+        let q = c.ask_question(QuestionId::new_random(), &m("bo"), "Who decides?", Timestamp(2)).unwrap();
+        assert_eq!(c.advance_phase(&m("bo")), Err(ModelError::NotPresenter { action: "move the case to its next phase" }));
+        assert!(matches!(c.answer_question(&q, &m("bo"), "me", Timestamp(3)), Err(ModelError::NotPresenter { .. })));
+        c.answer_question(&q, &m("pia"), "The lead", Timestamp(3)).unwrap();
+        assert_eq!(c.questions[&q].answer.as_deref(), Some("The lead"));
+        assert_eq!(c.advance_phase(&m("pia")), Ok(Phase::Suggest));
+    }
+
+    #[test]
+    fn presenter_neither_asks_nor_suggests() {
+        let mut c = case();
+        assert!(matches!(c.ask_question(QuestionId::new_random(), &m("pia"), "?", Timestamp(2)), Err(ModelError::PresenterCannot { .. })));
+        c.advance_phase(&m("pia")).unwrap();
+        assert!(matches!(c.suggest(SuggestionId::new_random(), &m("pia"), "!", Timestamp(2)), Err(ModelError::PresenterCannot { .. })));
+    }
+
+    #[test]
+    fn full_walk_through_the_phases() {
+        let mut c = case();
+        c.ask_question(QuestionId::new_random(), &m("bo"), "Why twice?", Timestamp(2)).unwrap();
+        c.advance_phase(&m("pia")).unwrap();
+        assert!(c.ask_question(QuestionId::new_random(), &m("bo"), "late?", Timestamp(3)).is_err());
+        c.suggest(SuggestionId::new_random(), &m("bo"), "Start with one team", Timestamp(3)).unwrap();
+        assert_eq!(c.advance_phase(&m("pia")), Ok(Phase::Reflect));
+        assert!(c.suggest(SuggestionId::new_random(), &m("bo"), "late", Timestamp(4)).is_err());
+        assert!(matches!(c.advance_phase(&m("pia")), Err(ModelError::WrongPhase { phase: Phase::Reflect, .. })));
+        assert!(c.close(&m("pia"), "  ", vec![], Timestamp(5)).is_err(), "an outcome is required");
+        c.close(&m("pia"), "Pilot with one team", vec![(ActionId::from("a1".to_string()), "Ask the lead".into(), Some(m("pia")))], Timestamp(5)).unwrap();
+        assert_eq!(c.phase, Phase::Closed);
+        assert_eq!(c.outcome.as_str(), "Pilot with one team");
+        assert_eq!(c.next_actions.len(), 1);
+        assert_eq!(c.closed_at, Some(Timestamp(5)));
+        assert!(c.advance_phase(&m("pia")).is_err());
+    }
+
+    #[test]
+    fn closing_early_is_refused() {
+        let mut c = case();
+        assert!(matches!(c.close(&m("pia"), "done", vec![], Timestamp(2)), Err(ModelError::WrongPhase { phase: Phase::Clarify, .. })));
+    }
+}

@@ -1,0 +1,379 @@
+//! The community document: purpose, guidelines, roster, topics, gatherings, and the index of
+//! the community's note and case documents.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use serde::Serialize;
+
+use crate::model::{
+    CaseId, Gathering, GatheringId, Member, MemberId, ModelError, NoteId, ProfileUpdate,
+    Timestamp, Topic, TopicId, TopicStatus, limits, topic,
+};
+
+/// The root document of a community.
+#[derive(Clone, Debug, Reconcile, Hydrate)]
+pub struct Community {
+    pub name: String,
+    /// Why the members come together.
+    pub purpose: Text,
+    /// How they work together.
+    pub guidelines: Text,
+    pub created_at: Timestamp,
+    pub members: BTreeMap<MemberId, Member>,
+    pub topics: BTreeMap<TopicId, Topic>,
+    pub gatherings: BTreeMap<GatheringId, Gathering>,
+    /// Index of the note documents, so lists need not open every note.
+    pub notes: BTreeMap<NoteId, DocEntry>,
+    /// Index of the peer-assist case documents.
+    pub cases: BTreeMap<CaseId, DocEntry>,
+}
+
+/// What the community index knows of a note or case without opening it.
+#[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
+pub struct DocEntry {
+    pub title: String,
+    pub author: MemberId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What a new topic says.
+#[derive(Clone, Debug, Default)]
+pub struct NewTopic {
+    pub title: String,
+    pub description: String,
+    pub parent: Option<TopicId>,
+}
+
+impl Community {
+    /// A new community whose founder is its first member.
+    pub fn new(
+        name: &str,
+        purpose: &str,
+        founder: &MemberId,
+        founder_profile: Member,
+        now: Timestamp,
+    ) -> Result<Community, ModelError> {
+        Ok(Community {
+            name: limits::title("the community's name", name)?,
+            purpose: Text::with_value(limits::optional_text(
+                "the purpose",
+                purpose,
+                limits::MAX_SHORT_TEXT_BYTES,
+            )?),
+            guidelines: Text::with_value(""),
+            created_at: now,
+            members: BTreeMap::from([(founder.clone(), founder_profile)]),
+            topics: BTreeMap::new(),
+            gatherings: BTreeMap::new(),
+            notes: BTreeMap::new(),
+            cases: BTreeMap::new(),
+        })
+    }
+
+    /// Refuses anyone not on the roster.
+    pub fn require_member(&self, who: &MemberId) -> Result<&Member, ModelError> {
+        self.members
+            .get(who)
+            .ok_or_else(|| ModelError::NotAMember(who.to_string()))
+    }
+
+    /// The member who owns the device with this endpoint id, if any.
+    pub fn member_for_device(&self, endpoint_id: &str) -> Option<&MemberId> {
+        self.members
+            .iter()
+            .find(|(_, m)| m.devices.contains_key(endpoint_id))
+            .map(|(id, _)| id)
+    }
+
+    pub fn set_purpose(&mut self, by: &MemberId, purpose: &str) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        let purpose = limits::optional_text("the purpose", purpose, limits::MAX_SHORT_TEXT_BYTES)?;
+        self.purpose.update(purpose);
+        Ok(())
+    }
+
+    pub fn set_guidelines(&mut self, by: &MemberId, guidelines: &str) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        let guidelines =
+            limits::optional_text("the guidelines", guidelines, limits::MAX_BODY_BYTES)?;
+        self.guidelines.update(guidelines);
+        Ok(())
+    }
+
+    /// Adds a member to the roster (admission is decided by the caller).
+    pub fn add_member(&mut self, id: MemberId, member: Member) {
+        self.members.entry(id).or_insert(member);
+    }
+
+    /// Changes one's own profile.
+    pub fn update_profile(&mut self, who: &MemberId, update: &ProfileUpdate) -> Result<(), ModelError> {
+        self.members
+            .get_mut(who)
+            .ok_or_else(|| ModelError::NotAMember(who.to_string()))?
+            .apply(update)
+    }
+
+    /// Proposes a topic; a sub-topic names an existing parent.
+    pub fn add_topic(
+        &mut self,
+        id: TopicId,
+        by: &MemberId,
+        new: &NewTopic,
+        now: Timestamp,
+    ) -> Result<TopicId, ModelError> {
+        self.require_member(by)?;
+        let title = limits::title("a topic's title", &new.title)?;
+        let description = limits::optional_text(
+            "a topic's description",
+            new.description.trim(),
+            limits::MAX_SHORT_TEXT_BYTES,
+        )?;
+        if let Some(parent) = &new.parent {
+            topic::check_parent(&self.topics, &id, parent)?;
+        }
+        self.topics.insert(
+            id.clone(),
+            Topic {
+                title,
+                description,
+                proposer: by.clone(),
+                proposed_at: now,
+                status: TopicStatus::Proposed,
+                parent: new.parent.clone(),
+                endorsements: BTreeMap::new(),
+                notes: BTreeMap::new(),
+            },
+        );
+        Ok(id)
+    }
+
+    fn topic_mut(&mut self, id: &TopicId) -> Result<&mut Topic, ModelError> {
+        self.topics
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NoSuchTopic(id.to_string()))
+    }
+
+    /// Endorses a topic: one endorsement per member. Returns false if `by` already endorsed it.
+    pub fn endorse_topic(&mut self, id: &TopicId, by: &MemberId, now: Timestamp) -> Result<bool, ModelError> {
+        self.require_member(by)?;
+        let topic = self.topic_mut(id)?;
+        if topic.endorsed_by(by) {
+            return Ok(false);
+        }
+        topic.endorsements.insert(by.clone(), now);
+        Ok(true)
+    }
+
+    /// Withdraws one's endorsement. Returns false if there was none.
+    pub fn withdraw_endorsement(&mut self, id: &TopicId, by: &MemberId) -> Result<bool, ModelError> {
+        self.require_member(by)?;
+        Ok(self.topic_mut(id)?.endorsements.remove(by).is_some())
+    }
+
+    pub fn set_topic_status(&mut self, id: &TopicId, by: &MemberId, status: TopicStatus) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        self.topic_mut(id)?.status = status;
+        Ok(())
+    }
+
+    /// Links a note of this community to a topic.
+    pub fn link_note(&mut self, id: &TopicId, note: &NoteId, by: &MemberId, now: Timestamp) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        if !self.notes.contains_key(note) {
+            return Err(ModelError::NoSuchNote(note.to_string()));
+        }
+        self.topic_mut(id)?.notes.entry(note.clone()).or_insert(now);
+        Ok(())
+    }
+
+    /// Records a new note document in the index.
+    pub fn index_note(&mut self, id: NoteId, entry: DocEntry) {
+        self.notes.insert(id, entry);
+    }
+
+    /// Records a new case document in the index.
+    pub fn index_case(&mut self, id: CaseId, entry: DocEntry) {
+        self.cases.insert(id, entry);
+    }
+
+    /// Keeps a note's index entry in step with the note (title, last change).
+    pub fn touch_note(&mut self, id: &NoteId, title: &str, now: Timestamp) {
+        if let Some(entry) = self.notes.get_mut(id) {
+            touch(entry, title, now);
+        }
+    }
+
+    /// Keeps a case's index entry in step with the case.
+    pub fn touch_case(&mut self, id: &CaseId, title: &str, now: Timestamp) {
+        if let Some(entry) = self.cases.get_mut(id) {
+            touch(entry, title, now);
+        }
+    }
+
+    /// Plans a gathering. Agenda topics and role holders must exist.
+    pub fn add_gathering(
+        &mut self,
+        id: GatheringId,
+        by: &MemberId,
+        gathering: Gathering,
+    ) -> Result<GatheringId, ModelError> {
+        self.require_member(by)?;
+        let gathering = Gathering {
+            title: limits::title("a gathering's title", &gathering.title)?,
+            ..gathering
+        };
+        for topic in &gathering.agenda {
+            if !self.topics.contains_key(topic) {
+                return Err(ModelError::NoSuchTopic(topic.to_string()));
+            }
+        }
+        let roles = &gathering.roles;
+        for holder in [&roles.facilitator, &roles.presenter, &roles.note_taker]
+            .into_iter()
+            .flatten()
+        {
+            self.require_member(holder)?;
+        }
+        self.gatherings.insert(id.clone(), gathering);
+        Ok(id)
+    }
+
+    /// Topics sorted for display: most endorsed first, then oldest first.
+    pub fn topics_by_endorsement(&self) -> Vec<(&TopicId, &Topic)> {
+        let mut topics: Vec<_> = self.topics.iter().collect();
+        topics.sort_by(|(_, a), (_, b)| {
+            b.endorsement_count()
+                .cmp(&a.endorsement_count())
+                .then(a.proposed_at.cmp(&b.proposed_at))
+        });
+        topics
+    }
+
+    /// A member's display name, or a short form of the id for someone no longer on the roster.
+    pub fn display_name(&self, id: &MemberId) -> String {
+        match self.members.get(id) {
+            Some(m) => m.name.clone(),
+            None => format!("former member {}", id.as_str().chars().take(8).collect::<String>()),
+        }
+    }
+}
+
+fn touch(entry: &mut DocEntry, title: &str, now: Timestamp) {
+    if entry.title != title {
+        entry.title = title.to_string();
+    }
+    if now > entry.updated_at {
+        entry.updated_at = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Roles;
+
+    pub(crate) fn community_with(members: &[&str]) -> Community {
+        let founder = MemberId::from(members[0].to_string());
+        let mut c = Community::new(
+            "Gardeners",
+            "We grow things",
+            &founder,
+            Member::new(members[0], members[0], Timestamp(1)).unwrap(),
+            Timestamp(1),
+        )
+        .unwrap();
+        for m in &members[1..] {
+            c.add_member(MemberId::from(m.to_string()), Member::new(m, m, Timestamp(2)).unwrap());
+        }
+        c
+    }
+
+    fn id(s: &str) -> MemberId {
+        MemberId::from(s.to_string())
+    }
+
+    #[test]
+    fn endorsement_is_one_per_member() {
+        let mut c = community_with(&["ada", "bob"]);
+        let t = c
+            .add_topic(TopicId::from("t1".to_string()), &id("ada"), &NewTopic { title: "Soil".into(), ..Default::default() }, Timestamp(5))
+            .unwrap();
+        assert!(c.endorse_topic(&t, &id("bob"), Timestamp(6)).unwrap());
+        assert!(!c.endorse_topic(&t, &id("bob"), Timestamp(7)).unwrap());
+        assert_eq!(c.topics[&t].endorsement_count(), 1);
+        assert!(c.withdraw_endorsement(&t, &id("bob")).unwrap());
+        assert_eq!(c.topics[&t].endorsement_count(), 0);
+    }
+
+    #[test]
+    fn strangers_cannot_act() {
+        let mut c = community_with(&["ada"]);
+        let err = c
+            .add_topic(TopicId::new_random(), &id("mallory"), &NewTopic { title: "x".into(), ..Default::default() }, Timestamp(1))
+            .unwrap_err();
+        assert_eq!(err, ModelError::NotAMember("mallory".into()));
+        assert!(c.set_purpose(&id("mallory"), "mine now").is_err());
+    }
+
+    #[test]
+    fn sub_topics_need_an_existing_parent_and_no_cycles() {
+        let mut c = community_with(&["ada"]);
+        let a = TopicId::from("a".to_string());
+        let b = TopicId::from("b".to_string());
+        c.add_topic(a.clone(), &id("ada"), &NewTopic { title: "A".into(), ..Default::default() }, Timestamp(1)).unwrap();
+        let missing = NewTopic { title: "B".into(), parent: Some(TopicId::from("zzz".to_string())), ..Default::default() };
+        assert_eq!(
+            c.add_topic(b.clone(), &id("ada"), &missing, Timestamp(2)),
+            Err(ModelError::NoSuchTopic("zzz".into()))
+        );
+        let child = NewTopic { title: "B".into(), parent: Some(a.clone()), ..Default::default() };
+        c.add_topic(b.clone(), &id("ada"), &child, Timestamp(2)).unwrap();
+        assert_eq!(c.topics[&b].parent, Some(a.clone()));
+        // Re-adding `a` under its own child would close a loop.
+        let looped = NewTopic { title: "A".into(), parent: Some(b), ..Default::default() };
+        assert_eq!(c.add_topic(a, &id("ada"), &looped, Timestamp(3)), Err(ModelError::ParentCycle));
+    }
+
+    #[test]
+    fn empty_titles_are_refused() {
+        let mut c = community_with(&["ada"]);
+        assert_eq!(
+            c.add_topic(TopicId::new_random(), &id("ada"), &NewTopic::default(), Timestamp(1)),
+            Err(ModelError::Empty { what: "a topic's title" })
+        );
+        assert!(Community::new("  ", "", &id("ada"), Member::new("Ada", "d", Timestamp(1)).unwrap(), Timestamp(1)).is_err());
+    }
+
+    #[test]
+    fn gatherings_check_agenda_and_roles() {
+        let mut c = community_with(&["ada", "bob"]);
+        let t = c.add_topic(TopicId::from("t".to_string()), &id("ada"), &NewTopic { title: "Soil".into(), ..Default::default() }, Timestamp(1)).unwrap();
+        let mut g = Gathering {
+            title: "March meetup".into(),
+            when: Timestamp(100),
+            agenda: vec![t],
+            roles: Roles { facilitator: Some(id("bob")), presenter: None, note_taker: Some(id("eve")) },
+            note: None,
+        };
+        assert_eq!(
+            c.add_gathering(GatheringId::new_random(), &id("ada"), g.clone()),
+            Err(ModelError::NotAMember("eve".into()))
+        );
+        g.roles.note_taker = Some(id("ada"));
+        c.add_gathering(GatheringId::new_random(), &id("ada"), g).unwrap();
+        assert_eq!(c.gatherings.len(), 1);
+    }
+
+    #[test]
+    fn linking_needs_a_known_note() {
+        let mut c = community_with(&["ada"]);
+        let t = c.add_topic(TopicId::from("t".to_string()), &id("ada"), &NewTopic { title: "Soil".into(), ..Default::default() }, Timestamp(1)).unwrap();
+        let n = NoteId::from("n1".to_string());
+        assert!(c.link_note(&t, &n, &id("ada"), Timestamp(2)).is_err());
+        c.index_note(n.clone(), DocEntry { title: "Notes".into(), author: id("ada"), created_at: Timestamp(2), updated_at: Timestamp(2) });
+        c.link_note(&t, &n, &id("ada"), Timestamp(3)).unwrap();
+        assert!(c.topics[&t].notes.contains_key(&n));
+    }
+}

@@ -1,0 +1,59 @@
+//! Why the model refused an operation, in words a member can act on.
+
+use crate::model::Phase;
+
+/// A refused operation or an unreadable document.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum ModelError {
+    #[error("{what} must not be empty")]
+    Empty { what: &'static str },
+    #[error("{what} is too long ({len} bytes; the limit is {max} bytes)")]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
+    #[error("'{given}' is not a valid {kind}")]
+    InvalidId { kind: &'static str, given: String },
+    #[error("{0} is not a member of this community")]
+    NotAMember(String),
+    #[error("no topic with id {0}")]
+    NoSuchTopic(String),
+    #[error("no gathering with id {0}")]
+    NoSuchGathering(String),
+    #[error("no question with id {0} in this case")]
+    NoSuchQuestion(String),
+    #[error("no note with id {0} in this community")]
+    NoSuchNote(String),
+    #[error("a topic cannot be its own parent or the parent of one of its ancestors")]
+    ParentCycle,
+    #[error("{action} is not possible while the case is in the {phase} phase: {hint}")]
+    WrongPhase {
+        action: &'static str,
+        phase: Phase,
+        hint: &'static str,
+    },
+    #[error("only the presenter of a case can {action}")]
+    NotPresenter { action: &'static str },
+    #[error("the presenter cannot {action}: {hint}")]
+    PresenterCannot {
+        action: &'static str,
+        hint: &'static str,
+    },
+    #[error("the document could not be read: {0}")]
+    Unreadable(String),
+    #[error("the document could not be written: {0}")]
+    Unwritable(String),
+}
+
+impl From<autosurgeon::HydrateError> for ModelError {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        ModelError::Unreadable(e.to_string())
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for ModelError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        ModelError::Unwritable(e.to_string())
+    }
+}

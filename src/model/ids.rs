@@ -1,0 +1,157 @@
+//! Identifiers and timestamps.
+//!
+//! Every id is a string newtype so it can key an Automerge map (maps keyed by a generated id
+//! never collide when members add things concurrently). New ids are made by the caller with
+//! `new_random` and passed into the model, so the model itself stays deterministic.
+
+use std::fmt;
+use std::str::FromStr;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Reconcile,
+            Hydrate,
+        )]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh random id (UUID v4, simple form).
+            pub fn new_random() -> Self {
+                Self(uuid::Uuid::new_v4().simple().to_string())
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = crate::model::ModelError;
+
+            /// Accepts any non-empty id of printable ASCII without spaces or `/`.
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let s = s.trim();
+                let valid = !s.is_empty()
+                    && s.len() <= 128
+                    && s.bytes().all(|b| b.is_ascii_graphic() && b != b'/');
+                if valid {
+                    Ok(Self(s.to_string()))
+                } else {
+                    Err(crate::model::ModelError::InvalidId {
+                        kind: stringify!($name),
+                        given: s.chars().take(80).collect(),
+                    })
+                }
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// Needed to hydrate map keys; ids read back from a document are taken as stored.
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A person in a community. The member id is the endpoint id of the member's first device;
+    /// later devices are listed under the member (see [`crate::model::Member::devices`]).
+    MemberId
+);
+string_id!(
+    /// The root document of a community (a samod document id).
+    CommunityId
+);
+string_id!(
+    /// A note's own document (a samod document id).
+    NoteId
+);
+string_id!(
+    /// A peer-assist case's own document (a samod document id).
+    CaseId
+);
+string_id!(TopicId);
+string_id!(GatheringId);
+string_id!(CommentId);
+string_id!(QuestionId);
+string_id!(SuggestionId);
+string_id!(ActionId);
+
+/// Milliseconds since the Unix epoch.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Reconcile,
+    Hydrate,
+)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The time as an RFC 3339 string in UTC, for people and for JSON.
+    pub fn to_rfc3339(self) -> String {
+        chrono::DateTime::from_timestamp_millis(self.0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_else(|| format!("{}ms", self.0))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match chrono::DateTime::from_timestamp_millis(self.0) {
+            Some(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M UTC")),
+            None => write!(f, "{}ms", self.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_reject_garbage() {
+        let id = TopicId::new_random();
+        assert_eq!(id.as_str().parse::<TopicId>().unwrap(), id);
+        assert!("".parse::<TopicId>().is_err());
+        assert!("has space".parse::<NoteId>().is_err());
+        assert!("a/b".parse::<CaseId>().is_err());
+        assert!("x".repeat(500).parse::<MemberId>().is_err());
+        assert_eq!("  abc \n".parse::<MemberId>().unwrap().as_str(), "abc");
+    }
+
+    #[test]
+    fn timestamps_print_in_utc() {
+        assert_eq!(Timestamp(0).to_string(), "1970-01-01 00:00 UTC");
+        assert_eq!(Timestamp(0).to_rfc3339(), "1970-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,131 @@
+//! A community note: a collaborative Markdown document with comments.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+
+use crate::model::{Comment, CommentId, MemberId, ModelError, Timestamp, limits};
+
+/// One note, in a document of its own. The body is Automerge text, so two members typing in the
+/// same note at once both keep their words.
+#[derive(Clone, Debug, Reconcile, Hydrate)]
+pub struct Note {
+    pub title: String,
+    /// Markdown.
+    pub body: Text,
+    pub author: MemberId,
+    pub created_at: Timestamp,
+    pub comments: BTreeMap<CommentId, Comment>,
+}
+
+/// How a body changes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NoteEdit {
+    /// The whole new text; stored as the smallest splices from the old text, so concurrent
+    /// edits elsewhere in the note survive.
+    Replace(String),
+    /// Text added at the end.
+    Append(String),
+}
+
+impl Note {
+    pub fn new(title: &str, body: &str, author: &MemberId, now: Timestamp) -> Result<Note, ModelError> {
+        Ok(Note {
+            title: limits::title("a note's title", title)?,
+            body: Text::with_value(limits::optional_text("a note's body", body, limits::MAX_BODY_BYTES)?),
+            author: author.clone(),
+            created_at: now,
+            comments: BTreeMap::new(),
+        })
+    }
+
+    pub fn rename(&mut self, title: &str) -> Result<(), ModelError> {
+        self.title = limits::title("a note's title", title)?;
+        Ok(())
+    }
+
+    pub fn edit_body(&mut self, edit: &NoteEdit) -> Result<(), ModelError> {
+        match edit {
+            NoteEdit::Replace(new) => {
+                limits::optional_text("a note's body", new, limits::MAX_BODY_BYTES)?;
+                self.body.update(new);
+            }
+            NoteEdit::Append(more) => {
+                let len = self.body.as_str().len();
+                if len + more.len() > limits::MAX_BODY_BYTES {
+                    return Err(ModelError::TooLong {
+                        what: "a note's body",
+                        len: len + more.len(),
+                        max: limits::MAX_BODY_BYTES,
+                    });
+                }
+                self.body.splice(len, 0, more);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn add_comment(&mut self, id: CommentId, by: &MemberId, text: &str, now: Timestamp) -> Result<CommentId, ModelError> {
+        self.comments.insert(id.clone(), Comment::new(by, text, now)?);
+        Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::change;
+
+    fn ada() -> MemberId {
+        MemberId::from("ada".to_string())
+    }
+
+    #[test]
+    fn append_and_replace_keep_non_ascii_text_intact() {
+        let note = Note::new("Grüße", "Grüße 🌱", &ada(), Timestamp(1)).unwrap();
+        let mut doc = change::create(&note, "add note", Timestamp(1)).unwrap();
+        change::update(&mut doc, "edit", Timestamp(2), |n: &mut Note| {
+            n.edit_body(&NoteEdit::Append(" 你好".into()))
+        })
+        .unwrap();
+        change::update(&mut doc, "edit", Timestamp(3), |n: &mut Note| {
+            n.edit_body(&NoteEdit::Replace("Liebe Grüße 🌱 你好!".into()))
+        })
+        .unwrap();
+        let back: Note = change::read(&doc).unwrap();
+        assert_eq!(back.body.as_str(), "Liebe Grüße 🌱 你好!");
+        assert_eq!(back.title, "Grüße");
+    }
+
+    #[test]
+    fn concurrent_typing_in_one_note_keeps_both_words() {
+        let note = Note::new("Plan", "hello world", &ada(), Timestamp(1)).unwrap();
+        let mut a = change::create(&note, "add note", Timestamp(1)).unwrap();
+        let mut b = a.fork();
+        change::update(&mut a, "edit", Timestamp(2), |n: &mut Note| {
+            n.edit_body(&NoteEdit::Replace("hello big world".into()))
+        })
+        .unwrap();
+        change::update(&mut b, "edit", Timestamp(2), |n: &mut Note| {
+            n.edit_body(&NoteEdit::Replace("hello world!".into()))
+        })
+        .unwrap();
+        a.merge(&mut b).unwrap();
+        let merged: Note = change::read(&a).unwrap();
+        assert_eq!(merged.body.as_str(), "hello big world!");
+    }
+
+    #[test]
+    fn oversized_bodies_and_empty_comments_are_refused() {
+        let mut note = Note::new("Plan", "", &ada(), Timestamp(1)).unwrap();
+        let huge = "x".repeat(limits::MAX_BODY_BYTES + 1);
+        assert!(matches!(note.edit_body(&NoteEdit::Append(huge.clone())), Err(ModelError::TooLong { .. })));
+        assert!(matches!(note.edit_body(&NoteEdit::Replace(huge)), Err(ModelError::TooLong { .. })));
+        assert!(Note::new("Plan", &"y".repeat(10 * 1024 * 1024), &ada(), Timestamp(1)).is_err());
+        assert_eq!(
+            note.add_comment(CommentId::new_random(), &ada(), "   ", Timestamp(2)),
+            Err(ModelError::Empty { what: "a comment" })
+        );
+        assert!(note.body.as_str().is_empty());
+    }
+}
