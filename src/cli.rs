@@ -1,0 +1,398 @@
+//! The `copse` command line: headless commands on the same [`Node`] the window uses.
+//!
+//! Every command prints a short human answer, or with `--json` one JSON value in which every
+//! listed item carries its `id`. Errors go to stderr as one sentence with a non-zero exit code.
+//! A command that changes something reports success only after [`Node::shutdown`] has seen
+//! every write reach the disk.
+
+mod output;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::community::NewTopic;
+use crate::model::{CaseId, NoteEdit, NoteId, ProfileUpdate, QuestionId, TopicId, TopicStatus};
+use crate::node::{Node, NodeConfig};
+use output::Output;
+
+/// copse: a local-first, peer-to-peer home for communities of practice.
+///
+/// Run with no command to open the app.
+#[derive(Debug, Parser)]
+#[command(name = "copse", version, about, long_about = None)]
+pub struct Cli {
+    /// The data folder (default: the platform's data folder, e.g. ~/.local/share/copse).
+    #[arg(long, global = true, env = "COPSE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Which community, when the data folder holds several (see `copse communities`).
+    #[arg(long, global = true, value_name = "ID")]
+    pub community: Option<String>,
+
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a community in this data folder; prints its id.
+    Init {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        purpose: String,
+        /// Your display name in the community.
+        #[arg(long, value_name = "DISPLAY_NAME")]
+        me: Option<String>,
+    },
+    /// List the communities in this data folder.
+    Communities,
+    /// Show this device's identity and who it is in each community.
+    Whoami,
+    /// Community notes.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Topics to explore together.
+    #[command(subcommand)]
+    Topic(TopicCommand),
+    /// Peer-assist cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Your own member profile.
+    #[command(subcommand)]
+    Member(MemberCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Write a new note; prints its id.
+    Add {
+        #[arg(long)]
+        title: String,
+        #[command(flatten)]
+        body: BodySource,
+    },
+    /// List notes, most recently changed first.
+    List,
+    /// Show a note with its comments.
+    Show { id: String },
+    /// Change a note's body.
+    Edit {
+        id: String,
+        #[command(flatten)]
+        edit: EditArgs,
+    },
+    /// Comment on a note.
+    Comment { id: String, text: String },
+}
+
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct BodySource {
+    /// The body as Markdown text.
+    #[arg(long)]
+    body: Option<String>,
+    /// Read the body from a file ("-" for standard input).
+    #[arg(long, value_name = "FILE")]
+    body_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct EditArgs {
+    /// Replace the whole body.
+    #[arg(long)]
+    body: Option<String>,
+    /// Add text at the end of the body.
+    #[arg(long)]
+    append: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopicCommand {
+    /// Propose a topic; prints its id.
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Make it a sub-topic of this topic.
+        #[arg(long, value_name = "ID")]
+        parent: Option<String>,
+    },
+    /// List topics, most endorsed first.
+    List,
+    /// Endorse a topic (one endorsement per member).
+    Endorse { id: String },
+    /// Set a topic's status.
+    Status { id: String, status: TopicStatus },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a peer-assist case that you present; prints its id.
+    Open {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        situation: String,
+    },
+    /// List cases.
+    List,
+    /// Show a case in its current phase.
+    Show { id: String },
+    /// Ask a clarifying question (Clarify phase); prints its id.
+    Ask { id: String, text: String },
+    /// Answer a question on your case.
+    Answer {
+        id: String,
+        question_id: String,
+        text: String,
+    },
+    /// Offer a suggestion (Suggest phase); prints its id.
+    Suggest { id: String, text: String },
+    /// Move your case to its next phase.
+    Advance { id: String },
+    /// Close your case after Reflect with its outcome.
+    Close {
+        id: String,
+        #[arg(long)]
+        outcome: String,
+        /// A next small action you take away (repeatable).
+        #[arg(long = "action", value_name = "TEXT")]
+        actions: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Set your display name, skills ("ask me about") and learning objectives.
+    Set {
+        #[arg(long)]
+        name: Option<String>,
+        /// A skill you can offer (repeatable; replaces your list).
+        #[arg(long = "skill", value_name = "S")]
+        skills: Vec<String>,
+        /// A learning objective (repeatable; replaces your list).
+        #[arg(long = "objective", value_name = "O")]
+        objectives: Vec<String>,
+    },
+}
+
+impl Cli {
+    /// The data folder to use: the flag, the environment, or the platform default.
+    pub fn data_dir(&self) -> Result<PathBuf> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => NodeConfig::default_data_dir()
+                .context("no home folder to keep data in; pass --data-dir DIR"),
+        }
+    }
+}
+
+/// Runs one headless command to completion.
+pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
+    let node = Node::open(NodeConfig {
+        data_dir: cli.data_dir()?,
+    })
+    .await?;
+    let out = Output::new(cli.json);
+    let result = execute(&node, cli, command, &out).await;
+    // Flush before printing success: a command that said it saved has saved.
+    let flushed = node.shutdown().await;
+    result?;
+    flushed?;
+    out.flush();
+    Ok(())
+}
+
+async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Result<()> {
+    let community = || node.resolve_community(cli.community.as_deref());
+    match command {
+        Command::Init { name, purpose, me } => {
+            let my_name = me.clone().unwrap_or_else(default_display_name);
+            let id = node.create_community(name, purpose, &my_name).await?;
+            out.id(&id, &format!("{id}"));
+        }
+        Command::Communities => out.communities(&node.communities().await?),
+        Command::Whoami => out.whoami(node.device_id(), node.data_dir(), &node.whoami().await?),
+        Command::Note(cmd) => {
+            let c = community()?;
+            match cmd {
+                NoteCommand::Add { title, body } => {
+                    let body = body.read()?;
+                    let id = node.add_note(&c, title, &body).await?;
+                    out.id(&id, &format!("{id}"));
+                }
+                NoteCommand::List => out.notes(&*node.community(&c).await?),
+                NoteCommand::Show { id } => {
+                    let id: NoteId = id.parse()?;
+                    let community = node.community(&c).await?;
+                    out.note(&id, &*node.note(&c, &id).await?, &community);
+                }
+                NoteCommand::Edit { id, edit } => {
+                    let id: NoteId = id.parse()?;
+                    let edit = match (&edit.body, &edit.append) {
+                        (Some(body), _) => NoteEdit::Replace(body.clone()),
+                        (None, Some(more)) => NoteEdit::Append(more.clone()),
+                        (None, None) => bail!("say what to change with --body or --append"),
+                    };
+                    node.edit_note(&c, &id, edit).await?;
+                    out.done(&id, "note saved");
+                }
+                NoteCommand::Comment { id, text } => {
+                    let id: NoteId = id.parse()?;
+                    let comment = node.comment_note(&c, &id, text.clone()).await?;
+                    out.id(&comment, &format!("{comment}"));
+                }
+            }
+        }
+        Command::Topic(cmd) => {
+            let c = community()?;
+            match cmd {
+                TopicCommand::Add {
+                    title,
+                    description,
+                    parent,
+                } => {
+                    let parent = parent.as_deref().map(str::parse::<TopicId>).transpose()?;
+                    let new = NewTopic {
+                        title: title.clone(),
+                        description: description.clone(),
+                        parent,
+                    };
+                    let id = node.add_topic(&c, new).await?;
+                    out.id(&id, &format!("{id}"));
+                }
+                TopicCommand::List => out.topics(&*node.community(&c).await?),
+                TopicCommand::Endorse { id } => {
+                    let id: TopicId = id.parse()?;
+                    let new = node.endorse_topic(&c, &id).await?;
+                    out.done(
+                        &id,
+                        if new {
+                            "endorsed"
+                        } else {
+                            "you already endorse this topic"
+                        },
+                    );
+                }
+                TopicCommand::Status { id, status } => {
+                    let id: TopicId = id.parse()?;
+                    node.set_topic_status(&c, &id, *status).await?;
+                    out.done(&id, &format!("status set to {status}"));
+                }
+            }
+        }
+        Command::Case(cmd) => {
+            let c = community()?;
+            match cmd {
+                CaseCommand::Open { title, situation } => {
+                    let id = node.open_case(&c, title, situation).await?;
+                    out.id(&id, &format!("{id}"));
+                }
+                CaseCommand::List => out.cases(&*node.community(&c).await?),
+                CaseCommand::Show { id } => {
+                    let id: CaseId = id.parse()?;
+                    let community = node.community(&c).await?;
+                    out.case(&id, &*node.case(&c, &id).await?, &community);
+                }
+                CaseCommand::Ask { id, text } => {
+                    let q = node.ask_question(&c, &id.parse()?, text.clone()).await?;
+                    out.id(&q, &format!("{q}"));
+                }
+                CaseCommand::Answer {
+                    id,
+                    question_id,
+                    text,
+                } => {
+                    let id: CaseId = id.parse()?;
+                    let q: QuestionId = question_id.parse()?;
+                    node.answer_question(&c, &id, &q, text.clone()).await?;
+                    out.done(&q, "answered");
+                }
+                CaseCommand::Suggest { id, text } => {
+                    let s = node.suggest(&c, &id.parse()?, text.clone()).await?;
+                    out.id(&s, &format!("{s}"));
+                }
+                CaseCommand::Advance { id } => {
+                    let id: CaseId = id.parse()?;
+                    let phase = node.advance_case(&c, &id).await?;
+                    out.phase(&id, phase);
+                }
+                CaseCommand::Close {
+                    id,
+                    outcome,
+                    actions,
+                } => {
+                    let id: CaseId = id.parse()?;
+                    node.close_case(&c, &id, outcome.clone(), actions.clone())
+                        .await?;
+                    out.phase(&id, crate::model::Phase::Closed);
+                }
+            }
+        }
+        Command::Member(MemberCommand::Set {
+            name,
+            skills,
+            objectives,
+        }) => {
+            let c = community()?;
+            let update = ProfileUpdate {
+                name: name.clone(),
+                skills: (!skills.is_empty()).then(|| skills.clone()),
+                objectives: (!objectives.is_empty()).then(|| objectives.clone()),
+            };
+            if update == ProfileUpdate::default() {
+                bail!("nothing to change: give --name, --skill or --objective");
+            }
+            node.update_profile(&c, update).await?;
+            let me = node.me(&c).await?;
+            out.done(&me, "profile saved");
+        }
+    }
+    Ok(())
+}
+
+impl BodySource {
+    fn read(&self) -> Result<String> {
+        match (&self.body, &self.body_file) {
+            (Some(body), _) => Ok(body.clone()),
+            (None, Some(path)) if path.as_os_str() == "-" => {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .context("could not read the body from standard input")?;
+                Ok(text)
+            }
+            (None, Some(path)) => {
+                let meta = std::fs::metadata(path)
+                    .with_context(|| format!("could not read {}", path.display()))?;
+                let limit = crate::model::limits::MAX_BODY_BYTES as u64;
+                if meta.len() > limit {
+                    bail!(
+                        "{} is {} bytes; a note's body is limited to {limit} bytes",
+                        path.display(),
+                        meta.len()
+                    );
+                }
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("could not read {} as UTF-8 text", path.display()))
+            }
+            (None, None) => Ok(String::new()),
+        }
+    }
+}
+
+/// The name to use when `--me` is not given: the login name, else "Me".
+fn default_display_name() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.trim().is_empty() && u != "root")
+        .unwrap_or_else(|| "Me".to_string())
+}

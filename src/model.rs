@@ -16,6 +16,8 @@ pub mod case;
 pub mod change;
 pub mod comment;
 pub mod community;
+#[cfg(test)]
+mod convergence;
 pub mod error;
 pub mod gathering;
 pub mod ids;

@@ -1,0 +1,284 @@
+//! The [`Node`]: one opened data folder, its samod repo over durable SQLite storage, and the
+//! operations the CLI and the UI share.
+//!
+//! Every operation reads or changes a document through [`Node::update`], which runs a
+//! [`crate::model`] method inside one Automerge transaction on samod's document actor (never on
+//! the caller's thread), contains any panic, and reports refusals as [`NodeError`]s.
+//! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
+
+mod error;
+mod operations;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use autosurgeon::{Hydrate, Reconcile};
+use futures::StreamExt;
+use samod::{DocHandle, DocumentId, PeerId, Repo, ShareConfig};
+use tokio::sync::watch;
+
+pub use error::NodeError;
+pub use operations::{CommunitySummary, WhoAmI};
+
+use crate::model::{ModelError, Timestamp, change};
+use crate::store::{DataDirLock, SqliteStorage, StorageStatus, load_or_create_device_key};
+
+/// Where a node keeps its data.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    pub data_dir: PathBuf,
+}
+
+impl NodeConfig {
+    /// The platform's data folder for copse (e.g. `~/.local/share/copse` on Linux).
+    pub fn default_data_dir() -> Option<PathBuf> {
+        directories::ProjectDirs::from("org", "copse", "copse").map(|d| d.data_dir().to_path_buf())
+    }
+}
+
+/// An opened data folder. Cheap to clone; all clones share one repo.
+#[derive(Clone)]
+pub struct Node {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    repo: Repo,
+    storage: SqliteStorage,
+    device_id: String,
+    data_dir: PathBuf,
+    handles: Mutex<HashMap<DocumentId, DocHandle>>,
+    // Held for the node's lifetime: one process per data folder.
+    _lock: DataDirLock,
+}
+
+impl Node {
+    /// Opens (or creates) the data folder: takes its lock, loads the device key and the
+    /// database, and starts the repo.
+    pub async fn open(config: NodeConfig) -> Result<Node, NodeError> {
+        let lock = DataDirLock::acquire(&config.data_dir)?;
+        let key = load_or_create_device_key(&config.data_dir)?;
+        let device_id = key.public().to_string();
+        let storage = SqliteStorage::open(&config.data_dir.join("copse.db"))?;
+        let repo = Repo::build_tokio()
+            .with_peer_id(PeerId::from(device_id.clone()))
+            .with_storage(storage.clone())
+            // No peers until the sync layer lands; deny everything rather than trust anyone.
+            .with_share_policy(|_doc: DocumentId, _peer: PeerId| {
+                futures::stream::iter([ShareConfig::none()])
+            })
+            .load()
+            .await;
+        Ok(Node {
+            inner: Arc::new(Inner {
+                repo,
+                storage,
+                device_id,
+                data_dir: config.data_dir,
+                handles: Mutex::new(HashMap::new()),
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// This device's iroh endpoint id (hex): its identity to peers.
+    pub fn device_id(&self) -> &str {
+        &self.inner.device_id
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// The storage's health: pending and failed writes, quarantined chunks.
+    pub fn storage_status(&self) -> watch::Receiver<StorageStatus> {
+        self.inner.storage.status()
+    }
+
+    pub(crate) fn storage(&self) -> &SqliteStorage {
+        &self.inner.storage
+    }
+
+    /// Stops the repo once every write has completed, then reports failed writes, if any.
+    pub async fn shutdown(self) -> Result<(), NodeError> {
+        self.inner.repo.stop().await;
+        let status = self.inner.storage.status().borrow().clone();
+        self.inner.storage.close();
+        check_writes(&status)
+    }
+
+    /// Fails if any write has failed since the folder was opened.
+    pub fn check_writes(&self) -> Result<(), NodeError> {
+        check_writes(&self.inner.storage.status().borrow())
+    }
+
+    /// The handle of a document, from the cache or storage.
+    async fn handle(&self, what: &'static str, id: &str) -> Result<DocHandle, NodeError> {
+        let doc_id = parse_doc_id(what, id)?;
+        if let Some(handle) = self.cached(&doc_id) {
+            return Ok(handle);
+        }
+        let handle =
+            self.inner
+                .repo
+                .find(doc_id.clone())
+                .await?
+                .ok_or_else(|| NodeError::NotFound {
+                    what,
+                    id: id.to_string(),
+                })?;
+        self.lock_handles().insert(doc_id, handle.clone());
+        Ok(handle)
+    }
+
+    fn cached(&self, id: &DocumentId) -> Option<DocHandle> {
+        self.lock_handles().get(id).cloned()
+    }
+
+    fn lock_handles(&self) -> std::sync::MutexGuard<'_, HashMap<DocumentId, DocHandle>> {
+        // A poisoned cache only means another thread panicked mid-insert; the map is still valid.
+        self.inner.handles.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stores a new document and returns its id.
+    async fn create<T: Reconcile>(&self, value: &T, message: &str) -> Result<String, NodeError> {
+        let doc = change::create(value, message, now())?;
+        let handle = self.inner.repo.create(doc).await?;
+        let id = handle.document_id().to_string();
+        self.lock_handles()
+            .insert(handle.document_id().clone(), handle);
+        Ok(id)
+    }
+
+    /// Reads a document as `T` on the document's actor.
+    async fn read<T>(&self, what: &'static str, id: &str) -> Result<T, NodeError>
+    where
+        T: Hydrate + Send + 'static,
+    {
+        let handle = self.handle(what, id).await?;
+        contained(
+            handle
+                .with_document_async(|doc| guarded(|| change::read::<T>(doc)))
+                .await?,
+        )
+    }
+
+    /// Changes a document as `T` with a model operation, as one Automerge change.
+    async fn update<T, R>(
+        &self,
+        what: &'static str,
+        id: &str,
+        message: &'static str,
+        f: impl FnOnce(&mut T) -> Result<R, ModelError> + Send + 'static,
+    ) -> Result<R, NodeError>
+    where
+        T: Hydrate + Reconcile,
+        R: Send + 'static,
+    {
+        let handle = self.handle(what, id).await?;
+        let at = now();
+        contained(
+            handle
+                .with_document_async(move |doc| guarded(|| change::update(doc, message, at, f)))
+                .await?,
+        )
+    }
+
+    /// A live view of a document: the receiver always holds the latest snapshot, re-read after
+    /// every local or remote change. The watching task ends when the last receiver is dropped.
+    async fn watch<T>(
+        &self,
+        what: &'static str,
+        id: &str,
+    ) -> Result<watch::Receiver<Arc<T>>, NodeError>
+    where
+        T: Hydrate + Send + Sync + 'static,
+    {
+        let handle = self.handle(what, id).await?;
+        let first: T = self.read(what, id).await?;
+        let (tx, rx) = watch::channel(Arc::new(first));
+        tokio::spawn(async move {
+            let mut changes = handle.changes();
+            loop {
+                tokio::select! {
+                    _ = tx.closed() => break,
+                    changed = changes.next() => {
+                        if changed.is_none() {
+                            break;
+                        }
+                        let read = handle.with_document_async(|doc| guarded(|| change::read::<T>(doc))).await;
+                        match read.map_err(NodeError::from).and_then(contained) {
+                            Ok(value) => {
+                                if tx.send(Arc::new(value)).is_err() {
+                                    break;
+                                }
+                            }
+                            Err(e) => tracing::warn!(what, error = %e, "could not re-read a changed document"),
+                        }
+                    }
+                }
+            }
+        });
+        Ok(rx)
+    }
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("device_id", &self.inner.device_id)
+            .field("data_dir", &self.inner.data_dir)
+            .finish()
+    }
+}
+
+fn check_writes(status: &StorageStatus) -> Result<(), NodeError> {
+    if status.failed_writes > 0 {
+        Err(NodeError::WritesFailed {
+            failed: status.failed_writes,
+            last_error: status.last_error.clone().unwrap_or_default(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The current time for the model.
+pub(crate) fn now() -> Timestamp {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    Timestamp(ms)
+}
+
+fn parse_doc_id(what: &'static str, id: &str) -> Result<DocumentId, NodeError> {
+    DocumentId::from_str(id.trim()).map_err(|_| NodeError::InvalidId {
+        what,
+        given: id.chars().take(80).collect(),
+    })
+}
+
+/// Runs document code so that a panic becomes an error instead of poisoning the document.
+fn guarded<R>(f: impl FnOnce() -> Result<R, ModelError>) -> Result<Result<R, ModelError>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string())
+    })
+}
+
+fn contained<R>(result: Result<Result<R, ModelError>, String>) -> Result<R, NodeError> {
+    match result {
+        Ok(inner) => inner.map_err(NodeError::from),
+        Err(panic) => {
+            tracing::error!(%panic, "a document operation panicked; the change was rolled back");
+            Err(NodeError::Panicked(panic))
+        }
+    }
+}

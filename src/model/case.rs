@@ -12,7 +12,9 @@ use crate::model::{
 };
 
 /// The phases a case goes through, in order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Reconcile, Hydrate, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Reconcile, Hydrate, Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
     /// Questions that help the presenter see the problem; no advice yet.
@@ -30,10 +32,18 @@ impl Phase {
     /// Guidance shown to everyone during this phase.
     pub fn guidance(self) -> &'static str {
         match self {
-            Phase::Clarify => "Ask questions that help the presenter see the problem — no advice yet.",
-            Phase::Suggest => "Offer suggestions: what might the presenter try? The presenter listens.",
-            Phase::Reflect => "The presenter reflects on what was useful and decides on next small actions.",
-            Phase::Closed => "This case is closed. Its outcome and next actions are recorded below.",
+            Phase::Clarify => {
+                "Ask questions that help the presenter see the problem — no advice yet."
+            }
+            Phase::Suggest => {
+                "Offer suggestions: what might the presenter try? The presenter listens."
+            }
+            Phase::Reflect => {
+                "The presenter reflects on what was useful and decides on next small actions."
+            }
+            Phase::Closed => {
+                "This case is closed. Its outcome and next actions are recorded below."
+            }
         }
     }
 }
@@ -93,7 +103,12 @@ pub struct Case {
 
 impl Case {
     /// Opens a case in the Clarify phase, presented by `presenter`.
-    pub fn new(title: &str, situation: &str, presenter: &MemberId, now: Timestamp) -> Result<Case, ModelError> {
+    pub fn new(
+        title: &str,
+        situation: &str,
+        presenter: &MemberId,
+        now: Timestamp,
+    ) -> Result<Case, ModelError> {
         Ok(Case {
             title: limits::title("a case's title", title)?,
             presenter: presenter.clone(),
@@ -122,7 +137,13 @@ impl Case {
     }
 
     /// A clarifying question, asked by someone other than the presenter during Clarify.
-    pub fn ask_question(&mut self, id: QuestionId, by: &MemberId, text: &str, now: Timestamp) -> Result<QuestionId, ModelError> {
+    pub fn ask_question(
+        &mut self,
+        id: QuestionId,
+        by: &MemberId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<QuestionId, ModelError> {
         if &self.presenter == by {
             return Err(ModelError::PresenterCannot {
                 action: "ask clarifying questions",
@@ -139,13 +160,25 @@ impl Case {
         let text = limits::required_text("a question", text, limits::MAX_SHORT_TEXT_BYTES)?;
         self.questions.insert(
             id.clone(),
-            Question { author: by.clone(), text, asked_at: now, answer: None, answered_at: None },
+            Question {
+                author: by.clone(),
+                text,
+                asked_at: now,
+                answer: None,
+                answered_at: None,
+            },
         );
         Ok(id)
     }
 
     /// The presenter answers a question (during Clarify or Suggest).
-    pub fn answer_question(&mut self, id: &QuestionId, by: &MemberId, text: &str, now: Timestamp) -> Result<(), ModelError> {
+    pub fn answer_question(
+        &mut self,
+        id: &QuestionId,
+        by: &MemberId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<(), ModelError> {
         self.require_presenter(by, "answer questions")?;
         if self.phase > Phase::Suggest {
             return Err(ModelError::WrongPhase {
@@ -165,13 +198,25 @@ impl Case {
     }
 
     /// A suggestion: only in the Suggest phase, and not from the presenter.
-    pub fn suggest(&mut self, id: SuggestionId, by: &MemberId, text: &str, now: Timestamp) -> Result<SuggestionId, ModelError> {
+    pub fn suggest(
+        &mut self,
+        id: SuggestionId,
+        by: &MemberId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<SuggestionId, ModelError> {
         if self.phase != Phase::Suggest {
             let hint = match self.phase {
-                Phase::Clarify => "first help the presenter see the problem with questions; suggestions open when the presenter moves the case on",
+                Phase::Clarify => {
+                    "first help the presenter see the problem with questions; suggestions open when the presenter moves the case on"
+                }
                 _ => "the Suggest phase is over",
             };
-            return Err(ModelError::WrongPhase { action: "making a suggestion", phase: self.phase, hint });
+            return Err(ModelError::WrongPhase {
+                action: "making a suggestion",
+                phase: self.phase,
+                hint,
+            });
         }
         if &self.presenter == by {
             return Err(ModelError::PresenterCannot {
@@ -180,8 +225,14 @@ impl Case {
             });
         }
         let text = limits::required_text("a suggestion", text, limits::MAX_SHORT_TEXT_BYTES)?;
-        self.suggestions
-            .insert(id.clone(), Suggestion { author: by.clone(), text, at: now });
+        self.suggestions.insert(
+            id.clone(),
+            Suggestion {
+                author: by.clone(),
+                text,
+                at: now,
+            },
+        );
         Ok(id)
     }
 
@@ -230,7 +281,14 @@ impl Case {
         let mut checked = Vec::with_capacity(actions.len());
         for (id, text, owner) in actions {
             let text = limits::required_text("a next action", &text, limits::MAX_SHORT_TEXT_BYTES)?;
-            checked.push((id, NextAction { text, owner, done: false }));
+            checked.push((
+                id,
+                NextAction {
+                    text,
+                    owner,
+                    done: false,
+                },
+            ));
         }
         self.outcome.update(outcome);
         self.next_actions.extend(checked);
@@ -239,8 +297,15 @@ impl Case {
         Ok(())
     }
 
-    pub fn add_comment(&mut self, id: CommentId, by: &MemberId, text: &str, now: Timestamp) -> Result<CommentId, ModelError> {
-        self.comments.insert(id.clone(), Comment::new(by, text, now)?);
+    pub fn add_comment(
+        &mut self,
+        id: CommentId,
+        by: &MemberId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<CommentId, ModelError> {
+        self.comments
+            .insert(id.clone(), Comment::new(by, text, now)?);
         Ok(id)
     }
 }
@@ -254,14 +319,33 @@ mod tests {
     }
 
     fn case() -> Case {
-        Case::new("Team won't adopt reviews", "We tried twice.", &m("pia"), Timestamp(1)).unwrap()
+        Case::new(
+            "Team won't adopt reviews",
+            "We tried twice.",
+            &m("pia"),
+            Timestamp(1),
+        )
+        .unwrap()
     }
 
     #[test]
     fn suggestion_during_clarify_is_refused_with_the_reason() {
         let mut c = case();
-        let err = c.suggest(SuggestionId::new_random(), &m("bo"), "Try pairing", Timestamp(2)).unwrap_err();
-        assert!(matches!(err, ModelError::WrongPhase { phase: Phase::Clarify, .. }));
+        let err = c
+            .suggest(
+                SuggestionId::new_random(),
+                &m("bo"),
+                "Try pairing",
+                Timestamp(2),
+            )
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            ModelError::WrongPhase {
+                phase: Phase::Clarify,
+                ..
+            }
+        ));
         assert!(err.to_string().contains("questions"), "{err}");
         assert!(c.suggestions.is_empty());
     }
@@ -269,10 +353,26 @@ mod tests {
     #[test]
     fn only_the_presenter_advances_and_answers() {
         let mut c = case();
-        let q = c.ask_question(QuestionId::new_random(), &m("bo"), "Who decides?", Timestamp(2)).unwrap();
-        assert_eq!(c.advance_phase(&m("bo")), Err(ModelError::NotPresenter { action: "move the case to its next phase" }));
-        assert!(matches!(c.answer_question(&q, &m("bo"), "me", Timestamp(3)), Err(ModelError::NotPresenter { .. })));
-        c.answer_question(&q, &m("pia"), "The lead", Timestamp(3)).unwrap();
+        let q = c
+            .ask_question(
+                QuestionId::new_random(),
+                &m("bo"),
+                "Who decides?",
+                Timestamp(2),
+            )
+            .unwrap();
+        assert_eq!(
+            c.advance_phase(&m("bo")),
+            Err(ModelError::NotPresenter {
+                action: "move the case to its next phase"
+            })
+        );
+        assert!(matches!(
+            c.answer_question(&q, &m("bo"), "me", Timestamp(3)),
+            Err(ModelError::NotPresenter { .. })
+        ));
+        c.answer_question(&q, &m("pia"), "The lead", Timestamp(3))
+            .unwrap();
         assert_eq!(c.questions[&q].answer.as_deref(), Some("The lead"));
         assert_eq!(c.advance_phase(&m("pia")), Ok(Phase::Suggest));
     }
@@ -280,23 +380,66 @@ mod tests {
     #[test]
     fn presenter_neither_asks_nor_suggests() {
         let mut c = case();
-        assert!(matches!(c.ask_question(QuestionId::new_random(), &m("pia"), "?", Timestamp(2)), Err(ModelError::PresenterCannot { .. })));
+        assert!(matches!(
+            c.ask_question(QuestionId::new_random(), &m("pia"), "?", Timestamp(2)),
+            Err(ModelError::PresenterCannot { .. })
+        ));
         c.advance_phase(&m("pia")).unwrap();
-        assert!(matches!(c.suggest(SuggestionId::new_random(), &m("pia"), "!", Timestamp(2)), Err(ModelError::PresenterCannot { .. })));
+        assert!(matches!(
+            c.suggest(SuggestionId::new_random(), &m("pia"), "!", Timestamp(2)),
+            Err(ModelError::PresenterCannot { .. })
+        ));
     }
 
     #[test]
     fn full_walk_through_the_phases() {
         let mut c = case();
-        c.ask_question(QuestionId::new_random(), &m("bo"), "Why twice?", Timestamp(2)).unwrap();
+        c.ask_question(
+            QuestionId::new_random(),
+            &m("bo"),
+            "Why twice?",
+            Timestamp(2),
+        )
+        .unwrap();
         c.advance_phase(&m("pia")).unwrap();
-        assert!(c.ask_question(QuestionId::new_random(), &m("bo"), "late?", Timestamp(3)).is_err());
-        c.suggest(SuggestionId::new_random(), &m("bo"), "Start with one team", Timestamp(3)).unwrap();
+        assert!(
+            c.ask_question(QuestionId::new_random(), &m("bo"), "late?", Timestamp(3))
+                .is_err()
+        );
+        c.suggest(
+            SuggestionId::new_random(),
+            &m("bo"),
+            "Start with one team",
+            Timestamp(3),
+        )
+        .unwrap();
         assert_eq!(c.advance_phase(&m("pia")), Ok(Phase::Reflect));
-        assert!(c.suggest(SuggestionId::new_random(), &m("bo"), "late", Timestamp(4)).is_err());
-        assert!(matches!(c.advance_phase(&m("pia")), Err(ModelError::WrongPhase { phase: Phase::Reflect, .. })));
-        assert!(c.close(&m("pia"), "  ", vec![], Timestamp(5)).is_err(), "an outcome is required");
-        c.close(&m("pia"), "Pilot with one team", vec![(ActionId::from("a1".to_string()), "Ask the lead".into(), Some(m("pia")))], Timestamp(5)).unwrap();
+        assert!(
+            c.suggest(SuggestionId::new_random(), &m("bo"), "late", Timestamp(4))
+                .is_err()
+        );
+        assert!(matches!(
+            c.advance_phase(&m("pia")),
+            Err(ModelError::WrongPhase {
+                phase: Phase::Reflect,
+                ..
+            })
+        ));
+        assert!(
+            c.close(&m("pia"), "  ", vec![], Timestamp(5)).is_err(),
+            "an outcome is required"
+        );
+        c.close(
+            &m("pia"),
+            "Pilot with one team",
+            vec![(
+                ActionId::from("a1".to_string()),
+                "Ask the lead".into(),
+                Some(m("pia")),
+            )],
+            Timestamp(5),
+        )
+        .unwrap();
         assert_eq!(c.phase, Phase::Closed);
         assert_eq!(c.outcome.as_str(), "Pilot with one team");
         assert_eq!(c.next_actions.len(), 1);
@@ -307,6 +450,12 @@ mod tests {
     #[test]
     fn closing_early_is_refused() {
         let mut c = case();
-        assert!(matches!(c.close(&m("pia"), "done", vec![], Timestamp(2)), Err(ModelError::WrongPhase { phase: Phase::Clarify, .. })));
+        assert!(matches!(
+            c.close(&m("pia"), "done", vec![], Timestamp(2)),
+            Err(ModelError::WrongPhase {
+                phase: Phase::Clarify,
+                ..
+            })
+        ));
     }
 }

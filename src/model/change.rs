@@ -44,7 +44,11 @@ where
 }
 
 /// A new document holding `value`, as one change.
-pub fn create<T: Reconcile>(value: &T, message: &str, now: Timestamp) -> Result<Automerge, ModelError> {
+pub fn create<T: Reconcile>(
+    value: &T,
+    message: &str,
+    now: Timestamp,
+) -> Result<Automerge, ModelError> {
     let mut doc = Automerge::new();
     let options = CommitOptions::default()
         .with_message(message.to_string())

@@ -7,8 +7,8 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    CaseId, Gathering, GatheringId, Member, MemberId, ModelError, NoteId, ProfileUpdate,
-    Timestamp, Topic, TopicId, TopicStatus, limits, topic,
+    CaseId, Gathering, GatheringId, Member, MemberId, ModelError, NoteId, ProfileUpdate, Timestamp,
+    Topic, TopicId, TopicStatus, limits, topic,
 };
 
 /// The root document of a community.
@@ -108,7 +108,11 @@ impl Community {
     }
 
     /// Changes one's own profile.
-    pub fn update_profile(&mut self, who: &MemberId, update: &ProfileUpdate) -> Result<(), ModelError> {
+    pub fn update_profile(
+        &mut self,
+        who: &MemberId,
+        update: &ProfileUpdate,
+    ) -> Result<(), ModelError> {
         self.members
             .get_mut(who)
             .ok_or_else(|| ModelError::NotAMember(who.to_string()))?
@@ -156,7 +160,12 @@ impl Community {
     }
 
     /// Endorses a topic: one endorsement per member. Returns false if `by` already endorsed it.
-    pub fn endorse_topic(&mut self, id: &TopicId, by: &MemberId, now: Timestamp) -> Result<bool, ModelError> {
+    pub fn endorse_topic(
+        &mut self,
+        id: &TopicId,
+        by: &MemberId,
+        now: Timestamp,
+    ) -> Result<bool, ModelError> {
         self.require_member(by)?;
         let topic = self.topic_mut(id)?;
         if topic.endorsed_by(by) {
@@ -167,19 +176,34 @@ impl Community {
     }
 
     /// Withdraws one's endorsement. Returns false if there was none.
-    pub fn withdraw_endorsement(&mut self, id: &TopicId, by: &MemberId) -> Result<bool, ModelError> {
+    pub fn withdraw_endorsement(
+        &mut self,
+        id: &TopicId,
+        by: &MemberId,
+    ) -> Result<bool, ModelError> {
         self.require_member(by)?;
         Ok(self.topic_mut(id)?.endorsements.remove(by).is_some())
     }
 
-    pub fn set_topic_status(&mut self, id: &TopicId, by: &MemberId, status: TopicStatus) -> Result<(), ModelError> {
+    pub fn set_topic_status(
+        &mut self,
+        id: &TopicId,
+        by: &MemberId,
+        status: TopicStatus,
+    ) -> Result<(), ModelError> {
         self.require_member(by)?;
         self.topic_mut(id)?.status = status;
         Ok(())
     }
 
     /// Links a note of this community to a topic.
-    pub fn link_note(&mut self, id: &TopicId, note: &NoteId, by: &MemberId, now: Timestamp) -> Result<(), ModelError> {
+    pub fn link_note(
+        &mut self,
+        id: &TopicId,
+        note: &NoteId,
+        by: &MemberId,
+        now: Timestamp,
+    ) -> Result<(), ModelError> {
         self.require_member(by)?;
         if !self.notes.contains_key(note) {
             return Err(ModelError::NoSuchNote(note.to_string()));
@@ -255,7 +279,10 @@ impl Community {
     pub fn display_name(&self, id: &MemberId) -> String {
         match self.members.get(id) {
             Some(m) => m.name.clone(),
-            None => format!("former member {}", id.as_str().chars().take(8).collect::<String>()),
+            None => format!(
+                "former member {}",
+                id.as_str().chars().take(8).collect::<String>()
+            ),
         }
     }
 }
@@ -285,7 +312,10 @@ mod tests {
         )
         .unwrap();
         for m in &members[1..] {
-            c.add_member(MemberId::from(m.to_string()), Member::new(m, m, Timestamp(2)).unwrap());
+            c.add_member(
+                MemberId::from(m.to_string()),
+                Member::new(m, m, Timestamp(2)).unwrap(),
+            );
         }
         c
     }
@@ -298,7 +328,15 @@ mod tests {
     fn endorsement_is_one_per_member() {
         let mut c = community_with(&["ada", "bob"]);
         let t = c
-            .add_topic(TopicId::from("t1".to_string()), &id("ada"), &NewTopic { title: "Soil".into(), ..Default::default() }, Timestamp(5))
+            .add_topic(
+                TopicId::from("t1".to_string()),
+                &id("ada"),
+                &NewTopic {
+                    title: "Soil".into(),
+                    ..Default::default()
+                },
+                Timestamp(5),
+            )
             .unwrap();
         assert!(c.endorse_topic(&t, &id("bob"), Timestamp(6)).unwrap());
         assert!(!c.endorse_topic(&t, &id("bob"), Timestamp(7)).unwrap());
@@ -311,7 +349,15 @@ mod tests {
     fn strangers_cannot_act() {
         let mut c = community_with(&["ada"]);
         let err = c
-            .add_topic(TopicId::new_random(), &id("mallory"), &NewTopic { title: "x".into(), ..Default::default() }, Timestamp(1))
+            .add_topic(
+                TopicId::new_random(),
+                &id("mallory"),
+                &NewTopic {
+                    title: "x".into(),
+                    ..Default::default()
+                },
+                Timestamp(1),
+            )
             .unwrap_err();
         assert_eq!(err, ModelError::NotAMember("mallory".into()));
         assert!(c.set_purpose(&id("mallory"), "mine now").is_err());
@@ -322,39 +368,94 @@ mod tests {
         let mut c = community_with(&["ada"]);
         let a = TopicId::from("a".to_string());
         let b = TopicId::from("b".to_string());
-        c.add_topic(a.clone(), &id("ada"), &NewTopic { title: "A".into(), ..Default::default() }, Timestamp(1)).unwrap();
-        let missing = NewTopic { title: "B".into(), parent: Some(TopicId::from("zzz".to_string())), ..Default::default() };
+        c.add_topic(
+            a.clone(),
+            &id("ada"),
+            &NewTopic {
+                title: "A".into(),
+                ..Default::default()
+            },
+            Timestamp(1),
+        )
+        .unwrap();
+        let missing = NewTopic {
+            title: "B".into(),
+            parent: Some(TopicId::from("zzz".to_string())),
+            ..Default::default()
+        };
         assert_eq!(
             c.add_topic(b.clone(), &id("ada"), &missing, Timestamp(2)),
             Err(ModelError::NoSuchTopic("zzz".into()))
         );
-        let child = NewTopic { title: "B".into(), parent: Some(a.clone()), ..Default::default() };
-        c.add_topic(b.clone(), &id("ada"), &child, Timestamp(2)).unwrap();
+        let child = NewTopic {
+            title: "B".into(),
+            parent: Some(a.clone()),
+            ..Default::default()
+        };
+        c.add_topic(b.clone(), &id("ada"), &child, Timestamp(2))
+            .unwrap();
         assert_eq!(c.topics[&b].parent, Some(a.clone()));
         // Re-adding `a` under its own child would close a loop.
-        let looped = NewTopic { title: "A".into(), parent: Some(b), ..Default::default() };
-        assert_eq!(c.add_topic(a, &id("ada"), &looped, Timestamp(3)), Err(ModelError::ParentCycle));
+        let looped = NewTopic {
+            title: "A".into(),
+            parent: Some(b),
+            ..Default::default()
+        };
+        assert_eq!(
+            c.add_topic(a, &id("ada"), &looped, Timestamp(3)),
+            Err(ModelError::ParentCycle)
+        );
     }
 
     #[test]
     fn empty_titles_are_refused() {
         let mut c = community_with(&["ada"]);
         assert_eq!(
-            c.add_topic(TopicId::new_random(), &id("ada"), &NewTopic::default(), Timestamp(1)),
-            Err(ModelError::Empty { what: "a topic's title" })
+            c.add_topic(
+                TopicId::new_random(),
+                &id("ada"),
+                &NewTopic::default(),
+                Timestamp(1)
+            ),
+            Err(ModelError::Empty {
+                what: "a topic's title"
+            })
         );
-        assert!(Community::new("  ", "", &id("ada"), Member::new("Ada", "d", Timestamp(1)).unwrap(), Timestamp(1)).is_err());
+        assert!(
+            Community::new(
+                "  ",
+                "",
+                &id("ada"),
+                Member::new("Ada", "d", Timestamp(1)).unwrap(),
+                Timestamp(1)
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn gatherings_check_agenda_and_roles() {
         let mut c = community_with(&["ada", "bob"]);
-        let t = c.add_topic(TopicId::from("t".to_string()), &id("ada"), &NewTopic { title: "Soil".into(), ..Default::default() }, Timestamp(1)).unwrap();
+        let t = c
+            .add_topic(
+                TopicId::from("t".to_string()),
+                &id("ada"),
+                &NewTopic {
+                    title: "Soil".into(),
+                    ..Default::default()
+                },
+                Timestamp(1),
+            )
+            .unwrap();
         let mut g = Gathering {
             title: "March meetup".into(),
             when: Timestamp(100),
             agenda: vec![t],
-            roles: Roles { facilitator: Some(id("bob")), presenter: None, note_taker: Some(id("eve")) },
+            roles: Roles {
+                facilitator: Some(id("bob")),
+                presenter: None,
+                note_taker: Some(id("eve")),
+            },
             note: None,
         };
         assert_eq!(
@@ -362,17 +463,36 @@ mod tests {
             Err(ModelError::NotAMember("eve".into()))
         );
         g.roles.note_taker = Some(id("ada"));
-        c.add_gathering(GatheringId::new_random(), &id("ada"), g).unwrap();
+        c.add_gathering(GatheringId::new_random(), &id("ada"), g)
+            .unwrap();
         assert_eq!(c.gatherings.len(), 1);
     }
 
     #[test]
     fn linking_needs_a_known_note() {
         let mut c = community_with(&["ada"]);
-        let t = c.add_topic(TopicId::from("t".to_string()), &id("ada"), &NewTopic { title: "Soil".into(), ..Default::default() }, Timestamp(1)).unwrap();
+        let t = c
+            .add_topic(
+                TopicId::from("t".to_string()),
+                &id("ada"),
+                &NewTopic {
+                    title: "Soil".into(),
+                    ..Default::default()
+                },
+                Timestamp(1),
+            )
+            .unwrap();
         let n = NoteId::from("n1".to_string());
         assert!(c.link_note(&t, &n, &id("ada"), Timestamp(2)).is_err());
-        c.index_note(n.clone(), DocEntry { title: "Notes".into(), author: id("ada"), created_at: Timestamp(2), updated_at: Timestamp(2) });
+        c.index_note(
+            n.clone(),
+            DocEntry {
+                title: "Notes".into(),
+                author: id("ada"),
+                created_at: Timestamp(2),
+                updated_at: Timestamp(2),
+            },
+        );
         c.link_note(&t, &n, &id("ada"), Timestamp(3)).unwrap();
         assert!(c.topics[&t].notes.contains_key(&n));
     }

@@ -29,10 +29,19 @@ pub enum NoteEdit {
 }
 
 impl Note {
-    pub fn new(title: &str, body: &str, author: &MemberId, now: Timestamp) -> Result<Note, ModelError> {
+    pub fn new(
+        title: &str,
+        body: &str,
+        author: &MemberId,
+        now: Timestamp,
+    ) -> Result<Note, ModelError> {
         Ok(Note {
             title: limits::title("a note's title", title)?,
-            body: Text::with_value(limits::optional_text("a note's body", body, limits::MAX_BODY_BYTES)?),
+            body: Text::with_value(limits::optional_text(
+                "a note's body",
+                body,
+                limits::MAX_BODY_BYTES,
+            )?),
             author: author.clone(),
             created_at: now,
             comments: BTreeMap::new(),
@@ -65,8 +74,15 @@ impl Note {
         Ok(())
     }
 
-    pub fn add_comment(&mut self, id: CommentId, by: &MemberId, text: &str, now: Timestamp) -> Result<CommentId, ModelError> {
-        self.comments.insert(id.clone(), Comment::new(by, text, now)?);
+    pub fn add_comment(
+        &mut self,
+        id: CommentId,
+        by: &MemberId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<CommentId, ModelError> {
+        self.comments
+            .insert(id.clone(), Comment::new(by, text, now)?);
         Ok(id)
     }
 }
@@ -119,8 +135,14 @@ mod tests {
     fn oversized_bodies_and_empty_comments_are_refused() {
         let mut note = Note::new("Plan", "", &ada(), Timestamp(1)).unwrap();
         let huge = "x".repeat(limits::MAX_BODY_BYTES + 1);
-        assert!(matches!(note.edit_body(&NoteEdit::Append(huge.clone())), Err(ModelError::TooLong { .. })));
-        assert!(matches!(note.edit_body(&NoteEdit::Replace(huge)), Err(ModelError::TooLong { .. })));
+        assert!(matches!(
+            note.edit_body(&NoteEdit::Append(huge.clone())),
+            Err(ModelError::TooLong { .. })
+        ));
+        assert!(matches!(
+            note.edit_body(&NoteEdit::Replace(huge)),
+            Err(ModelError::TooLong { .. })
+        ));
         assert!(Note::new("Plan", &"y".repeat(10 * 1024 * 1024), &ada(), Timestamp(1)).is_err());
         assert_eq!(
             note.add_comment(CommentId::new_random(), &ada(), "   ", Timestamp(2)),

@@ -1,0 +1,270 @@
+//! How the CLI prints: a few readable lines for people, or one JSON value with `--json`.
+//!
+//! Output is collected and printed only after the command's writes are on disk, so nothing
+//! claims success early.
+
+use std::cell::RefCell;
+use std::fmt::Display;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
+use crate::node::{CommunitySummary, WhoAmI};
+
+pub struct Output {
+    json: bool,
+    pending: RefCell<Vec<String>>,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Output {
+        Output {
+            json,
+            pending: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Prints what the command produced.
+    pub fn flush(&self) {
+        for line in self.pending.borrow_mut().drain(..) {
+            println!("{line}");
+        }
+    }
+
+    fn emit(&self, human: impl FnOnce() -> String, machine: impl FnOnce() -> Value) {
+        let text = if self.json {
+            machine().to_string()
+        } else {
+            human()
+        };
+        self.pending.borrow_mut().push(text);
+    }
+
+    /// A new item's id.
+    pub fn id(&self, id: &impl Display, human: &str) {
+        self.emit(|| human.to_string(), || json!({ "id": id.to_string() }));
+    }
+
+    /// An action done to an item.
+    pub fn done(&self, id: &impl Display, message: &str) {
+        self.emit(
+            || message.to_string(),
+            || json!({ "id": id.to_string(), "result": message }),
+        );
+    }
+
+    pub fn phase(&self, id: &CaseId, phase: Phase) {
+        self.emit(
+            || format!("the case is now in the {phase} phase: {}", phase.guidance()),
+            || json!({ "id": id, "phase": phase }),
+        );
+    }
+
+    pub fn communities(&self, list: &[CommunitySummary]) {
+        self.emit(
+            || {
+                if list.is_empty() {
+                    return "no communities yet: create one with `copse init --name NAME`".into();
+                }
+                list.iter()
+                    .map(|c| {
+                        format!(
+                            "{}  {}  ({} members, {} notes, {} topics, {} cases)",
+                            c.id, c.name, c.members, c.notes, c.topics, c.cases
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+            || json!(list),
+        );
+    }
+
+    pub fn whoami(&self, device: &str, data_dir: &Path, list: &[WhoAmI]) {
+        self.emit(
+            || {
+                let mut lines = vec![
+                    format!("device {device}"),
+                    format!("data folder {}", data_dir.display()),
+                ];
+                for w in list {
+                    let name = w.name.as_deref().unwrap_or("(not on the roster)");
+                    lines.push(format!("in {}: {name} (member {})", w.community, w.member));
+                }
+                lines.join("\n")
+            },
+            || json!({ "device": device, "data_dir": data_dir, "communities": list }),
+        );
+    }
+
+    pub fn notes(&self, community: &Community) {
+        let mut notes: Vec<_> = community.notes.iter().collect();
+        notes.sort_by(|a, b| b.1.updated_at.cmp(&a.1.updated_at));
+        self.emit(
+            || {
+                if notes.is_empty() {
+                    return "no notes yet: add one with `copse note add --title TITLE`".into();
+                }
+                notes
+                    .iter()
+                    .map(|(id, e)| format!("{id}  {}  by {}, updated {}", e.title, community.display_name(&e.author), e.updated_at))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+            || {
+                json!(notes.iter().map(|(id, e)| json!({
+                    "id": id, "title": e.title, "author": e.author,
+                    "created_at": e.created_at.to_rfc3339(), "updated_at": e.updated_at.to_rfc3339(),
+                })).collect::<Vec<_>>())
+            },
+        );
+    }
+
+    pub fn note(&self, id: &NoteId, note: &Note, community: &Community) {
+        let mut comments: Vec<_> = note.comments.iter().collect();
+        comments.sort_by_key(|(_, c)| c.at);
+        self.emit(
+            || {
+                let mut text = format!("# {}\nby {}, {}\n\n{}\n", note.title, community.display_name(&note.author), note.created_at, note.body.as_str());
+                for (_, c) in &comments {
+                    text.push_str(&format!("\n— {} ({}): {}", community.display_name(&c.author), c.at, c.text));
+                }
+                text
+            },
+            || json!({
+                "id": id, "title": note.title, "body": note.body.as_str(), "author": note.author,
+                "created_at": note.created_at.to_rfc3339(),
+                "comments": comments.iter().map(|(cid, c)| json!({
+                    "id": cid, "author": c.author, "text": c.text, "at": c.at.to_rfc3339(),
+                })).collect::<Vec<_>>(),
+            }),
+        );
+    }
+
+    pub fn topics(&self, community: &Community) {
+        let topics = community.topics_by_endorsement();
+        self.emit(
+            || {
+                if topics.is_empty() {
+                    return "no topics yet: propose one with `copse topic add --title TITLE`"
+                        .into();
+                }
+                topics
+                    .iter()
+                    .map(|(id, t)| {
+                        let parent = t
+                            .parent
+                            .as_ref()
+                            .and_then(|p| community.topics.get(p))
+                            .map(|p| format!(" (under \"{}\")", p.title))
+                            .unwrap_or_default();
+                        format!(
+                            "{id}  [{}] {}{parent}  {} endorsement(s)",
+                            t.status,
+                            t.title,
+                            t.endorsement_count()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+            || {
+                json!(topics.iter().map(|(id, t)| json!({
+                    "id": id, "title": t.title, "description": t.description, "status": t.status,
+                    "proposer": t.proposer, "parent": t.parent,
+                    "endorsements": t.endorsements.keys().collect::<Vec<_>>(),
+                    "notes": t.notes.keys().collect::<Vec<_>>(),
+                })).collect::<Vec<_>>())
+            },
+        );
+    }
+
+    pub fn cases(&self, community: &Community) {
+        let mut cases: Vec<_> = community.cases.iter().collect();
+        cases.sort_by(|a, b| b.1.updated_at.cmp(&a.1.updated_at));
+        self.emit(
+            || {
+                if cases.is_empty() {
+                    return "no cases yet: bring one with `copse case open --title T --situation TEXT`".into();
+                }
+                cases
+                    .iter()
+                    .map(|(id, e)| format!("{id}  {}  presented by {}, updated {}", e.title, community.display_name(&e.author), e.updated_at))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+            || {
+                json!(cases.iter().map(|(id, e)| json!({
+                    "id": id, "title": e.title, "presenter": e.author,
+                    "created_at": e.created_at.to_rfc3339(), "updated_at": e.updated_at.to_rfc3339(),
+                })).collect::<Vec<_>>())
+            },
+        );
+    }
+
+    pub fn case(&self, id: &CaseId, case: &Case, community: &Community) {
+        let name = |m| community.display_name(m);
+        let mut questions: Vec<_> = case.questions.iter().collect();
+        questions.sort_by_key(|(_, q)| q.asked_at);
+        let mut suggestions: Vec<_> = case.suggestions.iter().collect();
+        suggestions.sort_by_key(|(_, s)| s.at);
+        self.emit(
+            || {
+                let mut t = format!(
+                    "# {}\npresented by {} — phase: {}\n{}\n\n{}\n",
+                    case.title,
+                    name(&case.presenter),
+                    case.phase,
+                    case.phase.guidance(),
+                    case.situation.as_str()
+                );
+                if !questions.is_empty() {
+                    t.push_str("\nQuestions:\n");
+                }
+                for (qid, q) in &questions {
+                    t.push_str(&format!("- {qid} {}: {}\n", name(&q.author), q.text));
+                    if let Some(a) = &q.answer {
+                        t.push_str(&format!("    answer: {a}\n"));
+                    }
+                }
+                if !suggestions.is_empty() {
+                    t.push_str("\nSuggestions:\n");
+                }
+                for (sid, s) in &suggestions {
+                    t.push_str(&format!("- {sid} {}: {}\n", name(&s.author), s.text));
+                }
+                if case.phase == Phase::Closed {
+                    t.push_str(&format!("\nOutcome: {}\n", case.outcome.as_str()));
+                    for a in case.next_actions.values() {
+                        t.push_str(&format!(
+                            "- [{}] {}\n",
+                            if a.done { "x" } else { " " },
+                            a.text
+                        ));
+                    }
+                }
+                t
+            },
+            || {
+                json!({
+                    "id": id, "title": case.title, "presenter": case.presenter, "phase": case.phase,
+                    "situation": case.situation.as_str(), "opened_at": case.opened_at.to_rfc3339(),
+                    "questions": questions.iter().map(|(qid, q)| json!({
+                        "id": qid, "author": q.author, "text": q.text, "answer": q.answer,
+                    })).collect::<Vec<_>>(),
+                    "suggestions": suggestions.iter().map(|(sid, s)| json!({
+                        "id": sid, "author": s.author, "text": s.text,
+                    })).collect::<Vec<_>>(),
+                    "outcome": case.outcome.as_str(),
+                    "next_actions": case.next_actions.iter().map(|(aid, a)| json!({
+                        "id": aid, "text": a.text, "owner": a.owner, "done": a.done,
+                    })).collect::<Vec<_>>(),
+                    "comments": case.comments.iter().map(|(cid, c)| json!({
+                        "id": cid, "author": c.author, "text": c.text, "at": c.at.to_rfc3339(),
+                    })).collect::<Vec<_>>(),
+                })
+            },
+        );
+    }
+}

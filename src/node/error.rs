@@ -1,0 +1,36 @@
+//! Errors from the node, each a sentence a member can act on.
+
+use crate::model::ModelError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("'{given}' is not a valid {what} id")]
+    InvalidId { what: &'static str, given: String },
+    #[error("no {what} with id {id} in this data folder")]
+    NotFound { what: &'static str, id: String },
+    #[error("there is no community yet: create one with `copse init --name NAME`")]
+    NoCommunity,
+    #[error(
+        "this data folder holds {count} communities; choose one with --community ID (see `copse communities`)"
+    )]
+    AmbiguousCommunity { count: usize },
+    #[error("the node has stopped")]
+    Stopped,
+    #[error(
+        "{failed} write(s) to the data folder failed ({last_error}); recent changes may not be saved"
+    )]
+    WritesFailed { failed: u64, last_error: String },
+    #[error("internal error while changing a document (the document was left unchanged): {0}")]
+    Panicked(String),
+}
+
+impl From<samod::Stopped> for NodeError {
+    fn from(_: samod::Stopped) -> Self {
+        NodeError::Stopped
+    }
+}

@@ -1,0 +1,597 @@
+//! What members do, as async methods on [`Node`]: communities, notes, topics, cases, profiles.
+//!
+//! Each method checks ids, runs the model operation on the right document, and keeps the
+//! community's index of notes and cases in step.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::{Node, NodeError, now};
+use crate::model::community::NewTopic;
+use crate::model::{
+    ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, Member, MemberId, Note,
+    NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId, TopicId, TopicStatus,
+};
+
+const COMMUNITY_KEY_PREFIX: &str = "community/";
+
+/// A community this data folder holds, for the switcher and `copse communities`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CommunitySummary {
+    pub id: CommunityId,
+    pub name: String,
+    pub members: usize,
+    pub notes: usize,
+    pub topics: usize,
+    pub cases: usize,
+}
+
+/// Who this device is in a community.
+#[derive(Clone, Debug, Serialize)]
+pub struct WhoAmI {
+    pub community: CommunityId,
+    pub member: MemberId,
+    pub name: Option<String>,
+}
+
+impl Node {
+    // ---- communities ----------------------------------------------------------------------
+
+    /// Creates a community with this device's person as its first member.
+    pub async fn create_community(
+        &self,
+        name: &str,
+        purpose: &str,
+        my_name: &str,
+    ) -> Result<CommunityId, NodeError> {
+        let at = now();
+        let me = MemberId::from(self.device_id().to_string());
+        let founder = Member::new(my_name, self.device_id(), at)?;
+        let community = Community::new(name, purpose, &me, founder, at)?;
+        let id = CommunityId::from(self.create(&community, "create community").await?);
+        self.remember_community(&id)?;
+        Ok(id)
+    }
+
+    /// Remembers (on this device only) that this folder holds a community.
+    pub(crate) fn remember_community(&self, id: &CommunityId) -> Result<(), NodeError> {
+        let key = format!("{COMMUNITY_KEY_PREFIX}{id}");
+        self.storage().set_local(&key, &now().0.to_string())?;
+        Ok(())
+    }
+
+    /// The ids of the communities this folder holds, oldest first.
+    pub fn community_ids(&self) -> Result<Vec<CommunityId>, NodeError> {
+        let mut rows = self.storage().local_with_prefix(COMMUNITY_KEY_PREFIX)?;
+        rows.sort_by_key(|(_, added)| added.parse::<i64>().unwrap_or(0));
+        Ok(rows
+            .into_iter()
+            .map(|(key, _)| CommunityId::from(key[COMMUNITY_KEY_PREFIX.len()..].to_string()))
+            .collect())
+    }
+
+    /// Every community this folder holds, with counts.
+    pub async fn communities(&self) -> Result<Vec<CommunitySummary>, NodeError> {
+        let mut out = Vec::new();
+        for id in self.community_ids()? {
+            match self.community(&id).await {
+                Ok(c) => out.push(CommunitySummary {
+                    id,
+                    name: c.name.clone(),
+                    members: c.members.len(),
+                    notes: c.notes.len(),
+                    topics: c.topics.len(),
+                    cases: c.cases.len(),
+                }),
+                Err(e) => {
+                    tracing::warn!(community = %id, error = %e, "community could not be read")
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Picks the community a command means: the one named, or the only one.
+    pub fn resolve_community(&self, given: Option<&str>) -> Result<CommunityId, NodeError> {
+        let known = self.community_ids()?;
+        match given {
+            Some(given) => {
+                let given = given.trim();
+                known
+                    .into_iter()
+                    .find(|id| id.as_str() == given)
+                    .ok_or_else(|| NodeError::NotFound {
+                        what: "community",
+                        id: given.to_string(),
+                    })
+            }
+            None => match known.len() {
+                0 => Err(NodeError::NoCommunity),
+                1 => Ok(known.into_iter().next().ok_or(NodeError::NoCommunity)?),
+                count => Err(NodeError::AmbiguousCommunity { count }),
+            },
+        }
+    }
+
+    /// The community as it is now.
+    pub async fn community(&self, id: &CommunityId) -> Result<Arc<Community>, NodeError> {
+        Ok(Arc::new(self.read("community", id.as_str()).await?))
+    }
+
+    /// The community, kept up to date after every local or remote change.
+    pub async fn watch_community(
+        &self,
+        id: &CommunityId,
+    ) -> Result<watch::Receiver<Arc<Community>>, NodeError> {
+        self.watch("community", id.as_str()).await
+    }
+
+    /// The member this device acts as in a community.
+    pub async fn me(&self, id: &CommunityId) -> Result<MemberId, NodeError> {
+        let community = self.community(id).await?;
+        Ok(self.me_in(&community))
+    }
+
+    pub(crate) fn me_in(&self, community: &Community) -> MemberId {
+        community
+            .member_for_device(self.device_id())
+            .cloned()
+            .unwrap_or_else(|| MemberId::from(self.device_id().to_string()))
+    }
+
+    /// Who this device is in each community.
+    pub async fn whoami(&self) -> Result<Vec<WhoAmI>, NodeError> {
+        let mut out = Vec::new();
+        for id in self.community_ids()? {
+            let community = self.community(&id).await?;
+            let member = self.me_in(&community);
+            let name = community.members.get(&member).map(|m| m.name.clone());
+            out.push(WhoAmI {
+                community: id,
+                member,
+                name,
+            });
+        }
+        Ok(out)
+    }
+
+    pub async fn set_purpose(&self, id: &CommunityId, purpose: String) -> Result<(), NodeError> {
+        let me = self.me(id).await?;
+        self.update(
+            "community",
+            id.as_str(),
+            "edit purpose",
+            move |c: &mut Community| c.set_purpose(&me, &purpose),
+        )
+        .await
+    }
+
+    pub async fn set_guidelines(
+        &self,
+        id: &CommunityId,
+        guidelines: String,
+    ) -> Result<(), NodeError> {
+        let me = self.me(id).await?;
+        self.update(
+            "community",
+            id.as_str(),
+            "edit guidelines",
+            move |c: &mut Community| c.set_guidelines(&me, &guidelines),
+        )
+        .await
+    }
+
+    /// Changes this device's person's profile.
+    pub async fn update_profile(
+        &self,
+        id: &CommunityId,
+        update: ProfileUpdate,
+    ) -> Result<(), NodeError> {
+        let me = self.me(id).await?;
+        self.update(
+            "community",
+            id.as_str(),
+            "edit profile",
+            move |c: &mut Community| c.update_profile(&me, &update),
+        )
+        .await
+    }
+
+    // ---- notes ----------------------------------------------------------------------------
+
+    /// Writes a new note and lists it in the community.
+    pub async fn add_note(
+        &self,
+        community: &CommunityId,
+        title: &str,
+        body: &str,
+    ) -> Result<NoteId, NodeError> {
+        let me = self.me(community).await?;
+        let at = now();
+        let note = Note::new(title, body, &me, at)?;
+        // Refuse strangers before a document is created for nothing.
+        self.community(community).await?.require_member(&me)?;
+        let id = NoteId::from(self.create(&note, "add note").await?);
+        let entry = DocEntry {
+            title: note.title.clone(),
+            author: me,
+            created_at: at,
+            updated_at: at,
+        };
+        let note_id = id.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "index note",
+            move |c: &mut Community| {
+                c.index_note(note_id, entry);
+                Ok(())
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A note of this community.
+    pub async fn note(&self, community: &CommunityId, id: &NoteId) -> Result<Arc<Note>, NodeError> {
+        self.require_indexed_note(community, id).await?;
+        Ok(Arc::new(self.read("note", id.as_str()).await?))
+    }
+
+    /// A note, kept up to date.
+    pub async fn watch_note(
+        &self,
+        community: &CommunityId,
+        id: &NoteId,
+    ) -> Result<watch::Receiver<Arc<Note>>, NodeError> {
+        self.require_indexed_note(community, id).await?;
+        self.watch("note", id.as_str()).await
+    }
+
+    /// Changes a note's body.
+    pub async fn edit_note(
+        &self,
+        community: &CommunityId,
+        id: &NoteId,
+        edit: NoteEdit,
+    ) -> Result<(), NodeError> {
+        self.require_indexed_note(community, id).await?;
+        let title = self
+            .update("note", id.as_str(), "edit note", move |n: &mut Note| {
+                n.edit_body(&edit)?;
+                Ok(n.title.clone())
+            })
+            .await?;
+        self.touch_note(community, id, title).await
+    }
+
+    /// Renames a note.
+    pub async fn rename_note(
+        &self,
+        community: &CommunityId,
+        id: &NoteId,
+        title: String,
+    ) -> Result<(), NodeError> {
+        self.require_indexed_note(community, id).await?;
+        let title = self
+            .update("note", id.as_str(), "rename note", move |n: &mut Note| {
+                n.rename(&title)?;
+                Ok(n.title.clone())
+            })
+            .await?;
+        self.touch_note(community, id, title).await
+    }
+
+    /// Comments on a note.
+    pub async fn comment_note(
+        &self,
+        community: &CommunityId,
+        id: &NoteId,
+        text: String,
+    ) -> Result<CommentId, NodeError> {
+        let me = self.me(community).await?;
+        self.require_indexed_note(community, id).await?;
+        let comment = CommentId::new_random();
+        let (comment, title) = self
+            .update(
+                "note",
+                id.as_str(),
+                "comment on note",
+                move |n: &mut Note| {
+                    Ok((n.add_comment(comment, &me, &text, now())?, n.title.clone()))
+                },
+            )
+            .await?;
+        self.touch_note(community, id, title).await?;
+        Ok(comment)
+    }
+
+    async fn touch_note(
+        &self,
+        community: &CommunityId,
+        id: &NoteId,
+        title: String,
+    ) -> Result<(), NodeError> {
+        let id = id.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "update note index",
+            move |c: &mut Community| {
+                c.touch_note(&id, &title, now());
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    async fn require_indexed_note(
+        &self,
+        community: &CommunityId,
+        id: &NoteId,
+    ) -> Result<(), NodeError> {
+        if self.community(community).await?.notes.contains_key(id) {
+            Ok(())
+        } else {
+            Err(NodeError::NotFound {
+                what: "note",
+                id: id.to_string(),
+            })
+        }
+    }
+
+    // ---- topics ---------------------------------------------------------------------------
+
+    /// Proposes a topic (a sub-topic when `parent` is given).
+    pub async fn add_topic(
+        &self,
+        community: &CommunityId,
+        new: NewTopic,
+    ) -> Result<TopicId, NodeError> {
+        let me = self.me(community).await?;
+        let id = TopicId::new_random();
+        self.update(
+            "community",
+            community.as_str(),
+            "propose topic",
+            move |c: &mut Community| c.add_topic(id, &me, &new, now()),
+        )
+        .await
+    }
+
+    /// Endorses a topic; false if this member already did.
+    pub async fn endorse_topic(
+        &self,
+        community: &CommunityId,
+        topic: &TopicId,
+    ) -> Result<bool, NodeError> {
+        let me = self.me(community).await?;
+        let topic = topic.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "endorse topic",
+            move |c: &mut Community| c.endorse_topic(&topic, &me, now()),
+        )
+        .await
+    }
+
+    /// Withdraws this member's endorsement; false if there was none.
+    pub async fn withdraw_endorsement(
+        &self,
+        community: &CommunityId,
+        topic: &TopicId,
+    ) -> Result<bool, NodeError> {
+        let me = self.me(community).await?;
+        let topic = topic.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "withdraw endorsement",
+            move |c: &mut Community| c.withdraw_endorsement(&topic, &me),
+        )
+        .await
+    }
+
+    pub async fn set_topic_status(
+        &self,
+        community: &CommunityId,
+        topic: &TopicId,
+        status: TopicStatus,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let topic = topic.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "set topic status",
+            move |c: &mut Community| c.set_topic_status(&topic, &me, status),
+        )
+        .await
+    }
+
+    // ---- peer-assist cases ----------------------------------------------------------------
+
+    /// Opens a case presented by this member.
+    pub async fn open_case(
+        &self,
+        community: &CommunityId,
+        title: &str,
+        situation: &str,
+    ) -> Result<CaseId, NodeError> {
+        let me = self.me(community).await?;
+        let at = now();
+        let case = Case::new(title, situation, &me, at)?;
+        self.community(community).await?.require_member(&me)?;
+        let id = CaseId::from(self.create(&case, "open case").await?);
+        let entry = DocEntry {
+            title: case.title.clone(),
+            author: me,
+            created_at: at,
+            updated_at: at,
+        };
+        let case_id = id.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "index case",
+            move |c: &mut Community| {
+                c.index_case(case_id, entry);
+                Ok(())
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// A case of this community.
+    pub async fn case(&self, community: &CommunityId, id: &CaseId) -> Result<Arc<Case>, NodeError> {
+        self.require_indexed_case(community, id).await?;
+        Ok(Arc::new(self.read("case", id.as_str()).await?))
+    }
+
+    /// A case, kept up to date.
+    pub async fn watch_case(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+    ) -> Result<watch::Receiver<Arc<Case>>, NodeError> {
+        self.require_indexed_case(community, id).await?;
+        self.watch("case", id.as_str()).await
+    }
+
+    pub async fn ask_question(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+        text: String,
+    ) -> Result<QuestionId, NodeError> {
+        let me = self.me(community).await?;
+        let question = QuestionId::new_random();
+        self.change_case(community, id, "ask question", move |c| {
+            c.ask_question(question, &me, &text, now())
+        })
+        .await
+    }
+
+    pub async fn answer_question(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+        question: &QuestionId,
+        text: String,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let question = question.clone();
+        self.change_case(community, id, "answer question", move |c| {
+            c.answer_question(&question, &me, &text, now())
+        })
+        .await
+    }
+
+    pub async fn suggest(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+        text: String,
+    ) -> Result<SuggestionId, NodeError> {
+        let me = self.me(community).await?;
+        let suggestion = SuggestionId::new_random();
+        self.change_case(community, id, "suggest", move |c| {
+            c.suggest(suggestion, &me, &text, now())
+        })
+        .await
+    }
+
+    /// Moves the case to its next phase (presenter only); returns the new phase.
+    pub async fn advance_case(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+    ) -> Result<Phase, NodeError> {
+        let me = self.me(community).await?;
+        self.change_case(community, id, "advance phase", move |c| {
+            c.advance_phase(&me)
+        })
+        .await
+    }
+
+    /// Closes the case with its outcome and next actions (each owned by the presenter).
+    pub async fn close_case(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+        outcome: String,
+        actions: Vec<String>,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let actions = actions
+            .into_iter()
+            .map(|text| (ActionId::new_random(), text, Some(me.clone())))
+            .collect();
+        self.change_case(community, id, "close case", move |c| {
+            c.close(&me, &outcome, actions, now())
+        })
+        .await
+    }
+
+    pub async fn comment_case(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+        text: String,
+    ) -> Result<CommentId, NodeError> {
+        let me = self.me(community).await?;
+        let comment = CommentId::new_random();
+        self.change_case(community, id, "comment on case", move |c| {
+            c.add_comment(comment, &me, &text, now())
+        })
+        .await
+    }
+
+    /// Runs a case operation, then refreshes the case's index entry.
+    async fn change_case<R: Send + 'static>(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+        message: &'static str,
+        f: impl FnOnce(&mut Case) -> Result<R, crate::model::ModelError> + Send + 'static,
+    ) -> Result<R, NodeError> {
+        self.require_indexed_case(community, id).await?;
+        let (result, title) = self
+            .update("case", id.as_str(), message, move |c: &mut Case| {
+                let r = f(c)?;
+                Ok((r, c.title.clone()))
+            })
+            .await?;
+        let case_id = id.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "update case index",
+            move |c: &mut Community| {
+                c.touch_case(&case_id, &title, now());
+                Ok(())
+            },
+        )
+        .await?;
+        Ok(result)
+    }
+
+    async fn require_indexed_case(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+    ) -> Result<(), NodeError> {
+        if self.community(community).await?.cases.contains_key(id) {
+            Ok(())
+        } else {
+            Err(NodeError::NotFound {
+                what: "case",
+                id: id.to_string(),
+            })
+        }
+    }
+}
