@@ -13,7 +13,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use automerge::ChangeHash;
+use samod::storage::StorageKey;
+use samod_core::CompactionHash;
 
 use autosurgeon::{Hydrate, Reconcile};
 use futures::StreamExt;
@@ -24,7 +28,9 @@ pub use error::NodeError;
 pub use operations::{CommunitySummary, WhoAmI};
 
 use crate::model::{ModelError, Timestamp, change};
-use crate::store::{DataDirLock, SqliteStorage, StorageStatus, load_or_create_device_key};
+use crate::store::{
+    DataDirLock, SqliteStorage, StorageStatus, StoreError, load_or_create_device_key,
+};
 
 /// Where a node keeps its data.
 #[derive(Clone, Debug)]
@@ -51,6 +57,8 @@ struct Inner {
     device_id: String,
     data_dir: PathBuf,
     handles: Mutex<HashMap<DocumentId, DocHandle>>,
+    /// Changes made through this node whose writes have not yet been confirmed by [`Node::flush`].
+    unconfirmed: Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>,
     // Held for the node's lifetime: one process per data folder.
     _lock: DataDirLock,
 }
@@ -79,6 +87,7 @@ impl Node {
                 device_id,
                 data_dir: config.data_dir,
                 handles: Mutex::new(HashMap::new()),
+                unconfirmed: Mutex::new(Vec::new()),
                 _lock: lock,
             }),
         })
@@ -98,16 +107,51 @@ impl Node {
         self.inner.storage.status()
     }
 
-    pub(crate) fn storage(&self) -> &SqliteStorage {
+    /// The data folder's storage (its status, and fault injection in tests).
+    pub fn storage(&self) -> &SqliteStorage {
         &self.inner.storage
     }
 
     /// Stops the repo once every write has completed, then reports failed writes, if any.
     pub async fn shutdown(self) -> Result<(), NodeError> {
+        let flushed = self.flush().await;
         self.inner.repo.stop().await;
+        flushed?;
         let status = self.inner.storage.status().borrow().clone();
         self.inner.storage.close();
         check_writes(&status)
+    }
+
+    /// Waits until every change made through this node so far is durably on disk, and fails if
+    /// any write has failed since the folder was opened. "Saved" means this has returned.
+    pub async fn flush(&self) -> Result<(), NodeError> {
+        let unconfirmed = std::mem::take(&mut *lock(&self.inner.unconfirmed));
+        for (doc, heads) in unconfirmed {
+            let written = self
+                .inner
+                .storage
+                .wait_written(saved_key_sets(&doc, &heads));
+            match tokio::time::timeout(FLUSH_TIMEOUT, written).await {
+                Ok(Err(StoreError::WriteFailed { reason, .. })) => {
+                    let failed = self.inner.storage.status().borrow().failed_writes.max(1);
+                    return Err(NodeError::WritesFailed {
+                        failed,
+                        last_error: reason,
+                    });
+                }
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(NodeError::WritesFailed {
+                        failed: 0,
+                        last_error: format!(
+                            "a change to document {doc} was not confirmed on disk within {}s",
+                            FLUSH_TIMEOUT.as_secs()
+                        ),
+                    });
+                }
+            }
+        }
+        self.check_writes()
     }
 
     /// Fails if any write has failed since the folder was opened.
@@ -139,13 +183,18 @@ impl Node {
     }
 
     fn lock_handles(&self) -> std::sync::MutexGuard<'_, HashMap<DocumentId, DocHandle>> {
-        // A poisoned cache only means another thread panicked mid-insert; the map is still valid.
-        self.inner.handles.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.inner.handles)
     }
 
     /// Stores a new document and returns its id.
     async fn create<T: Reconcile>(&self, value: &T, message: &str) -> Result<String, NodeError> {
-        let doc = change::create(value, message, now())?;
+        self.import_document(change::create(value, message, now())?)
+            .await
+    }
+
+    /// Stores a document built elsewhere (an import, a benchmark's prepared community) as a new
+    /// document with its whole history; returns its id once it is on disk.
+    pub async fn import_document(&self, doc: automerge::Automerge) -> Result<String, NodeError> {
         let handle = self.inner.repo.create(doc).await?;
         let id = handle.document_id().to_string();
         self.lock_handles()
@@ -180,11 +229,18 @@ impl Node {
     {
         let handle = self.handle(what, id).await?;
         let at = now();
-        contained(
-            handle
-                .with_document_async(move |doc| guarded(|| change::update(doc, message, at, f)))
-                .await?,
-        )
+        let (result, heads) = handle
+            .with_document_async(move |doc| {
+                let before = doc.get_heads();
+                let result = guarded(|| change::update(doc, message, at, f));
+                let after = doc.get_heads();
+                (result, (after != before).then_some(after))
+            })
+            .await?;
+        if let Some(heads) = heads {
+            lock(&self.inner.unconfirmed).push((handle.document_id().clone(), heads));
+        }
+        contained(result)
     }
 
     /// A live view of a document: the receiver always holds the latest snapshot, re-read after
@@ -198,10 +254,11 @@ impl Node {
         T: Hydrate + Send + Sync + 'static,
     {
         let handle = self.handle(what, id).await?;
+        // Subscribe before the first read, so no change can slip in between.
+        let mut changes = handle.changes();
         let first: T = self.read(what, id).await?;
         let (tx, rx) = watch::channel(Arc::new(first));
         tokio::spawn(async move {
-            let mut changes = handle.changes();
             loop {
                 tokio::select! {
                     _ = tx.closed() => break,
@@ -233,6 +290,26 @@ impl std::fmt::Debug for Node {
             .field("data_dir", &self.inner.data_dir)
             .finish()
     }
+}
+
+/// How long [`Node::flush`] waits for the disk before it says the change is not confirmed.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The keys samod writes for a document at these heads: right after a change it stores either
+/// each new change as an incremental chunk (keyed by change hash) or a compacted snapshot (keyed
+/// by the hash of the heads). Either set on disk means the change is saved.
+fn saved_key_sets(doc: &DocumentId, heads: &[ChangeHash]) -> Vec<Vec<StorageKey>> {
+    let incremental = heads
+        .iter()
+        .map(|h| StorageKey::incremental_path(doc, *h))
+        .collect();
+    let snapshot = vec![StorageKey::snapshot_path(doc, &CompactionHash::new(heads))];
+    vec![incremental, snapshot]
+}
+
+/// Locks a mutex whose data stays valid even if a holder panicked (plain maps and lists).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn check_writes(status: &StorageStatus) -> Result<(), NodeError> {

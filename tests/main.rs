@@ -1,1 +1,6 @@
+//! Integration tests, one binary: the real `copse` executable on temporary data folders.
 
+mod cli;
+mod crash;
+mod node;
+mod util;

@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::fmt::Display;
+use std::io::Write;
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -25,10 +26,13 @@ impl Output {
         }
     }
 
-    /// Prints what the command produced.
+    /// Prints what the command produced. A closed pipe (`copse … | head`) just ends the output.
     pub fn flush(&self) {
+        let mut stdout = std::io::stdout().lock();
         for line in self.pending.borrow_mut().drain(..) {
-            println!("{line}");
+            if writeln!(stdout, "{line}").is_err() {
+                return;
+            }
         }
     }
 
@@ -100,7 +104,7 @@ impl Output {
 
     pub fn notes(&self, community: &Community) {
         let mut notes: Vec<_> = community.notes.iter().collect();
-        notes.sort_by(|a, b| b.1.updated_at.cmp(&a.1.updated_at));
+        notes.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
         self.emit(
             || {
                 if notes.is_empty() {
@@ -182,7 +186,7 @@ impl Output {
 
     pub fn cases(&self, community: &Community) {
         let mut cases: Vec<_> = community.cases.iter().collect();
-        cases.sort_by(|a, b| b.1.updated_at.cmp(&a.1.updated_at));
+        cases.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
         self.emit(
             || {
                 if cases.is_empty() {

@@ -15,7 +15,6 @@ macro_rules! string_id {
         $(#[$doc])*
         #[derive(
             Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Reconcile,
-            Hydrate,
         )]
         #[serde(transparent)]
         pub struct $name(String);
@@ -61,6 +60,13 @@ macro_rules! string_id {
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
+            }
+        }
+
+        // Written by hand: the derived impl cannot read the id inside an `Option`.
+        impl Hydrate for $name {
+            fn hydrate_string(s: &str) -> Result<Self, autosurgeon::HydrateError> {
+                Ok(Self(s.to_string()))
             }
         }
 
@@ -111,10 +117,26 @@ string_id!(ActionId);
     Serialize,
     Deserialize,
     Reconcile,
-    Hydrate,
 )]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
+
+// Written by hand: the derived impl cannot read the time inside an `Option`.
+impl Hydrate for Timestamp {
+    fn hydrate_int(i: i64) -> Result<Self, autosurgeon::HydrateError> {
+        Ok(Timestamp(i))
+    }
+
+    fn hydrate_uint(u: u64) -> Result<Self, autosurgeon::HydrateError> {
+        i64::try_from(u).map(Timestamp).map_err(|_| {
+            autosurgeon::HydrateError::unexpected("a time in milliseconds", u.to_string())
+        })
+    }
+
+    fn hydrate_timestamp(t: i64) -> Result<Self, autosurgeon::HydrateError> {
+        Ok(Timestamp(t))
+    }
+}
 
 impl Timestamp {
     /// The time as an RFC 3339 string in UTC, for people and for JSON.
@@ -147,6 +169,38 @@ mod tests {
         assert!("a/b".parse::<CaseId>().is_err());
         assert!("x".repeat(500).parse::<MemberId>().is_err());
         assert_eq!("  abc \n".parse::<MemberId>().unwrap().as_str(), "abc");
+    }
+
+    /// Every field that can hold an id or a time, inside and outside an `Option`, reads back.
+    #[test]
+    fn optional_ids_and_times_round_trip_through_a_document() {
+        use crate::model::{ActionId, Case, MemberId, Phase, QuestionId, change};
+        let presenter = MemberId::from("pia".to_string());
+        let mut case = Case::new("t", "s", &presenter, Timestamp(1)).unwrap();
+        case.ask_question(
+            QuestionId::new_random(),
+            &MemberId::from("bo".to_string()),
+            "q",
+            Timestamp(2),
+        )
+        .unwrap();
+        case.advance_phase(&presenter).unwrap();
+        case.advance_phase(&presenter).unwrap();
+        case.close(
+            &presenter,
+            "done",
+            vec![(ActionId::new_random(), "a".into(), Some(presenter.clone()))],
+            Timestamp(3),
+        )
+        .unwrap();
+        let doc = change::create(&case, "case", Timestamp(3)).unwrap();
+        let back: Case = change::read(&doc).unwrap();
+        assert_eq!(back.phase, Phase::Closed);
+        assert_eq!(back.closed_at, Some(Timestamp(3)));
+        assert_eq!(
+            back.next_actions.values().next().unwrap().owner,
+            Some(presenter)
+        );
     }
 
     #[test]

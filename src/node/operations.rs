@@ -56,7 +56,7 @@ impl Node {
     }
 
     /// Remembers (on this device only) that this folder holds a community.
-    pub(crate) fn remember_community(&self, id: &CommunityId) -> Result<(), NodeError> {
+    pub fn remember_community(&self, id: &CommunityId) -> Result<(), NodeError> {
         let key = format!("{COMMUNITY_KEY_PREFIX}{id}");
         self.storage().set_local(&key, &now().0.to_string())?;
         Ok(())

@@ -1,0 +1,266 @@
+//! The command line end to end: what a script or a member at a terminal sees.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::util::{Folder, ids};
+
+#[test]
+fn init_then_notes_round_trip_with_non_ascii_text() {
+    let f = Folder::with_community();
+    let communities = f.json(&["communities"]);
+    assert_eq!(communities[0]["name"], "Gardeners");
+    assert_eq!(communities[0]["members"], 1);
+
+    let id = f.ok(&["note", "add", "--title", "Soil", "--body", "Grüße 🌱 你好"]);
+    f.ok(&["note", "edit", &id, "--append", "\nmore"]);
+    let comment = f.ok(&["note", "comment", &id, "Lovely"]);
+    let note = f.json(&["note", "show", &id]);
+    assert_eq!(note["body"], "Grüße 🌱 你好\nmore");
+    assert_eq!(note["comments"][0]["id"], comment.as_str());
+    assert_eq!(note["comments"][0]["text"], "Lovely");
+
+    f.ok(&["note", "edit", &id, "--body", "Replaced"]);
+    assert_eq!(f.json(&["note", "show", &id])["body"], "Replaced");
+    assert_eq!(ids(&f.json(&["note", "list"])), vec![id]);
+}
+
+#[test]
+fn note_body_from_a_file() {
+    let f = Folder::with_community();
+    let path = f.path().join("body.md");
+    std::fs::write(&path, "# Heading\n\nText").unwrap();
+    let id = f.ok(&[
+        "note",
+        "add",
+        "--title",
+        "From file",
+        "--body-file",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(f.json(&["note", "show", &id])["body"], "# Heading\n\nText");
+}
+
+#[test]
+fn topics_endorse_once_and_nest() {
+    let f = Folder::with_community();
+    let parent = f.ok(&[
+        "topic",
+        "add",
+        "--title",
+        "Composting",
+        "--description",
+        "Hot and cold",
+    ]);
+    let child = f.ok(&["topic", "add", "--title", "Worms", "--parent", &parent]);
+    assert_eq!(f.ok(&["topic", "endorse", &child]), "endorsed");
+    assert_eq!(
+        f.ok(&["topic", "endorse", &child]),
+        "you already endorse this topic"
+    );
+    f.ok(&["topic", "status", &parent, "planned"]);
+
+    let topics = f.json(&["topic", "list"]);
+    assert_eq!(
+        ids(&topics),
+        vec![child.clone(), parent.clone()],
+        "most endorsed first"
+    );
+    assert_eq!(topics[0]["parent"], parent.as_str());
+    assert_eq!(topics[0]["endorsements"].as_array().unwrap().len(), 1);
+    assert_eq!(topics[1]["status"], "planned");
+
+    let err = f.fails(&["topic", "status", &parent, "finished"]);
+    assert!(err.contains("not a topic status"), "{err}");
+    let err = f.fails(&["topic", "add", "--title", "Orphan", "--parent", "nope"]);
+    assert!(err.contains("no topic with id nope"), "{err}");
+}
+
+#[test]
+fn a_case_walks_through_its_phases_and_refuses_early_advice() {
+    let f = Folder::with_community();
+    let case = f.ok(&[
+        "case",
+        "open",
+        "--title",
+        "Team won't adopt reviews",
+        "--situation",
+        "We tried twice.",
+    ]);
+    let err = f.fails(&["case", "suggest", &case, "Try pairing"]);
+    assert!(
+        err.contains("clarify phase"),
+        "a suggestion during Clarify says why: {err}"
+    );
+    let err = f.fails(&["case", "ask", &case, "Why?"]);
+    assert!(err.contains("presenter"), "{err}");
+
+    assert_eq!(f.json(&["case", "advance", &case])["phase"], "suggest");
+    assert_eq!(f.json(&["case", "advance", &case])["phase"], "reflect");
+    let err = f.fails(&["case", "advance", &case]);
+    assert!(err.contains("close the case"), "{err}");
+    f.ok(&[
+        "case",
+        "close",
+        &case,
+        "--outcome",
+        "Pilot with one team",
+        "--action",
+        "Ask the lead",
+    ]);
+
+    let shown = f.json(&["case", "show", &case]);
+    assert_eq!(shown["phase"], "closed");
+    assert_eq!(shown["outcome"], "Pilot with one team");
+    assert_eq!(shown["next_actions"][0]["text"], "Ask the lead");
+    assert_eq!(ids(&f.json(&["case", "list"])), vec![case]);
+}
+
+#[test]
+fn member_profile_and_whoami() {
+    let f = Folder::with_community();
+    f.ok(&[
+        "member",
+        "set",
+        "--name",
+        "Ada L.",
+        "--skill",
+        "Rust",
+        "--skill",
+        "Facilitation",
+        "--objective",
+        "Mentoring",
+    ]);
+    let me = f.json(&["whoami"]);
+    assert_eq!(me["communities"][0]["name"], "Ada L.");
+    assert_eq!(
+        me["device"].as_str().unwrap().len(),
+        64,
+        "an iroh endpoint id in hex"
+    );
+    f.fails(&["member", "set"]);
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let f = Folder::with_community();
+    let err = f.fails(&["note", "add", "--title", "   "]);
+    assert!(err.contains("title must not be empty"), "{err}");
+    let err = f.fails(&["note", "show", "no-such-note"]);
+    assert!(err.contains("no note with id"), "{err}");
+    let err = f.fails(&["note", "comment", "has spaces", "x"]);
+    assert!(err.contains("not a valid"), "{err}");
+
+    let big = f.path().join("big.md");
+    std::fs::write(&big, "x".repeat(10 * 1024 * 1024)).unwrap();
+    let err = f.fails(&[
+        "note",
+        "add",
+        "--title",
+        "Huge",
+        "--body-file",
+        big.to_str().unwrap(),
+    ]);
+    assert!(err.contains("limited to"), "{err}");
+    let mut piped = f
+        .command(&["note", "add", "--title", "Huge", "--body-file", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The pipe may close early once copse has refused; either way nothing is stored.
+    let _ = piped
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("y".repeat(2 * 1024 * 1024).as_bytes());
+    let out = piped.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("too long"), "{err}");
+
+    assert!(f.json(&["note", "list"]).as_array().unwrap().is_empty());
+    let err = f.fails(&["--community", "unknown", "note", "list"]);
+    assert!(err.contains("no community with id unknown"), "{err}");
+}
+
+#[test]
+fn commands_need_a_community_and_pick_among_several() {
+    let f = Folder::new();
+    let err = f.fails(&["note", "list"]);
+    assert!(err.contains("copse init"), "{err}");
+    let a = f.ok(&["init", "--name", "A"]);
+    let b = f.ok(&["init", "--name", "B"]);
+    let err = f.fails(&["note", "list"]);
+    assert!(err.contains("--community"), "{err}");
+    f.ok(&["--community", &b, "note", "add", "--title", "in B"]);
+    assert!(
+        f.json(&["--community", &a, "note", "list"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        f.json(&["note", "list", "--community", &b])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_second_process_is_told_who_holds_the_folder() {
+    let f = Folder::with_community();
+    // `--body-file -` waits on stdin while holding the folder open.
+    let mut holder = f
+        .command(&["note", "add", "--title", "Held", "--body-file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let pid = format!("pid {}", holder.id());
+    let err = loop {
+        let out = f.run(&["note", "list"]);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        // The holder names itself a moment after it takes the lock.
+        if !out.status.success() && stderr.contains(&pid) {
+            break stderr;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second process was never refused naming {pid}; last said: {stderr}; holder: {:?}",
+            holder.try_wait()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        err.contains("already open in another copse process"),
+        "{err}"
+    );
+    assert!(err.contains(&pid), "names the holder's pid: {err}");
+    holder
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"body text")
+        .unwrap();
+    let out = holder.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        f.json(&["note", "list"]).as_array().unwrap().len(),
+        1,
+        "free again after exit"
+    );
+}
+
+#[test]
+fn a_garbage_database_is_reported_and_left_untouched() {
+    let f = Folder::new();
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(f.db(), &garbage).unwrap();
+    let err = f.fails(&["communities"]);
+    assert!(err.contains("copse.db"), "names the file: {err}");
+    assert_eq!(std::fs::read(f.db()).unwrap(), garbage, "never modified");
+}
