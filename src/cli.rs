@@ -202,10 +202,18 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
         data_dir: cli.data_dir()?,
     })
     .await?;
+    let status = node.storage_status();
     let out = Output::new(cli.json);
     let result = execute(&node, cli, command, &out).await;
     // Flush before printing success: a command that said it saved has saved.
     let flushed = node.shutdown().await;
+    let quarantined = status.borrow().quarantined;
+    if quarantined > 0 {
+        eprintln!(
+            "warning: {quarantined} damaged chunk(s) in copse.db were set aside (kept in its \
+             `quarantine` table); anything that depends on them may be missing"
+        );
+    }
     result?;
     flushed?;
     out.flush();

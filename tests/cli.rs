@@ -264,3 +264,58 @@ fn a_garbage_database_is_reported_and_left_untouched() {
     assert!(err.contains("copse.db"), "names the file: {err}");
     assert_eq!(std::fs::read(f.db()).unwrap(), garbage, "never modified");
 }
+
+#[test]
+fn a_damaged_chunk_is_set_aside_and_the_rest_still_loads() {
+    let f = Folder::with_community();
+    let damaged = f.ok(&[
+        "note",
+        "add",
+        "--title",
+        "Damaged",
+        "--body",
+        "will be hurt",
+    ]);
+    let intact = f.ok(&["note", "add", "--title", "Intact", "--body", "still here"]);
+    {
+        let db = rusqlite::Connection::open(f.db()).unwrap();
+        let mut rows = db
+            .prepare("SELECT key, data FROM chunks WHERE key LIKE ?1")
+            .unwrap()
+            .query_map([format!("{damaged}/%")], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        assert!(!rows.is_empty(), "the note has stored chunks");
+        for (key, data) in rows.iter_mut() {
+            let middle = data.len() / 2;
+            data[middle] ^= 0xff;
+            db.execute(
+                "UPDATE chunks SET data = ?1 WHERE key = ?2",
+                rusqlite::params![&*data, &*key],
+            )
+            .unwrap();
+        }
+    }
+    let out = f.run(&["note", "show", &damaged]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the damaged note cannot be shown");
+    assert!(
+        stderr.contains("set aside"),
+        "the damage is reported: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(f.json(&["note", "show", &intact])["body"], "still here");
+    assert_eq!(
+        ids(&f.json(&["note", "list"])).len(),
+        2,
+        "the index still lists both"
+    );
+    let db = rusqlite::Connection::open(f.db()).unwrap();
+    let kept: i64 = db
+        .query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))
+        .unwrap();
+    assert!(kept >= 1, "the damaged bytes are kept, not deleted");
+}

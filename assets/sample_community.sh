@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Fills a data folder with a small sample community, for demos and screenshots.
+# Usage: assets/sample_community.sh DATA_DIR   (uses `copse` from PATH, or COPSE=path/to/copse)
+set -euo pipefail
+dir=${1:?usage: $0 DATA_DIR}
+copse() { "${COPSE:-copse}" --data-dir "$dir" "$@"; }
+
+copse init --name "Facilitators' Circle" --me "Ada" \
+  --purpose "Workshop facilitators who meet monthly to get better at running sessions that matter." >/dev/null
+copse member set --skill "Liberating Structures" --skill "Remote workshops" \
+  --objective "Facilitating conflict" --objective "Graphic recording" >/dev/null
+
+copse note add --title "Check-in questions that work" --body-file - >/dev/null <<'MD'
+# Check-in questions that work
+
+- *What are you bringing into the room today?*
+- *One word for how you arrive.*
+- *What would make this hour worth it for you?*
+
+Keep it short: a check-in is a door, not a conversation.
+MD
+copse note add --title "Running a 1-2-4-All" --body "Silent reflection, pairs, foursomes, then the whole group. Time-box each step." >/dev/null
+
+t1=$(copse topic add --title "Handling a dominant voice" --description "When one person takes all the air")
+copse topic add --title "Reading the room online" >/dev/null
+copse topic add --title "Pauses and silence" --parent "$t1" >/dev/null
+copse topic endorse "$t1" >/dev/null
+copse topic status "$t1" planned >/dev/null
+
+copse case open --title "My retros have gone flat" \
+  --situation "Same format for a year, the team answers on autopilot. I want energy back without a gimmick." >/dev/null
+echo "sample community ready in $dir"
