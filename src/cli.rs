@@ -373,9 +373,14 @@ impl BodySource {
         match (&self.body, &self.body_file) {
             (Some(body), _) => Ok(body.clone()),
             (None, Some(path)) if path.as_os_str() == "-" => {
+                // Read one byte past the limit, so an endless stream is refused, not buffered.
+                let limit = crate::model::limits::MAX_BODY_BYTES as u64;
                 let mut text = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-                    .context("could not read the body from standard input")?;
+                std::io::Read::read_to_string(
+                    &mut std::io::Read::take(std::io::stdin(), limit + 1),
+                    &mut text,
+                )
+                .context("could not read the body from standard input as UTF-8 text")?;
                 Ok(text)
             }
             (None, Some(path)) => {

@@ -24,6 +24,7 @@ pub mod ids;
 pub mod limits;
 pub mod member;
 pub mod note;
+pub mod text_edit;
 pub mod topic;
 
 pub use case::{Case, NextAction, Phase, Question, Suggestion};

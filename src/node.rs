@@ -125,13 +125,16 @@ impl Node {
     /// Waits until every change made through this node so far is durably on disk, and fails if
     /// any write has failed since the folder was opened. "Saved" means this has returned.
     pub async fn flush(&self) -> Result<(), NodeError> {
-        let unconfirmed = std::mem::take(&mut *lock(&self.inner.unconfirmed));
-        for (doc, heads) in unconfirmed {
+        let pending = std::mem::take(&mut *lock(&self.inner.unconfirmed));
+        let mut remaining = pending.into_iter();
+        while let Some((doc, heads)) = remaining.next() {
             let written = self
                 .inner
                 .storage
                 .wait_written(saved_key_sets(&doc, &heads));
             match tokio::time::timeout(FLUSH_TIMEOUT, written).await {
+                Ok(Ok(())) => {}
+                // The failure stays in the storage status, so every later flush reports it too.
                 Ok(Err(StoreError::WriteFailed { reason, .. })) => {
                     let failed = self.inner.storage.status().borrow().failed_writes.max(1);
                     return Err(NodeError::WritesFailed {
@@ -139,14 +142,15 @@ impl Node {
                         last_error: reason,
                     });
                 }
-                Ok(result) => result?,
+                Ok(Err(other)) => return Err(other.into()),
                 Err(_) => {
-                    return Err(NodeError::WritesFailed {
-                        failed: 0,
-                        last_error: format!(
-                            "a change to document {doc} was not confirmed on disk within {}s",
-                            FLUSH_TIMEOUT.as_secs()
-                        ),
+                    // Not confirmed yet: keep this change and the rest for the next flush.
+                    let mut unconfirmed = lock(&self.inner.unconfirmed);
+                    unconfirmed.push((doc.clone(), heads));
+                    unconfirmed.extend(remaining);
+                    return Err(NodeError::NotConfirmed {
+                        doc: doc.to_string(),
+                        secs: FLUSH_TIMEOUT.as_secs(),
                     });
                 }
             }
@@ -193,10 +197,13 @@ impl Node {
     }
 
     /// Stores a document built elsewhere (an import, a benchmark's prepared community) as a new
-    /// document with its whole history; returns its id once it is on disk.
+    /// document with its whole history; [`Node::flush`] confirms it is on disk.
     pub async fn import_document(&self, doc: automerge::Automerge) -> Result<String, NodeError> {
+        let heads = doc.get_heads();
         let handle = self.inner.repo.create(doc).await?;
         let id = handle.document_id().to_string();
+        // samod has queued the first save; `flush` confirms it like any other change.
+        lock(&self.inner.unconfirmed).push((handle.document_id().clone(), heads));
         self.lock_handles()
             .insert(handle.document_id().clone(), handle);
         Ok(id)

@@ -8,7 +8,8 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    ActionId, Comment, CommentId, MemberId, ModelError, QuestionId, SuggestionId, Timestamp, limits,
+    ActionId, Comment, CommentId, MemberId, ModelError, QuestionId, SuggestionId, Timestamp,
+    limits, text_edit,
 };
 
 /// The phases a case goes through, in order.
@@ -65,7 +66,9 @@ pub struct Question {
     pub author: MemberId,
     pub text: String,
     pub asked_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
     pub answer: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
     pub answered_at: Option<Timestamp>,
 }
 
@@ -81,6 +84,7 @@ pub struct Suggestion {
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
 pub struct NextAction {
     pub text: String,
+    #[autosurgeon(missing = "Default::default")]
     pub owner: Option<MemberId>,
     pub done: bool,
 }
@@ -90,14 +94,21 @@ pub struct NextAction {
 pub struct Case {
     pub title: String,
     pub presenter: MemberId,
+    #[autosurgeon(missing = "Default::default")]
     pub situation: Text,
     pub phase: Phase,
     pub opened_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
     pub questions: BTreeMap<QuestionId, Question>,
+    #[autosurgeon(missing = "Default::default")]
     pub suggestions: BTreeMap<SuggestionId, Suggestion>,
+    #[autosurgeon(missing = "Default::default")]
     pub outcome: Text,
+    #[autosurgeon(missing = "Default::default")]
     pub next_actions: BTreeMap<ActionId, NextAction>,
+    #[autosurgeon(missing = "Default::default")]
     pub comments: BTreeMap<CommentId, Comment>,
+    #[autosurgeon(missing = "Default::default")]
     pub closed_at: Option<Timestamp>,
 }
 
@@ -290,7 +301,7 @@ impl Case {
                 },
             ));
         }
-        self.outcome.update(outcome);
+        text_edit::splice_to(&mut self.outcome, &outcome);
         self.next_actions.extend(checked);
         self.phase = Phase::Closed;
         self.closed_at = Some(now);

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::model::{
     CaseId, Gathering, GatheringId, Member, MemberId, ModelError, NoteId, ProfileUpdate, Timestamp,
-    Topic, TopicId, TopicStatus, limits, topic,
+    Topic, TopicId, TopicStatus, limits, text_edit, topic,
 };
 
 /// The root document of a community.
@@ -16,16 +16,23 @@ use crate::model::{
 pub struct Community {
     pub name: String,
     /// Why the members come together.
+    #[autosurgeon(missing = "Default::default")]
     pub purpose: Text,
     /// How they work together.
+    #[autosurgeon(missing = "Default::default")]
     pub guidelines: Text,
     pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
     pub members: BTreeMap<MemberId, Member>,
+    #[autosurgeon(missing = "Default::default")]
     pub topics: BTreeMap<TopicId, Topic>,
+    #[autosurgeon(missing = "Default::default")]
     pub gatherings: BTreeMap<GatheringId, Gathering>,
     /// Index of the note documents, so lists need not open every note.
+    #[autosurgeon(missing = "Default::default")]
     pub notes: BTreeMap<NoteId, DocEntry>,
     /// Index of the peer-assist case documents.
+    #[autosurgeon(missing = "Default::default")]
     pub cases: BTreeMap<CaseId, DocEntry>,
 }
 
@@ -90,7 +97,7 @@ impl Community {
     pub fn set_purpose(&mut self, by: &MemberId, purpose: &str) -> Result<(), ModelError> {
         self.require_member(by)?;
         let purpose = limits::optional_text("the purpose", purpose, limits::MAX_SHORT_TEXT_BYTES)?;
-        self.purpose.update(purpose);
+        text_edit::splice_to(&mut self.purpose, &purpose);
         Ok(())
     }
 
@@ -98,7 +105,7 @@ impl Community {
         self.require_member(by)?;
         let guidelines =
             limits::optional_text("the guidelines", guidelines, limits::MAX_BODY_BYTES)?;
-        self.guidelines.update(guidelines);
+        text_edit::splice_to(&mut self.guidelines, &guidelines);
         Ok(())
     }
 
@@ -322,6 +329,18 @@ mod tests {
 
     fn id(s: &str) -> MemberId {
         MemberId::from(s.to_string())
+    }
+
+    /// A document written by an older copse (or a peer that omits empty fields) still reads.
+    #[test]
+    fn a_community_with_only_its_required_fields_reads() {
+        use automerge::transaction::Transactable;
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "name", "Old").unwrap();
+        doc.put(automerge::ROOT, "created_at", 5i64).unwrap();
+        let c: Community = autosurgeon::hydrate(&doc).unwrap();
+        assert_eq!(c.name, "Old");
+        assert!(c.members.is_empty() && c.topics.is_empty() && c.purpose.as_str().is_empty());
     }
 
     #[test]

@@ -12,12 +12,15 @@ use crate::model::{ModelError, Timestamp, limits};
 pub struct Member {
     pub name: String,
     /// What the member can help with ("ask me about").
+    #[autosurgeon(missing = "Default::default")]
     pub skills: Vec<String>,
     /// What the member wants to learn.
+    #[autosurgeon(missing = "Default::default")]
     pub objectives: Vec<String>,
     pub joined_at: Timestamp,
     /// The member's devices, keyed by iroh endpoint id. A device on this list is admitted to
     /// sync; removing the member removes all their devices.
+    #[autosurgeon(missing = "Default::default")]
     pub devices: BTreeMap<String, Device>,
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-use crate::model::{Comment, CommentId, MemberId, ModelError, Timestamp, limits};
+use crate::model::{Comment, CommentId, MemberId, ModelError, Timestamp, limits, text_edit};
 
 /// One note, in a document of its own. The body is Automerge text, so two members typing in the
 /// same note at once both keep their words.
@@ -12,9 +12,11 @@ use crate::model::{Comment, CommentId, MemberId, ModelError, Timestamp, limits};
 pub struct Note {
     pub title: String,
     /// Markdown.
+    #[autosurgeon(missing = "Default::default")]
     pub body: Text,
     pub author: MemberId,
     pub created_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
     pub comments: BTreeMap<CommentId, Comment>,
 }
 
@@ -57,7 +59,7 @@ impl Note {
         match edit {
             NoteEdit::Replace(new) => {
                 limits::optional_text("a note's body", new, limits::MAX_BODY_BYTES)?;
-                self.body.update(new);
+                text_edit::splice_to(&mut self.body, new);
             }
             NoteEdit::Append(more) => {
                 let len = self.body.as_str().len();

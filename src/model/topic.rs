@@ -61,10 +61,13 @@ pub struct Topic {
     pub proposed_at: Timestamp,
     pub status: TopicStatus,
     /// A sub-topic (work stream) names its parent.
+    #[autosurgeon(missing = "Default::default")]
     pub parent: Option<TopicId>,
     /// Member → when they endorsed.
+    #[autosurgeon(missing = "Default::default")]
     pub endorsements: BTreeMap<MemberId, Timestamp>,
     /// Notes linked to this topic → when linked.
+    #[autosurgeon(missing = "Default::default")]
     pub notes: BTreeMap<NoteId, Timestamp>,
 }
 

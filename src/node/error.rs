@@ -25,6 +25,10 @@ pub enum NodeError {
         "{failed} write(s) to the data folder failed ({last_error}); recent changes may not be saved"
     )]
     WritesFailed { failed: u64, last_error: String },
+    #[error(
+        "a change to document {doc} was not confirmed on disk within {secs}s; it may not be saved yet"
+    )]
+    NotConfirmed { doc: String, secs: u64 },
     #[error("internal error while changing a document (the document was left unchanged): {0}")]
     Panicked(String),
 }

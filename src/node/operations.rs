@@ -51,6 +51,8 @@ impl Node {
         let founder = Member::new(my_name, self.device_id(), at)?;
         let community = Community::new(name, purpose, &me, founder, at)?;
         let id = CommunityId::from(self.create(&community, "create community").await?);
+        // Only a community that is on disk is remembered: a crash in between leaves nothing.
+        self.flush().await?;
         self.remember_community(&id)?;
         Ok(id)
     }
@@ -128,10 +130,13 @@ impl Node {
         self.watch("community", id.as_str()).await
     }
 
-    /// The member this device acts as in a community.
+    /// The member this device acts as in a community; refused if this device is not on its
+    /// roster (a removed member keeps what they had but can change nothing).
     pub async fn me(&self, id: &CommunityId) -> Result<MemberId, NodeError> {
         let community = self.community(id).await?;
-        Ok(self.me_in(&community))
+        let me = self.me_in(&community);
+        community.require_member(&me)?;
+        Ok(me)
     }
 
     pub(crate) fn me_in(&self, community: &Community) -> MemberId {
@@ -145,7 +150,13 @@ impl Node {
     pub async fn whoami(&self) -> Result<Vec<WhoAmI>, NodeError> {
         let mut out = Vec::new();
         for id in self.community_ids()? {
-            let community = self.community(&id).await?;
+            let community = match self.community(&id).await {
+                Ok(community) => community,
+                Err(e) => {
+                    tracing::warn!(community = %id, error = %e, "community could not be read");
+                    continue;
+                }
+            };
             let member = self.me_in(&community);
             let name = community.members.get(&member).map(|m| m.name.clone());
             out.push(WhoAmI {
@@ -211,8 +222,6 @@ impl Node {
         let me = self.me(community).await?;
         let at = now();
         let note = Note::new(title, body, &me, at)?;
-        // Refuse strangers before a document is created for nothing.
-        self.community(community).await?.require_member(&me)?;
         let id = NoteId::from(self.create(&note, "add note").await?);
         let entry = DocEntry {
             title: note.title.clone(),
@@ -257,6 +266,7 @@ impl Node {
         id: &NoteId,
         edit: NoteEdit,
     ) -> Result<(), NodeError> {
+        self.me(community).await?;
         self.require_indexed_note(community, id).await?;
         let title = self
             .update("note", id.as_str(), "edit note", move |n: &mut Note| {
@@ -274,6 +284,7 @@ impl Node {
         id: &NoteId,
         title: String,
     ) -> Result<(), NodeError> {
+        self.me(community).await?;
         self.require_indexed_note(community, id).await?;
         let title = self
             .update("note", id.as_str(), "rename note", move |n: &mut Note| {
@@ -424,7 +435,6 @@ impl Node {
         let me = self.me(community).await?;
         let at = now();
         let case = Case::new(title, situation, &me, at)?;
-        self.community(community).await?.require_member(&me)?;
         let id = CaseId::from(self.create(&case, "open case").await?);
         let entry = DocEntry {
             title: case.title.clone(),
