@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use automerge::Automerge;
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ReadDoc};
 use copse::model::community::NewTopic;
 use copse::model::{
-    ActionId, Case, CaseId, Community, CommunityId, DocEntry, Member, MemberId, Note, NoteEdit,
-    NoteId, QuestionId, SuggestionId, Timestamp, TopicId, change,
+    ActionId, Case, CaseId, Community, CommunityId, DocEntry, Member, MemberId, Note, NoteId,
+    QuestionId, SuggestionId, Timestamp, TopicId, change,
 };
 use copse::node::{Node, NodeConfig};
 
@@ -197,11 +198,24 @@ async fn build(data_dir: &Path, raw_dir: &Path) -> anyhow::Result<()> {
             "add note",
             at,
         )?;
+        // 100 separate changes, each a splice at the end of the body, as typing produces.
+        let body = match doc.get(automerge::ROOT, "body")? {
+            Some((_, body)) => body,
+            None => anyhow::bail!("a note without a body"),
+        };
         for e in 0..EDITS_PER_NOTE {
             let line = format!("Edit {e:03} of note {n}. ");
-            change::update(&mut doc, "edit note", tick(), |note: &mut Note| {
-                note.edit_body(&NoteEdit::Append(line))
-            })?;
+            let options = automerge::transaction::CommitOptions::default()
+                .with_message("edit note")
+                .with_time(tick().0);
+            doc.transact_with(
+                |_| options,
+                |tx| {
+                    let end = tx.length(&body);
+                    tx.splice_text(&body, end, 0, &line)
+                },
+            )
+            .map_err(|f| anyhow::anyhow!("{}", f.error))?;
         }
         let id = NoteId::from(store(&node, doc, raw_dir).await?);
         index_notes.push((
@@ -298,15 +312,20 @@ async fn build(data_dir: &Path, raw_dir: &Path) -> anyhow::Result<()> {
         community.add_member(m.clone(), Member::new(m.as_str(), m.as_str(), at)?);
     }
     let mut doc = change::create(&community, "create community", at)?;
-    for (id, entry) in index_notes {
-        change::update(&mut doc, "index note", tick(), |c: &mut Community| {
-            c.index_note(id, entry);
+    // The index arrives in batches of 100 entries per change.
+    for batch in index_notes.chunks(100) {
+        change::update(&mut doc, "index notes", tick(), |c: &mut Community| {
+            batch
+                .iter()
+                .for_each(|(id, entry)| c.index_note(id.clone(), entry.clone()));
             Ok(())
         })?;
     }
-    for (id, entry) in index_cases {
-        change::update(&mut doc, "index case", tick(), |c: &mut Community| {
-            c.index_case(id, entry);
+    for batch in index_cases.chunks(100) {
+        change::update(&mut doc, "index cases", tick(), |c: &mut Community| {
+            batch
+                .iter()
+                .for_each(|(id, entry)| c.index_case(id.clone(), entry.clone()));
             Ok(())
         })?;
     }
@@ -350,7 +369,7 @@ async fn store(node: &Node, doc: Automerge, raw_dir: &Path) -> anyhow::Result<St
 fn medians(samples: &[(f64, f64)]) -> (f64, f64) {
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
     };
     (
         median(samples.iter().map(|s| s.0).collect()),

@@ -59,6 +59,8 @@ struct Inner {
     handles: Mutex<HashMap<DocumentId, DocHandle>>,
     /// Changes made through this node whose writes have not yet been confirmed by [`Node::flush`].
     unconfirmed: Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>,
+    /// The last snapshot of each community read, reused while its heads are unchanged.
+    communities: Mutex<HashMap<String, Snapshot<crate::model::Community>>>,
     // Held for the node's lifetime: one process per data folder.
     _lock: DataDirLock,
 }
@@ -88,6 +90,7 @@ impl Node {
                 data_dir: config.data_dir,
                 handles: Mutex::new(HashMap::new()),
                 unconfirmed: Mutex::new(Vec::new()),
+                communities: Mutex::new(HashMap::new()),
                 _lock: lock,
             }),
         })
@@ -222,6 +225,32 @@ impl Node {
         )
     }
 
+    /// Reads a document as `T`, reusing `known` when the document's heads have not moved since
+    /// it was read (checking heads is cheap; hydrating a large community is not).
+    async fn read_unless_unchanged<T>(
+        &self,
+        what: &'static str,
+        id: &str,
+        known: Option<Snapshot<T>>,
+    ) -> Result<Snapshot<T>, NodeError>
+    where
+        T: Hydrate + Send + Sync + 'static,
+    {
+        let handle = self.handle(what, id).await?;
+        let read = handle
+            .with_document_async(move |doc| {
+                let heads = doc.get_heads();
+                match known {
+                    Some((known_heads, value)) if known_heads == heads => Ok(Ok((heads, value))),
+                    _ => {
+                        guarded(|| change::read::<T>(doc)).map(|r| r.map(|v| (heads, Arc::new(v))))
+                    }
+                }
+            })
+            .await?;
+        contained(read)
+    }
+
     /// Changes a document as `T` with a model operation, as one Automerge change.
     async fn update<T, R>(
         &self,
@@ -298,6 +327,9 @@ impl std::fmt::Debug for Node {
             .finish()
     }
 }
+
+/// A document's value with the heads it was read at.
+type Snapshot<T> = (Vec<ChangeHash>, Arc<T>);
 
 /// How long [`Node::flush`] waits for the disk before it says the change is not confirmed.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);

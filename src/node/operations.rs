@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::{Node, NodeError, now};
+use super::{Node, NodeError, lock, now};
 use crate::model::community::NewTopic;
 use crate::model::{
     ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, Member, MemberId, Note,
@@ -119,7 +119,12 @@ impl Node {
 
     /// The community as it is now.
     pub async fn community(&self, id: &CommunityId) -> Result<Arc<Community>, NodeError> {
-        Ok(Arc::new(self.read("community", id.as_str()).await?))
+        let known = lock(&self.inner.communities).get(id.as_str()).cloned();
+        let (heads, community) = self
+            .read_unless_unchanged("community", id.as_str(), known)
+            .await?;
+        lock(&self.inner.communities).insert(id.to_string(), (heads, community.clone()));
+        Ok(community)
     }
 
     /// The community, kept up to date after every local or remote change.

@@ -37,6 +37,21 @@ pub(crate) struct PrefixRange {
     pub(crate) upper: String,
 }
 
+/// Whether samod names this chunk by its content (`<doc>/incremental/<change hash>` or
+/// `<doc>/snapshot/<hash of heads>`), so that the same key always means the same changes.
+pub(crate) fn is_content_addressed(key: &StorageKey) -> bool {
+    let mut parts = key.into_iter();
+    matches!(
+        (
+            parts.next(),
+            parts.next().map(String::as_str),
+            parts.next(),
+            parts.next()
+        ),
+        (Some(_), Some("incremental" | "snapshot"), Some(_), None)
+    )
+}
+
 /// `None` for the empty prefix, which covers every key.
 pub(crate) fn prefix_range(prefix: &StorageKey) -> Option<PrefixRange> {
     let exact = to_text(prefix);
@@ -52,6 +67,18 @@ pub(crate) fn prefix_range(prefix: &StorageKey) -> Option<PrefixRange> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_samod_chunk_keys_are_content_addressed() {
+        let key = |parts: &[&str]| StorageKey::from_parts(parts.iter().copied()).unwrap();
+        assert!(is_content_addressed(&key(&["doc", "incremental", "abc"])));
+        assert!(is_content_addressed(&key(&["doc", "snapshot", "abc"])));
+        assert!(!is_content_addressed(&key(&["storage-adapter-id"])));
+        assert!(!is_content_addressed(&key(&["doc", "other", "abc"])));
+        assert!(!is_content_addressed(&key(&[
+            "doc", "snapshot", "abc", "more"
+        ])));
+    }
     use super::*;
 
     fn key(parts: &[&str]) -> StorageKey {

@@ -665,11 +665,17 @@ fn gather(
 fn apply(tx: &Transaction<'_>, request: &WriteRequest) -> rusqlite::Result<Outcome> {
     match request {
         WriteRequest::Put { key, data, .. } => {
-            tx.prepare_cached(
+            // samod names chunks by their content (a change hash, or the hash of the heads a
+            // snapshot holds), and re-saves every document it loads under the same key: keeping
+            // the stored row turns that rewrite into no write at all.
+            let sql = if key_text::is_content_addressed(key) {
+                "INSERT INTO chunks(key, data) VALUES (?1, ?2) ON CONFLICT(key) DO NOTHING"
+            } else {
                 "INSERT INTO chunks(key, data) VALUES (?1, ?2) \
-                 ON CONFLICT(key) DO UPDATE SET data = excluded.data",
-            )?
-            .execute(params![key_text::to_text(key), data])?;
+                 ON CONFLICT(key) DO UPDATE SET data = excluded.data"
+            };
+            tx.prepare_cached(sql)?
+                .execute(params![key_text::to_text(key), data])?;
             Ok(Outcome::Stored)
         }
         WriteRequest::Delete { key, .. } => {
