@@ -115,10 +115,7 @@ fn child(mode: &str, dir: &Path) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime
                 .block_on(async {
-                    let node = Node::open(NodeConfig {
-                        data_dir: dir.to_path_buf(),
-                    })
-                    .await?;
+                    let node = Node::open(NodeConfig::offline(dir.to_path_buf())).await?;
                     let id = node.resolve_community(None)?;
                     let community = node.community(&id).await?;
                     let notes = community.notes.keys().map(|n| node.note(&id, n));
@@ -176,10 +173,7 @@ fn peak_rss_mib() -> f64 {
 /// baseline.
 async fn build(data_dir: &Path, raw_dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(raw_dir)?;
-    let node = Node::open(NodeConfig {
-        data_dir: data_dir.to_path_buf(),
-    })
-    .await?;
+    let node = Node::open(NodeConfig::offline(data_dir.to_path_buf())).await?;
     let members: Vec<MemberId> = (0..MEMBERS)
         .map(|i| MemberId::from(format!("member{i:02}")))
         .collect();

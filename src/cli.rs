@@ -198,10 +198,7 @@ impl Cli {
 
 /// Runs one headless command to completion.
 pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
-    let node = Node::open(NodeConfig {
-        data_dir: cli.data_dir()?,
-    })
-    .await?;
+    let node = Node::open(NodeConfig::offline(cli.data_dir()?)).await?;
     let status = node.storage_status();
     let out = Output::new(cli.json);
     let result = execute(&node, cli, command, &out).await;

@@ -21,6 +21,7 @@ mod convergence;
 pub mod error;
 pub mod gathering;
 pub mod ids;
+pub mod invite;
 pub mod limits;
 pub mod member;
 pub mod note;
@@ -33,9 +34,10 @@ pub use community::{Community, DocEntry};
 pub use error::ModelError;
 pub use gathering::{Gathering, Roles};
 pub use ids::{
-    ActionId, CaseId, CommentId, CommunityId, GatheringId, MemberId, NoteId, QuestionId,
+    ActionId, CaseId, CommentId, CommunityId, GatheringId, InviteId, MemberId, NoteId, QuestionId,
     SuggestionId, Timestamp, TopicId,
 };
+pub use invite::{Invite, InviteStatus};
 pub use member::{Device, Member, ProfileUpdate};
 pub use note::{Note, NoteEdit};
 pub use topic::{Topic, TopicStatus};

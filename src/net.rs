@@ -1,2 +1,18 @@
-//! Peer-to-peer sync over iroh. Empty until the sync issue lands; the device identity
-//! (the iroh secret key) already lives in [`crate::store`].
+//! Peer-to-peer sync over iroh: the endpoint, samod's transport over QUIC streams, admission
+//! with invites, and the checks every frame from a peer passes before samod sees it.
+//!
+//! Depends on [`crate::model`] (rosters, invites) and samod/iroh; never on the UI.
+
+pub mod access;
+pub mod dialer;
+pub mod endpoint;
+pub mod join_protocol;
+pub mod sync_protocol;
+pub mod ticket;
+pub mod transport;
+pub mod validate;
+
+/// samod sync between members' devices.
+pub const SYNC_ALPN: &[u8] = b"copse/sync/1";
+/// Admission: redeeming an invite.
+pub const JOIN_ALPN: &[u8] = b"copse/join/1";

@@ -7,12 +7,14 @@
 //! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
 
 mod error;
+mod membership;
+mod network;
 mod operations;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use automerge::ChangeHash;
@@ -21,24 +23,45 @@ use samod_core::CompactionHash;
 
 use autosurgeon::{Hydrate, Reconcile};
 use futures::StreamExt;
-use samod::{DocHandle, DocumentId, PeerId, Repo, ShareConfig};
+use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
 pub use error::NodeError;
+pub use membership::{JoinSummary, PeerStatus, SyncReport};
 pub use operations::{CommunitySummary, WhoAmI};
 
 use crate::model::{ModelError, Timestamp, change};
+use crate::net::access::Access;
+pub use crate::net::endpoint::NetConfig;
 use crate::store::{
     DataDirLock, SqliteStorage, StorageStatus, StoreError, load_or_create_device_key,
 };
 
-/// Where a node keeps its data.
+/// Where a node keeps its data, and whether it takes part in the network.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
     pub data_dir: PathBuf,
+    /// `None`: offline (local commands); `Some`: listen and sync with members.
+    pub network: Option<NetConfig>,
 }
 
 impl NodeConfig {
+    /// A node that works on its data folder only.
+    pub fn offline(data_dir: impl Into<PathBuf>) -> NodeConfig {
+        NodeConfig {
+            data_dir: data_dir.into(),
+            network: None,
+        }
+    }
+
+    /// A node that also listens and syncs with members.
+    pub fn online(data_dir: impl Into<PathBuf>, network: NetConfig) -> NodeConfig {
+        NodeConfig {
+            data_dir: data_dir.into(),
+            network: Some(network),
+        }
+    }
+
     /// The platform's data folder for copse (e.g. `~/.local/share/copse` on Linux).
     pub fn default_data_dir() -> Option<PathBuf> {
         directories::ProjectDirs::from("org", "copse", "copse").map(|d| d.data_dir().to_path_buf())
@@ -61,8 +84,12 @@ struct Inner {
     unconfirmed: Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>,
     /// The last snapshot of each community read, reused while its heads are unchanged.
     communities: Mutex<HashMap<String, Snapshot<crate::model::Community>>>,
-    // Held for the node's lifetime: one process per data folder.
-    _lock: DataDirLock,
+    /// Who may sync what, from the rosters.
+    access: Access,
+    network: Option<network::Network>,
+    /// Held until shutdown: one process per data folder. Released explicitly there, because
+    /// background tasks may still hold the node for a moment after.
+    lock: Mutex<Option<DataDirLock>>,
 }
 
 impl Node {
@@ -73,16 +100,22 @@ impl Node {
         let key = load_or_create_device_key(&config.data_dir)?;
         let device_id = key.public().to_string();
         let storage = SqliteStorage::open(&config.data_dir.join("copse.db"))?;
+        let access = Access::default();
         let repo = Repo::build_tokio()
             .with_peer_id(PeerId::from(device_id.clone()))
             .with_storage(storage.clone())
-            // No peers until the sync layer lands; deny everything rather than trust anyone.
-            .with_share_policy(|_doc: DocumentId, _peer: PeerId| {
-                futures::stream::iter([ShareConfig::none()])
-            })
+            .with_share_policy(access.policy())
             .load()
             .await;
-        Ok(Node {
+        // The join handler answers through the node, which exists only once this returns.
+        let slot = Arc::new(OnceLock::new());
+        let network = match &config.network {
+            Some(net) => {
+                Some(network::start(&repo, &storage, key, net, &access, slot.clone()).await?)
+            }
+            None => None,
+        };
+        let node = Node {
             inner: Arc::new(Inner {
                 repo,
                 storage,
@@ -91,9 +124,20 @@ impl Node {
                 handles: Mutex::new(HashMap::new()),
                 unconfirmed: Mutex::new(Vec::new()),
                 communities: Mutex::new(HashMap::new()),
-                _lock: lock,
+                access,
+                network,
+                lock: Mutex::new(Some(lock)),
             }),
-        })
+        };
+        let _ = slot.set(Arc::downgrade(&node.inner));
+        if node.inner.network.is_some() {
+            for id in node.community_ids()? {
+                if let Err(e) = node.follow_community(id.clone()).await {
+                    tracing::warn!(community = %id, error = %e, "community not synced");
+                }
+            }
+        }
+        Ok(node)
     }
 
     /// This device's iroh endpoint id (hex): its identity to peers.
@@ -118,10 +162,16 @@ impl Node {
     /// Stops the repo once every write has completed, then reports failed writes, if any.
     pub async fn shutdown(self) -> Result<(), NodeError> {
         let flushed = self.flush().await;
+        if let Some(net) = &self.inner.network
+            && let Err(e) = net.router.shutdown().await
+        {
+            tracing::warn!(error = %e, "the network did not stop cleanly");
+        }
         self.inner.repo.stop().await;
+        self.inner.storage.close();
+        drop(lock(&self.inner.lock).take());
         flushed?;
         let status = self.inner.storage.status().borrow().clone();
-        self.inner.storage.close();
         check_writes(&status)
     }
 

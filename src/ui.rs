@@ -16,9 +16,7 @@ use crate::store::StorageStatus;
 
 /// Opens the data folder and runs the window until it is closed.
 pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
-    let node = runtime.block_on(Node::open(NodeConfig {
-        data_dir: cli.data_dir()?,
-    }))?;
+    let node = runtime.block_on(Node::open(NodeConfig::offline(cli.data_dir()?)))?;
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         viewport: eframe::egui::ViewportBuilder::default()

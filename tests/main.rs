@@ -3,4 +3,5 @@
 mod cli;
 mod crash;
 mod node;
+mod sync;
 mod util;

@@ -8,11 +8,9 @@ use copse::node::{Node, NodeConfig, NodeError};
 use copse::store::StoreError;
 
 async fn open(dir: &std::path::Path) -> Node {
-    Node::open(NodeConfig {
-        data_dir: dir.to_path_buf(),
-    })
-    .await
-    .unwrap()
+    Node::open(NodeConfig::offline(dir.to_path_buf()))
+        .await
+        .unwrap()
 }
 
 async fn community(node: &Node) -> CommunityId {
@@ -68,10 +66,7 @@ async fn everything_survives_a_restart() {
 async fn a_folder_opens_in_one_node_at_a_time() {
     let dir = tempfile::tempdir().unwrap();
     let node = open(dir.path()).await;
-    let second = Node::open(NodeConfig {
-        data_dir: dir.path().to_path_buf(),
-    })
-    .await;
+    let second = Node::open(NodeConfig::offline(dir.path().to_path_buf())).await;
     match second {
         Err(NodeError::Store(StoreError::InUse { .. })) => {}
         other => panic!("expected InUse, got {other:?}"),

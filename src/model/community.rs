@@ -1,14 +1,14 @@
 //! The community document: purpose, guidelines, roster, topics, gatherings, and the index of
 //! the community's note and case documents.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    CaseId, Gathering, GatheringId, Member, MemberId, ModelError, NoteId, ProfileUpdate, Timestamp,
-    Topic, TopicId, TopicStatus, limits, text_edit, topic,
+    CaseId, Gathering, GatheringId, Invite, InviteId, Member, MemberId, ModelError, NoteId,
+    ProfileUpdate, Timestamp, Topic, TopicId, TopicStatus, limits, text_edit, topic,
 };
 
 /// The root document of a community.
@@ -34,6 +34,9 @@ pub struct Community {
     /// Index of the peer-assist case documents.
     #[autosurgeon(missing = "Default::default")]
     pub cases: BTreeMap<CaseId, DocEntry>,
+    /// Invites to join, with their limits and who used them (see [`crate::model::invite`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub invites: BTreeMap<InviteId, Invite>,
 }
 
 /// What the community index knows of a note or case without opening it.
@@ -76,6 +79,7 @@ impl Community {
             gatherings: BTreeMap::new(),
             notes: BTreeMap::new(),
             cases: BTreeMap::new(),
+            invites: BTreeMap::new(),
         })
     }
 
@@ -112,6 +116,42 @@ impl Community {
     /// Adds a member to the roster (admission is decided by the caller).
     pub fn add_member(&mut self, id: MemberId, member: Member) {
         self.members.entry(id).or_insert(member);
+    }
+
+    /// Takes `member` off the roster; `by == member` is leaving. Any member may remove another.
+    ///
+    /// Removal stops future sync with the member's devices; it cannot take back what they already
+    /// had, and the UI must say so. The last member can neither leave nor be removed.
+    ///
+    /// The invites whose secret the removed member knows (those they created, and the one they
+    /// joined with) are revoked, so they cannot readmit themselves from another device; and
+    /// [`Community::redeem_invite`] refuses invites whose creator is no longer a member.
+    ///
+    /// Under a partition two members can remove each other concurrently; the merged roster then
+    /// lacks both, and if they were the last two it is empty. That edge is accepted and visible:
+    /// their devices keep their copies, but nobody is left on the roster to sync with.
+    pub fn remove_member(&mut self, by: &MemberId, member: &MemberId) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        self.require_member(member)?;
+        if self.members.len() <= 1 {
+            return Err(ModelError::LastMember);
+        }
+        self.members.remove(member);
+        for invite in self.invites.values_mut() {
+            let knows_secret = &invite.created_by == member || invite.uses.contains_key(member);
+            if knows_secret && !invite.revoked {
+                invite.revoked = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every device (iroh endpoint id) of every member: the sync layer's access list.
+    pub fn authorized_devices(&self) -> BTreeSet<String> {
+        self.members
+            .values()
+            .flat_map(|m| m.devices.keys().cloned())
+            .collect()
     }
 
     /// Changes one's own profile.
@@ -485,6 +525,47 @@ mod tests {
         c.add_gathering(GatheringId::new_random(), &id("ada"), g)
             .unwrap();
         assert_eq!(c.gatherings.len(), 1);
+    }
+
+    #[test]
+    fn any_member_may_remove_another_but_not_the_last() {
+        let mut c = community_with(&["ada", "bob", "cy"]);
+        assert_eq!(
+            c.remove_member(&id("mallory"), &id("bob")),
+            Err(ModelError::NotAMember("mallory".into()))
+        );
+        assert_eq!(
+            c.remove_member(&id("ada"), &id("zed")),
+            Err(ModelError::NotAMember("zed".into()))
+        );
+        c.remove_member(&id("cy"), &id("bob")).unwrap();
+        assert!(!c.members.contains_key(&id("bob")));
+        assert_eq!(c.display_name(&id("bob")), "former member bob");
+        // Removed members can no longer act.
+        assert!(c.remove_member(&id("bob"), &id("ada")).is_err());
+        // Leaving is removing oneself.
+        c.remove_member(&id("cy"), &id("cy")).unwrap();
+        assert_eq!(
+            c.remove_member(&id("ada"), &id("ada")),
+            Err(ModelError::LastMember)
+        );
+        assert_eq!(c.members.len(), 1);
+    }
+
+    #[test]
+    fn authorized_devices_are_every_device_of_every_member() {
+        let mut c = community_with(&["ada", "bob"]);
+        c.members.get_mut(&id("bob")).unwrap().devices.insert(
+            "bob-laptop".into(),
+            crate::model::Device {
+                added_at: Timestamp(3),
+            },
+        );
+        let devices: Vec<String> = c.authorized_devices().into_iter().collect();
+        assert_eq!(devices, ["ada", "bob", "bob-laptop"]);
+        c.remove_member(&id("ada"), &id("bob")).unwrap();
+        let devices: Vec<String> = c.authorized_devices().into_iter().collect();
+        assert_eq!(devices, ["ada"]);
     }
 
     #[test]

@@ -40,6 +40,26 @@ pub enum ModelError {
         action: &'static str,
         hint: &'static str,
     },
+    /// No invite of this community matches the secret. Deliberately says nothing about whether
+    /// such an invite ever existed.
+    #[error("this invite is not valid for this community")]
+    InviteInvalid,
+    #[error("this invite has expired; ask a member for a new one")]
+    InviteExpired,
+    #[error("this invite was withdrawn; ask a member for a new one")]
+    InviteRevoked,
+    #[error(
+        "this invite has already been used as many times as it allows; ask a member for a new one"
+    )]
+    InviteSpent,
+    #[error("no invite with id {0} in this community")]
+    NoSuchInvite(String),
+    #[error("an invite with this id or secret already exists")]
+    DuplicateInvite,
+    #[error("{0}")]
+    InviteLimit(&'static str),
+    #[error("the last member cannot leave or be removed: a community needs at least one member")]
+    LastMember,
     #[error("the document could not be read: {0}")]
     Unreadable(String),
     #[error("the document could not be written: {0}")]

@@ -102,6 +102,10 @@ string_id!(CommentId);
 string_id!(QuestionId);
 string_id!(SuggestionId);
 string_id!(ActionId);
+string_id!(
+    /// An invite to a community, kept in the community document (its secret is not).
+    InviteId
+);
 
 /// Milliseconds since the Unix epoch.
 #[derive(

@@ -19,6 +19,8 @@ pub enum NodeError {
         "this data folder holds {count} communities; choose one with --community ID (see `copse communities`)"
     )]
     AmbiguousCommunity { count: usize },
+    #[error("network: {0}")]
+    Network(String),
     #[error("the node has stopped")]
     Stopped,
     #[error(

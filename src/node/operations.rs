@@ -54,6 +54,9 @@ impl Node {
         // Only a community that is on disk is remembered: a crash in between leaves nothing.
         self.flush().await?;
         self.remember_community(&id)?;
+        if self.is_online() {
+            self.follow_community(id.clone()).await?;
+        }
         Ok(id)
     }
 

@@ -69,6 +69,9 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     // FULL: a commit is on disk when it returns, so a completed put is a durable put.
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(sqlite)?;
+    // After each checkpoint the log shrinks back to this, instead of staying at its largest.
+    conn.pragma_update(None, "journal_size_limit", 1024 * 1024)
+        .map_err(sqlite)?;
 
     let tx = conn.transaction().map_err(sqlite)?;
     tx.execute_batch(CREATE_TABLES).map_err(sqlite)?;

@@ -1,0 +1,178 @@
+//! Who may sync what: the access list derived from the community rosters, and the samod
+//! share policy that applies it.
+//!
+//! A peer (an iroh endpoint id) gets read-write access to a document only when the document
+//! belongs to a community (the community document itself, or a note or case in its index) and
+//! the peer is one of that community's members' devices. Everyone else gets nothing. The list
+//! is a `watch` value: when a roster changes, every open policy stream yields the new decision,
+//! so a removed member is cut off from further changes at once.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt};
+use samod::{DocumentId, PeerId, ShareConfig};
+use tokio::sync::watch;
+use tokio_stream::wrappers::WatchStream;
+
+/// One community's part of the access list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CommunityAccess {
+    /// Endpoint ids of every member's devices.
+    pub devices: BTreeSet<String>,
+    /// The community document and every note and case it indexes.
+    pub documents: HashSet<DocumentId>,
+}
+
+/// The whole access list, keyed by community document id.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccessList {
+    pub communities: HashMap<DocumentId, CommunityAccess>,
+}
+
+impl AccessList {
+    /// Whether `peer` is a device of any community's member: the gate at the handshake.
+    pub fn knows(&self, peer: &str) -> bool {
+        self.communities.values().any(|c| c.devices.contains(peer))
+    }
+
+    /// What `peer` may do with `doc`.
+    pub fn share(&self, doc: &DocumentId, peer: &str) -> ShareConfig {
+        let allowed = self
+            .communities
+            .values()
+            .any(|c| c.documents.contains(doc) && c.devices.contains(peer));
+        if allowed {
+            ShareConfig::read_write()
+        } else {
+            ShareConfig::none()
+        }
+    }
+
+    /// Every device of every community, for dialing.
+    pub fn devices(&self) -> BTreeSet<String> {
+        self.communities
+            .values()
+            .flat_map(|c| c.devices.iter().cloned())
+            .collect()
+    }
+}
+
+/// The live access list, shared by the node (which updates it) and the network (which reads it).
+#[derive(Clone, Debug)]
+pub struct Access {
+    list: Arc<watch::Sender<AccessList>>,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Access {
+            list: Arc::new(watch::Sender::new(AccessList::default())),
+        }
+    }
+}
+
+impl Access {
+    /// Replaces one community's entry (after its roster or index changed).
+    pub fn set_community(&self, community: DocumentId, access: CommunityAccess) {
+        self.list.send_if_modified(|list| {
+            if list.communities.get(&community) == Some(&access) {
+                return false;
+            }
+            list.communities.insert(community, access);
+            true
+        });
+    }
+
+    /// Lets `device` sync `community` before its roster is known here: a joiner trusts the
+    /// member who just admitted it, until the community document arrives.
+    pub fn trust_inviter(&self, community: DocumentId, device: String) {
+        self.list.send_modify(|list| {
+            let entry = list.communities.entry(community.clone()).or_default();
+            entry.devices.insert(device);
+            entry.documents.insert(community);
+        });
+    }
+
+    pub fn current(&self) -> AccessList {
+        self.list.borrow().clone()
+    }
+
+    pub fn knows(&self, peer: &str) -> bool {
+        self.list.borrow().knows(peer)
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<AccessList> {
+        self.list.subscribe()
+    }
+
+    /// samod's share policy: the current decision at once, then every change of it.
+    pub fn policy(
+        &self,
+    ) -> impl Fn(DocumentId, PeerId) -> std::pin::Pin<Box<dyn Stream<Item = ShareConfig> + Send>>
+    + Clone
+    + Send
+    + 'static {
+        let list = self.list.clone();
+        move |doc: DocumentId, peer: PeerId| {
+            let decisions =
+                WatchStream::new(list.subscribe()).map(move |list| list.share(&doc, peer.as_str()));
+            Box::pin(dedup(decisions))
+        }
+    }
+}
+
+/// Passes on a decision only when it differs from the last one.
+fn dedup(
+    decisions: impl Stream<Item = ShareConfig> + Send + 'static,
+) -> impl Stream<Item = ShareConfig> + Send + 'static {
+    let mut last: Option<ShareConfig> = None;
+    decisions.filter_map(move |decision| {
+        let changed = last != Some(decision);
+        last = Some(decision);
+        futures::future::ready(changed.then_some(decision))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> DocumentId {
+        DocumentId::new(&mut rand::rng())
+    }
+
+    #[tokio::test]
+    async fn members_get_their_community_and_nothing_else() {
+        let access = Access::default();
+        let (community, note, other) = (doc(), doc(), doc());
+        access.set_community(
+            community.clone(),
+            CommunityAccess {
+                devices: BTreeSet::from(["alice".to_string()]),
+                documents: HashSet::from([community.clone(), note.clone()]),
+            },
+        );
+        let list = access.current();
+        assert_eq!(list.share(&note, "alice"), ShareConfig::read_write());
+        assert_eq!(list.share(&other, "alice"), ShareConfig::none());
+        assert_eq!(list.share(&note, "mallory"), ShareConfig::none());
+        assert!(list.knows("alice") && !list.knows("mallory"));
+    }
+
+    #[tokio::test]
+    async fn removing_a_member_updates_open_policy_streams_at_once() {
+        let access = Access::default();
+        let community = doc();
+        let with = |devices: &[&str]| CommunityAccess {
+            devices: devices.iter().map(|d| d.to_string()).collect(),
+            documents: HashSet::from([community.clone()]),
+        };
+        access.set_community(community.clone(), with(&["alice", "bob"]));
+        let mut decisions = (access.policy())(community.clone(), PeerId::from("bob"));
+        assert_eq!(decisions.next().await, Some(ShareConfig::read_write()));
+        access.set_community(community.clone(), with(&["alice"]));
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), decisions.next()).await;
+        assert_eq!(next.unwrap(), Some(ShareConfig::none()));
+    }
+}

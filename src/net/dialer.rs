@@ -1,0 +1,48 @@
+//! Dialing a member's device for sync: samod's [`Dialer`] over iroh. samod reconnects with
+//! backoff; each connection is bound to the endpoint id we dialed.
+
+use futures::future::BoxFuture;
+use iroh::{Endpoint, EndpointId};
+use samod::{DialError, Dialer, Transport};
+
+use super::SYNC_ALPN;
+use super::transport::framed;
+use super::validate::FrameLimits;
+
+/// Dials one device by endpoint id; its address comes from the endpoint's address lookup
+/// (remembered addresses, invites, mDNS on the LAN, or relays).
+pub struct DeviceDialer {
+    pub endpoint: Endpoint,
+    pub device: EndpointId,
+    pub limits: FrameLimits,
+}
+
+/// Why a dial failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DialFailed(String);
+
+impl Dialer for DeviceDialer {
+    type Error = DialFailed;
+
+    fn url(&self) -> samod::Url {
+        // An endpoint id is hex, always a valid host, so the constant fallback is never used.
+        samod::Url::parse(&format!("iroh://{}", self.device))
+            .unwrap_or_else(|_| samod::Url::parse("iroh://device").expect("a constant URL parses"))
+    }
+
+    fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<Self::Error>>> {
+        let endpoint = self.endpoint.clone();
+        let device = self.device;
+        let limits = self.limits;
+        Box::pin(async move {
+            let transient = |e: String| DialError::transient(DialFailed(e));
+            let conn = endpoint
+                .connect(device, SYNC_ALPN)
+                .await
+                .map_err(|e| transient(e.to_string()))?;
+            let (send, recv) = conn.open_bi().await.map_err(|e| transient(e.to_string()))?;
+            Ok(framed(send, recv, conn.remote_id(), limits))
+        })
+    }
+}

@@ -1,0 +1,41 @@
+//! The `copse/sync/1` protocol handler: admits members' devices to samod, and nobody else.
+
+use iroh::endpoint::Connection;
+use iroh::protocol::{AcceptError, ProtocolHandler};
+use samod::AcceptorHandle;
+
+use super::access::Access;
+use super::transport::framed;
+use super::validate::FrameLimits;
+
+/// QUIC application close code sent to a peer that is not a member.
+pub const NOT_A_MEMBER: u32 = 403;
+
+#[derive(Clone, Debug)]
+pub struct SyncProtocol {
+    pub acceptor: AcceptorHandle,
+    pub access: Access,
+    pub limits: FrameLimits,
+}
+
+impl ProtocolHandler for SyncProtocol {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        // The id iroh's TLS handshake authenticated, never what the peer claims later.
+        let remote = conn.remote_id();
+        if !self.access.knows(&remote.to_string()) {
+            tracing::info!(peer = %remote.fmt_short(), "refused sync: not a member's device");
+            conn.close(NOT_A_MEMBER.into(), b"not a member");
+            return Ok(());
+        }
+        let (send, recv) = conn.accept_bi().await?;
+        let handle = self
+            .acceptor
+            .accept(framed(send, recv, remote, self.limits))
+            .map_err(AcceptError::from_err)?;
+        tracing::info!(peer = %remote.fmt_short(), "member connected");
+        conn.closed().await;
+        drop(handle);
+        tracing::info!(peer = %remote.fmt_short(), "member disconnected");
+        Ok(())
+    }
+}

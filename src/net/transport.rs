@@ -1,0 +1,50 @@
+//! samod's transport over one iroh QUIC bi-stream: length-prefixed frames with a size limit
+//! checked before anything is allocated, every received frame checked by
+//! [`super::validate::check_frame`] before samod sees it, and the transport bound to the peer
+//! id that iroh's TLS handshake authenticated.
+
+use std::io;
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use iroh::EndpointId;
+use iroh::endpoint::{RecvStream, SendStream};
+use samod::{PeerId, Transport};
+use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
+
+use super::validate::{FrameLimits, check_frame};
+
+/// The samod peer id of an iroh endpoint: its id in hex.
+pub fn peer_id(endpoint: &EndpointId) -> PeerId {
+    PeerId::from(endpoint.to_string())
+}
+
+/// A transport over `send`/`recv` with the peer `remote`.
+///
+/// A frame over the limit, or one that fails validation, ends the stream with an error: samod
+/// drops that connection and the rest of the node carries on.
+pub fn framed(
+    send: SendStream,
+    recv: RecvStream,
+    remote: EndpointId,
+    limits: FrameLimits,
+) -> Transport {
+    let codec = || {
+        LengthDelimitedCodec::builder()
+            .length_field_type::<u32>()
+            .max_frame_length(limits.max_frame_bytes)
+            .new_codec()
+    };
+    let peer = remote.fmt_short().to_string();
+    let incoming = FramedRead::new(recv, codec()).map(move |frame| {
+        let frame = frame?;
+        check_frame(&frame, &limits).map_err(|rejected| {
+            tracing::warn!(peer = %peer, reason = %rejected, "dropping a peer that sent a bad frame");
+            io::Error::new(io::ErrorKind::InvalidData, rejected.to_string())
+        })?;
+        Ok::<_, io::Error>(frame.to_vec())
+    });
+    let outgoing = FramedWrite::new(send, codec())
+        .with(|msg: Vec<u8>| futures::future::ready(Ok::<_, io::Error>(Bytes::from(msg))));
+    Transport::new(incoming, outgoing).with_expected_peer_id(peer_id(&remote))
+}

@@ -1,0 +1,374 @@
+//! Who belongs: invites, admitting a joiner, joining, removing a member, syncing on demand and
+//! seeing which members are online.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use iroh::EndpointId;
+use samod::{ConnectionState, DocumentId};
+use serde::Serialize;
+
+use super::{Inner, Node, NodeError, now};
+use crate::model::{Community, CommunityId, InviteId, MemberId, Timestamp};
+use crate::net::join_protocol::{Admission, JoinRequest, request_join};
+use crate::net::ticket::{InviteTicket, new_secret};
+
+/// The result of joining a community.
+#[derive(Clone, Debug, Serialize)]
+pub struct JoinSummary {
+    pub community: CommunityId,
+    pub name: String,
+    pub member: MemberId,
+    pub members: usize,
+    pub notes: usize,
+    pub cases: usize,
+    /// Notes and cases that could not be fetched yet (they arrive at the next sync).
+    pub missing: usize,
+}
+
+/// What a sync exchanged.
+#[derive(Clone, Debug, Serialize)]
+pub struct SyncReport {
+    /// Member devices this node was connected to.
+    pub peers: Vec<String>,
+    /// Documents now in step with every connected member.
+    pub documents: usize,
+    /// Documents fetched for the first time.
+    pub fetched: usize,
+}
+
+/// A member's device as seen from here.
+#[derive(Clone, Debug, Serialize)]
+pub struct PeerStatus {
+    pub member: MemberId,
+    pub name: String,
+    pub device: String,
+    pub this_device: bool,
+    pub online: bool,
+    /// Unix milliseconds of the last connection, if any.
+    pub last_seen: Option<Timestamp>,
+}
+
+/// The inviter's side of `copse/join/1`, answered by this node.
+pub(super) struct NodeAdmission {
+    pub(super) node: Arc<OnceLock<Weak<Inner>>>,
+}
+
+impl Admission for NodeAdmission {
+    fn admit(
+        &self,
+        joiner: EndpointId,
+        community: String,
+        secret: [u8; 32],
+        name: String,
+    ) -> BoxFuture<'static, Result<String, String>> {
+        let node = self
+            .node
+            .get()
+            .and_then(Weak::upgrade)
+            .map(|inner| Node { inner });
+        Box::pin(async move {
+            let node = node.ok_or("this member's copse is shutting down")?;
+            node.admit(joiner, community, secret, name)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
+impl Node {
+    /// Creates an invite to a community; returns the ticket to hand to the newcomer.
+    pub async fn create_invite(
+        &self,
+        community: &CommunityId,
+        expires_in: Option<Duration>,
+        max_uses: Option<u32>,
+    ) -> Result<InviteTicket, NodeError> {
+        let inviter = self.address().ok_or_else(|| {
+            NodeError::Network(
+                "an invite needs this device's network address; open it online".into(),
+            )
+        })?;
+        let me = self.me(community).await?;
+        let secret = new_secret();
+        let at = now();
+        let expires_at = expires_in.map(|d| Timestamp(at.0.saturating_add(d.as_millis() as i64)));
+        let invite = InviteId::new_random();
+        let id = invite.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "create invite",
+            move |c: &mut Community| c.create_invite(id, &me, &secret, at, expires_at, max_uses),
+        )
+        .await?;
+        self.flush().await?;
+        Ok(InviteTicket {
+            inviter,
+            community: community.to_string(),
+            invite,
+            secret,
+        })
+    }
+
+    /// Admits a joiner who presented an invite's secret (the inviter's side).
+    async fn admit(
+        &self,
+        joiner: EndpointId,
+        community: String,
+        secret: [u8; 32],
+        name: String,
+    ) -> Result<String, NodeError> {
+        let id = self
+            .resolve_community(Some(&community))
+            .map_err(|_| NodeError::NotFound {
+                what: "community",
+                id: "from this invite on the inviter's device".into(),
+            })?;
+        let device = joiner.to_string();
+        let member = self
+            .update(
+                "community",
+                id.as_str(),
+                "admit member",
+                move |c: &mut Community| c.redeem_invite(&secret, &device, &name, now()),
+            )
+            .await?;
+        // The joiner is told "admitted" only once that is on disk, and the sync gate knows it.
+        self.flush().await?;
+        self.refresh_access(&id).await?;
+        Ok(member.to_string())
+    }
+
+    /// Joins a community with an invite ticket: asks the inviter to admit this device, then
+    /// fetches the community with its notes and cases.
+    pub async fn join(
+        &self,
+        ticket: &InviteTicket,
+        name: &str,
+        fetch_timeout: Duration,
+    ) -> Result<JoinSummary, NodeError> {
+        let network = self
+            .inner
+            .network
+            .as_ref()
+            .ok_or_else(|| NodeError::Network("joining needs the network".into()))?;
+        let community_doc =
+            DocumentId::from_str(&ticket.community).map_err(|_| NodeError::InvalidId {
+                what: "community",
+                given: ticket.community.clone(),
+            })?;
+        self.learn_address(ticket.inviter.clone());
+        let request = JoinRequest::V1 {
+            community: ticket.community.clone(),
+            secret: ticket.secret,
+            name: name.to_string(),
+        };
+        let member = request_join(&network.bound.endpoint, ticket.inviter.clone(), request)
+            .await
+            .map_err(|e| NodeError::Network(e.to_string()))?;
+
+        self.access()
+            .trust_inviter(community_doc, ticket.inviter.id.to_string());
+        self.dial_members();
+        let id = CommunityId::from(ticket.community.clone());
+        // samod may answer "unavailable" before the new connection is up: ask again until the
+        // deadline.
+        let deadline = Instant::now() + fetch_timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.handle("community", id.as_str())).await {
+                Ok(Ok(_)) => break,
+                Ok(Err(NodeError::NotFound { .. })) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    return Err(NodeError::Network(
+                        "admitted, but the community did not arrive in time; run `copse sync` later".into(),
+                    ));
+                }
+            }
+        }
+        self.remember_community(&id)?;
+        self.follow_community(id.clone()).await?;
+        let (_, missing) = self.fetch_indexed(&id, fetch_timeout).await?;
+        self.flush().await?;
+        let community = self.community(&id).await?;
+        Ok(JoinSummary {
+            community: id,
+            name: community.name.clone(),
+            member: MemberId::from(member),
+            members: community.members.len(),
+            notes: community.notes.len(),
+            cases: community.cases.len(),
+            missing,
+        })
+    }
+
+    /// Fetches every note and case the community lists; returns (present, missing).
+    async fn fetch_indexed(
+        &self,
+        id: &CommunityId,
+        timeout: Duration,
+    ) -> Result<(usize, usize), NodeError> {
+        let community = self.community(id).await?;
+        let docs: Vec<(&'static str, String)> = community
+            .notes
+            .keys()
+            .map(|n| ("note", n.to_string()))
+            .chain(community.cases.keys().map(|c| ("case", c.to_string())))
+            .collect();
+        let deadline = Instant::now() + timeout;
+        let finds = docs.iter().map(|(what, doc)| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            tokio::time::timeout(left, self.handle(what, doc))
+        });
+        let results = futures::future::join_all(finds).await;
+        let present = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+        Ok((present, docs.len() - present))
+    }
+
+    /// Removes a member from the roster. They keep what they already had, but receive no
+    /// further changes and can send none.
+    pub async fn remove_member(
+        &self,
+        community: &CommunityId,
+        member: &MemberId,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let member = member.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "remove member",
+            move |c: &mut Community| c.remove_member(&me, &member),
+        )
+        .await?;
+        if self.inner.network.is_some() {
+            self.refresh_access(community).await?;
+        }
+        Ok(())
+    }
+
+    /// Member devices connected right now.
+    pub fn connected_devices(&self) -> BTreeSet<String> {
+        let (connections, _) = self.inner.repo.connected_peers();
+        connections
+            .into_iter()
+            .filter_map(|c| match c.state {
+                ConnectionState::Connected { their_peer_id } => Some(their_peer_id.to_string()),
+                ConnectionState::Handshaking => None,
+            })
+            .collect()
+    }
+
+    /// Syncs with whichever members are reachable until every document is in step with them,
+    /// fetching documents listed but not yet here. Fails if no member was reachable.
+    pub async fn sync_now(&self, timeout: Duration) -> Result<SyncReport, NodeError> {
+        let deadline = Instant::now() + timeout;
+        // Wait for the dialers to reach someone.
+        while self.connected_devices().is_empty() {
+            if Instant::now() >= deadline {
+                return Err(NodeError::Network(format!(
+                    "no member could be reached within {}s",
+                    timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut fetched = 0;
+        let mut documents = 0;
+        for id in self.community_ids()? {
+            let before = self.known_documents(&id).await?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            self.settle(&id, left).await;
+            let (present, _) = self
+                .fetch_indexed(&id, deadline.saturating_duration_since(Instant::now()))
+                .await?;
+            fetched += present.saturating_sub(before);
+            self.settle(&id, deadline.saturating_duration_since(Instant::now()))
+                .await;
+            documents += 1 + present;
+        }
+        self.flush().await?;
+        Ok(SyncReport {
+            peers: self.connected_devices().into_iter().collect(),
+            documents,
+            fetched,
+        })
+    }
+
+    /// How many of a community's notes and cases are open here already.
+    async fn known_documents(&self, id: &CommunityId) -> Result<usize, NodeError> {
+        let community = self.community(id).await?;
+        let handles = super::lock(&self.inner.handles);
+        let known = community
+            .notes
+            .keys()
+            .map(|n| n.as_str())
+            .chain(community.cases.keys().map(|c| c.as_str()))
+            .filter_map(|d| DocumentId::from_str(d).ok())
+            .filter(|d| handles.contains_key(d))
+            .count();
+        Ok(known)
+    }
+
+    /// Waits (up to `timeout`) until the community's open documents are in step with every
+    /// connected member: they have our changes and we have theirs.
+    async fn settle(&self, id: &CommunityId, timeout: Duration) {
+        let handles: Vec<_> = {
+            let community = match self.community(id).await {
+                Ok(c) => c,
+                Err(_) => return,
+            };
+            let docs: Vec<String> = std::iter::once(id.to_string())
+                .chain(community.notes.keys().map(|n| n.to_string()))
+                .chain(community.cases.keys().map(|c| c.to_string()))
+                .collect();
+            let cached = super::lock(&self.inner.handles);
+            docs.iter()
+                .filter_map(|d| DocumentId::from_str(d).ok())
+                .filter_map(|d| cached.get(&d).cloned())
+                .collect()
+        };
+        let (connections, _) = self.inner.repo.connected_peers();
+        let waits = handles.iter().flat_map(|h| {
+            connections.iter().flat_map(move |c| {
+                [
+                    futures::future::Either::Left(h.they_have_our_changes(c.id)),
+                    futures::future::Either::Right(h.we_have_their_changes(c.id)),
+                ]
+            })
+        });
+        let _ = tokio::time::timeout(timeout, futures::future::join_all(waits)).await;
+    }
+
+    /// The community's members and their devices, with online state and last seen.
+    pub async fn peers(&self, community: &CommunityId) -> Result<Vec<PeerStatus>, NodeError> {
+        let c = self.community(community).await?;
+        let online = self.connected_devices();
+        let mut out = Vec::new();
+        for (member, m) in &c.members {
+            for device in m.devices.keys() {
+                let last_seen = self
+                    .storage()
+                    .get_local(&format!("seen/{device}"))?
+                    .and_then(|v| v.parse().ok())
+                    .map(Timestamp);
+                out.push(PeerStatus {
+                    member: member.clone(),
+                    name: m.name.clone(),
+                    device: device.clone(),
+                    this_device: device == self.device_id(),
+                    online: online.contains(device),
+                    last_seen,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

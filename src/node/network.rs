@@ -1,0 +1,280 @@
+//! The node's part in the network: the iroh endpoint and router, the access list kept in step
+//! with every community's roster and index, and a samod dialer for every member device.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use futures::StreamExt;
+
+use iroh::protocol::Router;
+use iroh::{EndpointAddr, EndpointId};
+use samod::{BackoffConfig, DialerHandle, DocumentId};
+
+use super::membership::NodeAdmission;
+use super::{Inner, Node, NodeError, lock};
+use crate::model::{Community, CommunityId};
+use crate::net::access::{Access, CommunityAccess};
+use crate::net::dialer::{DeviceDialer, DialFailed};
+use crate::net::endpoint::BoundEndpoint;
+use crate::net::endpoint::NetConfig;
+use crate::net::join_protocol::JoinProtocol;
+use crate::net::sync_protocol::SyncProtocol;
+use crate::net::validate::FrameLimits;
+use crate::net::{JOIN_ALPN, SYNC_ALPN};
+use crate::store::SqliteStorage;
+
+/// A running network: present when the node was opened online.
+pub(super) struct Network {
+    pub(super) bound: BoundEndpoint,
+    pub(super) router: Router,
+    pub(super) dialers: Mutex<HashMap<String, DialerHandle<DialFailed>>>,
+    pub(super) limits: FrameLimits,
+}
+
+/// Binds the endpoint and starts accepting members' sync connections and join requests.
+///
+/// The port is kept in the data folder, so that addresses in invites handed out earlier still
+/// reach this device after a restart.
+pub(super) async fn start(
+    repo: &samod::Repo,
+    storage: &SqliteStorage,
+    key: iroh::SecretKey,
+    config: &NetConfig,
+    access: &Access,
+    node: Arc<OnceLock<Weak<Inner>>>,
+) -> Result<Network, NodeError> {
+    let remembered = storage
+        .get_local(PORT_KEY)?
+        .and_then(|p| p.parse::<u16>().ok())
+        .filter(|_| config.bind.port() == 0);
+    let bound = match remembered {
+        Some(port) => {
+            let mut preferred = config.clone();
+            preferred.bind.set_port(port);
+            match crate::net::endpoint::bind(key.clone(), &preferred).await {
+                Ok(bound) => Ok(bound),
+                Err(e) => {
+                    tracing::info!(port, error = %e, "the usual port is taken; listening on another");
+                    crate::net::endpoint::bind(key, config).await
+                }
+            }
+        }
+        None => crate::net::endpoint::bind(key, config).await,
+    }
+    .map_err(|e| NodeError::Network(e.to_string()))?;
+    if let Some(socket) = bound.endpoint.bound_sockets().first() {
+        storage.set_local(PORT_KEY, &socket.port().to_string())?;
+    }
+    let limits = FrameLimits::default();
+    let url =
+        samod::Url::parse("iroh://incoming").map_err(|e| NodeError::Network(e.to_string()))?;
+    let acceptor = repo.make_acceptor(url)?;
+    let router = Router::builder(bound.endpoint.clone())
+        .accept(
+            SYNC_ALPN,
+            SyncProtocol {
+                acceptor,
+                access: access.clone(),
+                limits,
+            },
+        )
+        .accept(
+            JOIN_ALPN,
+            JoinProtocol {
+                admission: Arc::new(NodeAdmission { node }),
+            },
+        )
+        .spawn();
+    remember_addresses(storage, &bound);
+    record_last_seen(repo, storage, &bound.endpoint);
+    Ok(Network {
+        bound,
+        router,
+        dialers: Mutex::new(HashMap::new()),
+        limits,
+    })
+}
+
+/// Local key of the port this device listens on.
+const PORT_KEY: &str = "net/port";
+
+/// Local key prefix of members' last known addresses.
+const ADDRESS_PREFIX: &str = "addr/";
+
+/// Loads the members' last known addresses into the endpoint's address book, so a restarted
+/// node can reach them with no relay or local discovery.
+fn remember_addresses(storage: &SqliteStorage, bound: &BoundEndpoint) {
+    let known = match storage.local_with_prefix(ADDRESS_PREFIX) {
+        Ok(known) => known,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read members' last known addresses");
+            return;
+        }
+    };
+    for (_, json) in known {
+        match serde_json::from_str::<EndpointAddr>(&json) {
+            Ok(addr) => bound.addresses.add_endpoint_info(addr),
+            Err(e) => tracing::debug!(error = %e, "skipping an unreadable remembered address"),
+        }
+    }
+}
+
+/// Keeps a device's address for next time.
+pub(super) fn save_address(storage: &SqliteStorage, addr: &EndpointAddr) {
+    let saved = serde_json::to_string(addr)
+        .map_err(|e| e.to_string())
+        .and_then(|json| {
+            storage
+                .set_local(&format!("{ADDRESS_PREFIX}{}", addr.id), &json)
+                .map_err(|e| e.to_string())
+        });
+    if let Err(e) = saved {
+        tracing::debug!(error = %e, "could not remember a member's address");
+    }
+}
+
+/// Notes (on this device only) when each member device was last connected, and where.
+fn record_last_seen(repo: &samod::Repo, storage: &SqliteStorage, endpoint: &iroh::Endpoint) {
+    let (_, mut updates) = repo.connected_peers();
+    let storage = storage.clone();
+    let endpoint = endpoint.clone();
+    tokio::spawn(async move {
+        while let Some(connections) = updates.next().await {
+            for connection in connections {
+                let samod::ConnectionState::Connected { their_peer_id } = connection.state else {
+                    continue;
+                };
+                let key = format!("seen/{their_peer_id}");
+                if let Err(e) = storage.set_local(&key, &super::now().0.to_string()) {
+                    tracing::debug!(error = %e, "could not note when a member was seen");
+                }
+                let Ok(id) = EndpointId::from_str(their_peer_id.as_str()) else {
+                    continue;
+                };
+                if let Some(info) = endpoint.remote_info(id).await {
+                    let addr = EndpointAddr::new(id).with_addrs(info.into_addrs().map(Into::into));
+                    save_address(&storage, &addr);
+                }
+            }
+        }
+    });
+}
+
+impl Node {
+    /// Who may sync what right now, from the rosters.
+    pub fn access(&self) -> &Access {
+        &self.inner.access
+    }
+
+    /// Whether this node listens and syncs.
+    pub fn is_online(&self) -> bool {
+        self.inner.network.is_some()
+    }
+
+    /// This device's address for others to dial, when online.
+    pub fn address(&self) -> Option<EndpointAddr> {
+        self.inner
+            .network
+            .as_ref()
+            .map(|net| crate::net::endpoint::own_address(&net.bound.endpoint))
+    }
+
+    /// Teaches the endpoint where a device can be reached (from an invite), and keeps it.
+    pub fn learn_address(&self, addr: EndpointAddr) {
+        if let Some(net) = &self.inner.network {
+            save_address(&self.inner.storage, &addr);
+            net.bound.addresses.add_endpoint_info(addr);
+        }
+    }
+
+    /// Recomputes one community's access entry from its roster and index, and dials any
+    /// member device not yet dialed.
+    pub(crate) async fn refresh_access(&self, id: &CommunityId) -> Result<(), NodeError> {
+        let community = self.community(id).await?;
+        let Ok(doc) = DocumentId::from_str(id.as_str()) else {
+            return Err(NodeError::InvalidId {
+                what: "community",
+                given: id.to_string(),
+            });
+        };
+        self.access()
+            .set_community(doc.clone(), access_of(&doc, &community));
+        self.dial_members();
+        Ok(())
+    }
+
+    /// Starts a dialer for every member device in the access list that has none.
+    pub(super) fn dial_members(&self) {
+        let Some(net) = &self.inner.network else {
+            return;
+        };
+        let devices: BTreeSet<String> = self.access().current().devices();
+        let mut dialers = lock(&net.dialers);
+        for device in devices {
+            if device == self.device_id() || dialers.contains_key(&device) {
+                continue;
+            }
+            let Ok(id) = EndpointId::from_str(&device) else {
+                tracing::warn!(%device, "a roster lists a device id that is not an endpoint id");
+                continue;
+            };
+            let dialer = DeviceDialer {
+                endpoint: net.bound.endpoint.clone(),
+                device: id,
+                limits: net.limits,
+            };
+            match self
+                .inner
+                .repo
+                .dial(BackoffConfig::default(), Arc::new(dialer))
+            {
+                Ok(handle) => {
+                    dialers.insert(device, handle);
+                }
+                Err(e) => tracing::warn!(%device, error = ?e, "could not start dialing a member"),
+            }
+        }
+        // A device no longer on any roster is no longer dialed.
+        let wanted: HashSet<String> = self.access().current().devices().into_iter().collect();
+        dialers.retain(|device, handle| {
+            let keep = wanted.contains(device);
+            if !keep {
+                handle.close();
+            }
+            keep
+        });
+    }
+
+    /// Keeps the access list in step with a community for as long as the node runs.
+    pub(crate) async fn follow_community(&self, id: CommunityId) -> Result<(), NodeError> {
+        self.refresh_access(&id).await?;
+        let mut live = self.watch_community(&id).await?;
+        let node = self.clone();
+        tokio::spawn(async move {
+            while live.changed().await.is_ok() {
+                if let Err(e) = node.refresh_access(&id).await {
+                    tracing::warn!(community = %id, error = %e, "could not update who may sync");
+                }
+            }
+        });
+        Ok(())
+    }
+}
+
+/// Who may sync which documents of one community.
+pub(crate) fn access_of(doc: &DocumentId, community: &Community) -> CommunityAccess {
+    let mut documents: HashSet<DocumentId> = HashSet::from([doc.clone()]);
+    let indexed = community
+        .notes
+        .keys()
+        .map(|n| n.as_str())
+        .chain(community.cases.keys().map(|c| c.as_str()));
+    documents.extend(indexed.filter_map(|id| DocumentId::from_str(id).ok()));
+    let devices = community
+        .members
+        .values()
+        .flat_map(|m| m.devices.keys().cloned())
+        .collect();
+    CommunityAccess { devices, documents }
+}

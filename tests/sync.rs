@@ -1,0 +1,318 @@
+//! Several nodes in one process on loopback (relays and mDNS off): invites, convergence after
+//! concurrent edits, restarts, and refusal of strangers, removed members and garbage.
+
+use std::future::Future;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use copse::model::community::NewTopic;
+use copse::model::{CommunityId, MemberId, NoteEdit, NoteId};
+use copse::node::{NetConfig, Node, NodeConfig};
+
+const PATIENCE: Duration = Duration::from_secs(30);
+
+async fn online(dir: &Path) -> Node {
+    Node::open(NodeConfig::online(dir, NetConfig::loopback()))
+        .await
+        .unwrap()
+}
+
+/// Polls `check` until it holds, for at most `PATIENCE`.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A community on `a`, joined by each of `others`.
+async fn community_of(a: &Node, others: &[(&Node, &str)]) -> CommunityId {
+    let id = a
+        .create_community("Gardeners", "grow", "Ada")
+        .await
+        .unwrap();
+    for (node, name) in others {
+        let ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+        let summary = node.join(&ticket, name, PATIENCE).await.unwrap();
+        assert_eq!(summary.community, id);
+        assert_eq!(summary.name, "Gardeners");
+    }
+    id
+}
+
+/// Everything a member would compare: topics with endorsements, and each note's body.
+async fn view(node: &Node, id: &CommunityId) -> Option<String> {
+    let c = node.community(id).await.ok()?;
+    let mut out = String::new();
+    for (tid, t) in &c.topics {
+        out += &format!(
+            "topic {tid} {} {:?}\n",
+            t.title,
+            t.endorsements.keys().collect::<Vec<_>>()
+        );
+    }
+    for nid in c.notes.keys() {
+        let note = node.note(id, nid).await.ok()?;
+        let mut comments: Vec<_> = note.comments.keys().collect();
+        comments.sort();
+        out += &format!("note {nid} {:?} {comments:?}\n", note.body.as_str());
+    }
+    out += &format!("members {:?}\n", c.members.keys().collect::<Vec<_>>());
+    Some(out)
+}
+
+async fn converged(nodes: &[&Node], id: &CommunityId) -> bool {
+    let mut views = Vec::new();
+    for n in nodes {
+        match view(n, id).await {
+            Some(v) => views.push(v),
+            None => return false,
+        }
+    }
+    views.windows(2).all(|w| w[0] == w[1])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_members_converge_after_concurrent_edits() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let b = online(dirs[1].path()).await;
+    let c = online(dirs[2].path()).await;
+    let id = community_of(&a, &[(&b, "Bob"), (&c, "Cy")]).await;
+    let shared = a.add_note(&id, "Plan", "hello world").await.unwrap();
+    eventually("everyone has the note", || async {
+        b.note(&id, &shared).await.is_ok() && c.note(&id, &shared).await.is_ok()
+    })
+    .await;
+
+    // Concurrent edits on all three: typing in one note, topics, endorsements, comments.
+    let topic = a
+        .add_topic(
+            &id,
+            NewTopic {
+                title: "Soil".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (ra, rb, rc) = tokio::join!(
+        async {
+            a.edit_note(&id, &shared, NoteEdit::Replace("hello big world".into()))
+                .await?;
+            a.endorse_topic(&id, &topic).await?;
+            a.comment_note(&id, &shared, "from a".into()).await
+        },
+        async {
+            b.edit_note(&id, &shared, NoteEdit::Append(" from b".into()))
+                .await?;
+            b.add_topic(
+                &id,
+                NewTopic {
+                    title: "Seeds".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            b.comment_note(&id, &shared, "from b".into()).await
+        },
+        async {
+            c.add_topic(
+                &id,
+                NewTopic {
+                    title: "Water".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            c.add_note(&id, "Cy's note", "by c")
+                .await
+                .map(|_| copse::model::CommentId::new_random())
+        },
+    );
+    ra.unwrap();
+    rb.unwrap();
+    rc.unwrap();
+    let all = [&a, &b, &c];
+    eventually("all three converge", || converged(&all, &id)).await;
+
+    let community = a.community(&id).await.unwrap();
+    assert_eq!(community.topics.len(), 3, "no topic lost");
+    assert_eq!(community.notes.len(), 2, "no note lost");
+    let body = a
+        .note(&id, &shared)
+        .await
+        .unwrap()
+        .body
+        .as_str()
+        .to_string();
+    assert!(
+        body.contains("big") && body.ends_with(" from b"),
+        "both typists kept their words: {body}"
+    );
+    assert_eq!(
+        a.note(&id, &shared).await.unwrap().comments.len(),
+        2,
+        "no comment lost"
+    );
+    // Endorsement of a topic that B and C learned of concurrently.
+    eventually("B sees A's endorsement", || async {
+        b.community(&id)
+            .await
+            .map(|c| c.topics[&topic].endorsement_count() == 1)
+            .unwrap_or(false)
+    })
+    .await;
+
+    for n in [a, b, c] {
+        n.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_partitioned_member_catches_up_after_restart() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let b = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bob")]).await;
+    let note = a.add_note(&id, "Plan", "start").await.unwrap();
+    eventually("B has the note", || async {
+        b.note(&id, &note).await.is_ok()
+    })
+    .await;
+
+    // B goes away; both sides edit.
+    b.shutdown().await.unwrap();
+    a.edit_note(&id, &note, NoteEdit::Append(" +a".into()))
+        .await
+        .unwrap();
+    let offline = Node::open(NodeConfig::offline(dirs[1].path()))
+        .await
+        .unwrap();
+    offline
+        .edit_note(&id, &note, NoteEdit::Replace("begin start".into()))
+        .await
+        .unwrap();
+    offline.shutdown().await.unwrap();
+
+    // B comes back from its data folder.
+    let b = online(dirs[1].path()).await;
+    let both = [&a, &b];
+    eventually("both sides converge", || converged(&both, &id)).await;
+    let body = b.note(&id, &note).await.unwrap().body.as_str().to_string();
+    assert_eq!(body, "begin start +a");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn strangers_and_wrong_secrets_get_nothing() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let stranger = online(dirs[1].path()).await;
+    let id = a
+        .create_community("Gardeners", "grow", "Ada")
+        .await
+        .unwrap();
+    a.add_note(&id, "Secret plans", "members only")
+        .await
+        .unwrap();
+
+    // A forged ticket: right address and community, wrong secret.
+    let mut ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+    ticket.secret = [7; 32];
+    let err = stranger
+        .join(&ticket, "Mallory", PATIENCE)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+
+    // The stranger dials anyway, trusting A for the community: A refuses at the handshake.
+    stranger.learn_address(a.address().unwrap());
+    stranger
+        .access()
+        .trust_inviter(id.as_str().parse().unwrap(), a.device_id().to_string());
+    let found = tokio::time::timeout(Duration::from_secs(5), stranger.community(&id)).await;
+    assert!(
+        !matches!(found, Ok(Ok(_))),
+        "a stranger must receive no document"
+    );
+    assert_eq!(
+        a.community(&id).await.unwrap().members.len(),
+        1,
+        "no stranger on the roster"
+    );
+    a.shutdown().await.unwrap();
+    stranger.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_spent_invite_is_refused_and_a_removed_member_gets_no_new_changes() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let b = online(dirs[1].path()).await;
+    let c = online(dirs[2].path()).await;
+    let id = a
+        .create_community("Gardeners", "grow", "Ada")
+        .await
+        .unwrap();
+    let ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+    b.join(&ticket, "Bob", PATIENCE).await.unwrap();
+    let err = c.join(&ticket, "Cy", PATIENCE).await.unwrap_err();
+    assert!(err.to_string().contains("refused"), "a spent invite: {err}");
+
+    let ticket = a.create_invite(&id, None, None).await.unwrap();
+    c.join(&ticket, "Cy", PATIENCE).await.unwrap();
+    let before = a
+        .add_note(&id, "Before", "everyone sees this")
+        .await
+        .unwrap();
+    eventually("C has the first note", || async {
+        c.note(&id, &before).await.is_ok()
+    })
+    .await;
+
+    a.remove_member(&id, &MemberId::from(c.device_id().to_string()))
+        .await
+        .unwrap();
+    // B relays changes too, so the guarantee starts once B has heard of the removal.
+    eventually("B stops sharing with C", || async {
+        !b.access().knows(c.device_id())
+    })
+    .await;
+    let after: NoteId = a.add_note(&id, "After", "not for C").await.unwrap();
+    a.add_topic(
+        &id,
+        NewTopic {
+            title: "After removal".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    eventually("B gets the new topic", || async {
+        b.community(&id)
+            .await
+            .map(|x| x.topics.len() == 1)
+            .unwrap_or(false)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let seen_by_c = c.community(&id).await.unwrap();
+    assert!(
+        seen_by_c.topics.is_empty() && !seen_by_c.notes.contains_key(&after),
+        "C received a change made after removal"
+    );
+    assert!(
+        c.note(&id, &before).await.is_ok(),
+        "C keeps what it already had"
+    );
+    for n in [a, b, c] {
+        n.shutdown().await.unwrap();
+    }
+}
