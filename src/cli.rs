@@ -5,6 +5,7 @@
 //! A command that changes something reports success only after [`Node::shutdown`] has seen
 //! every write reach the disk.
 
+mod online;
 mod output;
 
 use std::path::PathBuf;
@@ -35,6 +36,18 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Use iroh's public relays to reach members across the internet ("off": LAN only).
+    #[arg(long, global = true, env = "COPSE_RELAY", value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = on_off)]
+    pub relay: bool,
+
+    /// Find members on the local network by mDNS.
+    #[arg(long, global = true, env = "COPSE_MDNS", value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = on_off)]
+    pub mdns: bool,
+
+    /// The address to listen on for members (default: all interfaces, a remembered port).
+    #[arg(long, global = true, env = "COPSE_BIND", value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -64,9 +77,58 @@ pub enum Command {
     /// Peer-assist cases.
     #[command(subcommand)]
     Case(CaseCommand),
-    /// Your own member profile.
+    /// Your own member profile, and removing a member.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Create an invite; prints one line to send to the newcomer.
+    Invite {
+        /// How many people may join with it.
+        #[arg(long, default_value_t = 1)]
+        uses: u32,
+        /// How long it stays valid (e.g. 7d, 12h, 30m).
+        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        expires: std::time::Duration,
+    },
+    /// Join a community with an invite from a member who is online.
+    Join {
+        /// The invite line (spaces and line breaks are ignored).
+        ticket: String,
+        /// Your display name in the community.
+        #[arg(long, value_name = "DISPLAY_NAME")]
+        me: Option<String>,
+    },
+    /// Run as an always-on member with no window until Ctrl+C or SIGTERM.
+    Serve,
+    /// Sync with reachable members until everything is exchanged, then exit.
+    Sync {
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// List members' devices, online or when last seen.
+    Peers,
+}
+
+impl Command {
+    /// Commands that talk to other members.
+    fn is_online(&self) -> bool {
+        matches!(
+            self,
+            Command::Invite { .. }
+                | Command::Join { .. }
+                | Command::Serve
+                | Command::Sync { .. }
+                | Command::Peers
+        )
+    }
+}
+
+fn on_off(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        other => Err(format!("'{other}' is neither on nor off")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,6 +234,8 @@ pub enum CaseCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
+    /// Remove a member. They keep what they already have, but receive no further changes.
+    Remove { id: String },
     /// Set your display name, skills ("ask me about") and learning objectives.
     Set {
         #[arg(long)]
@@ -186,6 +250,19 @@ pub enum MemberCommand {
 }
 
 impl Cli {
+    /// How this process takes part in the network.
+    pub fn net_config(&self) -> crate::node::NetConfig {
+        let mut config = crate::node::NetConfig {
+            relay: self.relay,
+            mdns: self.mdns,
+            ..Default::default()
+        };
+        if let Some(bind) = self.bind {
+            config.bind = bind;
+        }
+        config
+    }
+
     /// The data folder to use: the flag, the environment, or the platform default.
     pub fn data_dir(&self) -> Result<PathBuf> {
         match &self.data_dir {
@@ -198,7 +275,12 @@ impl Cli {
 
 /// Runs one headless command to completion.
 pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
-    let node = Node::open(NodeConfig::offline(cli.data_dir()?)).await?;
+    let config = if command.is_online() {
+        NodeConfig::online(cli.data_dir()?, cli.net_config())
+    } else {
+        NodeConfig::offline(cli.data_dir()?)
+    };
+    let node = Node::open(config).await?;
     let status = node.storage_status();
     let out = Output::new(cli.json);
     let result = execute(&node, cli, command, &out).await;
@@ -342,6 +424,31 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                     out.phase(&id, crate::model::Phase::Closed);
                 }
             }
+        }
+        Command::Member(MemberCommand::Remove { id }) => {
+            let c = community()?;
+            let member: crate::model::MemberId = id.parse()?;
+            node.remove_member(&c, &member).await?;
+            out.done(
+                &member,
+                "removed: they keep what they already had, but receive no further changes",
+            );
+        }
+        Command::Invite { uses, expires } => {
+            let c = community()?;
+            online::invite(node, &c, *uses, *expires, out).await?;
+        }
+        Command::Join { ticket, me } => {
+            let name = me.clone().unwrap_or_else(default_display_name);
+            online::join(node, ticket, &name, out).await?;
+        }
+        Command::Serve => online::serve(node).await?,
+        Command::Sync { timeout } => {
+            online::sync(node, std::time::Duration::from_secs(*timeout), out).await?
+        }
+        Command::Peers => {
+            let c = community()?;
+            online::peers(node, &c, out).await?;
         }
         Command::Member(MemberCommand::Set {
             name,

@@ -36,7 +36,7 @@ impl Output {
         }
     }
 
-    fn emit(&self, human: impl FnOnce() -> String, machine: impl FnOnce() -> Value) {
+    pub fn emit(&self, human: impl FnOnce() -> String, machine: impl FnOnce() -> Value) {
         let text = if self.json {
             machine().to_string()
         } else {

@@ -897,9 +897,71 @@ fn real_sync_data_cached() -> &'static [Vec<u8>] {
 #[ignore]
 fn scratch_print_change_columns() {
     let mut doc = AutoCommit::new();
-    doc.put(ROOT, "k", automerge::ScalarValue::Null).expect("put");
+    doc.put(ROOT, "k", automerge::ScalarValue::Null)
+        .expect("put");
     doc.commit();
     let change = doc.get_last_local_change().expect("change");
     let raw = change.raw_bytes().to_vec();
     println!("{raw:02x?}");
+}
+
+#[test]
+#[ignore]
+fn scratch_rle_amplification() {
+    use sha2::Digest;
+    fn sleb(mut n: i64) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
+                out.push(byte);
+                return out;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    for n in [1_000i64, 100_000, 1_000_000, 4_000_000] {
+        let mut cols: Vec<(u8, Vec<u8>)> = vec![
+            (0x15, [sleb(n), vec![0x01, 0x6b]].concat()),
+            (0x34, leb(n as u64)),
+            (0x42, [sleb(n), vec![0x01]].concat()),
+            (0x56, [sleb(n), vec![0x00]].concat()),
+            (0x70, [sleb(n), vec![0x00]].concat()),
+        ];
+        let mut body = vec![0x00, 0x10];
+        body.extend([0xab; 16]);
+        body.extend([0x01, 0x01, 0x00, 0x00, 0x00, cols.len() as u8]);
+        for (spec, data) in &cols {
+            body.push(*spec);
+            body.extend(leb(data.len() as u64));
+        }
+        for (_, data) in cols.drain(..) {
+            body.extend(data);
+        }
+        let mut hashed = vec![0x01];
+        hashed.extend(leb(body.len() as u64));
+        hashed.extend(&body);
+        let hash = sha2::Sha256::digest(&hashed);
+        let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83];
+        chunk.extend(&hash[..4]);
+        chunk.extend(&hashed);
+        let data = v1_message(std::slice::from_ref(&chunk));
+        let accepted = check_frame(&sync_frame(&data), &FrameLimits::default());
+        let before = peak_rss_bytes().unwrap_or(0);
+        let start = std::time::Instant::now();
+        let mut doc = text_doc(1);
+        let mut state = State::new();
+        let result = doc
+            .sync()
+            .receive_sync_message(&mut state, Message::decode(&data).expect("decode"));
+        let took = start.elapsed();
+        let after = peak_rss_bytes().unwrap_or(0);
+        println!(
+            "n={n} chunk={}B check={accepted:?} receive={:?} took={took:?} peak +{} MiB",
+            chunk.len(),
+            result.map(|_| ()),
+            (after.saturating_sub(before)) >> 20
+        );
+    }
 }

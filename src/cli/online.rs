@@ -1,0 +1,164 @@
+//! The commands that talk to other members: invite, join, serve, sync, peers.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use super::output::Output;
+use crate::model::CommunityId;
+use crate::net::ticket::InviteTicket;
+use crate::node::Node;
+
+pub async fn invite(
+    node: &Node,
+    community: &CommunityId,
+    uses: u32,
+    expires: Duration,
+    out: &Output,
+) -> Result<()> {
+    let ticket = node
+        .create_invite(community, Some(expires), Some(uses))
+        .await?;
+    let line = ticket.to_line();
+    let hours = expires.as_secs() / 3600;
+    out.emit(
+        || {
+            format!(
+                "{line}\n\nSend this line to the newcomer; they run `copse join <line>` while you are online.\n\
+                 It admits {uses} person(s) and expires in {}.",
+                if hours >= 48 { format!("{} days", hours / 24) } else { format!("{hours} hours") }
+            )
+        },
+        || json!({ "ticket": line, "invite": ticket.invite, "uses": uses, "expires_in_secs": expires.as_secs() }),
+    );
+    Ok(())
+}
+
+pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result<()> {
+    let ticket: InviteTicket = ticket.parse().context("this invite cannot be used")?;
+    let summary = node.join(&ticket, name, Duration::from_secs(60)).await?;
+    out.emit(
+        || {
+            let mut text = format!(
+                "joined \"{}\" as {name}: {} members, {} notes, {} cases",
+                summary.name, summary.members, summary.notes, summary.cases
+            );
+            if summary.missing > 0 {
+                text.push_str(&format!(
+                    "\n{} item(s) will arrive at the next sync",
+                    summary.missing
+                ));
+            }
+            text
+        },
+        || json!(summary),
+    );
+    Ok(())
+}
+
+pub async fn sync(node: &Node, timeout: Duration, out: &Output) -> Result<()> {
+    let report = node.sync_now(timeout).await?;
+    out.emit(
+        || {
+            format!(
+                "in sync with {} member device(s): {} document(s) checked, {} fetched",
+                report.peers.len(),
+                report.documents,
+                report.fetched
+            )
+        },
+        || json!(report),
+    );
+    Ok(())
+}
+
+pub async fn peers(node: &Node, community: &CommunityId, out: &Output) -> Result<()> {
+    // Give the dialers a moment to reach whoever is online.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    let others = node
+        .peers(community)
+        .await?
+        .iter()
+        .filter(|p| !p.this_device)
+        .count();
+    while node.connected_devices().len() < others && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let list = node.peers(community).await?;
+    out.emit(
+        || {
+            list.iter()
+                .map(|p| {
+                    let state = if p.this_device {
+                        "this device".to_string()
+                    } else if p.online {
+                        "online".to_string()
+                    } else {
+                        match p.last_seen {
+                            Some(t) => format!("last seen {t}"),
+                            None => "never seen".to_string(),
+                        }
+                    };
+                    format!("{}  {}  {state}", p.device, p.name)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+        || json!(list.iter().map(|p| json!({"id": p.device, "member": p.member, "name": p.name, "this_device": p.this_device, "online": p.online, "last_seen": p.last_seen.map(|t| t.to_rfc3339())})).collect::<Vec<_>>()),
+    );
+    Ok(())
+}
+
+/// Runs until Ctrl+C or SIGTERM, printing members as they connect and leave.
+pub async fn serve(node: &Node) -> Result<()> {
+    if let Some(addr) = node.address() {
+        println!("serving as device {} at {:?}", node.device_id(), addr.addrs);
+    }
+    for c in node.communities().await? {
+        println!("community \"{}\" ({} members)", c.name, c.members);
+    }
+    let mut previous = node.connected_devices();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tick.tick() => {
+                let now = node.connected_devices();
+                for joined in now.difference(&previous) {
+                    println!("member device connected: {joined}");
+                }
+                for left in previous.difference(&now) {
+                    println!("member device left: {left}");
+                }
+                previous = now;
+            }
+        }
+    }
+    println!("stopping: saving everything");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

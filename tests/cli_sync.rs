@@ -1,0 +1,137 @@
+//! Real `copse` processes syncing over loopback (relays and mDNS off): init, invite, serve in
+//! the background, join from a second folder, note add + sync; both folders list the same notes.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::util::{Folder, ids};
+
+const LOOPBACK: [&str; 6] = ["--relay", "off", "--mdns", "off", "--bind", "127.0.0.1:0"];
+
+fn with_loopback<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&LOOPBACK);
+    all
+}
+
+/// `copse serve` in the background, once it says it is serving.
+fn serve(folder: &Folder) -> Child {
+    let mut child = folder
+        .command(&with_loopback(&["serve"]))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    loop {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(line) if line.starts_with("serving as device") => return child,
+            Ok(_) => continue,
+            Err(e) => panic!("copse serve did not start: {e}"),
+        }
+    }
+}
+
+/// Stops `copse serve` the way a service manager would, and insists it shut down cleanly.
+fn stop(mut child: Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "serve exited with {status}");
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "serve did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sorted_notes(folder: &Folder) -> Vec<String> {
+    let mut list = ids(&folder.json(&["note", "list"]));
+    list.sort();
+    list
+}
+
+#[test]
+fn two_folders_sync_through_invite_serve_join_and_sync() {
+    let ada = Folder::with_community();
+    ada.ok(&[
+        "note",
+        "add",
+        "--title",
+        "Welcome",
+        "--body",
+        "Read this first",
+    ]);
+    let invite = ada.json(&with_loopback(&[
+        "invite",
+        "--uses",
+        "1",
+        "--expires",
+        "1h",
+    ]));
+    let ticket = invite["ticket"].as_str().unwrap().to_string();
+
+    let server = serve(&ada);
+    let bob = Folder::new();
+    // Line breaks and spaces in a pasted ticket do not matter.
+    let wrapped = ticket
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(40)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n ");
+    let joined = bob.json(&with_loopback(&["join", &wrapped, "--me", "Bob"]));
+    assert_eq!(joined["name"], "Gardeners");
+    assert_eq!(joined["notes"], 1);
+    assert_eq!(joined["members"], 2);
+
+    // A spent invite is refused with a clear error.
+    let carol = Folder::new();
+    let err = carol.fails(&with_loopback(&["join", &ticket, "--me", "Carol"]));
+    assert!(err.contains("refused"), "{err}");
+
+    bob.ok(&["note", "add", "--title", "From Bob", "--body", "hello"]);
+    let synced = bob.json(&with_loopback(&["sync", "--timeout", "30"]));
+    assert_eq!(synced["peers"].as_array().unwrap().len(), 1);
+    stop(server);
+
+    assert_eq!(
+        sorted_notes(&ada),
+        sorted_notes(&bob),
+        "both folders list the same notes"
+    );
+    assert_eq!(sorted_notes(&ada).len(), 2);
+
+    // And the other way: Ada writes while Bob is away; Bob syncs later.
+    ada.ok(&["note", "add", "--title", "From Ada", "--body", "later"]);
+    let server = serve(&ada);
+    bob.ok(&with_loopback(&["sync", "--timeout", "30"]));
+    let peers = bob.json(&with_loopback(&["peers"]));
+    assert_eq!(peers.as_array().unwrap().len(), 2, "two member devices");
+    stop(server);
+    assert_eq!(sorted_notes(&ada), sorted_notes(&bob));
+    assert_eq!(sorted_notes(&bob).len(), 3);
+}
+
+#[test]
+fn sync_with_nobody_reachable_fails_clearly() {
+    let ada = Folder::with_community();
+    let err = ada.fails(&with_loopback(&["sync", "--timeout", "1"]));
+    assert!(err.contains("no member could be reached"), "{err}");
+    let err = ada.fails(&with_loopback(&["join", "not-a-ticket"]));
+    assert!(err.contains("invite"), "{err}");
+}
