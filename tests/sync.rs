@@ -316,3 +316,96 @@ async fn a_spent_invite_is_refused_and_a_removed_member_gets_no_new_changes() {
         n.shutdown().await.unwrap();
     }
 }
+
+/// Raw QUIC from a member's own key (a buggy or malicious member device) straight at the sync
+/// protocol: garbage, an oversized length prefix, and the H1 Bloom-filter message. Each
+/// connection is dropped; the node keeps running with its documents unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_sending_garbage_is_dropped_and_nothing_changes() {
+    use iroh::endpoint::presets;
+    use tokio::io::AsyncWriteExt;
+
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let b = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bob")]).await;
+    let note = a.add_note(&id, "Plan", "intact").await.unwrap();
+    let before = view(&a, &id).await.unwrap();
+    // A second endpoint holding Bob's device key: A accepts it as Bob.
+    let bob_key = copse::store::load_or_create_device_key(dirs[1].path()).unwrap();
+    b.shutdown().await.unwrap();
+    let rogue = iroh::Endpoint::builder(presets::Minimal)
+        .secret_key(bob_key)
+        .relay_mode(iroh::RelayMode::Disabled)
+        .bind_addr("127.0.0.1:0")
+        .unwrap()
+        .bind()
+        .await
+        .unwrap();
+    let h1 = [0x42u8, 0x00, 0x00, 0x01, 0x00, 0x03, 0x01, 0x00, 0x07, 0x00];
+    let mut h1_frame = Vec::new();
+    {
+        // A samod "sync" envelope around the H1 message.
+        let mut e = minicbor::Encoder::new(&mut h1_frame);
+        e.map(5).unwrap();
+        e.str("type").unwrap().str("sync").unwrap();
+        e.str("senderId")
+            .unwrap()
+            .str(&rogue.id().to_string())
+            .unwrap();
+        e.str("targetId").unwrap().str(a.device_id()).unwrap();
+        e.str("documentId").unwrap().str(id.as_str()).unwrap();
+        e.str("data").unwrap().bytes(&h1).unwrap();
+    }
+    let attacks: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "garbage",
+            [&(8u32).to_be_bytes()[..], b"\xff\x00garbage"].concat(),
+        ),
+        ("an oversized frame", u32::MAX.to_be_bytes().to_vec()),
+        (
+            "the H1 Bloom filter",
+            [&(h1_frame.len() as u32).to_be_bytes()[..], &h1_frame].concat(),
+        ),
+    ];
+    for (what, bytes) in attacks {
+        let conn = rogue
+            .connect(a.address().unwrap(), copse::net::SYNC_ALPN)
+            .await
+            .unwrap();
+        let (mut send, _recv) = conn.open_bi().await.unwrap();
+        send.write_all(&bytes).await.unwrap();
+        send.flush().await.unwrap();
+        let closed = tokio::time::timeout(PATIENCE, conn.closed()).await;
+        assert!(
+            closed.is_ok(),
+            "the connection sending {what} was not dropped"
+        );
+    }
+    // A still works and its documents are as they were.
+    a.add_topic(
+        &id,
+        NewTopic {
+            title: "Still here".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let after = view(&a, &id).await.unwrap();
+    assert_eq!(
+        after
+            .lines()
+            .filter(|l| l.starts_with("note"))
+            .collect::<Vec<_>>(),
+        before
+            .lines()
+            .filter(|l| l.starts_with("note"))
+            .collect::<Vec<_>>(),
+        "notes unchanged"
+    );
+    assert_eq!(a.note(&id, &note).await.unwrap().body.as_str(), "intact");
+    assert_eq!(a.community(&id).await.unwrap().members.len(), 2);
+    rogue.close().await;
+    a.shutdown().await.unwrap();
+}

@@ -42,7 +42,15 @@ impl Dialer for DeviceDialer {
                 .await
                 .map_err(|e| transient(e.to_string()))?;
             let (send, recv) = conn.open_bi().await.map_err(|e| transient(e.to_string()))?;
-            Ok(framed(send, recv, conn.remote_id(), limits))
+            let (transport, ended) = framed(send, recv, conn.remote_id(), limits);
+            // Close our side too once samod is done with this connection.
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = ended.wait() => conn.close(0u32.into(), b"done"),
+                    _ = conn.closed() => {}
+                }
+            });
+            Ok(transport)
         })
     }
 }

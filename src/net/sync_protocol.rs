@@ -10,6 +10,8 @@ use super::validate::FrameLimits;
 
 /// QUIC application close code sent to a peer that is not a member.
 pub const NOT_A_MEMBER: u32 = 403;
+/// QUIC application close code once sync on a connection has ended (e.g. after a bad frame).
+pub const CONNECTION_ENDED: u32 = 400;
 
 #[derive(Clone, Debug)]
 pub struct SyncProtocol {
@@ -28,13 +30,16 @@ impl ProtocolHandler for SyncProtocol {
             return Ok(());
         }
         let (send, recv) = conn.accept_bi().await?;
-        let handle = self
+        let (transport, ended) = framed(send, recv, remote, self.limits);
+        let _connection = self
             .acceptor
-            .accept(framed(send, recv, remote, self.limits))
+            .accept(transport)
             .map_err(AcceptError::from_err)?;
         tracing::info!(peer = %remote.fmt_short(), "member connected");
-        conn.closed().await;
-        drop(handle);
+        tokio::select! {
+            _ = conn.closed() => {}
+            _ = ended.wait() => conn.close(CONNECTION_ENDED.into(), b"connection ended"),
+        }
         tracing::info!(peer = %remote.fmt_short(), "member disconnected");
         Ok(())
     }

@@ -4,12 +4,14 @@
 //! id that iroh's TLS handshake authenticated.
 
 use std::io;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use iroh::EndpointId;
 use iroh::endpoint::{RecvStream, SendStream};
 use samod::{PeerId, Transport};
+use tokio::sync::Notify;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
 use super::validate::{FrameLimits, check_frame};
@@ -19,7 +21,31 @@ pub fn peer_id(endpoint: &EndpointId) -> PeerId {
     PeerId::from(endpoint.to_string())
 }
 
-/// A transport over `send`/`recv` with the peer `remote`.
+/// Resolves when samod is done with a transport: it dropped it, or a frame was rejected.
+/// The protocol handler then closes the QUIC connection, so a misbehaving peer cannot keep it.
+#[derive(Clone, Debug, Default)]
+pub struct Ended(Arc<Notify>);
+
+impl Ended {
+    pub async fn wait(&self) {
+        self.0.notified().await;
+    }
+
+    fn signal(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Signals [`Ended`] when dropped.
+struct SignalOnDrop(Ended);
+
+impl Drop for SignalOnDrop {
+    fn drop(&mut self) {
+        self.0.signal();
+    }
+}
+
+/// A transport over `send`/`recv` with the peer `remote`, and its end signal.
 ///
 /// A frame over the limit, or one that fails validation, ends the stream with an error: samod
 /// drops that connection and the rest of the node carries on.
@@ -28,23 +54,32 @@ pub fn framed(
     recv: RecvStream,
     remote: EndpointId,
     limits: FrameLimits,
-) -> Transport {
+) -> (Transport, Ended) {
     let codec = || {
         LengthDelimitedCodec::builder()
             .length_field_type::<u32>()
             .max_frame_length(limits.max_frame_bytes)
             .new_codec()
     };
+    let ended = Ended::default();
     let peer = remote.fmt_short().to_string();
+    let on_drop = SignalOnDrop(ended.clone());
+    let on_reject = ended.clone();
     let incoming = FramedRead::new(recv, codec()).map(move |frame| {
-        let frame = frame?;
+        let _held_until_samod_drops_the_stream = &on_drop;
+        let frame = frame.inspect_err(|e| {
+            tracing::warn!(peer = %peer, error = %e, "dropping a peer whose frame could not be read");
+            on_reject.signal();
+        })?;
         check_frame(&frame, &limits).map_err(|rejected| {
             tracing::warn!(peer = %peer, reason = %rejected, "dropping a peer that sent a bad frame");
+            on_reject.signal();
             io::Error::new(io::ErrorKind::InvalidData, rejected.to_string())
         })?;
         Ok::<_, io::Error>(frame.to_vec())
     });
     let outgoing = FramedWrite::new(send, codec())
         .with(|msg: Vec<u8>| futures::future::ready(Ok::<_, io::Error>(Bytes::from(msg))));
-    Transport::new(incoming, outgoing).with_expected_peer_id(peer_id(&remote))
+    let transport = Transport::new(incoming, outgoing).with_expected_peer_id(peer_id(&remote));
+    (transport, ended)
 }

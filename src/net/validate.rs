@@ -13,8 +13,10 @@
 //! rejection once). Depends on automerge, minicbor and flate2 only.
 
 mod chunk;
+mod columns;
 mod envelope;
 mod reader;
+mod source;
 mod sync_message;
 #[cfg(test)]
 mod tests;
@@ -32,6 +34,9 @@ pub struct FrameLimits {
     pub max_bloom_bits_per_entry: u32,
     /// Most entries a Bloom filter may declare.
     pub max_bloom_entries: u64,
+    /// Most rows (operations, changes, list items) the run-length-encoded columns of one
+    /// frame's chunks may declare. Each costs automerge roughly 300 bytes and 1 µs to apply.
+    pub max_decoded_rows: u64,
     /// Most "have" summaries in one sync message (automerge sends at most one).
     pub max_haves: u64,
     /// Most CBOR items in one envelope: bounds what samod's decoder allocates per item.
@@ -44,6 +49,7 @@ impl Default for FrameLimits {
         Self {
             max_frame_bytes,
             max_inflated_bytes: 256 * 1024 * 1024,
+            max_decoded_rows: 1 << 20,
             max_bloom_probes: 32,
             max_bloom_bits_per_entry: 64,
             // With at least one bit per entry, no more entries than bits fit in a frame.
@@ -78,6 +84,8 @@ pub enum FrameRejected {
     },
     #[error("compressed data in the frame inflates to more than {limit} bytes")]
     InflatesTooMuch { limit: usize },
+    #[error("automerge columns in the frame declare more than {limit} rows")]
+    TooManyRows { limit: u64 },
     #[error("malformed automerge chunk: {0}")]
     BadChunk(String),
 }
@@ -98,6 +106,7 @@ struct Inspection {
     chunks_by_type: [u64; 4],
     deflated_columns: u64,
     inflated_bytes: usize,
+    decoded_rows: u64,
 }
 
 fn inspect_frame(frame: &[u8], limits: &FrameLimits) -> Result<Inspection, FrameRejected> {

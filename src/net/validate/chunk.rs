@@ -1,66 +1,33 @@
-//! automerge storage chunks inside a sync message: their layout, and a bounded inflation of
-//! everything DEFLATE-compressed in them (HOSTILE_INPUTS.md H2).
+//! automerge storage chunks inside a sync message: their layout, a bounded inflation of
+//! everything DEFLATE-compressed in them (HOSTILE_INPUTS.md H2), and a bound on the rows
+//! their run-length-encoded columns declare (see [`super::columns`]).
 //!
 //! automerge inflates a compressed change (chunk type 2) and every compressed column of a
 //! document (type 0) or bundle (type 3) fully, before any size or checksum check. Here the
-//! same bytes are inflated with the same decoder into a fixed buffer that is counted and
-//! thrown away, so the work stops one byte past the budget and the memory used stays constant.
+//! same bytes are inflated with the same decoder through a small buffer that is counted and
+//! reused, so the work stops one byte past the budget and the memory used stays constant.
 //! Layouts follow automerge 0.12's `storage/chunk.rs`, `storage/document.rs`,
 //! `storage/change.rs`, `storage/bundle/storage.rs` and `storage/columns/raw_column.rs`.
 
-use std::io::{ErrorKind, Read};
-
+use super::columns::{self, RowBudget, Rows};
 use super::reader::{ReadError, Reader};
+use super::source::{InflateBudget, Inflater, Limited, SliceSource, Source};
 use super::{FrameRejected, Inspection};
 
 /// The first four bytes of every chunk.
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 /// The bit of a column specification that marks its data as DEFLATE-compressed.
 const DEFLATE_BIT: u32 = 0x08;
+/// Most columns accepted in an inflated change chunk (automerge writes about a dozen).
+const MAX_STREAMED_COLUMNS: usize = 256;
+/// Size of a change hash.
+const HASH_BYTES: u64 = 32;
 
-/// How many more bytes this frame may inflate to.
-#[derive(Debug)]
-pub(super) struct InflateBudget {
-    limit: usize,
-    used: usize,
-}
-
-impl InflateBudget {
-    pub(super) fn new(limit: usize) -> Self {
-        Self { limit, used: 0 }
-    }
-
-    pub(super) fn used(&self) -> usize {
-        self.used
-    }
-
-    /// Inflates `compressed` as automerge would, counting the output against the budget.
-    pub(super) fn inflate(&mut self, compressed: &[u8], what: &str) -> Result<(), FrameRejected> {
-        let mut decoder = flate2::bufread::DeflateDecoder::new(compressed);
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            // Ask for at most one byte past the budget, so the budget is exact.
-            let want = self
-                .limit
-                .saturating_sub(self.used)
-                .saturating_add(1)
-                .min(buf.len());
-            let Some(window) = buf.get_mut(..want) else {
-                return Err(FrameRejected::InflatesTooMuch { limit: self.limit });
-            };
-            match decoder.read(window) {
-                Ok(0) => return Ok(()),
-                Ok(n) => {
-                    self.used = self.used.saturating_add(n);
-                    if self.used > self.limit {
-                        return Err(FrameRejected::InflatesTooMuch { limit: self.limit });
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(bad(format!("{what} does not inflate: {e}"))),
-            }
-        }
-    }
+/// The budgets one frame's chunks share, and what they held.
+pub(super) struct Budgets<'a> {
+    pub(super) inflate: &'a mut InflateBudget,
+    pub(super) rows: &'a mut RowBudget,
+    pub(super) seen: &'a mut Inspection,
 }
 
 fn bad(reason: String) -> FrameRejected {
@@ -73,11 +40,7 @@ fn at(what: &'static str) -> impl Fn(ReadError) -> FrameRejected {
 }
 
 /// Checks a sequence of whole chunks (one entry of a sync message's change list).
-pub(super) fn check_chunks(
-    bytes: &[u8],
-    budget: &mut InflateBudget,
-    seen: &mut Inspection,
-) -> Result<(), FrameRejected> {
+pub(super) fn check_chunks(bytes: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let mut r = Reader::new(bytes);
     while !r.is_empty() {
         let magic = r.take(4).map_err(at("chunk header"))?;
@@ -90,23 +53,23 @@ pub(super) fn check_chunks(
         let chunk_type = r.byte().map_err(at("chunk type"))?;
         let body = r.length_prefixed().map_err(at("chunk length"))?;
         match chunk_type {
-            0 => document(body, budget, seen)?,
-            1 => change(body)?,
-            2 => budget.inflate(body, "compressed change chunk")?,
-            3 => bundle(body, budget, seen)?,
+            0 => document(body, b)?,
+            1 => change(body, b)?,
+            2 => compressed_change(body, b)?,
+            3 => bundle(body, b)?,
             other => return Err(bad(format!("unknown chunk type {other}"))),
         }
-        if let Some(count) = seen.chunks_by_type.get_mut(usize::from(chunk_type)) {
+        if let Some(count) = b.seen.chunks_by_type.get_mut(usize::from(chunk_type)) {
             *count += 1;
         }
     }
     Ok(())
 }
 
-/// A block of column metadata: (specification, length) pairs, and where their data lies.
+/// The metadata of a block of columns: (specification, length) pairs.
 #[derive(Clone, Copy, Debug)]
 struct Columns<'a> {
-    /// The metadata bytes after the column count, re-read when inflating.
+    /// The metadata bytes after the column count, re-read when measuring the data.
     meta: Reader<'a>,
     count: u64,
     /// Sum of the columns' lengths.
@@ -139,34 +102,43 @@ fn columns<'a>(r: &mut Reader<'a>, what: &'static str) -> Result<Columns<'a>, Fr
     })
 }
 
-/// Inflates, within the budget, every compressed column of a block whose data is `data`.
-fn inflate_columns(
+/// Reads every column of a block, inflating compressed ones within the budget, and returns
+/// the rows the block declares.
+fn measure(
     columns: Columns<'_>,
     data: &[u8],
-    budget: &mut InflateBudget,
-    seen: &mut Inspection,
+    b: &mut Budgets<'_>,
     what: &'static str,
-) -> Result<(), FrameRejected> {
+) -> Result<u64, FrameRejected> {
     let mut meta = columns.meta;
     let mut data = Reader::new(data);
+    let mut block = Rows::default();
     for _ in 0..columns.count {
         let spec = meta.uleb_u32().map_err(at(what))?;
         let len = meta.uleb().map_err(at(what))?;
         let column = data.take(len).map_err(at(what))?;
-        if spec & DEFLATE_BIT != 0 {
-            budget.inflate(column, what)?;
-            seen.deflated_columns += 1;
+        let rows = if spec & DEFLATE_BIT != 0 {
+            b.seen.deflated_columns += 1;
+            columns::count_rows(spec, &mut Inflater::new(column, b.inflate, what))
+        } else {
+            columns::count_rows(spec, &mut SliceSource(column))
         }
+        .map_err(|e| in_context(e, format_args!("{what} {spec:#x}")))?;
+        block = block.max(rows);
     }
-    Ok(())
+    Ok(block.cost())
+}
+
+/// Says where a malformed-data error came from.
+fn in_context(e: FrameRejected, context: std::fmt::Arguments<'_>) -> FrameRejected {
+    match e {
+        FrameRejected::BadChunk(reason) => bad(format!("{context}: {reason}")),
+        other => other,
+    }
 }
 
 /// A document chunk: actors, heads, change and op column metadata, their data, head indices.
-fn document(
-    body: &[u8],
-    budget: &mut InflateBudget,
-    seen: &mut Inspection,
-) -> Result<(), FrameRejected> {
+fn document(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let mut r = Reader::new(body);
     r.length_prefixed_list()
         .map_err(at("document chunk actors"))?;
@@ -191,18 +163,14 @@ fn document(
             r.left()
         )));
     }
-    inflate_columns(
-        change_cols,
-        change_data,
-        budget,
-        seen,
-        "document change column",
-    )?;
-    inflate_columns(op_cols, op_data, budget, seen, "document op column")
+    let changes = measure(change_cols, change_data, b, "document change column")?;
+    b.rows.spend(changes)?;
+    let ops = measure(op_cols, op_data, b, "document op column")?;
+    b.rows.spend(ops)
 }
 
-/// A change chunk. automerge refuses compressed columns in it, so nothing is inflated.
-fn change(body: &[u8]) -> Result<(), FrameRejected> {
+/// A change chunk. automerge refuses compressed columns in it.
+fn change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let mut r = Reader::new(body);
     r.hashes().map_err(at("change chunk dependencies"))?;
     r.length_prefixed().map_err(at("change chunk actor"))?;
@@ -218,18 +186,72 @@ fn change(body: &[u8]) -> Result<(), FrameRejected> {
             "change chunk has compressed columns, which automerge refuses".into(),
         ));
     }
-    r.take(op_cols.data_len)
+    let op_data = r
+        .take(op_cols.data_len)
         .map_err(at("change chunk op column data"))?;
     // What follows is the change's "extra bytes", kept verbatim by automerge.
-    Ok(())
+    let ops = measure(op_cols, op_data, b, "change op column")?;
+    b.rows.spend(ops)
+}
+
+/// A compressed change: the same layout as [`change`], read as it is inflated.
+fn compressed_change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
+    let what = "compressed change chunk";
+    let mut src = Inflater::new(body, b.inflate, what);
+    let ops = streamed_change(&mut src).map_err(|e| in_context(e, format_args!("{what}")))?;
+    // The change's extra bytes, if any, still count against the inflation budget.
+    src.drain()?;
+    b.rows.spend(ops)
+}
+
+/// Reads an inflated change chunk's body; returns the rows its op columns declare.
+fn streamed_change(src: &mut Inflater<'_, '_>) -> Result<u64, FrameRejected> {
+    let deps = columns::uleb(src)?;
+    src.skip(deps.saturating_mul(HASH_BYTES))?;
+    let actor_len = columns::uleb(src)?;
+    src.skip(actor_len)?;
+    columns::uleb(src)?; // seq
+    columns::uleb(src)?; // start op
+    columns::sleb(src)?; // timestamp
+    let message_len = columns::uleb(src)?;
+    src.skip(message_len)?;
+    // Each actor reads at least one byte, within the inflation budget.
+    let other_actors = columns::uleb(src)?;
+    for _ in 0..other_actors {
+        let len = columns::uleb(src)?;
+        src.skip(len)?;
+    }
+    let count = columns::uleb(src)?;
+    if count > MAX_STREAMED_COLUMNS as u64 {
+        return Err(bad(format!("{count} columns in a change")));
+    }
+    let mut specs = [(0u32, 0u64); MAX_STREAMED_COLUMNS];
+    for slot in specs.iter_mut().take(count as usize) {
+        let spec = u32::try_from(columns::uleb(src)?)
+            .map_err(|_| bad("a column specification larger than 32 bits".into()))?;
+        if spec & DEFLATE_BIT != 0 {
+            return Err(bad(
+                "change chunk has compressed columns, which automerge refuses".into(),
+            ));
+        }
+        *slot = (spec, columns::uleb(src)?);
+    }
+    let mut block = Rows::default();
+    for &(spec, len) in specs.iter().take(count as usize) {
+        let rows = columns::count_rows(
+            spec,
+            &mut Limited {
+                inner: &mut *src,
+                left: len,
+            },
+        )?;
+        block = block.max(rows);
+    }
+    Ok(block.cost())
 }
 
 /// A bundle chunk: dependencies, actors, change columns and data, op columns and data.
-fn bundle(
-    body: &[u8],
-    budget: &mut InflateBudget,
-    seen: &mut Inspection,
-) -> Result<(), FrameRejected> {
+fn bundle(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let mut r = Reader::new(body);
     r.hashes().map_err(at("bundle chunk dependencies"))?;
     r.length_prefixed_list()
@@ -242,13 +264,9 @@ fn bundle(
     let op_data = r
         .take(op_cols.data_len)
         .map_err(at("bundle chunk op column data"))?;
-    // automerge ignores bytes after the op data of a bundle; they are not inflated either.
-    inflate_columns(
-        change_cols,
-        change_data,
-        budget,
-        seen,
-        "bundle change column",
-    )?;
-    inflate_columns(op_cols, op_data, budget, seen, "bundle op column")
+    // automerge ignores bytes after the op data of a bundle; so does this.
+    let changes = measure(change_cols, change_data, b, "bundle change column")?;
+    b.rows.spend(changes)?;
+    let ops = measure(op_cols, op_data, b, "bundle op column")?;
+    b.rows.spend(ops)
 }

@@ -11,7 +11,9 @@
 
 use automerge::sync::Message;
 
-use super::chunk::{self, InflateBudget};
+use super::chunk::{self, Budgets};
+use super::columns::RowBudget;
+use super::source::InflateBudget;
 use super::reader::{ReadError, Reader};
 use super::{FrameLimits, FrameRejected, Inspection};
 
@@ -61,7 +63,8 @@ pub(super) fn check(
     }
     seen.haves = have_count;
 
-    let mut budget = InflateBudget::new(limits.max_inflated_bytes);
+    let mut inflate = InflateBudget::new(limits.max_inflated_bytes);
+    let mut rows = RowBudget::new(limits.max_decoded_rows);
     let entry_count = r.uleb().map_err(at("change count"))?;
     // Each entry reads at least one byte, so a huge count ends at the message's end.
     for _ in 0..entry_count {
@@ -70,10 +73,16 @@ pub(super) fn check(
         if entry.is_empty() {
             return Err(bad("an empty change entry".into()));
         }
-        chunk::check_chunks(entry, &mut budget, seen)?;
+        let mut budgets = Budgets {
+            inflate: &mut inflate,
+            rows: &mut rows,
+            seen,
+        };
+        chunk::check_chunks(entry, &mut budgets)?;
     }
     seen.change_entries = entry_count;
-    seen.inflated_bytes = budget.used();
+    seen.inflated_bytes = inflate.used();
+    seen.decoded_rows = rows.used();
 
     if !r.is_empty() {
         r.length_prefixed().map_err(at("flags"))?;

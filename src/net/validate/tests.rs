@@ -425,7 +425,7 @@ fn message_decode_copies_compressed_chunks_without_inflating_them() {
 fn h2_compressed_chunk_inflating_512_mib_is_rejected_without_inflating_it() {
     let deflated = deflated_zeros(512);
     // The bomb is real: counted (not stored), it inflates to 512 MiB.
-    let mut unlimited = chunk::InflateBudget::new(usize::MAX);
+    let mut unlimited = source::InflateBudget::new(usize::MAX);
     assert_eq!(unlimited.inflate(&deflated, "bomb"), Ok(()));
     assert_eq!(unlimited.used(), 512 << 20);
     let bomb = chunk(2, &deflated);
@@ -453,14 +453,14 @@ fn h2_compressed_chunk_inflating_512_mib_is_rejected_without_inflating_it() {
 #[test]
 fn inflation_stops_one_byte_past_the_budget() {
     let compressed = deflated_zeros(4);
-    let mut budget = chunk::InflateBudget::new(1000);
+    let mut budget = source::InflateBudget::new(1000);
     assert_eq!(
         budget.inflate(&compressed, "test data"),
         Err(FrameRejected::InflatesTooMuch { limit: 1000 })
     );
     assert_eq!(budget.used(), 1001);
 
-    let mut budget = chunk::InflateBudget::new(4 << 20);
+    let mut budget = source::InflateBudget::new(4 << 20);
     assert_eq!(budget.inflate(&compressed, "test data"), Ok(()));
     assert_eq!(budget.used(), 4 << 20);
 }
