@@ -9,7 +9,12 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("COPSE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                // A member being offline is normal: samod's per-retry dial warnings stay quiet.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new(
+                        "warn,samod::io_loop=error,samod_core::actors::hub::state=error",
+                    )
+                }),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -34,8 +34,9 @@ pub struct FrameLimits {
     pub max_bloom_bits_per_entry: u32,
     /// Most entries a Bloom filter may declare.
     pub max_bloom_entries: u64,
-    /// Most rows (operations, changes, list items) the run-length-encoded columns of one
-    /// frame's chunks may declare. Each costs automerge roughly 300 bytes and 1 µs to apply.
+    /// Most rows one frame's chunks may declare: operations and changes (whose columns are
+    /// run-length encoded, so a few bytes can declare billions), actors and chunks. An
+    /// operation costs automerge roughly 300 bytes and 1 µs to apply.
     pub max_decoded_rows: u64,
     /// Most "have" summaries in one sync message (automerge sends at most one).
     pub max_haves: u64,

@@ -62,6 +62,8 @@ pub(super) fn check_chunks(bytes: &[u8], b: &mut Budgets<'_>) -> Result<(), Fram
         if let Some(count) = b.seen.chunks_by_type.get_mut(usize::from(chunk_type)) {
             *count += 1;
         }
+        // Every chunk becomes at least one object in automerge.
+        b.rows.spend(1)?;
     }
     Ok(())
 }
@@ -140,8 +142,11 @@ fn in_context(e: FrameRejected, context: std::fmt::Arguments<'_>) -> FrameReject
 /// A document chunk: actors, heads, change and op column metadata, their data, head indices.
 fn document(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let mut r = Reader::new(body);
-    r.length_prefixed_list()
+    let actors = r
+        .length_prefixed_list()
         .map_err(at("document chunk actors"))?;
+    // Actor ids can be empty: many of them cost automerge more than the bytes sent.
+    b.rows.spend(actors)?;
     let heads = r.hashes().map_err(at("document chunk heads"))?;
     let change_cols = columns(&mut r, "document chunk change columns")?;
     let op_cols = columns(&mut r, "document chunk op columns")?;
@@ -178,8 +183,10 @@ fn change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     r.uleb().map_err(at("change chunk start op"))?;
     r.skip_sleb().map_err(at("change chunk timestamp"))?;
     r.length_prefixed().map_err(at("change chunk message"))?;
-    r.length_prefixed_list()
+    let actors = r
+        .length_prefixed_list()
         .map_err(at("change chunk other actors"))?;
+    b.rows.spend(actors)?;
     let op_cols = columns(&mut r, "change chunk op columns")?;
     if op_cols.deflated > 0 {
         return Err(bad(
@@ -198,13 +205,13 @@ fn change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
 fn compressed_change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let what = "compressed change chunk";
     let mut src = Inflater::new(body, b.inflate, what);
-    let ops = streamed_change(&mut src).map_err(|e| in_context(e, format_args!("{what}")))?;
+    let rows = streamed_change(&mut src).map_err(|e| in_context(e, format_args!("{what}")))?;
     // The change's extra bytes, if any, still count against the inflation budget.
     src.drain()?;
-    b.rows.spend(ops)
+    b.rows.spend(rows)
 }
 
-/// Reads an inflated change chunk's body; returns the rows its op columns declare.
+/// Reads an inflated change chunk's body; returns the rows its actors and op columns declare.
 fn streamed_change(src: &mut Inflater<'_, '_>) -> Result<u64, FrameRejected> {
     let deps = columns::uleb(src)?;
     src.skip(deps.saturating_mul(HASH_BYTES))?;
@@ -247,15 +254,17 @@ fn streamed_change(src: &mut Inflater<'_, '_>) -> Result<u64, FrameRejected> {
         )?;
         block = block.max(rows);
     }
-    Ok(block.cost())
+    Ok(block.cost().saturating_add(other_actors))
 }
 
 /// A bundle chunk: dependencies, actors, change columns and data, op columns and data.
 fn bundle(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let mut r = Reader::new(body);
     r.hashes().map_err(at("bundle chunk dependencies"))?;
-    r.length_prefixed_list()
+    let actors = r
+        .length_prefixed_list()
         .map_err(at("bundle chunk actors"))?;
+    b.rows.spend(actors)?;
     let change_cols = columns(&mut r, "bundle chunk change columns")?;
     let change_data = r
         .take(change_cols.data_len)

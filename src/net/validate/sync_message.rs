@@ -13,8 +13,8 @@ use automerge::sync::Message;
 
 use super::chunk::{self, Budgets};
 use super::columns::RowBudget;
-use super::source::InflateBudget;
 use super::reader::{ReadError, Reader};
+use super::source::InflateBudget;
 use super::{FrameLimits, FrameRejected, Inspection};
 
 const MESSAGE_V1: u8 = 0x42;

@@ -267,6 +267,7 @@ fn a_compressed_change_chunk_passes_and_automerge_loads_it() {
     let seen = inspect_frame(&sync_frame(&data), &FrameLimits::default()).expect("accepted");
     assert_eq!(seen.chunks_by_type, [0, 0, 1, 0]);
     assert!(seen.inflated_bytes > 0);
+    assert!(seen.decoded_rows >= 200, "{seen:?}");
 }
 
 #[test]
@@ -552,7 +553,7 @@ fn inconsistent_chunks_are_rejected() {
     assert!(bad_chunk(document), "trailing bytes in a document");
     // A change chunk with a compressed column, which automerge refuses anyway.
     // deps, actor, seq, start op, timestamp, message, other actors, one op column, its data.
-    let mut body = hex("00 01 aa 01 01 00 00 00 01 10 01 00");
+    let mut body = hex("00 01 aa 01 01 00 00 00 01 10 02 01 00");
     assert_eq!(
         check_frame(&sync_frame(&v1_message(&[chunk(1, &body)])), &limits),
         Ok(()),
@@ -893,75 +894,218 @@ fn real_sync_data_cached() -> &'static [Vec<u8>] {
     DATA.get_or_init(real_sync_data)
 }
 
-#[test]
-#[ignore]
-fn scratch_print_change_columns() {
-    let mut doc = AutoCommit::new();
-    doc.put(ROOT, "k", automerge::ScalarValue::Null)
-        .expect("put");
-    doc.commit();
-    let change = doc.get_last_local_change().expect("change");
-    let raw = change.raw_bytes().to_vec();
-    println!("{raw:02x?}");
+// ---------------------------------------------------------------------------------------------
+// Run-length bombs: rows declared by columns
+
+/// Signed LEB128, as automerge's RLE run counts are written.
+fn sleb(mut n: i64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The body of a change chunk of `n` operations `put(ROOT, "k", null)`, each column one run.
+fn rle_change_body(n: i64) -> Vec<u8> {
+    let columns: [(u8, Vec<u8>); 5] = [
+        (0x15, [sleb(n), vec![0x01, 0x6b]].concat()), // key: n × "k"
+        (0x34, leb(n as u64)),                        // insert: n × false
+        (0x42, [sleb(n), vec![0x01]].concat()),       // action: n × set
+        (0x56, [sleb(n), vec![0x00]].concat()),       // value metadata: n × null
+        (0x70, [sleb(n), vec![0x00]].concat()),       // pred: n × no predecessors
+    ];
+    let mut body = vec![0x00, 0x10];
+    body.extend([0xab; 16]); // actor
+    body.extend([0x01, 0x01, 0x00, 0x00, 0x00]); // seq, start op, time, message, other actors
+    body.push(columns.len() as u8);
+    for (spec, data) in &columns {
+        body.push(*spec);
+        body.extend(leb(data.len() as u64));
+    }
+    for (_, data) in columns {
+        body.extend(data);
+    }
+    body
+}
+
+/// A chunk with a valid checksum, as automerge computes it.
+fn checksummed_chunk(chunk_type: u8, body: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut hashed = vec![chunk_type];
+    hashed.extend(leb(body.len() as u64));
+    hashed.extend(body);
+    let hash = sha2::Sha256::digest(&hashed);
+    let mut out = vec![0x85, 0x6f, 0x4a, 0x83];
+    out.extend(hash.get(..4).expect("32-byte hash"));
+    out.extend(hashed);
+    out
 }
 
 #[test]
-#[ignore]
-fn scratch_rle_amplification() {
-    use sha2::Digest;
-    fn sleb(mut n: i64) -> Vec<u8> {
-        let mut out = Vec::new();
-        loop {
-            let byte = (n & 0x7f) as u8;
-            n >>= 7;
-            if (n == 0 && byte & 0x40 == 0) || (n == -1 && byte & 0x40 != 0) {
-                out.push(byte);
-                return out;
-            }
-            out.push(byte | 0x80);
-        }
+fn rle_bomb_change_chunk_is_rejected_by_its_row_count() {
+    // 69 bytes declaring four million operations: automerge 0.12 applies them, spending
+    // about 4 s and 1.1 GiB in `receive_sync_message`.
+    let bomb = checksummed_chunk(1, &rle_change_body(4_000_000));
+    assert!(bomb.len() < 80);
+    let limits = FrameLimits::default();
+    assert_eq!(
+        check_frame(&sync_frame(&v1_message(&[bomb])), &limits),
+        Err(FrameRejected::TooManyRows { limit: 1 << 20 })
+    );
+
+    // The same structure with a thousand operations is legitimate, and automerge takes it.
+    let small = checksummed_chunk(1, &rle_change_body(1000));
+    let data = v1_message(&[small]);
+    let seen = inspect_frame(&sync_frame(&data), &limits).expect("accepted");
+    assert_eq!(seen.decoded_rows, 1000 + 1, "operations and the chunk");
+    let mut doc = AutoCommit::new();
+    doc.sync()
+        .receive_sync_message(&mut State::new(), Message::decode(&data).expect("decode"))
+        .expect("automerge applies it");
+    assert!(doc.get(ROOT, "k").expect("get").is_some());
+}
+
+#[test]
+fn rle_bomb_inside_a_compressed_change_is_rejected() {
+    let body = rle_change_body(4_000_000);
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(&body).expect("deflating into a Vec");
+    let deflated = encoder.finish().expect("deflating into a Vec");
+    assert_eq!(
+        check_frame(
+            &sync_frame(&v1_message(&[chunk(2, &deflated)])),
+            &FrameLimits::default()
+        ),
+        Err(FrameRejected::TooManyRows { limit: 1 << 20 })
+    );
+}
+
+#[test]
+fn rle_bomb_in_document_columns_is_rejected_plain_or_deflated() {
+    // One op column of type "integer": a run of 2^40 zeros, in six bytes.
+    let column = [sleb(1 << 40), vec![0x00]].concat();
+    let limits = FrameLimits::default();
+    let too_many = Err(FrameRejected::TooManyRows { limit: 1 << 20 });
+    let plain = document_with_one_column(0x12, &column, true);
+    assert_eq!(
+        check_frame(&sync_frame(&v1_message(&[plain])), &limits),
+        too_many
+    );
+
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(&column).expect("deflating into a Vec");
+    let deflated = encoder.finish().expect("deflating into a Vec");
+    let document = document_with_one_column(0x12 | 0x08, &deflated, false);
+    assert_eq!(
+        check_frame(&sync_frame(&v1_message(&[document])), &limits),
+        too_many
+    );
+}
+
+#[test]
+fn the_row_limit_applies_to_legitimate_large_changes_too() {
+    // Deleting 20 000 characters in one change: legitimately few bytes, many rows.
+    let mut doc = text_doc(1);
+    let (_, text) = doc.get(ROOT, "notes").expect("get").expect("notes");
+    doc.splice_text(&text, 0, 0, &"x".repeat(20_000))
+        .expect("splice");
+    doc.commit();
+    doc.splice_text(&text, 0, 20_000, "").expect("delete");
+    doc.commit();
+    let change = doc.get_last_local_change().expect("change");
+    let data = v1_message(&[change.raw_bytes().to_vec()]);
+    let seen = inspect_frame(&sync_frame(&data), &FrameLimits::default()).expect("accepted");
+    assert_eq!(seen.decoded_rows, 20_000 + 1, "operations and the chunk");
+    let tight = FrameLimits {
+        max_decoded_rows: 20_000,
+        ..FrameLimits::default()
+    };
+    assert_eq!(
+        check_frame(&sync_frame(&data), &tight),
+        Err(FrameRejected::TooManyRows { limit: 20_000 })
+    );
+}
+
+/// A document using every kind of value and operation, edited by two actors.
+fn varied_doc() -> AutoCommit {
+    use automerge::ScalarValue;
+    use automerge::marks::{ExpandMark, Mark};
+    let mut a = AutoCommit::new();
+    let list = a.put_object(ROOT, "list", ObjType::List).expect("list");
+    for i in 0..300 {
+        a.insert(&list, i, i as i64 * -3).expect("insert");
     }
-    for n in [1_000i64, 100_000, 1_000_000, 4_000_000] {
-        let mut cols: Vec<(u8, Vec<u8>)> = vec![
-            (0x15, [sleb(n), vec![0x01, 0x6b]].concat()),
-            (0x34, leb(n as u64)),
-            (0x42, [sleb(n), vec![0x01]].concat()),
-            (0x56, [sleb(n), vec![0x00]].concat()),
-            (0x70, [sleb(n), vec![0x00]].concat()),
-        ];
-        let mut body = vec![0x00, 0x10];
-        body.extend([0xab; 16]);
-        body.extend([0x01, 0x01, 0x00, 0x00, 0x00, cols.len() as u8]);
-        for (spec, data) in &cols {
-            body.push(*spec);
-            body.extend(leb(data.len() as u64));
-        }
-        for (_, data) in cols.drain(..) {
-            body.extend(data);
-        }
-        let mut hashed = vec![0x01];
-        hashed.extend(leb(body.len() as u64));
-        hashed.extend(&body);
-        let hash = sha2::Sha256::digest(&hashed);
-        let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83];
-        chunk.extend(&hash[..4]);
-        chunk.extend(&hashed);
-        let data = v1_message(std::slice::from_ref(&chunk));
-        let accepted = check_frame(&sync_frame(&data), &FrameLimits::default());
-        let before = peak_rss_bytes().unwrap_or(0);
-        let start = std::time::Instant::now();
-        let mut doc = text_doc(1);
-        let mut state = State::new();
-        let result = doc
-            .sync()
-            .receive_sync_message(&mut state, Message::decode(&data).expect("decode"));
-        let took = start.elapsed();
-        let after = peak_rss_bytes().unwrap_or(0);
-        println!(
-            "n={n} chunk={}B check={accepted:?} receive={:?} took={took:?} peak +{} MiB",
-            chunk.len(),
-            result.map(|_| ()),
-            (after.saturating_sub(before)) >> 20
-        );
+    a.put(ROOT, "float", 1.5f64).expect("put");
+    a.put(ROOT, "bytes", ScalarValue::Bytes(vec![1, 2, 3]))
+        .expect("put");
+    a.put(ROOT, "time", ScalarValue::Timestamp(-5))
+        .expect("put");
+    a.put(ROOT, "counter", ScalarValue::counter(3))
+        .expect("put");
+    a.increment(ROOT, "counter", 4).expect("increment");
+    let map = a.put_object(ROOT, "map", ObjType::Map).expect("map");
+    a.put(&map, "neg", -1_000_000i64).expect("put");
+    a.put(&map, "uint", ScalarValue::Uint(u64::MAX))
+        .expect("put");
+    a.put(&map, "null", ScalarValue::Null).expect("put");
+    a.put(&map, "bool", true).expect("put");
+    let nested = a.put_object(&map, "nested", ObjType::List).expect("nested");
+    a.insert(&nested, 0, "value").expect("insert");
+    let text = a.put_object(ROOT, "text", ObjType::Text).expect("text");
+    a.splice_text(&text, 0, 0, &"Grüße 🌱 こんにちは hello world ".repeat(20))
+        .expect("splice");
+    a.mark(
+        &text,
+        Mark::new("bold".into(), true, 0, 5),
+        ExpandMark::Both,
+    )
+    .expect("mark");
+    a.commit();
+    let mut b = a.fork();
+    b.splice_text(&text, 0, 3, "").expect("delete text");
+    for _ in 0..100 {
+        b.delete(&list, 0).expect("delete");
     }
+    b.put(ROOT, "float", 2.5).expect("put");
+    b.commit();
+    a.put(ROOT, "float", 3.5).expect("conflicting put");
+    a.delete(&map, "null").expect("delete");
+    a.commit();
+    a.merge(&mut b).expect("merge");
+    a
+}
+
+#[test]
+fn varied_documents_pass_whole_and_in_sync() {
+    let mut a = varied_doc();
+    let limits = FrameLimits::default();
+    let saved = a.save();
+    let seen = inspect_frame(&sync_frame(&v1_message(&[saved])), &limits).expect("save");
+    assert!(
+        seen.deflated_columns > 0 && seen.decoded_rows > 300,
+        "{seen:?}"
+    );
+    let changes: Vec<Vec<u8>> = a
+        .get_changes(&[])
+        .into_iter()
+        .map(|c| c.raw_bytes().to_vec())
+        .collect();
+    inspect_frame(&sync_frame(&v1_message(&changes)), &limits).expect("changes");
+    let mut compressed: Vec<Vec<u8>> = Vec::new();
+    for mut change in a.get_changes(&[]) {
+        compressed.push(change.bytes().into_owned());
+    }
+    inspect_frame(&sync_frame(&v1_message(&compressed)), &limits).expect("compressed changes");
+
+    let mut b = AutoCommit::new();
+    sync_through_frames(&mut a, &mut b);
+    assert_eq!(a.get_heads(), b.get_heads());
 }
