@@ -28,6 +28,7 @@ use tokio::sync::watch;
 
 pub use error::NodeError;
 pub use membership::{JoinSummary, PeerStatus, SyncReport};
+pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};
 
 use crate::model::{ModelError, Timestamp, change};
@@ -87,6 +88,7 @@ struct Inner {
     /// Who may sync what, from the rosters.
     access: Access,
     network: Option<network::Network>,
+    sync_status: watch::Sender<SyncStatus>,
     /// Held until shutdown: one process per data folder. Released explicitly there, because
     /// background tasks may still hold the node for a moment after.
     lock: Mutex<Option<DataDirLock>>,
@@ -109,9 +111,17 @@ impl Node {
             .await;
         // The join handler answers through the node, which exists only once this returns.
         let slot = Arc::new(OnceLock::new());
+        let sync_status = watch::Sender::new(SyncStatus {
+            online: config.network.is_some(),
+            ..Default::default()
+        });
         let network = match &config.network {
             Some(net) => {
-                Some(network::start(&repo, &storage, key, net, &access, slot.clone()).await?)
+                let status = sync_status.clone();
+                Some(
+                    network::start(&repo, &storage, key, net, &access, slot.clone(), status)
+                        .await?,
+                )
             }
             None => None,
         };
@@ -126,6 +136,7 @@ impl Node {
                 communities: Mutex::new(HashMap::new()),
                 access,
                 network,
+                sync_status,
                 lock: Mutex::new(Some(lock)),
             }),
         };

@@ -6,7 +6,7 @@ use iroh::{Endpoint, EndpointId};
 use samod::{DialError, Dialer, Transport};
 
 use super::SYNC_ALPN;
-use super::transport::framed;
+use super::transport::{Traffic, framed};
 use super::validate::FrameLimits;
 
 /// Dials one device by endpoint id; its address comes from the endpoint's address lookup
@@ -15,6 +15,7 @@ pub struct DeviceDialer {
     pub endpoint: Endpoint,
     pub device: EndpointId,
     pub limits: FrameLimits,
+    pub traffic: Traffic,
 }
 
 /// Why a dial failed.
@@ -35,6 +36,7 @@ impl Dialer for DeviceDialer {
         let endpoint = self.endpoint.clone();
         let device = self.device;
         let limits = self.limits;
+        let traffic = self.traffic.clone();
         Box::pin(async move {
             let transient = |e: String| DialError::transient(DialFailed(e));
             let conn = endpoint
@@ -42,7 +44,7 @@ impl Dialer for DeviceDialer {
                 .await
                 .map_err(|e| transient(e.to_string()))?;
             let (send, recv) = conn.open_bi().await.map_err(|e| transient(e.to_string()))?;
-            let (transport, ended) = framed(send, recv, conn.remote_id(), limits);
+            let (transport, ended) = framed(send, recv, conn.remote_id(), limits, &traffic);
             // Close our side too once samod is done with this connection.
             tokio::spawn(async move {
                 tokio::select! {

@@ -5,7 +5,7 @@ use iroh::protocol::{AcceptError, ProtocolHandler};
 use samod::AcceptorHandle;
 
 use super::access::Access;
-use super::transport::framed;
+use super::transport::{Traffic, framed};
 use super::validate::FrameLimits;
 
 /// QUIC application close code sent to a peer that is not a member.
@@ -18,6 +18,7 @@ pub struct SyncProtocol {
     pub acceptor: AcceptorHandle,
     pub access: Access,
     pub limits: FrameLimits,
+    pub traffic: Traffic,
 }
 
 impl ProtocolHandler for SyncProtocol {
@@ -30,7 +31,7 @@ impl ProtocolHandler for SyncProtocol {
             return Ok(());
         }
         let (send, recv) = conn.accept_bi().await?;
-        let (transport, ended) = framed(send, recv, remote, self.limits);
+        let (transport, ended) = framed(send, recv, remote, self.limits, &self.traffic);
         let _connection = self
             .acceptor
             .accept(transport)

@@ -5,6 +5,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
@@ -36,6 +37,23 @@ impl Ended {
     }
 }
 
+/// Bytes of samod frames sent and received by one node, over all its connections.
+#[derive(Clone, Debug, Default)]
+pub struct Traffic {
+    pub sent: Arc<AtomicU64>,
+    pub received: Arc<AtomicU64>,
+}
+
+impl Traffic {
+    /// (sent, received) so far.
+    pub fn totals(&self) -> (u64, u64) {
+        (
+            self.sent.load(Ordering::Relaxed),
+            self.received.load(Ordering::Relaxed),
+        )
+    }
+}
+
 /// Signals [`Ended`] when dropped.
 struct SignalOnDrop(Ended);
 
@@ -54,6 +72,7 @@ pub fn framed(
     recv: RecvStream,
     remote: EndpointId,
     limits: FrameLimits,
+    traffic: &Traffic,
 ) -> (Transport, Ended) {
     let codec = || {
         LengthDelimitedCodec::builder()
@@ -65,6 +84,7 @@ pub fn framed(
     let peer = remote.fmt_short().to_string();
     let on_drop = SignalOnDrop(ended.clone());
     let on_reject = ended.clone();
+    let (sent, received) = (traffic.sent.clone(), traffic.received.clone());
     let incoming = FramedRead::new(recv, codec()).map(move |frame| {
         let _held_until_samod_drops_the_stream = &on_drop;
         let frame = frame.inspect_err(|e| {
@@ -76,10 +96,13 @@ pub fn framed(
             on_reject.signal();
             io::Error::new(io::ErrorKind::InvalidData, rejected.to_string())
         })?;
+        received.fetch_add(frame.len() as u64 + 4, Ordering::Relaxed);
         Ok::<_, io::Error>(frame.to_vec())
     });
-    let outgoing = FramedWrite::new(send, codec())
-        .with(|msg: Vec<u8>| futures::future::ready(Ok::<_, io::Error>(Bytes::from(msg))));
+    let outgoing = FramedWrite::new(send, codec()).with(move |msg: Vec<u8>| {
+        sent.fetch_add(msg.len() as u64 + 4, Ordering::Relaxed);
+        futures::future::ready(Ok::<_, io::Error>(Bytes::from(msg)))
+    });
     let transport = Transport::new(incoming, outgoing).with_expected_peer_id(peer_id(&remote));
     (transport, ended)
 }

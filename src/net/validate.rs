@@ -5,9 +5,12 @@
 //! frames carry an automerge sync message, which automerge 0.12 cannot be trusted to receive
 //! as is (HOSTILE_INPUTS.md): a Bloom filter with zero bits per entry panics the next
 //! `generate_sync_message` (H1), and compressed chunks are inflated in full before any check
-//! (H2). So the message is parsed here first, Bloom parameters are bounded, and everything
-//! compressed is inflated into a counting sink with a hard limit; only then is
-//! `automerge::sync::Message::decode` called, itself as a last check.
+//! (H2); and, found while writing this, run-length-encoded columns let a few dozen bytes declare
+//! millions of operations that automerge expands and applies (4 s and 1.1 GiB for a 69-byte
+//! change). So the message is parsed here first: Bloom parameters are bounded, everything
+//! compressed is inflated into a counting sink with a hard limit, and the rows every column
+//! declares are counted against a limit; only then is `automerge::sync::Message::decode`
+//! called, itself as a last check.
 //!
 //! Pure functions of bytes and limits: no IO, no async, no logging (the caller logs the
 //! rejection once). Depends on automerge, minicbor and flate2 only.
@@ -28,16 +31,16 @@ pub struct FrameLimits {
     pub max_frame_bytes: usize,
     /// Most bytes all compressed data in one frame may inflate to, together.
     pub max_inflated_bytes: usize,
+    /// Most rows one frame's chunks may declare: operations and changes (whose columns are
+    /// run-length encoded, so a few bytes can declare billions), actors and chunks. An
+    /// operation costs automerge roughly 300 bytes and 1 µs to apply.
+    pub max_decoded_rows: u64,
     /// Most probes per hash a Bloom filter may ask for (automerge uses 7).
     pub max_bloom_probes: u32,
     /// Most bits per entry a Bloom filter may declare (automerge uses 10).
     pub max_bloom_bits_per_entry: u32,
     /// Most entries a Bloom filter may declare.
     pub max_bloom_entries: u64,
-    /// Most rows one frame's chunks may declare: operations and changes (whose columns are
-    /// run-length encoded, so a few bytes can declare billions), actors and chunks. An
-    /// operation costs automerge roughly 300 bytes and 1 µs to apply.
-    pub max_decoded_rows: u64,
     /// Most "have" summaries in one sync message (automerge sends at most one).
     pub max_haves: u64,
     /// Most CBOR items in one envelope: bounds what samod's decoder allocates per item.

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use futures::StreamExt;
+use tokio::sync::watch;
 
 use iroh::protocol::Router;
 use iroh::{EndpointAddr, EndpointId};
@@ -20,6 +21,7 @@ use crate::net::endpoint::BoundEndpoint;
 use crate::net::endpoint::NetConfig;
 use crate::net::join_protocol::JoinProtocol;
 use crate::net::sync_protocol::SyncProtocol;
+use crate::net::transport::Traffic;
 use crate::net::validate::FrameLimits;
 use crate::net::{JOIN_ALPN, SYNC_ALPN};
 use crate::store::SqliteStorage;
@@ -30,6 +32,7 @@ pub(super) struct Network {
     pub(super) router: Router,
     pub(super) dialers: Mutex<HashMap<String, DialerHandle<DialFailed>>>,
     pub(super) limits: FrameLimits,
+    pub(super) traffic: Traffic,
 }
 
 /// Binds the endpoint and starts accepting members' sync connections and join requests.
@@ -43,6 +46,7 @@ pub(super) async fn start(
     config: &NetConfig,
     access: &Access,
     node: Arc<OnceLock<Weak<Inner>>>,
+    status: watch::Sender<SyncStatus>,
 ) -> Result<Network, NodeError> {
     let remembered = storage
         .get_local(PORT_KEY)?
@@ -67,6 +71,7 @@ pub(super) async fn start(
         storage.set_local(PORT_KEY, &socket.port().to_string())?;
     }
     let limits = FrameLimits::default();
+    let traffic = Traffic::default();
     let url =
         samod::Url::parse("iroh://incoming").map_err(|e| NodeError::Network(e.to_string()))?;
     let acceptor = repo.make_acceptor(url)?;
@@ -77,6 +82,7 @@ pub(super) async fn start(
                 acceptor,
                 access: access.clone(),
                 limits,
+                traffic: traffic.clone(),
             },
         )
         .accept(
@@ -87,17 +93,58 @@ pub(super) async fn start(
         )
         .spawn();
     remember_addresses(storage, &bound);
+    publish_sync_status(repo, status);
     record_last_seen(repo, storage, &bound.endpoint);
     Ok(Network {
         bound,
         router,
         dialers: Mutex::new(HashMap::new()),
         limits,
+        traffic,
     })
 }
 
 /// Local key of the port this device listens on.
 const PORT_KEY: &str = "net/port";
+
+/// What the status bar shows about the network.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct SyncStatus {
+    /// Whether this node takes part in the network at all.
+    pub online: bool,
+    /// Member devices connected now.
+    pub connected: BTreeSet<String>,
+    /// When a member last sent us anything (Unix ms), if ever this session.
+    pub last_synced: Option<crate::model::Timestamp>,
+}
+
+/// Keeps `status` in step with samod's connections.
+fn publish_sync_status(repo: &samod::Repo, status: watch::Sender<SyncStatus>) {
+    let (_, mut updates) = repo.connected_peers();
+    tokio::spawn(async move {
+        while let Some(connections) = updates.next().await {
+            let connected: BTreeSet<String> = connections
+                .iter()
+                .filter_map(|c| match &c.state {
+                    samod::ConnectionState::Connected { their_peer_id } => {
+                        Some(their_peer_id.to_string())
+                    }
+                    samod::ConnectionState::Handshaking => None,
+                })
+                .collect();
+            let received = connections
+                .iter()
+                .filter_map(|c| c.last_received.map(|t| t.timestamp_millis()))
+                .max();
+            status.send_modify(|s| {
+                s.connected = connected;
+                if let Some(at) = received {
+                    s.last_synced = Some(crate::model::Timestamp(at));
+                }
+            });
+        }
+    });
+}
 
 /// Local key prefix of members' last known addresses.
 const ADDRESS_PREFIX: &str = "addr/";
@@ -167,6 +214,20 @@ impl Node {
         &self.inner.access
     }
 
+    /// The network as the status bar shows it: connected members, last synced.
+    pub fn sync_status(&self) -> watch::Receiver<SyncStatus> {
+        self.inner.sync_status.subscribe()
+    }
+
+    /// Bytes of sync frames (sent, received) since the node opened; zeros when offline.
+    pub fn traffic(&self) -> (u64, u64) {
+        self.inner
+            .network
+            .as_ref()
+            .map(|n| n.traffic.totals())
+            .unwrap_or((0, 0))
+    }
+
     /// Whether this node listens and syncs.
     pub fn is_online(&self) -> bool {
         self.inner.network.is_some()
@@ -223,6 +284,7 @@ impl Node {
                 endpoint: net.bound.endpoint.clone(),
                 device: id,
                 limits: net.limits,
+                traffic: net.traffic.clone(),
             };
             match self
                 .inner

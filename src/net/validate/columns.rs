@@ -7,13 +7,14 @@
 //! column declares are counted here, without expanding anything, and bounded per frame.
 //!
 //! Encodings (automerge `columnar/encoding`, the storage format's "RLE", "delta" and
-//! "boolean" columns): RLE records are a signed LEB128 count, then one value repeated (count
-//! > 0), `-count` literal values (count < 0), or an unsigned count of nulls (count = 0).
-//! Values are unsigned LEB128 for actor, integer, value-metadata and group columns, signed
-//! LEB128 for delta columns, and length-prefixed bytes for string columns. Boolean columns are
-//! unsigned run lengths alternating false/true. Value columns are raw bytes, sized by their
-//! metadata column, and declare no rows of their own. Column data is read leniently about
-//! overlong LEB128, as automerge's column decoder is.
+//! "boolean" columns): an RLE record is a signed LEB128 count, then either one value repeated
+//! that many times (positive count), that many literal values (negative count), or an
+//! unsigned count of nulls (zero). Values are unsigned LEB128 for actor, integer,
+//! value-metadata and group columns, signed LEB128 for delta columns, and length-prefixed
+//! bytes for string columns. Boolean columns are unsigned run lengths alternating
+//! false/true. Value columns are raw bytes, sized by their metadata column, and declare no
+//! rows of their own. Column data is read leniently about overlong LEB128, as automerge's
+//! column decoder is.
 
 use super::FrameRejected;
 use super::source::{Source, truncated};

@@ -39,6 +39,7 @@ impl InflateBudget {
     }
 
     /// Inflates `compressed` as automerge would, counting and discarding the output.
+    #[cfg(test)]
     pub(super) fn inflate(&mut self, compressed: &[u8], what: &str) -> Result<(), FrameRejected> {
         Inflater::new(compressed, self, what).drain()
     }

@@ -73,6 +73,8 @@ pub(super) fn check(
         if entry.is_empty() {
             return Err(bad("an empty change entry".into()));
         }
+        // automerge concatenates the entries before loading them; a chunk split across two
+        // entries (which automerge never sends) is refused here as truncated.
         let mut budgets = Budgets {
             inflate: &mut inflate,
             rows: &mut rows,

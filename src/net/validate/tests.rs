@@ -859,6 +859,32 @@ proptest! {
         let _ = check_frame(&sync_frame(&data), &FrameLimits::default());
     }
 
+    #[test]
+    fn mutated_compressed_changes_never_panic(
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+    ) {
+        let mut body = rle_change_body(1000);
+        for (at, byte) in edits {
+            let i = at.index(body.len());
+            body[i] = byte;
+        }
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(&body).expect("deflating into a Vec");
+        let deflated = encoder.finish().expect("deflating into a Vec");
+        let _ = check_frame(&sync_frame(&v1_message(&[chunk(2, &deflated)])), &FrameLimits::default());
+        let _ = check_frame(&sync_frame(&v1_message(&[chunk(1, &body)])), &FrameLimits::default());
+    }
+
+    #[test]
+    fn random_column_data_never_panics(
+        spec in any::<u32>(),
+        column in proptest::collection::vec(any::<u8>(), 0..256),
+    ) {
+        let document = document_with_one_column((spec & 0x7f) as u8, &column, spec & 0x80 != 0);
+        let _ = check_frame(&sync_frame(&v1_message(&[document])), &FrameLimits::default());
+    }
+
     /// Whatever Bloom filter passes the check, automerge can receive it and answer.
     #[test]
     fn accepted_bloom_filters_never_crash_automerge(
@@ -1007,6 +1033,22 @@ fn rle_bomb_in_document_columns_is_rejected_plain_or_deflated() {
     assert_eq!(
         check_frame(&sync_frame(&v1_message(&[document])), &limits),
         too_many
+    );
+}
+
+#[test]
+fn many_empty_actor_ids_count_against_the_row_limit() {
+    let mut body = leb(5000);
+    body.extend(std::iter::repeat_n(0x00, 5000)); // 5000 empty actor ids
+    body.extend([0x00, 0x00, 0x00]); // no heads, no change columns, no op columns
+    let document = chunk(0, &body);
+    let limits = FrameLimits {
+        max_decoded_rows: 1000,
+        ..FrameLimits::default()
+    };
+    assert_eq!(
+        check_frame(&sync_frame(&v1_message(&[document])), &limits),
+        Err(FrameRejected::TooManyRows { limit: 1000 })
     );
 }
 
