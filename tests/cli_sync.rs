@@ -135,3 +135,33 @@ fn sync_with_nobody_reachable_fails_clearly() {
     let err = ada.fails(&with_loopback(&["join", "not-a-ticket"]));
     assert!(err.contains("invite"), "{err}");
 }
+
+#[test]
+fn a_member_killed_mid_sync_rejoins_from_disk_and_converges() {
+    let ada = Folder::with_community();
+    let invite = ada.json(&with_loopback(&["invite", "--uses", "1"]));
+    let server = serve(&ada);
+    let bob = Folder::new();
+    bob.ok(&with_loopback(&[
+        "join",
+        invite["ticket"].as_str().unwrap(),
+        "--me",
+        "Bob",
+    ]));
+
+    // Bob serves too, and is killed with SIGKILL while connected.
+    for i in 0..5 {
+        bob.ok(&["note", "add", "--title", &format!("Bob {i}")]);
+    }
+    let mut bob_server = serve(&bob);
+    std::thread::sleep(Duration::from_millis(300));
+    bob_server.kill().unwrap();
+    bob_server.wait().unwrap();
+
+    // Restarted from its data folder, Bob syncs and both converge.
+    bob.ok(&["note", "add", "--title", "after the kill"]);
+    bob.ok(&with_loopback(&["sync", "--timeout", "30"]));
+    stop(server);
+    assert_eq!(sorted_notes(&ada), sorted_notes(&bob));
+    assert_eq!(sorted_notes(&ada).len(), 6);
+}

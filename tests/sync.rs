@@ -312,6 +312,13 @@ async fn a_spent_invite_is_refused_and_a_removed_member_gets_no_new_changes() {
         c.note(&id, &before).await.is_ok(),
         "C keeps what it already had"
     );
+    let refused = c
+        .edit_note(&id, &before, NoteEdit::Append(" (changed by C)".into()))
+        .await;
+    assert!(
+        refused.is_err(),
+        "C's own copy knows C is no longer a member"
+    );
     for n in [a, b, c] {
         n.shutdown().await.unwrap();
     }
@@ -408,4 +415,48 @@ async fn a_member_sending_garbage_is_dropped_and_nothing_changes() {
     assert_eq!(a.community(&id).await.unwrap().members.len(), 2);
     rogue.close().await;
     a.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_removed_while_offline_cannot_push_changes() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let c = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&c, "Cy")]).await;
+    let note = a.add_note(&id, "Plan", "as agreed").await.unwrap();
+    eventually("C has the note", || async {
+        c.note(&id, &note).await.is_ok()
+    })
+    .await;
+    c.shutdown().await.unwrap();
+
+    // Removed while away, C edits its copy, which still lists C, and comes back online.
+    a.remove_member(&id, &MemberId::from(c_device(dirs[1].path())))
+        .await
+        .unwrap();
+    let c = Node::open(NodeConfig::offline(dirs[1].path()))
+        .await
+        .unwrap();
+    c.edit_note(&id, &note, NoteEdit::Append(" (C disagrees)".into()))
+        .await
+        .unwrap();
+    c.shutdown().await.unwrap();
+    let c = online(dirs[1].path()).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        a.note(&id, &note).await.unwrap().body.as_str(),
+        "as agreed",
+        "a removed member's change was accepted"
+    );
+    assert!(a.connected_devices().is_empty(), "A refused C's connection");
+    a.shutdown().await.unwrap();
+    c.shutdown().await.unwrap();
+}
+
+/// The device id of the node whose data folder this is.
+fn c_device(dir: &Path) -> String {
+    copse::store::load_or_create_device_key(dir)
+        .unwrap()
+        .public()
+        .to_string()
 }
