@@ -3,6 +3,7 @@
 mod cli;
 mod cli_sync;
 mod crash;
+mod gui;
 mod lan;
 mod node;
 mod sync;

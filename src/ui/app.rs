@@ -1,0 +1,225 @@
+//! [`App`]: the window's state, drawn from the latest snapshots each frame.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
+
+use super::bridge::{Bridge, Command, Event};
+use super::{notes, status_bar, welcome};
+use crate::model::{Community, CommunityId};
+use crate::node::{CommunitySummary, SyncStatus};
+use crate::store::StorageStatus;
+
+/// Ctrl+N: a new note.
+pub const NEW_NOTE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::N);
+/// Ctrl+F: search.
+pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
+
+/// The part of the app a member is looking at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum View {
+    Home,
+    Notes,
+}
+
+/// The whole window.
+pub struct App {
+    bridge: Bridge,
+    pub(super) communities: Option<Vec<CommunitySummary>>,
+    pub(super) current: Option<(CommunityId, Arc<Community>)>,
+    pub(super) view: View,
+    pub(super) welcome: welcome::WelcomeState,
+    pub(super) notes: notes::NotesState,
+    pub(super) storage: StorageStatus,
+    pub(super) sync: SyncStatus,
+    /// The last failure, shown until dismissed.
+    pub(super) error: Option<String>,
+}
+
+impl App {
+    pub fn new(bridge: Bridge) -> App {
+        App {
+            bridge,
+            communities: None,
+            current: None,
+            view: View::Home,
+            welcome: welcome::WelcomeState::default(),
+            notes: notes::NotesState::default(),
+            storage: StorageStatus::default(),
+            sync: SyncStatus::default(),
+            error: None,
+        }
+    }
+
+    /// Whether typed text is not yet confirmed on disk.
+    pub fn has_unsent_edit(&self) -> bool {
+        self.notes.has_unsent_edit()
+    }
+
+    pub(super) fn send(&self, command: Command) {
+        self.bridge.send(command);
+    }
+
+    /// Applies what the node sent since the last frame.
+    fn apply_events(&mut self) {
+        for event in self.bridge.drain() {
+            match event {
+                Event::CommunitiesListed(list) => {
+                    if self.current.is_none()
+                        && let Some(first) = list.first()
+                    {
+                        self.send(Command::OpenCommunity(first.id.clone()));
+                    }
+                    self.communities = Some(list);
+                }
+                Event::CommunityChanged(id, community) => self.current = Some((id, community)),
+                Event::NoteChanged(id, note) => self.notes.note_changed(id, note),
+                Event::NoteCreated(id) => {
+                    self.view = View::Notes;
+                    self.notes.select(id.clone());
+                    self.send(Command::OpenNote(id));
+                }
+                Event::EditSaved => self.notes.saved(),
+                Event::Joined(id) => {
+                    self.welcome = welcome::WelcomeState::default();
+                    self.current = None;
+                    self.send(Command::OpenCommunity(id));
+                }
+                Event::Failed { action, error } => {
+                    self.welcome.busy = false;
+                    self.error = Some(format!("Could not {action}: {error}"));
+                }
+                Event::StorageChanged(status) => self.storage = status,
+                Event::SyncChanged(status) => self.sync = status,
+            }
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
+            self.error = None;
+            self.notes.close_dialogs();
+        }
+        if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&NEW_NOTE)) {
+            self.view = View::Notes;
+            self.notes.start_new_note();
+        }
+        if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&FIND)) {
+            self.view = View::Notes;
+            self.notes.focus_search = true;
+        }
+    }
+
+    fn navigation_ui(&mut self, ui: &mut egui::Ui) {
+        if let Some((_, community)) = &self.current {
+            ui.heading(&community.name);
+        }
+        ui.separator();
+        for (view, label) in [(View::Home, "Home"), (View::Notes, "Notes")] {
+            if ui.selectable_label(self.view == view, label).clicked() {
+                self.view = view;
+            }
+        }
+        let others: Vec<_> = self
+            .communities
+            .iter()
+            .flatten()
+            .filter(|c| Some(&c.id) != self.current.as_ref().map(|(id, _)| id))
+            .cloned()
+            .collect();
+        if !others.is_empty() {
+            ui.separator();
+            ui.label("Other communities");
+            for c in others {
+                if ui.button(&c.name).clicked() {
+                    self.send(Command::OpenCommunity(c.id));
+                }
+            }
+        }
+    }
+
+    fn home_ui(&mut self, ui: &mut egui::Ui) {
+        let Some((_, community)) = self.current.clone() else {
+            return;
+        };
+        ui.heading(&community.name);
+        let purpose = community.purpose.as_str();
+        ui.label(if purpose.is_empty() {
+            "No purpose written yet."
+        } else {
+            purpose
+        });
+        ui.add_space(12.0);
+        ui.label(format!(
+            "{} members · {} notes · {} topics · {} cases",
+            community.members.len(),
+            community.notes.len(),
+            community.topics.len(),
+            community.cases.len()
+        ));
+        ui.add_space(12.0);
+        ui.strong("Recently changed notes");
+        let mut recent: Vec<_> = community.notes.iter().collect();
+        recent.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
+        if recent.is_empty() {
+            ui.label("No notes yet. Press Ctrl+N to write the first one.");
+        }
+        for (id, entry) in recent.into_iter().take(8) {
+            if ui.link(&entry.title).clicked() {
+                self.view = View::Notes;
+                self.notes.select(id.clone());
+                self.send(Command::OpenNote(id.clone()));
+            }
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_events();
+        self.shortcuts(ctx);
+        if let Some((note, text)) = self.notes.edit_to_send(Instant::now()) {
+            self.send(Command::EditNote { note, text });
+        }
+        if self.notes.has_unsent_edit() {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::bottom("status").show(ui, |ui| status_bar::status_bar_ui(ui, self));
+        if let Some(error) = self.error.clone() {
+            egui::Panel::top("error").show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.colored_label(ui.visuals().error_fg_color, error);
+                    if ui.button("Dismiss").clicked() {
+                        self.error = None;
+                    }
+                });
+            });
+        }
+        match (&self.communities, &self.current) {
+            (None, _) => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.spinner();
+                });
+            }
+            (Some(list), None) if list.is_empty() => {
+                egui::CentralPanel::default().show(ui, |ui| welcome::welcome_ui(ui, self));
+            }
+            (Some(_), None) => {
+                egui::CentralPanel::default().show(ui, |ui| {
+                    ui.spinner();
+                });
+            }
+            (Some(_), Some(_)) => {
+                egui::Panel::left("navigation").show(ui, |ui| self.navigation_ui(ui));
+                egui::CentralPanel::default().show(ui, |ui| match self.view {
+                    View::Home => self.home_ui(ui),
+                    View::Notes => notes::notes_ui(ui, self),
+                });
+            }
+        }
+    }
+}

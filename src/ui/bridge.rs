@@ -1,0 +1,249 @@
+//! The bridge between the window and the [`Node`]: the UI thread sends [`Command`]s and drains
+//! [`Event`]s each frame; it never blocks and never awaits. The node side runs on the tokio
+//! runtime and calls `request_repaint` whenever it sends an event.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use tokio::sync::{mpsc as async_mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::model::{Community, CommunityId, Note, NoteEdit, NoteId};
+use crate::net::ticket::InviteTicket;
+use crate::node::{CommunitySummary, Node, SyncStatus};
+use crate::store::StorageStatus;
+
+/// What the window asks of the node. Verbs.
+#[derive(Debug)]
+pub enum Command {
+    CreateCommunity {
+        name: String,
+        purpose: String,
+        me: String,
+    },
+    Join {
+        ticket: String,
+        me: String,
+    },
+    OpenCommunity(CommunityId),
+    AddNote {
+        title: String,
+    },
+    OpenNote(NoteId),
+    EditNote {
+        note: NoteId,
+        text: String,
+    },
+    CommentNote {
+        note: NoteId,
+        text: String,
+    },
+}
+
+/// What the node tells the window. Past tense.
+#[derive(Debug)]
+pub enum Event {
+    CommunitiesListed(Vec<CommunitySummary>),
+    CommunityChanged(CommunityId, Arc<Community>),
+    NoteChanged(NoteId, Arc<Note>),
+    NoteCreated(NoteId),
+    /// A note edit is on disk.
+    EditSaved,
+    Joined(CommunityId),
+    Failed {
+        action: &'static str,
+        error: String,
+    },
+    StorageChanged(StorageStatus),
+    SyncChanged(SyncStatus),
+}
+
+/// The window's end of the bridge.
+pub struct Bridge {
+    commands: async_mpsc::UnboundedSender<Command>,
+    events: mpsc::Receiver<Event>,
+}
+
+impl Bridge {
+    /// Starts the node side on `runtime`; `repaint` wakes the window.
+    pub fn start(
+        node: Node,
+        runtime: &tokio::runtime::Handle,
+        repaint: impl Fn() + Send + Sync + 'static,
+    ) -> Bridge {
+        let (commands, command_rx) = async_mpsc::unbounded_channel();
+        let (event_tx, events) = mpsc::channel();
+        let sender = EventSender {
+            tx: event_tx,
+            repaint: Arc::new(repaint),
+        };
+        runtime.spawn(serve(node, command_rx, sender));
+        Bridge { commands, events }
+    }
+
+    /// Queues a command; never blocks.
+    pub fn send(&self, command: Command) {
+        if self.commands.send(command).is_err() {
+            tracing::error!("the node has stopped; the command was not sent");
+        }
+    }
+
+    /// Events that arrived since the last call.
+    pub fn drain(&self) -> Vec<Event> {
+        self.events.try_iter().collect()
+    }
+}
+
+#[derive(Clone)]
+struct EventSender {
+    tx: mpsc::Sender<Event>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl EventSender {
+    fn send(&self, event: Event) -> bool {
+        let sent = self.tx.send(event).is_ok();
+        (self.repaint)();
+        sent
+    }
+}
+
+/// The node side: answers commands and forwards the snapshots the window is looking at.
+async fn serve(
+    node: Node,
+    mut commands: async_mpsc::UnboundedReceiver<Command>,
+    events: EventSender,
+) {
+    forward(node.storage_status(), events.clone(), Event::StorageChanged);
+    forward(node.sync_status(), events.clone(), Event::SyncChanged);
+    list_communities(&node, &events).await;
+    let mut community_watch: Option<JoinHandle<()>> = None;
+    let mut note_watch: Option<JoinHandle<()>> = None;
+    let mut current: Option<CommunityId> = None;
+    while let Some(command) = commands.recv().await {
+        match command {
+            Command::CreateCommunity { name, purpose, me } => {
+                match node.create_community(&name, &purpose, &me).await {
+                    Ok(id) => {
+                        list_communities(&node, &events).await;
+                        events.send(Event::Joined(id));
+                    }
+                    Err(e) => failed(&events, "create the community", e),
+                }
+            }
+            Command::Join { ticket, me } => {
+                let joined = match ticket.parse::<InviteTicket>() {
+                    Ok(ticket) => node
+                        .join(&ticket, &me, std::time::Duration::from_secs(60))
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                match joined {
+                    Ok(summary) => {
+                        list_communities(&node, &events).await;
+                        events.send(Event::Joined(summary.community));
+                    }
+                    Err(error) => {
+                        events.send(Event::Failed {
+                            action: "join",
+                            error,
+                        });
+                    }
+                }
+            }
+            Command::OpenCommunity(id) => match node.watch_community(&id).await {
+                Ok(rx) => {
+                    abort(&mut note_watch);
+                    abort(&mut community_watch);
+                    let key = id.clone();
+                    community_watch = Some(forward(rx, events.clone(), move |c| {
+                        Event::CommunityChanged(key.clone(), c)
+                    }));
+                    current = Some(id);
+                }
+                Err(e) => failed(&events, "open the community", e),
+            },
+            Command::AddNote { title } => {
+                let Some(c) = &current else { continue };
+                match node.add_note(c, &title, "").await {
+                    Ok(id) => {
+                        events.send(Event::NoteCreated(id));
+                    }
+                    Err(e) => failed(&events, "add the note", e),
+                }
+            }
+            Command::OpenNote(id) => {
+                let Some(c) = &current else { continue };
+                match node.watch_note(c, &id).await {
+                    Ok(rx) => {
+                        abort(&mut note_watch);
+                        let key = id.clone();
+                        note_watch = Some(forward(rx, events.clone(), move |n| {
+                            Event::NoteChanged(key.clone(), n)
+                        }));
+                    }
+                    Err(e) => failed(&events, "open the note", e),
+                }
+            }
+            Command::EditNote { note, text } => {
+                let Some(c) = &current else { continue };
+                let saved = match node.edit_note(c, &note, NoteEdit::Replace(text)).await {
+                    Ok(()) => node.flush().await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = saved {
+                    failed(&events, "save the note", e);
+                }
+                events.send(Event::EditSaved);
+            }
+            Command::CommentNote { note, text } => {
+                let Some(c) = &current else { continue };
+                if let Err(e) = node.comment_note(c, &note, text).await {
+                    failed(&events, "add the comment", e);
+                }
+            }
+        }
+    }
+}
+
+async fn list_communities(node: &Node, events: &EventSender) {
+    match node.communities().await {
+        Ok(list) => {
+            events.send(Event::CommunitiesListed(list));
+        }
+        Err(e) => failed(events, "list the communities", e),
+    }
+}
+
+fn failed(events: &EventSender, action: &'static str, error: impl std::fmt::Display) {
+    events.send(Event::Failed {
+        action,
+        error: error.to_string(),
+    });
+}
+
+fn abort(task: &mut Option<JoinHandle<()>>) {
+    if let Some(task) = task.take() {
+        task.abort();
+    }
+}
+
+/// Sends every value of `rx` (the current one first) as an event, until the window is gone.
+fn forward<T: Clone + Send + Sync + 'static>(
+    mut rx: watch::Receiver<T>,
+    events: EventSender,
+    event: impl Fn(T) -> Event + Send + 'static,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let value = rx.borrow_and_update().clone();
+            if !events.send(event(value)) {
+                break;
+            }
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    })
+}

@@ -1,0 +1,74 @@
+//! The first screen: create a community, or join one with an invite.
+
+use eframe::egui;
+
+use super::app::App;
+use super::bridge::Command;
+
+#[derive(Default)]
+pub struct WelcomeState {
+    pub name: String,
+    pub purpose: String,
+    pub me: String,
+    pub ticket: String,
+    /// Joining or creating is under way.
+    pub busy: bool,
+}
+
+pub fn welcome_ui(ui: &mut egui::Ui, app: &mut App) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(24.0);
+        ui.heading("Welcome to copse");
+        ui.label("A home for your community of practice: notes, topics and peer-assist cases, kept on your members' own machines.");
+    });
+    ui.add_space(24.0);
+    let w = &mut app.welcome;
+    let mut command = None;
+    ui.columns(2, |columns| {
+        let ui = &mut columns[0];
+        ui.strong("Create a community");
+        labelled_field(ui, "Community name", &mut w.name);
+        labelled_field(ui, "Purpose", &mut w.purpose);
+        labelled_field(ui, "Your display name", &mut w.me);
+        let ready = !w.name.trim().is_empty() && !w.me.trim().is_empty() && !w.busy;
+        if ui
+            .add_enabled(ready, egui::Button::new("Create community"))
+            .clicked()
+        {
+            w.busy = true;
+            command = Some(Command::CreateCommunity {
+                name: w.name.clone(),
+                purpose: w.purpose.clone(),
+                me: w.me.clone(),
+            });
+        }
+
+        let ui = &mut columns[1];
+        ui.strong("Join with an invite");
+        labelled_field(ui, "Invite", &mut w.ticket);
+        labelled_field(ui, "Your name", &mut w.me);
+        let ready = !w.ticket.trim().is_empty() && !w.me.trim().is_empty() && !w.busy;
+        if ui.add_enabled(ready, egui::Button::new("Join")).clicked() {
+            w.busy = true;
+            command = Some(Command::Join {
+                ticket: w.ticket.clone(),
+                me: w.me.clone(),
+            });
+        }
+        if w.busy {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Working… joining fetches the whole community, which can take a moment.");
+            });
+        }
+    });
+    if let Some(command) = command {
+        app.send(command);
+    }
+}
+
+/// A text field with a visible label that also names it for screen readers and tests.
+pub fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Response {
+    let label = ui.label(label);
+    ui.text_edit_singleline(text).labelled_by(label.id)
+}
