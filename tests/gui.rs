@@ -130,7 +130,7 @@ fn first_run_creates_a_community_and_writes_a_note() {
 
 #[test]
 fn search_filters_notes_and_esc_closes_the_dialog() {
-    let mut gui = Gui::open();
+    let gui = Gui::open();
     gui.runtime.block_on(async {
         let id = gui
             .node
