@@ -6,8 +6,12 @@
 
 mod app;
 pub mod bridge;
+mod cases;
+mod invite;
+mod members;
 mod notes;
 mod status_bar;
+mod topics;
 mod welcome;
 
 use anyhow::{Context, Result};
@@ -38,8 +42,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
         options,
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
+            let device = app_node.device_id().to_string();
             let bridge = bridge::Bridge::start(app_node, &handle, move || ctx.request_repaint());
-            Ok(Box::new(App::new(bridge)))
+            Ok(Box::new(App::new(bridge, device)))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;

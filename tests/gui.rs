@@ -32,7 +32,12 @@ impl Gui {
         let app_node = node.clone();
         let harness = Harness::builder()
             .with_size([1100.0, 720.0])
-            .build_eframe(move |_cc| App::new(Bridge::start(app_node, &handle, || {})));
+            .build_eframe(move |_cc| {
+                App::new(
+                    Bridge::start(app_node.clone(), &handle, || {}),
+                    app_node.device_id().to_string(),
+                )
+            });
         Gui {
             harness,
             node,
@@ -148,7 +153,12 @@ fn search_filters_notes_and_esc_closes_the_dialog() {
         Gui {
             harness: Harness::builder()
                 .with_size([1100.0, 720.0])
-                .build_eframe(move |_cc| App::new(Bridge::start(app_node, &handle, || {}))),
+                .build_eframe(move |_cc| {
+                    App::new(
+                        Bridge::start(app_node.clone(), &handle, || {}),
+                        app_node.device_id().to_string(),
+                    )
+                }),
             ..gui
         }
     };

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
 use super::bridge::{Bridge, Command, Event};
-use super::{notes, status_bar, welcome};
+use super::{cases, invite, members, notes, status_bar, topics, welcome};
 use crate::model::{Community, CommunityId};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
@@ -21,6 +21,22 @@ pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key
 pub enum View {
     Home,
     Notes,
+    Topics,
+    Cases,
+    Members,
+    Invite,
+}
+
+impl View {
+    /// Every view, in navigation order, with its label.
+    pub const ALL: [(View, &'static str); 6] = [
+        (View::Home, "Home"),
+        (View::Notes, "Notes"),
+        (View::Topics, "Topics"),
+        (View::Cases, "Cases"),
+        (View::Members, "Members"),
+        (View::Invite, "Invite"),
+    ];
 }
 
 /// The whole window.
@@ -31,21 +47,32 @@ pub struct App {
     pub(super) view: View,
     pub(super) welcome: welcome::WelcomeState,
     pub(super) notes: notes::NotesState,
+    pub(super) topics: topics::TopicsState,
+    pub(super) cases: cases::CasesState,
+    pub(super) members: members::MembersState,
+    pub(super) invite: invite::InviteState,
     pub(super) storage: StorageStatus,
     pub(super) sync: SyncStatus,
     /// The last failure, shown until dismissed.
     pub(super) error: Option<String>,
+    /// This device's endpoint id, to find "me" on the roster.
+    pub(super) device_id: String,
 }
 
 impl App {
-    pub fn new(bridge: Bridge) -> App {
+    pub fn new(bridge: Bridge, device_id: String) -> App {
         App {
+            device_id,
             bridge,
             communities: None,
             current: None,
             view: View::Home,
             welcome: welcome::WelcomeState::default(),
             notes: notes::NotesState::default(),
+            topics: topics::TopicsState::default(),
+            cases: cases::CasesState::default(),
+            members: members::MembersState::default(),
+            invite: invite::InviteState::default(),
             storage: StorageStatus::default(),
             sync: SyncStatus::default(),
             error: None,
@@ -55,6 +82,12 @@ impl App {
     /// Whether typed text is not yet confirmed on disk.
     pub fn has_unsent_edit(&self) -> bool {
         self.notes.has_unsent_edit()
+    }
+
+    /// This device's member id in the open community, if it is on the roster.
+    pub(super) fn me(&self) -> Option<crate::model::MemberId> {
+        let (_, community) = self.current.as_ref()?;
+        community.member_for_device(&self.device_id).cloned()
     }
 
     pub(super) fn send(&self, command: Command) {
@@ -75,6 +108,7 @@ impl App {
                 }
                 Event::CommunityChanged(id, community) => self.current = Some((id, community)),
                 Event::NoteChanged(id, note) => self.notes.note_changed(id, note),
+                Event::CaseChanged(id, case) => self.cases.case_changed(id, case),
                 Event::NoteCreated(id) => {
                     self.view = View::Notes;
                     self.notes.select(id.clone());
@@ -116,7 +150,7 @@ impl App {
             ui.heading(&community.name);
         }
         ui.separator();
-        for (view, label) in [(View::Home, "Home"), (View::Notes, "Notes")] {
+        for (view, label) in View::ALL {
             if ui.selectable_label(self.view == view, label).clicked() {
                 self.view = view;
             }
@@ -218,6 +252,10 @@ impl eframe::App for App {
                 egui::CentralPanel::default().show(ui, |ui| match self.view {
                     View::Home => self.home_ui(ui),
                     View::Notes => notes::notes_ui(ui, self),
+                    View::Topics => topics::topics_ui(ui, self),
+                    View::Cases => cases::cases_ui(ui, self),
+                    View::Members => members::members_ui(ui, self),
+                    View::Invite => invite::invite_ui(ui, self),
                 });
             }
         }

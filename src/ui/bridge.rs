@@ -8,13 +8,14 @@ use std::sync::mpsc;
 use tokio::sync::{mpsc as async_mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::model::{Community, CommunityId, Note, NoteEdit, NoteId};
+use futures::future::BoxFuture;
+
+use crate::model::{Case, CaseId, Community, CommunityId, Note, NoteEdit, NoteId};
 use crate::net::ticket::InviteTicket;
-use crate::node::{CommunitySummary, Node, SyncStatus};
+use crate::node::{CommunitySummary, Node, NodeError, SyncStatus};
 use crate::store::StorageStatus;
 
 /// What the window asks of the node. Verbs.
-#[derive(Debug)]
 pub enum Command {
     CreateCommunity {
         name: String,
@@ -38,6 +39,29 @@ pub enum Command {
         note: NoteId,
         text: String,
     },
+    OpenCase(CaseId),
+    /// Any other change to the open community: `run` gets the node and the community's id.
+    /// The result shows through the community's snapshot; a failure as [`Event::Failed`].
+    Do {
+        action: &'static str,
+        run: Action,
+    },
+}
+
+/// A change a view asks for, run on the node side.
+pub type Action =
+    Box<dyn FnOnce(Node, CommunityId) -> BoxFuture<'static, Result<(), NodeError>> + Send>;
+
+/// Builds a [`Command::Do`] from an async closure.
+pub fn action<F, Fut>(action: &'static str, run: F) -> Command
+where
+    F: FnOnce(Node, CommunityId) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), NodeError>> + Send + 'static,
+{
+    Command::Do {
+        action,
+        run: Box::new(move |node, id| Box::pin(run(node, id))),
+    }
 }
 
 /// What the node tells the window. Past tense.
@@ -46,6 +70,7 @@ pub enum Event {
     CommunitiesListed(Vec<CommunitySummary>),
     CommunityChanged(CommunityId, Arc<Community>),
     NoteChanged(NoteId, Arc<Note>),
+    CaseChanged(CaseId, Arc<Case>),
     NoteCreated(NoteId),
     /// A note edit is on disk.
     EditSaved,
@@ -119,6 +144,7 @@ async fn serve(
     list_communities(&node, &events).await;
     let mut community_watch: Option<JoinHandle<()>> = None;
     let mut note_watch: Option<JoinHandle<()>> = None;
+    let mut case_watch: Option<JoinHandle<()>> = None;
     let mut current: Option<CommunityId> = None;
     while let Some(command) = commands.recv().await {
         match command {
@@ -155,6 +181,7 @@ async fn serve(
             Command::OpenCommunity(id) => match node.watch_community(&id).await {
                 Ok(rx) => {
                     abort(&mut note_watch);
+                    abort(&mut case_watch);
                     abort(&mut community_watch);
                     let key = id.clone();
                     community_watch = Some(forward(rx, events.clone(), move |c| {
@@ -196,6 +223,33 @@ async fn serve(
                     failed(&events, "save the note", e);
                 }
                 events.send(Event::EditSaved);
+            }
+            Command::OpenCase(id) => {
+                let Some(c) = &current else { continue };
+                match node.watch_case(c, &id).await {
+                    Ok(rx) => {
+                        abort(&mut case_watch);
+                        let key = id.clone();
+                        case_watch = Some(forward(rx, events.clone(), move |k| {
+                            Event::CaseChanged(key.clone(), k)
+                        }));
+                    }
+                    Err(e) => failed(&events, "open the case", e),
+                }
+            }
+            Command::Do { action, run } => {
+                let Some(c) = current.clone() else { continue };
+                let (node, events) = (node.clone(), events.clone());
+                // Run beside the loop so a slow action never holds up the next command.
+                tokio::spawn(async move {
+                    let done = match run(node.clone(), c).await {
+                        Ok(()) => node.flush().await,
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = done {
+                        failed(&events, action, e);
+                    }
+                });
             }
             Command::CommentNote { note, text } => {
                 let Some(c) = &current else { continue };
