@@ -10,15 +10,22 @@ use eframe::egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-struct Gui {
-    harness: Harness<'static, App>,
-    node: Node,
-    runtime: tokio::runtime::Runtime,
+/// The app in a test harness, with its node and runtime. Shared by the GUI test modules.
+pub struct Gui {
+    pub harness: Harness<'static, App>,
+    pub node: Node,
+    pub runtime: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
 
 impl Gui {
-    fn open() -> Gui {
+    /// The app on a fresh, empty data folder (the first-run screen).
+    pub fn open() -> Gui {
+        Gui::open_with(|_, _| {})
+    }
+
+    /// The app on a data folder that `setup` filled first (e.g. a community with notes).
+    pub fn open_with(setup: impl FnOnce(&Node, &tokio::runtime::Runtime)) -> Gui {
         let dir = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -28,6 +35,7 @@ impl Gui {
         let node = runtime
             .block_on(Node::open(NodeConfig::offline(dir.path())))
             .unwrap();
+        setup(&node, &runtime);
         let handle = runtime.handle().clone();
         let app_node = node.clone();
         let harness = Harness::builder()
@@ -47,7 +55,7 @@ impl Gui {
     }
 
     /// Steps frames (real time passes) until `ready` holds; bounded by count and time.
-    fn until(&mut self, what: &str, ready: impl Fn(&Harness<'static, App>) -> bool) {
+    pub fn until(&mut self, what: &str, ready: impl Fn(&Harness<'static, App>) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(20);
         for _ in 0..2_000 {
             self.harness.step();
@@ -60,20 +68,20 @@ impl Gui {
         panic!("gave up waiting for {what}");
     }
 
-    fn type_into(&mut self, label: &str, text: &str) {
+    pub fn type_into(&mut self, label: &str, text: &str) {
         self.harness.get_by_label(label).focus();
         self.harness.step();
         self.harness.get_by_label(label).type_text(text);
         self.harness.step();
     }
 
-    fn shutdown(self) {
+    pub fn shutdown(self) {
         drop(self.harness);
         self.runtime.block_on(self.node.shutdown()).unwrap();
     }
 }
 
-fn has(h: &Harness<'static, App>, label: &str) -> bool {
+pub fn has(h: &Harness<'static, App>, label: &str) -> bool {
     h.query_by_label(label).is_some()
 }
 
@@ -135,33 +143,13 @@ fn first_run_creates_a_community_and_writes_a_note() {
 
 #[test]
 fn search_filters_notes_and_esc_closes_the_dialog() {
-    let gui = Gui::open();
-    gui.runtime.block_on(async {
-        let id = gui
-            .node
-            .create_community("Gardeners", "", "Ada")
-            .await
-            .unwrap();
-        gui.node.add_note(&id, "Compost basics", "").await.unwrap();
-        gui.node.add_note(&id, "Seed swap", "").await.unwrap();
+    let mut gui = Gui::open_with(|node, runtime| {
+        runtime.block_on(async {
+            let id = node.create_community("Gardeners", "", "Ada").await.unwrap();
+            node.add_note(&id, "Compost basics", "").await.unwrap();
+            node.add_note(&id, "Seed swap", "").await.unwrap();
+        });
     });
-    // The bridge listed communities before these existed: reopen the window's view of them.
-    let mut gui = {
-        drop(gui.harness);
-        let handle = gui.runtime.handle().clone();
-        let app_node = gui.node.clone();
-        Gui {
-            harness: Harness::builder()
-                .with_size([1100.0, 720.0])
-                .build_eframe(move |_cc| {
-                    App::new(
-                        Bridge::start(app_node.clone(), &handle, || {}),
-                        app_node.device_id().to_string(),
-                    )
-                }),
-            ..gui
-        }
-    };
     gui.until("the community", |h| has(h, "Notes"));
     gui.harness.get_by_label("Notes").click();
     gui.until("the note list", |h| {

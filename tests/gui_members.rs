@@ -1,0 +1,1 @@
+//! Placeholder: GUI tests for this view are being written.
