@@ -48,6 +48,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "COPSE_BIND", value_name = "ADDR")]
     pub bind: Option<std::net::SocketAddr>,
 
+    /// Open the window, save a PNG of it to FILE and exit (no command only).
+    #[arg(long, value_name = "FILE")]
+    pub screenshot: Option<PathBuf>,
+
+    /// With --screenshot: the view to show (home, notes, topics, cases, members, invite).
+    #[arg(long, value_name = "NAME", requires = "screenshot")]
+    pub view: Option<crate::ui::View>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

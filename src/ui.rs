@@ -10,6 +10,7 @@ mod cases;
 mod invite;
 mod members;
 mod notes;
+mod screenshot;
 mod status_bar;
 mod topics;
 mod welcome;
@@ -21,7 +22,8 @@ pub use app::{App, FIND, NEW_NOTE, View};
 use crate::cli::Cli;
 use crate::node::{Node, NodeConfig};
 
-/// Opens the data folder online and runs the window until it is closed.
+/// Opens the data folder online and runs the window until it is closed (or, with
+/// `--screenshot`, until the picture is saved).
 pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
     let node = runtime.block_on(Node::open(NodeConfig::online(
         cli.data_dir()?,
@@ -35,6 +37,10 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
             .with_min_inner_size([640.0, 420.0]),
         ..Default::default()
     };
+    let shot = cli.screenshot.clone().map(screenshot::Screenshot::new);
+    let outcome = shot.as_ref().map(|(_, outcome)| outcome.clone());
+    let mut shot = shot.map(|(shot, _)| shot);
+    let view = cli.view;
     let app_node = node.clone();
     let handle = runtime.handle().clone();
     eframe::run_native(
@@ -44,11 +50,23 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
             let ctx = cc.egui_ctx.clone();
             let device = app_node.device_id().to_string();
             let bridge = bridge::Bridge::start(app_node, &handle, move || ctx.request_repaint());
-            Ok(Box::new(App::new(bridge, device)))
+            let mut app = App::new(bridge, device);
+            if let Some(shot) = shot.take() {
+                app.take_screenshot(shot, view);
+            }
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("the window could not be opened: {e}"))?;
     runtime
         .block_on(node.shutdown())
-        .context("while closing the data folder")
+        .context("while closing the data folder")?;
+    match outcome.map(|o| o.lock().map(|mut slot| slot.take()).ok().flatten()) {
+        None => Ok(()),
+        Some(Some(Ok(()))) => Ok(()),
+        Some(Some(Err(e))) => Err(anyhow::anyhow!("the screenshot could not be saved: {e}")),
+        Some(None) => Err(anyhow::anyhow!(
+            "the window closed before the screenshot was taken"
+        )),
+    }
 }

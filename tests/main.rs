@@ -11,3 +11,4 @@ mod lan;
 mod node;
 mod sync;
 mod util;
+mod window;

@@ -27,6 +27,20 @@ pub enum View {
     Invite,
 }
 
+impl std::str::FromStr for View {
+    type Err = String;
+    fn from_str(s: &str) -> Result<View, String> {
+        View::ALL
+            .iter()
+            .find(|(_, label)| label.eq_ignore_ascii_case(s.trim()))
+            .map(|(view, _)| *view)
+            .ok_or_else(|| {
+                let names: Vec<_> = View::ALL.iter().map(|(_, l)| l.to_lowercase()).collect();
+                format!("'{s}' is not a view (use one of: {})", names.join(", "))
+            })
+    }
+}
+
 impl View {
     /// Every view, in navigation order, with its label.
     pub const ALL: [(View, &'static str); 6] = [
@@ -57,12 +71,15 @@ pub struct App {
     pub(super) error: Option<String>,
     /// This device's endpoint id, to find "me" on the roster.
     pub(super) device_id: String,
+    /// Set when the window only takes a screenshot and closes.
+    screenshot: Option<super::screenshot::Screenshot>,
 }
 
 impl App {
     pub fn new(bridge: Bridge, device_id: String) -> App {
         App {
             device_id,
+            screenshot: None,
             bridge,
             communities: None,
             current: None,
@@ -76,6 +93,22 @@ impl App {
             storage: StorageStatus::default(),
             sync: SyncStatus::default(),
             error: None,
+        }
+    }
+
+    /// Takes a screenshot of `view` once the data has loaded, then closes the window.
+    pub fn take_screenshot(&mut self, shot: super::screenshot::Screenshot, view: Option<View>) {
+        if let Some(view) = view {
+            self.view = view;
+        }
+        self.screenshot = Some(shot);
+    }
+
+    /// Whether the window shows real data yet (or the first-run screen).
+    fn loaded(&self) -> bool {
+        match &self.communities {
+            Some(list) => list.is_empty() || self.current.is_some(),
+            None => false,
         }
     }
 
@@ -212,6 +245,10 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.apply_events();
+        let loaded = self.loaded();
+        if let Some(shot) = &mut self.screenshot {
+            shot.step(ctx, loaded);
+        }
         self.shortcuts(ctx);
         if let Some((note, text)) = self.notes.edit_to_send(Instant::now()) {
             self.send(Command::EditNote { note, text });

@@ -1,0 +1,62 @@
+//! The real window, under Xvfb: `copse --screenshot` on a fresh data folder comes up and draws
+//! something (a PNG that is not one flat colour). CI installs Xvfb; elsewhere, without
+//! `xvfb-run`, the test says so and does nothing.
+
+use std::collections::HashSet;
+use std::process::Command;
+
+use crate::util::Folder;
+
+fn has_xvfb() -> bool {
+    Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Distinct colours in a PNG (sampled), and its size.
+fn colours(path: &std::path::Path) -> (usize, (u32, u32)) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let pixels: HashSet<&[u8]> = buf[..info.buffer_size()].chunks(4).step_by(7).collect();
+    (pixels.len(), (info.width, info.height))
+}
+
+#[test]
+fn the_window_comes_up_and_draws_the_first_run_screen() {
+    if !has_xvfb() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have xvfb-run (scripts/test installs it)"
+        );
+        eprintln!("the_window_comes_up_and_draws_the_first_run_screen needs xvfb-run; not run");
+        return;
+    }
+    let f = Folder::new();
+    let shot = f.path().join("first-run.png");
+    let out = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1100x720x24",
+            env!("CARGO_BIN_EXE_copse"),
+            "--data-dir",
+        ])
+        .arg(f.path())
+        .args(["--relay", "off", "--mdns", "off", "--screenshot"])
+        .arg(&shot)
+        .env_remove("COPSE_DATA_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "copse --screenshot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (distinct, (w, h)) = colours(&shot);
+    assert!(w >= 640 && h >= 420, "a real window size: {w}x{h}");
+    assert!(distinct > 3, "the screenshot is blank ({distinct} colours)");
+}
