@@ -12,7 +12,8 @@ use super::{Node, NodeError, lock, now};
 use crate::model::community::NewTopic;
 use crate::model::{
     ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, Member, MemberId, Note,
-    NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId, TopicId, TopicStatus,
+    NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId, Timestamp, TopicId,
+    TopicStatus,
 };
 
 const COMMUNITY_KEY_PREFIX: &str = "community/";
@@ -230,25 +231,18 @@ impl Node {
         let me = self.me(community).await?;
         let at = now();
         let note = Note::new(title, body, &me, at)?;
-        let id = NoteId::from(self.create(&note, "add note").await?);
-        let entry = DocEntry {
-            title: note.title.clone(),
-            author: me,
-            created_at: at,
-            updated_at: at,
-        };
-        let note_id = id.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "index note",
-            move |c: &mut Community| {
-                c.index_note(note_id, entry);
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(id)
+        let id = self
+            .create_indexed(
+                community,
+                &note,
+                &note.title,
+                me,
+                at,
+                "add note",
+                |c, id, entry| c.index_note(NoteId::from(id), entry),
+            )
+            .await?;
+        Ok(NoteId::from(id))
     }
 
     /// A note of this community.
@@ -361,6 +355,39 @@ impl Node {
         }
     }
 
+    /// Stores a new note or case document and lists it in the community's index, so a
+    /// document never exists without its entry for longer than one step.
+    async fn create_indexed<T: autosurgeon::Reconcile>(
+        &self,
+        community: &CommunityId,
+        value: &T,
+        title: &str,
+        author: MemberId,
+        at: Timestamp,
+        message: &'static str,
+        index: fn(&mut Community, String, DocEntry),
+    ) -> Result<String, NodeError> {
+        let id = self.create(value, message).await?;
+        let entry = DocEntry {
+            title: title.to_string(),
+            author,
+            created_at: at,
+            updated_at: at,
+        };
+        let doc = id.clone();
+        self.update(
+            "community",
+            community.as_str(),
+            "index document",
+            move |c: &mut Community| {
+                index(c, doc, entry);
+                Ok(())
+            },
+        )
+        .await?;
+        Ok(id)
+    }
+
     // ---- topics ---------------------------------------------------------------------------
 
     /// Proposes a topic (a sub-topic when `parent` is given).
@@ -443,25 +470,18 @@ impl Node {
         let me = self.me(community).await?;
         let at = now();
         let case = Case::new(title, situation, &me, at)?;
-        let id = CaseId::from(self.create(&case, "open case").await?);
-        let entry = DocEntry {
-            title: case.title.clone(),
-            author: me,
-            created_at: at,
-            updated_at: at,
-        };
-        let case_id = id.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "index case",
-            move |c: &mut Community| {
-                c.index_case(case_id, entry);
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(id)
+        let id = self
+            .create_indexed(
+                community,
+                &case,
+                &case.title,
+                me,
+                at,
+                "open case",
+                |c, id, entry| c.index_case(CaseId::from(id), entry),
+            )
+            .await?;
+        Ok(CaseId::from(id))
     }
 
     /// A case of this community.
