@@ -1,1 +1,290 @@
-//! Placeholder: GUI tests for this view are being written.
+//! The Members and Invite views of the real `App`, driven by accessible labels: editing your
+//! profile, searching the directory, the honest offline message on Invite, and — with a node on
+//! loopback — creating an invite, a newcomer joining with its text, and removing them after the
+//! confirmation.
+
+use std::time::{Duration, Instant};
+
+use copse::model::ProfileUpdate;
+use copse::net::ticket::InviteTicket;
+use copse::node::{NetConfig, Node, NodeConfig};
+use copse::ui::App;
+use copse::ui::bridge::Bridge;
+use eframe::egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+use crate::gui::{Gui, has};
+
+const REMOVAL_WARNING: &str =
+    "They keep what they already have, but will receive no further changes.";
+
+fn gardeners(node: &Node, runtime: &tokio::runtime::Runtime) {
+    runtime.block_on(async {
+        node.create_community("Gardeners", "", "Ada").await.unwrap();
+    });
+}
+
+#[test]
+fn editing_your_profile_shows_in_the_directory_and_is_stored() {
+    let mut gui = Gui::open_with(gardeners);
+    gui.until("the community", |h| has(h, "Members"));
+    gui.harness.get_by_label("Members").click();
+    gui.until("the profile editor", |h| {
+        has(h, "Display name") && has(h, "Search members")
+    });
+    assert!(
+        gui.harness.query_by_label_contains("this is you").is_some(),
+        "you are marked in the directory"
+    );
+    assert!(has(&gui.harness, "Ask me about: nothing listed yet"));
+
+    // The name field holds "Ada"; typing goes on at its end.
+    gui.type_into("Display name", " Lovelace");
+    gui.type_into("Ask me about (one skill per line)", "Composting");
+    gui.type_into(
+        "I want to learn (one objective per line)",
+        "Grafting fruit trees",
+    );
+    gui.harness.get_by_label("Save profile").click();
+    gui.until("the saved profile in the directory", |h| {
+        has(h, "Profile saved.")
+            && has(h, "Ada Lovelace")
+            && has(h, "Ask me about: Composting")
+            && has(h, "Learning: Grafting fruit trees")
+    });
+
+    let stored = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node.community(&id).await.unwrap()
+    });
+    let me = stored.members.values().next().unwrap();
+    assert_eq!(stored.members.len(), 1);
+    assert_eq!(me.name, "Ada Lovelace");
+    assert_eq!(me.skills, vec!["Composting"]);
+    assert_eq!(me.objectives, vec!["Grafting fruit trees"]);
+    gui.shutdown();
+}
+
+#[test]
+fn member_search_filters_by_skill() {
+    let mut gui = Gui::open_with(|node, runtime| {
+        runtime.block_on(async {
+            let id = node.create_community("Gardeners", "", "Ada").await.unwrap();
+            node.update_profile(
+                &id,
+                ProfileUpdate {
+                    skills: Some(vec!["Composting".into(), "Seed saving".into()]),
+                    objectives: Some(vec!["Beekeeping".into()]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        });
+    });
+    gui.until("the community", |h| has(h, "Members"));
+    gui.harness.get_by_label("Members").click();
+    gui.until("the directory", |h| {
+        has(h, "Ask me about: Composting, Seed saving")
+    });
+
+    gui.type_into("Search members", "SEED");
+    gui.until("a match by skill", |h| {
+        has(h, "Ask me about: Composting, Seed saving") && !has(h, "No member matches your search.")
+    });
+
+    gui.type_into("Search members", " pottery");
+    gui.until("no match", |h| {
+        has(h, "No member matches your search.") && !has(h, "Learning: Beekeeping")
+    });
+
+    // An objective matches too.
+    gui.harness
+        .get_by_label("Search members")
+        .set_text_value_accesskit("beekeeping");
+    gui.until("a match by objective", |h| has(h, "Learning: Beekeeping"));
+    gui.shutdown();
+}
+
+#[test]
+fn the_invite_view_says_plainly_when_the_device_is_offline() {
+    let mut gui = Gui::open_with(gardeners);
+    gui.until("the community", |h| has(h, "Invite"));
+    gui.harness.get_by_label("Invite").click();
+    gui.until("the invite view", |h| has(h, "Create invite"));
+    assert!(
+        gui.harness
+            .query_by_label_contains("Invites need this device to be online")
+            .is_some(),
+        "the offline harness must explain why no invite can be made"
+    );
+    assert!(
+        gui.harness
+            .get_by_label("Create invite")
+            .accesskit_node()
+            .is_disabled(),
+        "the button does not pretend to work offline"
+    );
+    assert!(has(&gui.harness, "Uses") && has(&gui.harness, "Expires in"));
+    assert!(has(&gui.harness, "No invites yet."));
+    gui.shutdown();
+}
+
+/// Like `Gui`, with the node on loopback (relays and mDNS off), so invites can be made.
+struct OnlineGui {
+    harness: Harness<'static, App>,
+    node: Node,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl OnlineGui {
+    fn open(setup: impl FnOnce(&Node, &tokio::runtime::Runtime)) -> OnlineGui {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let node = runtime
+            .block_on(Node::open(NodeConfig::online(
+                dir.path(),
+                NetConfig::loopback(),
+            )))
+            .unwrap();
+        setup(&node, &runtime);
+        let handle = runtime.handle().clone();
+        let app_node = node.clone();
+        let harness = Harness::builder()
+            .with_size([1100.0, 720.0])
+            .build_eframe(move |_cc| {
+                App::new(
+                    Bridge::start(app_node.clone(), &handle, || {}),
+                    app_node.device_id().to_string(),
+                )
+            });
+        OnlineGui {
+            harness,
+            node,
+            runtime,
+            _dir: dir,
+        }
+    }
+
+    fn until(&mut self, what: &str, ready: impl Fn(&Harness<'static, App>) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            self.harness.step();
+            if ready(&self.harness) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+#[test]
+fn an_invite_made_online_admits_a_newcomer_who_can_then_be_removed() {
+    let mut gui = OnlineGui::open(gardeners);
+    gui.until("the community", |h| has(h, "Invite"));
+    gui.harness.get_by_label("Invite").click();
+    gui.until("the invite view", |h| has(h, "Create invite"));
+    assert!(
+        gui.harness
+            .query_by_label_contains("Invites need this device to be online")
+            .is_none()
+    );
+    gui.harness.get_by_label("30 days").click();
+    gui.harness.step();
+    gui.harness.get_by_label("Create invite").click();
+    gui.until("the ticket", |h| {
+        h.query_by_label("Invite ticket")
+            .and_then(|t| t.value())
+            .is_some_and(|v| v.starts_with("copse"))
+    });
+    let line = gui
+        .harness
+        .get_by_label("Invite ticket")
+        .value()
+        .unwrap_or_default();
+    assert!(has(
+        &gui.harness,
+        "Send this to the newcomer; they paste it in Join with an invite while you are online."
+    ));
+    assert!(has(&gui.harness, "QR code of the invite"));
+    assert!(
+        gui.harness
+            .query_by_label_contains("This invite admits 1 more person · expires")
+            .is_some(),
+        "uses and expiry are shown with the ticket"
+    );
+    gui.harness.get_by_label("Copy").click();
+    gui.until("the copy to be confirmed", |h| has(h, "Copied."));
+
+    // Stored with the chosen limits: one use, thirty days.
+    let (id, invite) = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        let c = gui.node.community(&id).await.unwrap();
+        let invite = c.invites.values().next().unwrap().clone();
+        (id, invite)
+    });
+    assert_eq!(invite.max_uses, Some(1));
+    let days = (invite.expires_at.unwrap().0 - invite.created_at.0) / (24 * 60 * 60 * 1000);
+    assert_eq!(days, 30);
+
+    // A newcomer pastes the text from the window and joins.
+    let bob_dir = tempfile::tempdir().unwrap();
+    let bob = gui.runtime.block_on(async {
+        let bob = Node::open(NodeConfig::online(bob_dir.path(), NetConfig::loopback()))
+            .await
+            .unwrap();
+        let ticket: InviteTicket = line.parse().unwrap();
+        bob.join(&ticket, "Bob", Duration::from_secs(30))
+            .await
+            .unwrap();
+        bob
+    });
+    gui.until("the invite to be used up", |h| {
+        h.query_by_label_contains("used up").is_some()
+    });
+
+    gui.harness.get_by_label("Members").click();
+    gui.until("Bob in the directory, online", |h| {
+        has(h, "Remove Bob") && has(h, "online now")
+    });
+
+    // The confirmation says what removal cannot do; Esc closes it and changes nothing.
+    gui.harness.get_by_label("Remove Bob").click();
+    gui.until("the confirmation", |h| has(h, REMOVAL_WARNING));
+    gui.harness.key_press(Key::Escape);
+    gui.until("the confirmation to close", |h| !has(h, REMOVAL_WARNING));
+    assert!(has(&gui.harness, "Remove Bob"));
+
+    gui.harness.get_by_label("Remove Bob").click();
+    gui.until("the confirmation", |h| has(h, REMOVAL_WARNING));
+    gui.harness.get_by_label("Cancel").click();
+    gui.until("the confirmation to close", |h| !has(h, REMOVAL_WARNING));
+
+    gui.harness.get_by_label("Remove Bob").click();
+    gui.until("the confirmation", |h| has(h, REMOVAL_WARNING));
+    gui.harness.get_by_label("Remove").click();
+    gui.until("Bob to be gone", |h| {
+        !has(h, "Remove Bob") && !has(h, REMOVAL_WARNING)
+    });
+    let members = gui.runtime.block_on(async {
+        let c = gui.node.community(&id).await.unwrap();
+        c.members
+            .values()
+            .map(|m| m.name.clone())
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(members, vec!["Ada"]);
+
+    drop(gui.harness);
+    gui.runtime.block_on(async {
+        bob.shutdown().await.unwrap();
+        gui.node.shutdown().await.unwrap();
+    });
+}

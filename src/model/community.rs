@@ -48,6 +48,18 @@ pub struct DocEntry {
     pub updated_at: Timestamp,
 }
 
+impl DocEntry {
+    /// The entry of a document created at `at`.
+    pub fn new(title: &str, author: MemberId, at: Timestamp) -> DocEntry {
+        DocEntry {
+            title: title.to_string(),
+            author,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// What a new topic says.
 #[derive(Clone, Debug, Default)]
 pub struct NewTopic {

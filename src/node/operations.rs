@@ -12,8 +12,7 @@ use super::{Node, NodeError, lock, now};
 use crate::model::community::NewTopic;
 use crate::model::{
     ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, Member, MemberId, Note,
-    NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId, Timestamp, TopicId,
-    TopicStatus,
+    NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId, TopicId, TopicStatus,
 };
 
 const COMMUNITY_KEY_PREFIX: &str = "community/";
@@ -235,9 +234,7 @@ impl Node {
             .create_indexed(
                 community,
                 &note,
-                &note.title,
-                me,
-                at,
+                DocEntry::new(&note.title, me, at),
                 "add note",
                 |c, id, entry| c.index_note(NoteId::from(id), entry),
             )
@@ -361,19 +358,11 @@ impl Node {
         &self,
         community: &CommunityId,
         value: &T,
-        title: &str,
-        author: MemberId,
-        at: Timestamp,
+        entry: DocEntry,
         message: &'static str,
         index: fn(&mut Community, String, DocEntry),
     ) -> Result<String, NodeError> {
         let id = self.create(value, message).await?;
-        let entry = DocEntry {
-            title: title.to_string(),
-            author,
-            created_at: at,
-            updated_at: at,
-        };
         let doc = id.clone();
         self.update(
             "community",
@@ -474,9 +463,7 @@ impl Node {
             .create_indexed(
                 community,
                 &case,
-                &case.title,
-                me,
-                at,
+                DocEntry::new(&case.title, me, at),
                 "open case",
                 |c, id, entry| c.index_case(CaseId::from(id), entry),
             )

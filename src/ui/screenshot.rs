@@ -9,16 +9,19 @@ use eframe::egui::{self, ColorImage, ViewportCommand};
 /// Frames to draw after the data has loaded, so layout and fonts settle.
 const SETTLE_FRAMES: u32 = 10;
 
+/// Where the screenshot's outcome is left for after the window closed.
+pub type Outcome = Arc<Mutex<Option<Result<(), String>>>>;
+
 pub struct Screenshot {
     path: PathBuf,
     frames_left: u32,
     requested: bool,
     /// Filled by the screenshot callback; read by [`Screenshot::outcome`] after the window closed.
-    outcome: Arc<Mutex<Option<Result<(), String>>>>,
+    outcome: Outcome,
 }
 
 impl Screenshot {
-    pub fn new(path: PathBuf) -> (Screenshot, Arc<Mutex<Option<Result<(), String>>>>) {
+    pub fn new(path: PathBuf) -> (Screenshot, Outcome) {
         let outcome = Arc::new(Mutex::new(None));
         let shot = Screenshot {
             path,
