@@ -51,6 +51,12 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
             let device = app_node.device_id().to_string();
             let bridge = bridge::Bridge::start(app_node, &handle, move || ctx.request_repaint());
             let mut app = App::new(bridge, device);
+            if let Some(view) = cc
+                .storage
+                .and_then(|s| eframe::get_value::<View>(s, app::VIEW_KEY))
+            {
+                app.view = view;
+            }
             if let Some(shot) = shot.take() {
                 app.take_screenshot(shot, view);
             }

@@ -16,6 +16,9 @@ pub const NEW_NOTE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND,
 /// Ctrl+F: search.
 pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::F);
 
+/// Where the last view is remembered between runs.
+pub const VIEW_KEY: &str = "copse.view";
+
 /// The part of the app a member is looking at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum View {
@@ -58,7 +61,7 @@ pub struct App {
     bridge: Bridge,
     pub(super) communities: Option<Vec<CommunitySummary>>,
     pub(super) current: Option<(CommunityId, Arc<Community>)>,
-    pub(super) view: View,
+    pub view: View,
     pub(super) welcome: welcome::WelcomeState,
     pub(super) notes: notes::NotesState,
     pub(super) topics: topics::TopicsState,
@@ -256,6 +259,10 @@ impl eframe::App for App {
         if self.notes.has_unsent_edit() {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, VIEW_KEY, &self.view);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
