@@ -89,6 +89,9 @@ struct Inner {
     access: Access,
     network: Option<network::Network>,
     sync_status: watch::Sender<SyncStatus>,
+    /// Background tasks that hold the node (snapshot watchers, roster followers): aborted at
+    /// shutdown, so the node and its endpoint are really let go.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
     /// Held until shutdown: one process per data folder. Released explicitly there, because
     /// background tasks may still hold the node for a moment after.
     lock: Mutex<Option<DataDirLock>>,
@@ -137,6 +140,7 @@ impl Node {
                 access,
                 network,
                 sync_status,
+                tasks: Mutex::new(Vec::new()),
                 lock: Mutex::new(Some(lock)),
             }),
         };
@@ -173,10 +177,15 @@ impl Node {
     /// Stops the repo once every write has completed, then reports failed writes, if any.
     pub async fn shutdown(self) -> Result<(), NodeError> {
         let flushed = self.flush().await;
-        if let Some(net) = &self.inner.network
-            && let Err(e) = net.router.shutdown().await
-        {
-            tracing::warn!(error = %e, "the network did not stop cleanly");
+        for task in std::mem::take(&mut *lock(&self.inner.tasks)) {
+            task.abort();
+        }
+        if let Some(net) = &self.inner.network {
+            net.connections.abort();
+            if let Err(e) = net.router.shutdown().await {
+                tracing::warn!(error = %e, "the network did not stop cleanly");
+            }
+            net.bound.endpoint.close().await;
         }
         self.inner.repo.stop().await;
         self.inner.storage.close();
@@ -355,7 +364,7 @@ impl Node {
         let mut changes = handle.changes();
         let first: T = self.read(what, id).await?;
         let (tx, rx) = watch::channel(Arc::new(first));
-        tokio::spawn(async move {
+        self.track(tokio::spawn(async move {
             loop {
                 tokio::select! {
                     _ = tx.closed() => break,
@@ -375,8 +384,17 @@ impl Node {
                     }
                 }
             }
-        });
+        }));
         Ok(rx)
+    }
+}
+
+impl Node {
+    /// Remembers a background task so that shutdown can stop it.
+    pub(crate) fn track(&self, task: tokio::task::JoinHandle<()>) {
+        let mut tasks = lock(&self.inner.tasks);
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task.abort_handle());
     }
 }
 

@@ -221,6 +221,18 @@ fn a_second_process_is_told_who_holds_the_folder() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let pid = format!("pid {}", holder.id());
+    // Wait until the holder has the folder, so our own polling cannot take it first.
+    let lock_file = f.path().join("copse.lock");
+    while !std::fs::read_to_string(&lock_file)
+        .unwrap_or_default()
+        .contains(&pid)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the holder never took the folder"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let err = loop {
         let out = f.run(&["note", "list"]);
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();

@@ -44,12 +44,17 @@ fn kill_9_while_adding_notes_loses_no_reported_note() {
     let mut reported: Vec<String> = Vec::new();
     let mut kills = 0;
     for round in 0..8 {
-        // A few notes that complete, then one killed at a random moment of its life.
+        // A few notes that complete, then one killed at a random moment of its life: somewhere
+        // within the time a completed command took, so the kill lands mid-command.
+        let mut quickest = Duration::from_secs(10);
         for i in 0..rng.random_range(1..4) {
+            let started = Instant::now();
             reported.push(reported_id(add_note(&f, &format!("note {round}-{i}"))));
+            quickest = quickest.min(started.elapsed());
         }
         let mut victim = add_note(&f, &format!("victim {round}"));
-        let kill_at = Instant::now() + Duration::from_micros(rng.random_range(0..40_000));
+        let window = (quickest.as_micros() as u64 * 9 / 10).max(1);
+        let kill_at = Instant::now() + Duration::from_micros(rng.random_range(0..window));
         while Instant::now() < kill_at && victim.try_wait().unwrap().is_none() {
             std::thread::sleep(Duration::from_micros(200));
         }

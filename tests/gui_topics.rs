@@ -192,11 +192,19 @@ fn a_sub_topic_shows_indented_under_its_parent() {
         "It will be a sub-topic of “Soil health”."
     ));
 
-    // Soil health, then Compost indented under it, then Seed swap (oldest first at equal
-    // endorsements), even though Compost is the newest.
+    // Compost sits directly under Soil health (no other topic between them), indented, even
+    // though it is the newest. (Seed swap's place among top-level topics depends on when it
+    // was proposed, to the millisecond.)
     let rect = |label: &str| gui.harness.get_by_label(label).rect();
     let (soil, compost, seeds) = (rect("Soil health"), rect("Compost"), rect("Seed swap"));
-    assert!(soil.top() < compost.top() && compost.top() < seeds.top());
+    assert!(
+        soil.top() < compost.top(),
+        "the sub-topic is below its parent"
+    );
+    assert!(
+        !(soil.top() < seeds.top() && seeds.top() < compost.top()),
+        "nothing between parent and sub-topic"
+    );
     assert!(compost.left() > soil.left() + 10.0, "indented");
     assert_eq!(soil.left(), seeds.left());
 

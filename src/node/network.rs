@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
 
-use futures::StreamExt;
 use tokio::sync::watch;
 
 use iroh::protocol::Router;
@@ -33,6 +33,8 @@ pub(super) struct Network {
     pub(super) dialers: Mutex<HashMap<String, DialerHandle<DialFailed>>>,
     pub(super) limits: FrameLimits,
     pub(super) traffic: Traffic,
+    /// Watches connections; stopped at shutdown.
+    pub(super) connections: tokio::task::JoinHandle<()>,
 }
 
 /// Binds the endpoint and starts accepting members' sync connections and join requests.
@@ -93,14 +95,14 @@ pub(super) async fn start(
         )
         .spawn();
     remember_addresses(storage, &bound);
-    publish_sync_status(repo, status);
-    record_last_seen(repo, storage, &bound.endpoint);
+    let connections = watch_connections(repo, storage, &bound.endpoint, status);
     Ok(Network {
         bound,
         router,
         dialers: Mutex::new(HashMap::new()),
         limits,
         traffic,
+        connections,
     })
 }
 
@@ -118,11 +120,26 @@ pub struct SyncStatus {
     pub last_synced: Option<crate::model::Timestamp>,
 }
 
-/// Keeps `status` in step with samod's connections.
-fn publish_sync_status(repo: &samod::Repo, status: watch::Sender<SyncStatus>) {
-    let (_, mut updates) = repo.connected_peers();
+/// Keeps `status` in step with samod's connections, and notes when and where each member
+/// device was last connected.
+///
+/// It looks once a second rather than subscribing: samod sends every subscriber a full copy of
+/// every document's sync state on each message, which made joining a large community several
+/// times slower. Storage is written only when a device connects or leaves.
+fn watch_connections(
+    repo: &samod::Repo,
+    storage: &SqliteStorage,
+    endpoint: &iroh::Endpoint,
+    status: watch::Sender<SyncStatus>,
+) -> tokio::task::JoinHandle<()> {
+    let (repo, storage, endpoint) = (repo.clone(), storage.clone(), endpoint.clone());
     tokio::spawn(async move {
-        while let Some(connections) = updates.next().await {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut previous: BTreeSet<String> = BTreeSet::new();
+        loop {
+            tick.tick().await;
+            let (connections, _) = repo.connected_peers();
             let connected: BTreeSet<String> = connections
                 .iter()
                 .filter_map(|c| match &c.state {
@@ -136,14 +153,33 @@ fn publish_sync_status(repo: &samod::Repo, status: watch::Sender<SyncStatus>) {
                 .iter()
                 .filter_map(|c| c.last_received.map(|t| t.timestamp_millis()))
                 .max();
-            status.send_modify(|s| {
-                s.connected = connected;
-                if let Some(at) = received {
-                    s.last_synced = Some(crate::model::Timestamp(at));
-                }
+            status.send_if_modified(|s| {
+                let last = received.map(crate::model::Timestamp).or(s.last_synced);
+                let changed = s.connected != connected || s.last_synced != last;
+                s.connected = connected.clone();
+                s.last_synced = last;
+                changed
             });
+            // Arrivals and departures are "seen" now; arrivals also tell us where they are.
+            for device in connected.symmetric_difference(&previous) {
+                if let Err(e) =
+                    storage.set_local(&format!("seen/{device}"), &super::now().0.to_string())
+                {
+                    tracing::debug!(error = %e, "could not note when a member was seen");
+                }
+            }
+            for device in connected.difference(&previous) {
+                let Ok(id) = EndpointId::from_str(device) else {
+                    continue;
+                };
+                if let Some(info) = endpoint.remote_info(id).await {
+                    let addr = EndpointAddr::new(id).with_addrs(info.into_addrs().map(Into::into));
+                    save_address(&storage, &addr);
+                }
+            }
+            previous = connected;
         }
-    });
+    })
 }
 
 /// Local key prefix of members' last known addresses.
@@ -179,33 +215,6 @@ pub(super) fn save_address(storage: &SqliteStorage, addr: &EndpointAddr) {
     if let Err(e) = saved {
         tracing::debug!(error = %e, "could not remember a member's address");
     }
-}
-
-/// Notes (on this device only) when each member device was last connected, and where.
-fn record_last_seen(repo: &samod::Repo, storage: &SqliteStorage, endpoint: &iroh::Endpoint) {
-    let (_, mut updates) = repo.connected_peers();
-    let storage = storage.clone();
-    let endpoint = endpoint.clone();
-    tokio::spawn(async move {
-        while let Some(connections) = updates.next().await {
-            for connection in connections {
-                let samod::ConnectionState::Connected { their_peer_id } = connection.state else {
-                    continue;
-                };
-                let key = format!("seen/{their_peer_id}");
-                if let Err(e) = storage.set_local(&key, &super::now().0.to_string()) {
-                    tracing::debug!(error = %e, "could not note when a member was seen");
-                }
-                let Ok(id) = EndpointId::from_str(their_peer_id.as_str()) else {
-                    continue;
-                };
-                if let Some(info) = endpoint.remote_info(id).await {
-                    let addr = EndpointAddr::new(id).with_addrs(info.into_addrs().map(Into::into));
-                    save_address(&storage, &addr);
-                }
-            }
-        }
-    });
 }
 
 impl Node {
@@ -313,13 +322,13 @@ impl Node {
         self.refresh_access(&id).await?;
         let mut live = self.watch_community(&id).await?;
         let node = self.clone();
-        tokio::spawn(async move {
+        self.track(tokio::spawn(async move {
             while live.changed().await.is_ok() {
                 if let Err(e) = node.refresh_access(&id).await {
                     tracing::warn!(community = %id, error = %e, "could not update who may sync");
                 }
             }
-        });
+        }));
         Ok(())
     }
 }
