@@ -342,11 +342,23 @@ impl Node {
         community: &CommunityId,
         id: &NoteId,
     ) -> Result<(), NodeError> {
-        if self.community(community).await?.notes.contains_key(id) {
+        self.require_indexed(community, "note", |c| &c.notes, id)
+            .await
+    }
+
+    /// Refuses a note or case that the community's index does not list.
+    async fn require_indexed<K: Ord + std::fmt::Display>(
+        &self,
+        community: &CommunityId,
+        what: &'static str,
+        index: fn(&Community) -> &std::collections::BTreeMap<K, DocEntry>,
+        id: &K,
+    ) -> Result<(), NodeError> {
+        if index(&*self.community(community).await?).contains_key(id) {
             Ok(())
         } else {
             Err(NodeError::NotFound {
-                what: "note",
+                what,
                 id: id.to_string(),
             })
         }
@@ -610,13 +622,7 @@ impl Node {
         community: &CommunityId,
         id: &CaseId,
     ) -> Result<(), NodeError> {
-        if self.community(community).await?.cases.contains_key(id) {
-            Ok(())
-        } else {
-            Err(NodeError::NotFound {
-                what: "case",
-                id: id.to_string(),
-            })
-        }
+        self.require_indexed(community, "case", |c| &c.cases, id)
+            .await
     }
 }
