@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use copse::node::{Node, NodeConfig};
+use copse::node::{NetConfig, Node, NodeConfig};
 use copse::ui::App;
 use copse::ui::bridge::Bridge;
 use eframe::egui::{Key, Modifiers};
@@ -26,15 +26,26 @@ impl Gui {
 
     /// The app on a data folder that `setup` filled first (e.g. a community with notes).
     pub fn open_with(setup: impl FnOnce(&Node, &tokio::runtime::Runtime)) -> Gui {
+        Gui::open_on(|dir| NodeConfig::offline(dir), setup)
+    }
+
+    /// Like [`Gui::open_with`], with the node on loopback (relays and mDNS off), so it can
+    /// invite and sync.
+    pub fn open_online(setup: impl FnOnce(&Node, &tokio::runtime::Runtime)) -> Gui {
+        Gui::open_on(|dir| NodeConfig::online(dir, NetConfig::loopback()), setup)
+    }
+
+    fn open_on(
+        config: impl FnOnce(&std::path::Path) -> NodeConfig,
+        setup: impl FnOnce(&Node, &tokio::runtime::Runtime),
+    ) -> Gui {
         let dir = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let node = runtime
-            .block_on(Node::open(NodeConfig::offline(dir.path())))
-            .unwrap();
+        let node = runtime.block_on(Node::open(config(dir.path()))).unwrap();
         setup(&node, &runtime);
         let handle = runtime.handle().clone();
         let app_node = node.clone();
@@ -56,8 +67,8 @@ impl Gui {
 
     /// Steps frames (real time passes) until `ready` holds; bounded by count and time.
     pub fn until(&mut self, what: &str, ready: impl Fn(&Harness<'static, App>) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        for _ in 0..2_000 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for _ in 0..3_000 {
             self.harness.step();
             if ready(&self.harness) {
                 return;

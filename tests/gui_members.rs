@@ -3,15 +3,12 @@
 //! loopback — creating an invite, a newcomer joining with its text, and removing them after the
 //! confirmation.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use copse::model::ProfileUpdate;
 use copse::net::ticket::InviteTicket;
 use copse::node::{NetConfig, Node, NodeConfig};
-use copse::ui::App;
-use copse::ui::bridge::Bridge;
 use eframe::egui::Key;
-use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::gui::{Gui, has};
@@ -131,63 +128,9 @@ fn the_invite_view_says_plainly_when_the_device_is_offline() {
     gui.shutdown();
 }
 
-/// Like `Gui`, with the node on loopback (relays and mDNS off), so invites can be made.
-struct OnlineGui {
-    harness: Harness<'static, App>,
-    node: Node,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-impl OnlineGui {
-    fn open(setup: impl FnOnce(&Node, &tokio::runtime::Runtime)) -> OnlineGui {
-        let dir = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let node = runtime
-            .block_on(Node::open(NodeConfig::online(
-                dir.path(),
-                NetConfig::loopback(),
-            )))
-            .unwrap();
-        setup(&node, &runtime);
-        let handle = runtime.handle().clone();
-        let app_node = node.clone();
-        let harness = Harness::builder()
-            .with_size([1100.0, 720.0])
-            .build_eframe(move |_cc| {
-                App::new(
-                    Bridge::start(app_node.clone(), &handle, || {}),
-                    app_node.device_id().to_string(),
-                )
-            });
-        OnlineGui {
-            harness,
-            node,
-            runtime,
-            _dir: dir,
-        }
-    }
-
-    fn until(&mut self, what: &str, ready: impl Fn(&Harness<'static, App>) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            self.harness.step();
-            if ready(&self.harness) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
 #[test]
 fn an_invite_made_online_admits_a_newcomer_who_can_then_be_removed() {
-    let mut gui = OnlineGui::open(gardeners);
+    let mut gui = Gui::open_online(gardeners);
     gui.until("the community", |h| has(h, "Invite"));
     gui.harness.get_by_label("Invite").click();
     gui.until("the invite view", |h| has(h, "Create invite"));

@@ -28,6 +28,10 @@ pub enum NoteEdit {
     Replace(String),
     /// Text added at the end.
     Append(String),
+    /// An editor's change from the text it was showing (`from`) to its new text (`to`). If the
+    /// body changed meanwhile (a member typed elsewhere), the edit is rebased onto it with
+    /// [`text_edit::merge`], so the other member's words are kept.
+    Rebase { from: String, to: String },
 }
 
 impl Note {
@@ -60,6 +64,11 @@ impl Note {
             NoteEdit::Replace(new) => {
                 limits::optional_text("a note's body", new, limits::MAX_BODY_BYTES)?;
                 text_edit::splice_to(&mut self.body, new);
+            }
+            NoteEdit::Rebase { from, to } => {
+                let merged = text_edit::merge(from, to, self.body.as_str());
+                limits::optional_text("a note's body", &merged, limits::MAX_BODY_BYTES)?;
+                text_edit::splice_to(&mut self.body, &merged);
             }
             NoteEdit::Append(more) => {
                 let len = self.body.as_str().len();
@@ -131,6 +140,25 @@ mod tests {
         a.merge(&mut b).unwrap();
         let merged: Note = change::read(&a).unwrap();
         assert_eq!(merged.body.as_str(), "hello big world!");
+    }
+
+    #[test]
+    fn an_editor_typing_from_a_stale_copy_keeps_the_remote_words() {
+        let mut note = Note::new("Plan", "hello world", &ada(), Timestamp(1)).unwrap();
+        // A member's words arrive after this editor last saw the body...
+        note.edit_body(&NoteEdit::Append(" and friends".into()))
+            .unwrap();
+        // ...and the editor, typing from its older copy, saves its change.
+        note.edit_body(&NoteEdit::Rebase {
+            from: "hello world".into(),
+            to: "hello, dear world".into(),
+        })
+        .unwrap();
+        assert_eq!(note.body.as_str(), "hello, dear world and friends");
+        // A whole-text replace from the same stale copy would have erased them.
+        note.edit_body(&NoteEdit::Replace("hello, dear world".into()))
+            .unwrap();
+        assert_eq!(note.body.as_str(), "hello, dear world");
     }
 
     #[test]

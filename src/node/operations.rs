@@ -258,22 +258,23 @@ impl Node {
         self.watch("note", id.as_str()).await
     }
 
-    /// Changes a note's body.
+    /// Changes a note's body; returns the body as the edit left it.
     pub async fn edit_note(
         &self,
         community: &CommunityId,
         id: &NoteId,
         edit: NoteEdit,
-    ) -> Result<(), NodeError> {
+    ) -> Result<String, NodeError> {
         self.me(community).await?;
         self.require_indexed_note(community, id).await?;
-        let title = self
+        let (title, body) = self
             .update("note", id.as_str(), "edit note", move |n: &mut Note| {
                 n.edit_body(&edit)?;
-                Ok(n.title.clone())
+                Ok((n.title.clone(), n.body.as_str().to_string()))
             })
             .await?;
-        self.touch_note(community, id, title).await
+        self.touch_note(community, id, title).await?;
+        Ok(body)
     }
 
     /// Renames a note.

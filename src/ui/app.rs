@@ -150,7 +150,7 @@ impl App {
                     self.notes.select(id.clone());
                     self.send(Command::OpenNote(id));
                 }
-                Event::EditSaved => self.notes.saved(),
+                Event::EditSaved { note, body } => self.notes.saved(note, body),
                 Event::Joined(id) => {
                     self.welcome = welcome::WelcomeState::default();
                     self.current = None;
@@ -253,8 +253,8 @@ impl eframe::App for App {
             shot.step(ctx, loaded);
         }
         self.shortcuts(ctx);
-        if let Some((note, text)) = self.notes.edit_to_send(Instant::now()) {
-            self.send(Command::EditNote { note, text });
+        if let Some((note, from, to)) = self.notes.edit_to_send(Instant::now()) {
+            self.send(Command::EditNote { note, from, to });
         }
         if self.notes.has_unsent_edit() {
             ctx.request_repaint_after(Duration::from_millis(100));

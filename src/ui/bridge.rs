@@ -31,9 +31,11 @@ pub enum Command {
         title: String,
     },
     OpenNote(NoteId),
+    /// The editor's text changed from `from` (what it last showed) to `to`.
     EditNote {
         note: NoteId,
-        text: String,
+        from: String,
+        to: String,
     },
     CommentNote {
         note: NoteId,
@@ -72,8 +74,11 @@ pub enum Event {
     NoteChanged(NoteId, Arc<Note>),
     CaseChanged(CaseId, Arc<Case>),
     NoteCreated(NoteId),
-    /// A note edit is on disk.
-    EditSaved,
+    /// A note edit is on disk; `body` is the note as that edit left it (`None` if it failed).
+    EditSaved {
+        note: NoteId,
+        body: Option<String>,
+    },
     Joined(CommunityId),
     Failed {
         action: &'static str,
@@ -213,16 +218,23 @@ async fn serve(
                     Err(e) => failed(&events, "open the note", e),
                 }
             }
-            Command::EditNote { note, text } => {
+            Command::EditNote { note, from, to } => {
                 let Some(c) = &current else { continue };
-                let saved = match node.edit_note(c, &note, NoteEdit::Replace(text)).await {
-                    Ok(()) => node.flush().await,
+                let edit = NoteEdit::Rebase { from, to };
+                let saved = match node.edit_note(c, &note, edit).await {
+                    Ok(body) => node.flush().await.map(|()| body),
                     Err(e) => Err(e),
                 };
-                if let Err(e) = saved {
-                    failed(&events, "save the note", e);
+                let body = saved.map_err(|e| failed(&events, "save the note", e)).ok();
+                events.send(Event::EditSaved {
+                    note: note.clone(),
+                    body,
+                });
+                // Members' edits that landed while this one was saving were held back from the
+                // editor; send the note as it is now so the editor catches up.
+                if let Ok(latest) = node.note(c, &note).await {
+                    events.send(Event::NoteChanged(note, latest));
                 }
-                events.send(Event::EditSaved);
             }
             Command::OpenCase(id) => {
                 let Some(c) = &current else { continue };

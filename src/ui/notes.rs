@@ -1,9 +1,10 @@
 //! Notes: a searchable list, most recently changed first, and an editor for the selected note's
 //! Markdown body with its comments.
 //!
-//! Typing is sent to the node after a short pause as the whole new text; the node turns it into
-//! the smallest splice, so a member typing elsewhere in the same note keeps their words. While
-//! local edits are unsent, a remote change does not overwrite the editor.
+//! Typing is sent to the node after a short pause as "from this text to that text"; the node
+//! rebases it onto the note as it is then ([`text_edit::merge`]), so words a member typed
+//! meanwhile are kept. A member's edit that arrives while you type is merged into the editor the
+//! same way, and the cursor moves with the text around it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,10 +14,14 @@ use eframe::egui;
 use super::app::App;
 use super::bridge::Command;
 use super::welcome::labelled_field;
+use crate::model::text_edit::{self, Splice};
 use crate::model::{Community, Note, NoteId};
 
 /// How long typing pauses before the text is saved.
 const SAVE_AFTER: Duration = Duration::from_millis(400);
+
+/// An edit to send to the node: the note, the text the editor started from, the new text.
+pub type EditToSend = (NoteId, String, String);
 
 #[derive(Default)]
 pub struct NotesState {
@@ -24,53 +29,110 @@ pub struct NotesState {
     pub focus_search: bool,
     selected: Option<NoteId>,
     note: Option<Arc<Note>>,
-    /// The editor's text; the note's body unless local edits are unsent.
+    /// The editor's text: `base` plus what was typed here and not yet sent.
     editor: String,
+    /// The note's body the editor's typing started from (once sent: the text that was sent).
+    base: String,
     /// When the editor last changed without being sent.
     unsent_since: Option<Instant>,
-    /// Edits sent but not yet confirmed on disk.
-    pub(super) awaiting_save: usize,
+    /// Edits sent for the selected note but not yet confirmed on disk.
+    in_flight: usize,
+    /// Typing in a note that was left before it was sent.
+    left_behind: Option<EditToSend>,
+    /// A change to the editor's text that was not typed here, for moving the cursor with it.
+    moved: Vec<CharShift>,
+    /// Whether the rendered preview is shown beside the editor.
+    pub(super) preview: bool,
+    markdown: egui_commonmark::CommonMarkCache,
     new_title: Option<String>,
     comment: String,
 }
 
 impl NotesState {
     pub fn select(&mut self, id: NoteId) {
-        if self.selected.as_ref() != Some(&id) {
-            self.selected = Some(id);
-            self.note = None;
-            self.editor.clear();
-            self.unsent_since = None;
+        if self.selected.as_ref() == Some(&id) {
+            return;
         }
+        if let Some(old) = self.selected.take()
+            && self.editor != self.base
+        {
+            self.left_behind = Some((old, self.base.clone(), self.editor.clone()));
+        }
+        *self = NotesState {
+            search: std::mem::take(&mut self.search),
+            selected: Some(id),
+            left_behind: self.left_behind.take(),
+            preview: self.preview,
+            ..NotesState::default()
+        };
     }
 
     pub fn note_changed(&mut self, id: NoteId, note: Arc<Note>) {
         if self.selected.as_ref() != Some(&id) {
             return;
         }
-        if self.unsent_since.is_none() {
+        // While an edit is on its way, the snapshots may not hold it yet; the node sends the
+        // latest one again once it is saved.
+        if self.note.is_none() {
             self.editor = note.body.as_str().to_string();
+            self.base = self.editor.clone();
+        } else if self.in_flight == 0 {
+            self.rebase_onto(note.body.as_str());
         }
         self.note = Some(note);
     }
 
-    pub fn saved(&mut self) {
-        self.awaiting_save = self.awaiting_save.saturating_sub(1);
+    /// A sent edit is on disk (or failed: `body` is `None`).
+    pub fn saved(&mut self, id: NoteId, body: Option<String>) {
+        if self.selected.as_ref() != Some(&id) {
+            return;
+        }
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if self.in_flight > 0 {
+            return;
+        }
+        match body {
+            Some(body) => self.rebase_onto(&body),
+            // Keep the typing on screen as unsaved: the editor differs from the note.
+            None => {
+                if let Some(note) = &self.note {
+                    self.base = note.body.as_str().to_string();
+                }
+            }
+        }
+    }
+
+    /// Makes the editor show `body` with the unsent typing on top.
+    fn rebase_onto(&mut self, body: &str) {
+        let merged = text_edit::merge(&self.base, &self.editor, body);
+        if let Some(change) = text_edit::diff(&self.editor, &merged) {
+            self.moved.push(CharShift::of(&self.editor, &change));
+            self.editor = merged;
+        }
+        self.base = body.to_string();
     }
 
     pub fn has_unsent_edit(&self) -> bool {
-        self.unsent_since.is_some() || self.awaiting_save > 0
+        self.unsent_since.is_some() || self.in_flight > 0 || self.left_behind.is_some()
     }
 
     /// The edit to send now, if typing has paused long enough.
-    pub fn edit_to_send(&mut self, now: Instant) -> Option<(NoteId, String)> {
+    pub fn edit_to_send(&mut self, now: Instant) -> Option<EditToSend> {
+        if let Some(edit) = self.left_behind.take() {
+            return Some(edit);
+        }
         let since = self.unsent_since?;
         if now.duration_since(since) < SAVE_AFTER {
             return None;
         }
         self.unsent_since = None;
-        self.awaiting_save += 1;
-        Some((self.selected.clone()?, self.editor.clone()))
+        let id = self.selected.clone()?;
+        if self.editor == self.base {
+            return None;
+        }
+        self.in_flight += 1;
+        let from = std::mem::replace(&mut self.base, self.editor.clone());
+        Some((id, from, self.editor.clone()))
     }
 
     pub fn start_new_note(&mut self) {
@@ -79,6 +141,53 @@ impl NotesState {
 
     pub fn close_dialogs(&mut self) {
         self.new_title = None;
+    }
+}
+
+/// A change to the editor's text counted in characters, as egui's cursor is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct CharShift {
+    start: usize,
+    deleted: usize,
+    inserted: usize,
+}
+
+impl CharShift {
+    fn of(old_text: &str, change: &Splice) -> CharShift {
+        CharShift {
+            start: old_text[..change.start].chars().count(),
+            deleted: old_text[change.start..change.start + change.deleted]
+                .chars()
+                .count(),
+            inserted: change.inserted.chars().count(),
+        }
+    }
+
+    /// Where a cursor at `at` belongs after the change: text typed before it pushes it along.
+    fn map(&self, at: usize) -> usize {
+        if at <= self.start {
+            at
+        } else if at >= self.start + self.deleted {
+            at - self.deleted + self.inserted
+        } else {
+            self.start + self.inserted
+        }
+    }
+
+    /// Moves the editor's cursor (and selection) with the changes, in order.
+    fn apply(shifts: &[CharShift], ctx: &egui::Context, id: egui::Id) {
+        let Some(mut state) = egui::TextEdit::load_state(ctx, id) else {
+            return;
+        };
+        let Some(mut range) = state.cursor.char_range() else {
+            return;
+        };
+        for shift in shifts {
+            range.primary.index.0 = shift.map(range.primary.index.0);
+            range.secondary.index.0 = shift.map(range.secondary.index.0);
+        }
+        state.cursor.set_char_range(Some(range));
+        state.store(ctx, id);
     }
 }
 
@@ -170,12 +279,43 @@ fn editor_ui(
         community.display_name(&note.author),
         note.created_at
     ));
-    let label = ui.label("Note body (Markdown)");
-    let editor = egui::TextEdit::multiline(&mut state.editor)
-        .desired_width(f32::INFINITY)
-        .desired_rows(16);
-    if ui.add(editor).labelled_by(label.id).changed() {
-        state.unsent_since = Some(Instant::now());
+    ui.checkbox(&mut state.preview, "Show preview");
+    let editor_id = ui.make_persistent_id(("note-body", &id));
+    CharShift::apply(&std::mem::take(&mut state.moved), ui.ctx(), editor_id);
+    let height = (ui.available_height() * 0.6).max(160.0);
+    let edit_ui = |ui: &mut egui::Ui, state: &mut NotesState| {
+        let label = ui.label("Note body (Markdown)");
+        egui::ScrollArea::vertical()
+            .id_salt("note-body-scroll")
+            .max_height(height)
+            .show(ui, |ui| {
+                let editor = egui::TextEdit::multiline(&mut state.editor)
+                    .id(editor_id)
+                    .desired_width(f32::INFINITY)
+                    .desired_rows(16)
+                    .code_editor();
+                if ui.add(editor).labelled_by(label.id).changed() {
+                    state.unsent_since = Some(Instant::now());
+                }
+            });
+    };
+    if state.preview {
+        ui.columns(2, |columns| {
+            edit_ui(&mut columns[0], state);
+            columns[1].label("Preview");
+            egui::ScrollArea::vertical()
+                .id_salt("note-preview-scroll")
+                .max_height(height)
+                .show(&mut columns[1], |ui| {
+                    egui_commonmark::CommonMarkViewer::new().show(
+                        ui,
+                        &mut state.markdown,
+                        &state.editor,
+                    );
+                });
+        });
+    } else {
+        edit_ui(ui, state);
     }
     ui.add_space(8.0);
     ui.strong(format!("Comments ({})", note.comments.len()));
@@ -198,4 +338,93 @@ fn editor_ui(
             });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MemberId, Timestamp};
+
+    fn note(body: &str) -> Arc<Note> {
+        let ada = MemberId::from("ada".to_string());
+        Arc::new(Note::new("Plan", body, &ada, Timestamp(1)).unwrap())
+    }
+
+    fn open(body: &str) -> (NotesState, NoteId) {
+        let id = NoteId::from("n1".to_string());
+        let mut state = NotesState::default();
+        state.select(id.clone());
+        state.note_changed(id.clone(), note(body));
+        (state, id)
+    }
+
+    fn type_text(state: &mut NotesState, text: &str, at: Instant) {
+        state.editor = text.to_string();
+        state.unsent_since = Some(at);
+    }
+
+    #[test]
+    fn a_remote_edit_while_typing_keeps_both_and_moves_the_cursor_along() {
+        let (mut state, id) = open("hello world");
+        let t0 = Instant::now();
+        type_text(&mut state, "hello world, typed here", t0);
+        // A member adds a word at the start before this typing is sent.
+        state.note_changed(id.clone(), note("oh hello world"));
+        assert_eq!(state.editor, "oh hello world, typed here");
+        // A cursor at the end of "world" (char 11) moves 3 to the right with the text.
+        assert_eq!(state.moved.len(), 1);
+        assert_eq!(state.moved[0].map(11), 14);
+        assert_eq!(state.moved[0].map(0), 0);
+
+        let (note_id, from, to) = state.edit_to_send(t0 + SAVE_AFTER).unwrap();
+        assert_eq!(note_id, id);
+        assert_eq!(from, "oh hello world");
+        assert_eq!(to, "oh hello world, typed here");
+    }
+
+    #[test]
+    fn snapshots_during_a_save_wait_for_it_and_the_typing_after_it_survives() {
+        let (mut state, id) = open("a");
+        let t0 = Instant::now();
+        type_text(&mut state, "ab", t0);
+        let (_, from, to) = state.edit_to_send(t0 + SAVE_AFTER).unwrap();
+        assert_eq!((from.as_str(), to.as_str()), ("a", "ab"));
+        assert!(state.has_unsent_edit(), "in flight until saved");
+        // More typing while the save is on its way; a remote change lands on the node.
+        type_text(&mut state, "abc", t0 + SAVE_AFTER);
+        state.note_changed(id.clone(), note("Xa"));
+        assert_eq!(state.editor, "abc", "held back until the save is confirmed");
+        // The node merged the sent edit with the remote one.
+        state.saved(id.clone(), Some("Xab".into()));
+        assert_eq!(state.editor, "Xabc");
+        let (_, from, to) = state.edit_to_send(t0 + SAVE_AFTER * 3).unwrap();
+        assert_eq!((from.as_str(), to.as_str()), ("Xab", "Xabc"));
+        state.saved(id.clone(), Some("Xabc".into()));
+        assert!(!state.has_unsent_edit());
+        state.note_changed(id, note("Xabc!"));
+        assert_eq!(state.editor, "Xabc!");
+    }
+
+    #[test]
+    fn leaving_a_note_before_the_pause_still_sends_its_typing() {
+        let (mut state, id) = open("draft");
+        type_text(&mut state, "draft, finished", Instant::now());
+        state.select(NoteId::from("n2".to_string()));
+        let (left, from, to) = state.edit_to_send(Instant::now()).unwrap();
+        assert_eq!(left, id);
+        assert_eq!((from.as_str(), to.as_str()), ("draft", "draft, finished"));
+        assert_eq!(state.editor, "", "the new note's editor starts empty");
+    }
+
+    #[test]
+    fn a_failed_save_keeps_the_typing_on_screen() {
+        let (mut state, id) = open("a");
+        let t0 = Instant::now();
+        type_text(&mut state, "a typed", t0);
+        state.edit_to_send(t0 + SAVE_AFTER).unwrap();
+        state.saved(id.clone(), None);
+        assert_eq!(state.editor, "a typed");
+        state.note_changed(id, note("Oh a"));
+        assert_eq!(state.editor, "Oh a typed");
+    }
 }

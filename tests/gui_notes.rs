@@ -1,0 +1,98 @@
+//! Two windows on two nodes (loopback, relays and mDNS off): what one member types in a note
+//! appears in the other member's window, and two members typing in the same note at once both
+//! keep their words.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::kittest::Queryable;
+
+use crate::gui::{Gui, has};
+
+const BODY: &str = "Note body (Markdown)";
+
+/// Ada's window on a community with one note, and Bo's window after joining it.
+fn two_windows() -> (Gui, Gui) {
+    let ada = Gui::open_online(|node, rt| {
+        rt.block_on(async {
+            let id = node
+                .create_community("Gardeners", "grow", "Ada")
+                .await
+                .unwrap();
+            node.add_note(&id, "Seed swap", "").await.unwrap();
+        })
+    });
+    let ticket = ada.runtime.block_on(async {
+        let id = ada.node.resolve_community(None).unwrap();
+        ada.node.create_invite(&id, None, Some(1)).await.unwrap()
+    });
+    let bo = Gui::open_online(|node, rt| {
+        rt.block_on(node.join(&ticket, "Bo", Duration::from_secs(30)))
+            .unwrap();
+    });
+    (ada, bo)
+}
+
+fn open_the_note(gui: &mut Gui) {
+    gui.until("the community", |h| has(h, "Notes"));
+    gui.harness.get_by_label("Notes").click();
+    gui.until("the note in the list", |h| has(h, "Seed swap"));
+    gui.harness.get_by_label("Seed swap").click();
+    gui.until("the editor", |h| has(h, BODY));
+}
+
+fn body(gui: &Gui) -> String {
+    gui.harness
+        .query_by_label(BODY)
+        .and_then(|n| n.value())
+        .unwrap_or_default()
+}
+
+/// Steps both windows (time passes, edits are sent) until `ready` holds for both bodies.
+fn until_both(a: &mut Gui, b: &mut Gui, what: &str, ready: impl Fn(&str, &str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for _ in 0..3_000 {
+        a.harness.step();
+        b.harness.step();
+        if ready(&body(a), &body(b)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {:?} / {:?}",
+            body(a),
+            body(b)
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("gave up waiting for {what}");
+}
+
+#[test]
+fn text_typed_in_one_window_appears_in_the_other_and_both_typists_keep_their_words() {
+    let (mut ada, mut bo) = two_windows();
+    open_the_note(&mut ada);
+    open_the_note(&mut bo);
+
+    ada.type_into(BODY, "Bring seeds.");
+    until_both(&mut ada, &mut bo, "Ada's words in Bo's window", |_, b| {
+        b == "Bring seeds."
+    });
+
+    // Both type before either edit is saved: neither loses a word.
+    ada.type_into(BODY, " Ada brings beans.");
+    bo.type_into(BODY, " Bo brings kale.");
+    until_both(
+        &mut ada,
+        &mut bo,
+        "both sentences in both windows",
+        |a, b| a == b && a.contains("Ada brings beans.") && a.contains("Bo brings kale."),
+    );
+    assert!(body(&ada).contains("Bring seeds."));
+    for gui in [&mut ada, &mut bo] {
+        gui.until("the edits to be saved", |h| has(h, "All changes saved"));
+    }
+
+    drop(bo.harness);
+    bo.runtime.block_on(bo.node.shutdown()).unwrap();
+    ada.shutdown();
+}
