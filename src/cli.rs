@@ -202,6 +202,8 @@ pub enum TopicCommand {
     Endorse { id: String },
     /// Set a topic's status.
     Status { id: String, status: TopicStatus },
+    /// Link a note to a topic.
+    Link { id: String, note: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -382,6 +384,12 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                     let id: TopicId = id.parse()?;
                     node.set_topic_status(&c, &id, *status).await?;
                     out.done(&id, &format!("status set to {status}"));
+                }
+                TopicCommand::Link { id, note } => {
+                    let id: TopicId = id.parse()?;
+                    let note: NoteId = note.parse()?;
+                    node.link_note(&c, &id, &note).await?;
+                    out.done(&id, &format!("note {note} linked"));
                 }
             }
         }

@@ -71,6 +71,13 @@ fn topics_endorse_once_and_nest() {
     assert_eq!(topics[0]["endorsements"].as_array().unwrap().len(), 1);
     assert_eq!(topics[1]["status"], "planned");
 
+    let note = f.ok(&["note", "add", "--title", "Worm bins"]);
+    f.ok(&["topic", "link", &child, &note]);
+    let topics = f.json(&["topic", "list"]);
+    assert_eq!(topics[0]["notes"][0], note.as_str());
+    let err = f.fails(&["topic", "link", &child, "no-such-note"]);
+    assert!(err.contains("no note with id no-such-note"), "{err}");
+
     let err = f.fails(&["topic", "status", &parent, "finished"]);
     assert!(err.contains("not a topic status"), "{err}");
     let err = f.fails(&["topic", "add", "--title", "Orphan", "--parent", "nope"]);

@@ -311,3 +311,53 @@ async fn prepared_community(node: &Node, topics: usize, with_note: bool) {
     node.flush().await.unwrap();
     node.remember_community(&id).unwrap();
 }
+
+#[test]
+fn a_note_is_linked_from_the_picker_and_esc_closes_it_unchanged() {
+    let mut gui = Gui::open_with(|node, runtime| {
+        runtime.block_on(async {
+            let id = node.create_community("Gardeners", "", "Ada").await.unwrap();
+            let new = NewTopic {
+                title: "Composting".into(),
+                ..Default::default()
+            };
+            node.add_topic(&id, new).await.unwrap();
+            node.add_note(&id, "Worm bins", "").await.unwrap();
+            node.add_note(&id, "Seed swap", "").await.unwrap();
+            node.flush().await.unwrap();
+        })
+    });
+    open_topics(&mut gui);
+
+    // Esc closes the picker and links nothing.
+    gui.harness
+        .get_by_label("Link a note to Composting")
+        .click();
+    gui.until("the picker", |h| has(h, "Find a note"));
+    gui.harness.key_press(Key::Escape);
+    gui.until("the picker to close", |h| !has(h, "Find a note"));
+    assert!(stored(&gui).topics.values().all(|t| t.notes.is_empty()));
+
+    gui.harness
+        .get_by_label("Link a note to Composting")
+        .click();
+    gui.until("the picker", |h| has(h, "Find a note"));
+    gui.type_into("Find a note", "worm");
+    assert!(
+        !has(&gui.harness, "Link Seed swap"),
+        "typing narrows the list"
+    );
+    gui.harness.get_by_label("Link Worm bins").click();
+    gui.until("the picker to close", |h| !has(h, "Find a note"));
+    gui.until("the linked note on the topic's row", |h| has(h, "Notes:"));
+    gui.until("its title", |h| has(h, "Worm bins"));
+    let c = stored(&gui);
+    let topic = c.topics.values().next().unwrap();
+    let linked: Vec<_> = topic
+        .notes
+        .keys()
+        .map(|n| c.notes[n].title.clone())
+        .collect();
+    assert_eq!(linked, vec!["Worm bins"]);
+    gui.shutdown();
+}

@@ -460,6 +460,24 @@ impl Node {
         .await
     }
 
+    /// Links one of the community's notes to a topic.
+    pub async fn link_note(
+        &self,
+        community: &CommunityId,
+        topic: &TopicId,
+        note: &NoteId,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let (topic, note) = (topic.clone(), note.clone());
+        self.update(
+            "community",
+            community.as_str(),
+            "link note to topic",
+            move |c: &mut Community| c.link_note(&topic, &note, &me, now()),
+        )
+        .await
+    }
+
     // ---- peer-assist cases ----------------------------------------------------------------
 
     /// Opens a case presented by this member.

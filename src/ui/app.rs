@@ -170,6 +170,8 @@ impl App {
         if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
             self.error = None;
             self.notes.close_dialogs();
+            self.topics.close_dialogs();
+            self.members.close_dialogs();
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&NEW_NOTE)) {
             self.view = View::Notes;

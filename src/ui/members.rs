@@ -75,6 +75,11 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 impl MembersState {
+    /// Esc: closes the removal confirmation.
+    pub fn close_dialogs(&mut self) {
+        self.confirm_remove = None;
+    }
+
     /// Takes a finished save's answer and refills the draft from the snapshot when it may.
     fn refresh(&mut self, community: &CommunityId, me: Option<(&MemberId, &Member)>) {
         let elsewhere = self
@@ -351,20 +356,6 @@ fn confirm_removal_ui(
         state.confirm_remove = None;
         return;
     };
-    // The window's own Esc handling consumes the key before views draw, so look at what was
-    // typed this frame, not at what is left of it.
-    let escape = ui.input(|i| {
-        i.raw.events.iter().any(|e| {
-            matches!(
-                e,
-                egui::Event::Key {
-                    key: egui::Key::Escape,
-                    pressed: true,
-                    ..
-                }
-            )
-        })
-    });
     let modal = egui::Modal::new(egui::Id::unique("confirm-remove-member")).show(ui.ctx(), |ui| {
         ui.set_max_width(380.0);
         ui.heading(format!("Remove {name} from {}?", community.name));
@@ -386,7 +377,7 @@ fn confirm_removal_ui(
             move |node, id| async move { node.remove_member(&id, &member).await },
         ));
     }
-    if remove || cancel || escape || modal.should_close() {
+    if remove || cancel || modal.should_close() {
         state.confirm_remove = None;
     }
 }

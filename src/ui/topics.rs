@@ -86,6 +86,8 @@ pub struct TopicsState {
     awaiting: Option<Awaiting>,
     reveal: Option<TopicId>,
     listing: Option<Listing>,
+    /// The note picker, while a note is being linked to this topic.
+    linking: Option<(TopicId, String)>,
 }
 
 struct Awaiting {
@@ -120,9 +122,17 @@ enum Intent {
     SetStatus(TopicId, TopicStatus),
     SubTopicOf(TopicId),
     OpenNote(NoteId),
+    /// Show the note picker for this topic.
+    PickNote(TopicId),
+    Link(TopicId, NoteId),
 }
 
 impl TopicsState {
+    /// Esc: closes the note picker.
+    pub fn close_dialogs(&mut self) {
+        self.linking = None;
+    }
+
     /// The rows for this snapshot under the current filter; recomputed only when either changed.
     fn take_listing(&mut self, community: &Arc<Community>) -> Listing {
         match self.listing.take() {
@@ -288,6 +298,7 @@ pub fn topics_ui(ui: &mut egui::Ui, app: &mut App) {
     }
     // A listing for another filter is stale anyway; it is rebuilt on the next frame.
     state.listing = Some(listing);
+    note_picker_ui(ui, state, &community, &mut intents);
 
     for intent in intents {
         apply(app, intent);
@@ -546,6 +557,12 @@ impl RowUi<'_> {
                 intents.push(Intent::SetStatus(id.clone(), status));
             }
             ui.separator();
+            let link = ui
+                .button("Link a note")
+                .accessible_name(format!("Link a note to {}", topic.title));
+            if link.clicked() {
+                intents.push(Intent::PickNote(id.clone()));
+            }
             let sub = ui
                 .button("Add sub-topic")
                 .accessible_name(format!("Add a sub-topic to {}", topic.title));
@@ -576,6 +593,76 @@ impl RowUi<'_> {
     }
 }
 
+/// Notes shown in the picker at once; typing narrows them down.
+const PICKER_ROWS: usize = 40;
+
+/// A dialog to find a note by title and link it to the topic.
+fn note_picker_ui(
+    ui: &mut egui::Ui,
+    state: &mut TopicsState,
+    community: &Community,
+    intents: &mut Vec<Intent>,
+) {
+    let Some((topic_id, search)) = &mut state.linking else {
+        return;
+    };
+    let Some(topic) = community.topics.get(topic_id) else {
+        state.linking = None;
+        return;
+    };
+    // Focus the search field when the picker opens, and leave the focus alone after that.
+    let field_needs_focus = ui.memory(|m| m.focused().is_none());
+    let modal = egui::Modal::new(egui::Id::unique("link-note")).show(ui.ctx(), |ui| {
+        ui.set_width(420.0);
+        ui.heading(format!("Link a note to {}", topic.title));
+        let field = super::welcome::labelled_field(ui, "Find a note", search);
+        if field_needs_focus {
+            field.request_focus();
+        }
+        let needle = search.to_lowercase();
+        let mut notes: Vec<_> = community
+            .notes
+            .iter()
+            .filter(|(id, e)| {
+                !topic.notes.contains_key(*id) && e.title.to_lowercase().contains(&needle)
+            })
+            .collect();
+        notes.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
+        if notes.is_empty() {
+            ui.label(if community.notes.is_empty() {
+                "This community has no notes yet."
+            } else {
+                "No other note title matches."
+            });
+        }
+        // A fixed height, so the dialog does not jump about as typing narrows the list.
+        egui::ScrollArea::vertical()
+            .max_height(300.0)
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                for (id, entry) in notes.iter().take(PICKER_ROWS) {
+                    let pick = ui
+                        .button(&entry.title)
+                        .accessible_name(format!("Link {}", entry.title));
+                    if pick.clicked() {
+                        intents.push(Intent::Link(topic_id.clone(), (*id).clone()));
+                    }
+                }
+            });
+        if notes.len() > PICKER_ROWS {
+            ui.weak(format!(
+                "and {} more: type to narrow down",
+                notes.len() - PICKER_ROWS
+            ));
+        }
+        ui.add_space(6.0);
+        ui.button("Cancel").clicked()
+    });
+    if modal.inner || modal.should_close() {
+        state.linking = None;
+    }
+}
+
 fn apply(app: &mut App, intent: Intent) {
     match intent {
         Intent::Propose => propose(app),
@@ -602,6 +689,16 @@ fn apply(app: &mut App, intent: Intent) {
         Intent::SubTopicOf(parent) => {
             app.topics.parent = Some(parent);
             app.topics.focus_title = true;
+        }
+        Intent::PickNote(topic) => app.topics.linking = Some((topic, String::new())),
+        Intent::Link(topic, note) => {
+            app.topics.linking = None;
+            app.send(bridge::action(
+                "link the note",
+                move |node, community| async move {
+                    node.link_note(&community, &topic, &note).await
+                },
+            ));
         }
         Intent::OpenNote(note) => {
             app.view = View::Notes;
