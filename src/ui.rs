@@ -22,15 +22,22 @@ pub use app::{App, FIND, NEW_NOTE, View};
 use crate::cli::Cli;
 use crate::node::{Node, NodeConfig};
 
+/// The file in the data folder where the window's size and last view are kept.
+pub const WINDOW_STATE_FILE: &str = "window.ron";
+
 /// Opens the data folder online and runs the window until it is closed (or, with
 /// `--screenshot`, until the picture is saved).
 pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
+    let data_dir = cli.data_dir()?;
     let node = runtime.block_on(Node::open(NodeConfig::online(
-        cli.data_dir()?,
+        data_dir.clone(),
         cli.net_config(),
     )))?;
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
+        // Window size and the last view belong to this data folder, beside its data. The
+        // theme follows the system's light or dark setting (egui's default preference).
+        persistence_path: Some(data_dir.join(WINDOW_STATE_FILE)),
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("copse")
             .with_inner_size([1100.0, 720.0])

@@ -59,4 +59,10 @@ fn the_window_comes_up_and_draws_the_first_run_screen() {
     let (distinct, (w, h)) = colours(&shot);
     assert!(w >= 640 && h >= 420, "a real window size: {w}x{h}");
     assert!(distinct > 3, "the screenshot is blank ({distinct} colours)");
+
+    // Window size, the last view and the theme preference are kept beside the data.
+    let state = std::fs::read_to_string(f.path().join("window.ron")).unwrap();
+    assert!(state.contains("\"copse.view\": \"Home\""), "{state}");
+    assert!(state.contains("inner_size_points"), "{state}");
+    assert!(state.contains("theme_preference:System"), "{state}");
 }
