@@ -9,6 +9,7 @@ mod online;
 mod output;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
@@ -150,8 +151,17 @@ pub enum NoteCommand {
     },
     /// List notes, most recently changed first.
     List,
-    /// Show a note with its comments.
-    Show { id: String },
+    /// Show a note with its comments (as it was at --version, if given).
+    Show {
+        id: String,
+        /// A version from `copse note history`.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Who changed the note, what and when; each line names a version.
+    History { id: String },
+    /// Make the note read as it did at VERSION again (a new change; nothing is lost).
+    Restore { id: String, version: String },
     /// Change a note's body.
     Edit {
         id: String,
@@ -217,8 +227,17 @@ pub enum CaseCommand {
     },
     /// List cases.
     List,
-    /// Show a case in its current phase.
-    Show { id: String },
+    /// Show a case in its current phase (as it was at --version, if given).
+    Show {
+        id: String,
+        /// A version from `copse case history`.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Who changed the case, what and when; each line names a version.
+    History { id: String },
+    /// Make the case read as it did at VERSION again (a new change; nothing is lost).
+    Restore { id: String, version: String },
     /// Ask a clarifying question (Clarify phase); prints its id.
     Ask { id: String, text: String },
     /// Answer a question on your case.
@@ -328,10 +347,23 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                     out.id(&id, &format!("{id}"));
                 }
                 NoteCommand::List => out.notes(&*node.community(&c).await?),
-                NoteCommand::Show { id } => {
+                NoteCommand::Show { id, version } => {
                     let id: NoteId = id.parse()?;
                     let community = node.community(&c).await?;
-                    out.note(&id, &*node.note(&c, &id).await?, &community);
+                    let note = match version {
+                        Some(v) => Arc::new(node.note_at(&c, &id, v).await?),
+                        None => node.note(&c, &id).await?,
+                    };
+                    out.note(&id, &note, &community);
+                }
+                NoteCommand::History { id } => {
+                    let id: NoteId = id.parse()?;
+                    out.history(&node.note_history(&c, &id).await?);
+                }
+                NoteCommand::Restore { id, version } => {
+                    let id: NoteId = id.parse()?;
+                    node.restore_note(&c, &id, version).await?;
+                    out.done(&id, &format!("restored to version {version}"));
                 }
                 NoteCommand::Edit { id, edit } => {
                     let id: NoteId = id.parse()?;
@@ -401,10 +433,23 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                     out.id(&id, &format!("{id}"));
                 }
                 CaseCommand::List => out.cases(&*node.community(&c).await?),
-                CaseCommand::Show { id } => {
+                CaseCommand::Show { id, version } => {
                     let id: CaseId = id.parse()?;
                     let community = node.community(&c).await?;
-                    out.case(&id, &*node.case(&c, &id).await?, &community);
+                    let case = match version {
+                        Some(v) => Arc::new(node.case_at(&c, &id, v).await?),
+                        None => node.case(&c, &id).await?,
+                    };
+                    out.case(&id, &case, &community);
+                }
+                CaseCommand::History { id } => {
+                    let id: CaseId = id.parse()?;
+                    out.history(&node.case_history(&c, &id).await?);
+                }
+                CaseCommand::Restore { id, version } => {
+                    let id: CaseId = id.parse()?;
+                    node.restore_case(&c, &id, version).await?;
+                    out.done(&id, &format!("restored to version {version}"));
                 }
                 CaseCommand::Ask { id, text } => {
                     let q = node.ask_question(&c, &id.parse()?, text.clone()).await?;

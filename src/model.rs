@@ -20,6 +20,7 @@ pub mod community;
 mod convergence;
 pub mod error;
 pub mod gathering;
+pub mod history;
 pub mod ids;
 pub mod invite;
 pub mod limits;
@@ -33,6 +34,7 @@ pub use comment::Comment;
 pub use community::{Community, DocEntry};
 pub use error::ModelError;
 pub use gathering::{Gathering, Roles};
+pub use history::Revision;
 pub use ids::{
     ActionId, CaseId, CommentId, CommunityId, GatheringId, InviteId, MemberId, NoteId, QuestionId,
     SuggestionId, Timestamp, TopicId,

@@ -7,6 +7,7 @@
 //! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
 
 mod error;
+mod history_ops;
 mod membership;
 mod network;
 mod operations;
@@ -27,11 +28,12 @@ use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
 pub use error::NodeError;
+pub use history_ops::HistoryEntry;
 pub use membership::{JoinSummary, PeerStatus, SyncReport};
 pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};
 
-use crate::model::{ModelError, Timestamp, change};
+use crate::model::{ModelError, Timestamp, change, history};
 use crate::net::access::Access;
 pub use crate::net::endpoint::NetConfig;
 use crate::store::{
@@ -265,7 +267,8 @@ impl Node {
 
     /// Stores a new document and returns its id.
     async fn create<T: Reconcile>(&self, value: &T, message: &str) -> Result<String, NodeError> {
-        self.import_document(change::create(value, message, now())?)
+        let message = history::message(message, self.device_id());
+        self.import_document(change::create(value, &message, now())?)
             .await
     }
 
@@ -287,12 +290,21 @@ impl Node {
     where
         T: Hydrate + Send + 'static,
     {
+        self.inspect(what, id, change::read::<T>).await
+    }
+
+    /// Runs `f` on a document without changing it (its history, an earlier version …).
+    async fn inspect<R>(
+        &self,
+        what: &'static str,
+        id: &str,
+        f: impl FnOnce(&automerge::Automerge) -> Result<R, ModelError> + Send + 'static,
+    ) -> Result<R, NodeError>
+    where
+        R: Send + 'static,
+    {
         let handle = self.handle(what, id).await?;
-        contained(
-            handle
-                .with_document_async(|doc| guarded(|| change::read::<T>(doc)))
-                .await?,
-        )
+        contained(handle.with_document_async(|doc| guarded(|| f(doc))).await?)
     }
 
     /// Reads a document as `T`, reusing `known` when the document's heads have not moved since
@@ -335,10 +347,11 @@ impl Node {
     {
         let handle = self.handle(what, id).await?;
         let at = now();
+        let message = history::message(message, self.device_id());
         let (result, heads) = handle
             .with_document_async(move |doc| {
                 let before = doc.get_heads();
-                let result = guarded(|| change::update(doc, message, at, f));
+                let result = guarded(|| change::update(doc, &message, at, f));
                 let after = doc.get_heads();
                 (result, (after != before).then_some(after))
             })

@@ -7,6 +7,7 @@
 mod app;
 pub mod bridge;
 mod cases;
+mod history;
 mod invite;
 mod members;
 mod notes;

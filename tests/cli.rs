@@ -338,3 +338,36 @@ fn a_damaged_chunk_is_set_aside_and_the_rest_still_loads() {
         .unwrap();
     assert!(kept >= 1, "the damaged bytes are kept, not deleted");
 }
+
+#[test]
+fn a_note_history_names_who_changed_it_and_a_version_can_be_viewed_and_restored() {
+    let f = Folder::with_community();
+    let id = f.ok(&["note", "add", "--title", "Soil", "--body", "first draft"]);
+    f.ok(&["note", "edit", &id, "--body", "second draft"]);
+    let history = f.json(&["note", "history", &id]);
+    let log = history.as_array().unwrap();
+    assert_eq!(log.len(), 2, "{history}");
+    assert_eq!(log[0]["what"], "add note");
+    assert_eq!(log[1]["what"], "edit note");
+    assert!(log.iter().all(|r| r["by"] == "Ada"), "{history}");
+    let first = log[0]["version"].as_str().unwrap();
+    assert_eq!(
+        f.json(&["note", "show", &id, "--version", first])["body"],
+        "first draft"
+    );
+    assert!(f.ok(&["note", "history", &id]).contains("Ada  add note"));
+
+    f.ok(&["note", "restore", &id, first]);
+    assert_eq!(f.json(&["note", "show", &id])["body"], "first draft");
+    let log = f.json(&["note", "history", &id]);
+    assert_eq!(
+        log.as_array().unwrap().last().unwrap()["what"],
+        "restore note version",
+        "the restore is a new change on top: nothing was lost"
+    );
+    let err = f.fails(&["note", "show", &id, "--version", "nonsense"]);
+    assert!(
+        err.contains("not a version in this document's history"),
+        "{err}"
+    );
+}

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use copse::model::NoteEdit;
 use egui_kittest::kittest::Queryable;
 
 use crate::gui::{Gui, has};
@@ -95,4 +96,44 @@ fn text_typed_in_one_window_appears_in_the_other_and_both_typists_keep_their_wor
     drop(bo.harness);
     bo.runtime.block_on(bo.node.shutdown()).unwrap();
     ada.shutdown();
+}
+
+#[test]
+fn an_earlier_version_is_shown_beside_today_and_restored() {
+    let mut gui = Gui::open_with(|node, rt| {
+        rt.block_on(async {
+            let id = node
+                .create_community("Gardeners", "grow", "Ada")
+                .await
+                .unwrap();
+            let note = node
+                .add_note(&id, "Seed swap", "first draft")
+                .await
+                .unwrap();
+            node.edit_note(&id, &note, NoteEdit::Replace("second draft".into()))
+                .await
+                .unwrap();
+        })
+    });
+    open_the_note(&mut gui);
+    gui.harness.get_by_label("History").click();
+    gui.until("the history", |h| {
+        h.query_by_label_contains("Ada · add note").is_some()
+            && h.query_by_label_contains("Ada · edit note").is_some()
+    });
+    gui.harness.get_by_label_contains("Ada · add note").click();
+    gui.until("the earlier version beside today's", |h| {
+        h.query_by_label("Earlier version").and_then(|n| n.value()) == Some("first draft".into())
+            && h.query_by_label("Current version").and_then(|n| n.value())
+                == Some("second draft".into())
+    });
+    gui.harness.get_by_label("Restore this version").click();
+    gui.until("the restore in the history", |h| {
+        h.query_by_label_contains("Ada · restore note version")
+            .is_some()
+    });
+    gui.harness.key_press(eframe::egui::Key::Escape);
+    gui.until("the editor again", |h| has(h, BODY));
+    assert_eq!(body(&gui), "first draft");
+    gui.shutdown();
 }

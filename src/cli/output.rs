@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
-use crate::node::{CommunitySummary, WhoAmI};
+use crate::node::{CommunitySummary, HistoryEntry, WhoAmI};
 
 pub struct Output {
     json: bool,
@@ -143,6 +143,32 @@ impl Output {
                     "id": cid, "author": c.author, "text": c.text, "at": c.at.to_rfc3339(),
                 })).collect::<Vec<_>>(),
             }),
+        );
+    }
+
+    /// A document's history, oldest first; each line ends with its version.
+    pub fn history(&self, entries: &[HistoryEntry]) {
+        self.emit(
+            || {
+                entries
+                    .iter()
+                    .map(|e| {
+                        let r = &e.revision;
+                        let changes = if r.changes == 1 {
+                            String::new()
+                        } else {
+                            format!(" ({} changes)", r.changes)
+                        };
+                        format!("{}  {}  {}{changes}  version {}", r.last_at, e.by, r.what, r.version)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+            || json!(entries.iter().map(|e| json!({
+                "version": e.revision.version, "what": e.revision.what, "by": e.by,
+                "member": e.member, "device": e.revision.device, "changes": e.revision.changes,
+                "first_at": e.revision.first_at.to_rfc3339(), "last_at": e.revision.last_at.to_rfc3339(),
+            })).collect::<Vec<_>>()),
         );
     }
 

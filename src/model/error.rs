@@ -25,6 +25,8 @@ pub enum ModelError {
     NoSuchQuestion(String),
     #[error("no note with id {0} in this community")]
     NoSuchNote(String),
+    #[error("'{0}' is not a version in this document's history (see its history for versions)")]
+    NoSuchVersion(String),
     #[error("a topic cannot be its own parent or the parent of one of its ancestors")]
     ParentCycle,
     #[error("{action} is not possible while the case is in the {phase} phase: {hint}")]

@@ -319,7 +319,7 @@ impl Node {
         Ok(comment)
     }
 
-    async fn touch_note(
+    pub(super) async fn touch_note(
         &self,
         community: &CommunityId,
         id: &NoteId,
@@ -338,7 +338,7 @@ impl Node {
         .await
     }
 
-    async fn require_indexed_note(
+    pub(super) async fn require_indexed_note(
         &self,
         community: &CommunityId,
         id: &NoteId,
@@ -608,7 +608,7 @@ impl Node {
     }
 
     /// Runs a case operation, then refreshes the case's index entry.
-    async fn change_case<R: Send + 'static>(
+    pub(super) async fn change_case<R: Send + 'static>(
         &self,
         community: &CommunityId,
         id: &CaseId,
@@ -636,7 +636,7 @@ impl Node {
         Ok(result)
     }
 
-    async fn require_indexed_case(
+    pub(super) async fn require_indexed_case(
         &self,
         community: &CommunityId,
         id: &CaseId,

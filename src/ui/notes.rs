@@ -13,6 +13,7 @@ use eframe::egui;
 
 use super::app::App;
 use super::bridge::Command;
+use super::history::{HistoryState, history_ui};
 use super::welcome::labelled_field;
 use crate::model::text_edit::{self, Splice};
 use crate::model::{Community, Note, NoteId};
@@ -44,6 +45,9 @@ pub struct NotesState {
     /// Whether the rendered preview is shown beside the editor.
     pub(super) preview: bool,
     markdown: egui_commonmark::CommonMarkCache,
+    history: HistoryState,
+    /// Counts the snapshots of the selected note, so the history is re-read when it changes.
+    snapshots: usize,
     new_title: Option<String>,
     comment: String,
 }
@@ -80,6 +84,7 @@ impl NotesState {
             self.rebase_onto(note.body.as_str());
         }
         self.note = Some(note);
+        self.snapshots += 1;
     }
 
     /// A sent edit is on disk (or failed: `body` is `None`).
@@ -141,6 +146,7 @@ impl NotesState {
 
     pub fn close_dialogs(&mut self) {
         self.new_title = None;
+        self.history.close();
     }
 }
 
@@ -279,7 +285,17 @@ fn editor_ui(
         community.display_name(&note.author),
         note.created_at
     ));
-    ui.checkbox(&mut state.preview, "Show preview");
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut state.preview, "Show preview");
+        if ui.button("History").clicked() {
+            state.history.open = !state.history.open;
+        }
+    });
+    if state.history.open {
+        let revision = state.snapshots;
+        history_ui(ui, &mut state.history, &id, &note, revision, commands);
+        return;
+    }
     let editor_id = ui.make_persistent_id(("note-body", &id));
     CharShift::apply(&std::mem::take(&mut state.moved), ui.ctx(), editor_id);
     let height = (ui.available_height() * 0.6).max(160.0);
