@@ -25,6 +25,8 @@ pub enum ModelError {
     NoSuchQuestion(String),
     #[error("no note with id {0} in this community")]
     NoSuchNote(String),
+    #[error("no shared learning objective matches '{0}' (give its number or its wording)")]
+    NoSuchObjectiveGroup(String),
     #[error("a topic cannot be its own parent or the parent of one of its ancestors")]
     ParentCycle,
     #[error("{action} is not possible while the case is in the {phase} phase: {hint}")]
