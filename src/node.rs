@@ -10,6 +10,7 @@ mod error;
 mod membership;
 mod network;
 mod operations;
+mod practices;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

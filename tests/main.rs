@@ -1,6 +1,7 @@
 //! Integration tests, one binary: the real `copse` executable on temporary data folders.
 
 mod cli;
+mod cli_practices;
 mod cli_sync;
 mod crash;
 mod gui;
