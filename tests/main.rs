@@ -7,6 +7,7 @@ mod crash;
 mod gui;
 mod gui_cases;
 mod gui_members;
+mod gui_practices;
 mod gui_topics;
 mod lan;
 mod node;

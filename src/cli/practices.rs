@@ -13,12 +13,15 @@ use crate::model::{Community, Timestamp};
 pub const PULSE_CAVEAT: &str =
     "These are indicators to talk about together, not targets. Reading leaves no trace.";
 
+/// The holders' names, alphabetically.
 fn names(community: &Community, group: &ObjectiveGroup) -> Vec<String> {
-    group
+    let mut names: Vec<String> = group
         .holders
         .keys()
         .map(|m| community.display_name(m))
-        .collect()
+        .collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    names
 }
 
 pub fn objectives(out: &Output, groups: &[ObjectiveGroup], community: &Community) {

@@ -306,15 +306,19 @@ impl Community {
     }
 }
 
-/// A new topic's description: the wordings members used, as many as fit.
+/// A new topic's description: the wordings members used, on one line, as many as fit.
 fn describe(group: &ObjectiveGroup) -> String {
-    let mut text = String::from("A shared learning objective, in the members' words:");
-    for wording in &group.wordings {
-        let line = format!("\n- {wording}");
-        if text.len() + line.len() > limits::MAX_SHORT_TEXT_BYTES {
+    let mut text = String::from("A shared learning objective, in the members' words: ");
+    for (i, wording) in group.wordings.iter().enumerate() {
+        let part = if i == 0 {
+            wording.clone()
+        } else {
+            format!(" · {wording}")
+        };
+        if text.len() + part.len() > limits::MAX_SHORT_TEXT_BYTES {
             break;
         }
-        text.push_str(&line);
+        text.push_str(&part);
     }
     text
 }
@@ -461,7 +465,11 @@ mod tests {
             topic.from_objectives[&MemberId::from("bo".to_string())],
             "facilitating workshops"
         );
-        assert!(topic.description.contains("- facilitating workshops"));
+        assert!(
+            topic
+                .description
+                .ends_with("Facilitation · facilitating workshops")
+        );
         assert_eq!(
             c.add_topic_from_objectives(TopicId::new_random(), &ada, "knitting", Timestamp(6)),
             Err(ModelError::NoSuchObjectiveGroup("knitting".into()))
