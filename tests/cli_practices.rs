@@ -1,4 +1,4 @@
-//! The practices on the command line: shared objectives into a topic, the skills directory,
+//! The practices outside the window: shared objectives into a topic, the skills directory,
 //! and the pulse, as a member at a terminal or a script sees them.
 
 use crate::util::Folder;
@@ -88,4 +88,31 @@ fn pulse_counts_what_members_did() {
         human.contains("active (contributed 3 or more times): Ada"),
         "{human}"
     );
+}
+
+/// Editing a note or changing a case records who did it in the community's index, so the
+/// pulse can count edits by the person who made them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn note_and_case_changes_record_who_made_them() {
+    use copse::model::NoteEdit;
+    use copse::node::{Node, NodeConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::open(NodeConfig::offline(dir.path())).await.unwrap();
+    let c = node.create_community("Gardeners", "", "Ada").await.unwrap();
+    let me = node.me(&c).await.unwrap();
+    let note = node.add_note(&c, "Soil", "").await.unwrap();
+    let case = node
+        .open_case(&c, "Flat retros", "Autopilot")
+        .await
+        .unwrap();
+    let fresh = node.community(&c).await.unwrap();
+    assert_eq!(fresh.notes[&note].updated_by, None, "nobody changed it yet");
+    node.edit_note(&c, &note, NoteEdit::Append("Air".into()))
+        .await
+        .unwrap();
+    node.advance_case(&c, &case).await.unwrap();
+    let changed = node.community(&c).await.unwrap();
+    assert_eq!(changed.notes[&note].updated_by.as_ref(), Some(&me));
+    assert_eq!(changed.cases[&case].updated_by.as_ref(), Some(&me));
+    node.shutdown().await.unwrap();
 }

@@ -369,13 +369,15 @@ fn touch(entry: &mut DocEntry, title: &str, now: Timestamp, by: Option<&MemberId
     if entry.title != title {
         entry.title = title.to_string();
     }
+    // A change in the same millisecond as the last one still names who made it.
+    if now >= entry.updated_at
+        && let Some(by) = by
+        && entry.updated_by.as_ref() != Some(by)
+    {
+        entry.updated_by = Some(by.clone());
+    }
     if now > entry.updated_at {
         entry.updated_at = now;
-        if let Some(by) = by
-            && entry.updated_by.as_ref() != Some(by)
-        {
-            entry.updated_by = Some(by.clone());
-        }
     }
 }
 
