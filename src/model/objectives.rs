@@ -8,7 +8,7 @@
 //! to *every* wording already in it — so "facilitation" and "facilitating workshops" end up
 //! together, and a chain of loosely related wordings cannot pull unrelated ones in.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -267,11 +267,6 @@ pub fn find_group<'a>(groups: &'a [ObjectiveGroup], key: &str) -> Option<&'a Obj
                 .iter()
                 .find(|g| g.wordings.iter().any(|w| w.eq_ignore_ascii_case(key)))
         })
-}
-
-/// The members credited by a group, for the topics that record it.
-pub fn holder_ids(group: &ObjectiveGroup) -> BTreeSet<MemberId> {
-    group.holders.keys().cloned().collect()
 }
 
 impl Community {

@@ -35,7 +35,8 @@ pub const ANCHOR_FORGOTTEN_WEEKS: i64 = 26;
 pub const SOLO_WINDOW_WEEKS: i64 = 4;
 /// … and fires when one member made at least this share of the contributions …
 pub const SOLO_SHARE_PERCENT: usize = 60;
-/// … and there were enough contributions for a share to mean something.
+/// … and there were enough contributions for a share to mean something (and someone else on
+/// the roster to share them with).
 pub const SOLO_MIN_CONTRIBUTIONS: usize = 10;
 /// No contribution at all for this many weeks (in a community older than that) is a notice.
 pub const SILENCE_WEEKS: i64 = 4;
@@ -388,7 +389,9 @@ pub fn pulse(community: &Community, activity: &[Activity], now: Timestamp) -> Pu
         *recent.entry(&a.member).or_default() += 1;
     }
     let total: usize = recent.values().sum();
+    // Alone on the roster, doing everything is no pattern to warn about.
     if total >= SOLO_MIN_CONTRIBUTIONS
+        && community.members.len() > 1
         && let Some((lead, count)) = recent.iter().max_by_key(|(_, n)| **n)
         && count * 100 >= total * SOLO_SHARE_PERCENT
     {
@@ -553,6 +556,12 @@ mod tests {
         assert!(
             pulse(&c, &few, NOW).notices.is_empty(),
             "5 contributions are too few to call anyone a solo lead"
+        );
+
+        let alone = community(&["Ada"], 400);
+        assert!(
+            pulse(&alone, &solo, NOW).notices.is_empty(),
+            "a community of one has nobody to share with"
         );
 
         // Ada's older contributions (over 4 weeks ago) do not count towards the month.
