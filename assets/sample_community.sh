@@ -26,6 +26,8 @@ copse topic add --title "Reading the room online" >/dev/null
 copse topic add --title "Pauses and silence" --parent "$t1" >/dev/null
 copse topic endorse "$t1" >/dev/null
 copse topic status "$t1" planned >/dev/null
+# A shared learning objective proposed as a topic, crediting those who hold it.
+copse objectives topic "Graphic recording" >/dev/null
 
 copse case open --title "My retros have gone flat" \
   --situation "Same format for a year, the team answers on autopilot. I want energy back without a gimmick." >/dev/null

@@ -219,6 +219,7 @@ async fn build(data_dir: &Path, raw_dir: &Path) -> anyhow::Result<()> {
                 author: author.clone(),
                 created_at: at,
                 updated_at: tick(),
+                updated_by: None,
             },
         ));
     }
@@ -289,6 +290,7 @@ async fn build(data_dir: &Path, raw_dir: &Path) -> anyhow::Result<()> {
                 author: presenter.clone(),
                 created_at: at,
                 updated_at: tick(),
+                updated_by: None,
             },
         ));
     }

@@ -581,6 +581,7 @@ async fn long_notes(sizes: &Sizes) -> anyhow::Result<Vec<Long>> {
                 author: founder.clone(),
                 created_at: at,
                 updated_at: at,
+                updated_by: None,
             },
         );
     }
@@ -1053,6 +1054,7 @@ async fn build_large(node: &Node, sizes: &Sizes) -> anyhow::Result<Vec<Automerge
                 author: author.clone(),
                 created_at: at,
                 updated_at: tick(),
+                updated_by: None,
             },
         ));
     }
@@ -1123,6 +1125,7 @@ async fn build_large(node: &Node, sizes: &Sizes) -> anyhow::Result<Vec<Automerge
                 author: presenter.clone(),
                 created_at: at,
                 updated_at: tick(),
+                updated_by: None,
             },
         ));
     }

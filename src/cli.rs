@@ -7,6 +7,7 @@
 
 mod online;
 mod output;
+mod practices;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,7 +54,8 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub screenshot: Option<PathBuf>,
 
-    /// With --screenshot: the view to show (home, notes, topics, cases, members, invite).
+    /// With --screenshot: the view to show (home, notes, topics, cases, members, invite,
+    /// objectives, skills, pulse).
     #[arg(long, value_name = "NAME", requires = "screenshot")]
     pub view: Option<crate::ui::View>,
 
@@ -116,6 +118,27 @@ pub enum Command {
     },
     /// List members' devices, online or when last seen.
     Peers,
+    /// Shared learning objectives, grouped by meaning, most widely held first.
+    Objectives {
+        #[command(subcommand)]
+        action: Option<ObjectivesCommand>,
+    },
+    /// Who can help with QUERY? Members whose skills match (all members with skills if none).
+    Skills {
+        /// What you need help with (several words: each must match).
+        query: Vec<String>,
+    },
+    /// Participation levels, notices and activity per week: indicators, not targets.
+    Pulse,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ObjectivesCommand {
+    /// Propose a shared objective as a topic crediting its holders; prints the topic's id.
+    Topic {
+        /// The group's number in `copse objectives`, or its wording.
+        group: String,
+    },
 }
 
 impl Command {
@@ -510,6 +533,28 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
         Command::Peers => {
             let c = community()?;
             online::peers(node, &c, out).await?;
+        }
+        Command::Objectives { action } => {
+            let c = community()?;
+            match action {
+                None => {
+                    let groups = node.shared_objectives(&c).await?;
+                    practices::objectives(out, &groups, &*node.community(&c).await?);
+                }
+                Some(ObjectivesCommand::Topic { group }) => {
+                    let id = node.topic_from_objectives(&c, group).await?;
+                    out.id(&id, &format!("{id}"));
+                }
+            }
+        }
+        Command::Skills { query } => {
+            let c = community()?;
+            let query = query.join(" ");
+            practices::skills(out, &query, &node.who_can_help(&c, &query).await?);
+        }
+        Command::Pulse => {
+            let c = community()?;
+            practices::pulse(out, &node.pulse(&c).await?);
         }
         Command::Member(MemberCommand::Set {
             name,

@@ -26,6 +26,9 @@ pub mod invite;
 pub mod limits;
 pub mod member;
 pub mod note;
+pub mod objectives;
+pub mod pulse;
+pub mod skills;
 pub mod text_edit;
 pub mod topic;
 

@@ -11,6 +11,7 @@ mod history_ops;
 mod membership;
 mod network;
 mod operations;
+mod practices;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -168,6 +168,7 @@ async fn community_with_cases(node: &Node, cases: Vec<Case>) -> Vec<CaseId> {
                 author: case.presenter.clone(),
                 created_at: stamp,
                 updated_at: stamp,
+                updated_by: None,
             },
         );
         ids.push(id);

@@ -301,6 +301,7 @@ async fn prepared_community(node: &Node, topics: usize, with_note: bool) {
                 author: ada.clone(),
                 created_at: at,
                 updated_at: at,
+                updated_by: None,
             },
         );
         let topic = TopicId::from("topic000".to_string());

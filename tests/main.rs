@@ -1,12 +1,14 @@
 //! Integration tests, one binary: the real `copse` executable on temporary data folders.
 
 mod cli;
+mod cli_practices;
 mod cli_sync;
 mod crash;
 mod gui;
 mod gui_cases;
 mod gui_members;
 mod gui_notes;
+mod gui_practices;
 mod gui_topics;
 mod lan;
 mod node;

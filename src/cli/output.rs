@@ -205,6 +205,9 @@ impl Output {
                     "proposer": t.proposer, "parent": t.parent,
                     "endorsements": t.endorsements.keys().collect::<Vec<_>>(),
                     "notes": t.notes.keys().collect::<Vec<_>>(),
+                    "from_objectives": t.from_objectives.keys().map(|m| json!({
+                        "id": m, "name": community.display_name(m),
+                    })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>())
             },
         );

@@ -46,6 +46,9 @@ pub struct DocEntry {
     pub author: MemberId,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Who made the last change (`None` in documents from before it was recorded).
+    #[autosurgeon(missing = "Default::default")]
+    pub updated_by: Option<MemberId>,
 }
 
 impl DocEntry {
@@ -56,6 +59,7 @@ impl DocEntry {
             author,
             created_at: at,
             updated_at: at,
+            updated_by: None,
         }
     }
 }
@@ -207,6 +211,7 @@ impl Community {
                 parent: new.parent.clone(),
                 endorsements: BTreeMap::new(),
                 notes: BTreeMap::new(),
+                from_objectives: BTreeMap::new(),
             },
         );
         Ok(id)
@@ -284,14 +289,28 @@ impl Community {
     /// Keeps a note's index entry in step with the note (title, last change).
     pub fn touch_note(&mut self, id: &NoteId, title: &str, now: Timestamp) {
         if let Some(entry) = self.notes.get_mut(id) {
-            touch(entry, title, now);
+            touch(entry, title, now, None);
         }
     }
 
     /// Keeps a case's index entry in step with the case.
     pub fn touch_case(&mut self, id: &CaseId, title: &str, now: Timestamp) {
         if let Some(entry) = self.cases.get_mut(id) {
-            touch(entry, title, now);
+            touch(entry, title, now, None);
+        }
+    }
+
+    /// [`Community::touch_note`], also recording who changed the note (for the pulse).
+    pub fn touch_note_by(&mut self, id: &NoteId, title: &str, by: &MemberId, now: Timestamp) {
+        if let Some(entry) = self.notes.get_mut(id) {
+            touch(entry, title, now, Some(by));
+        }
+    }
+
+    /// [`Community::touch_case`], also recording who changed the case (for the pulse).
+    pub fn touch_case_by(&mut self, id: &CaseId, title: &str, by: &MemberId, now: Timestamp) {
+        if let Some(entry) = self.cases.get_mut(id) {
+            touch(entry, title, now, Some(by));
         }
     }
 
@@ -346,9 +365,16 @@ impl Community {
     }
 }
 
-fn touch(entry: &mut DocEntry, title: &str, now: Timestamp) {
+fn touch(entry: &mut DocEntry, title: &str, now: Timestamp, by: Option<&MemberId>) {
     if entry.title != title {
         entry.title = title.to_string();
+    }
+    // A change in the same millisecond as the last one still names who made it.
+    if now >= entry.updated_at
+        && let Some(by) = by
+        && entry.updated_by.as_ref() != Some(by)
+    {
+        entry.updated_by = Some(by.clone());
     }
     if now > entry.updated_at {
         entry.updated_at = now;
@@ -603,6 +629,7 @@ mod tests {
                 author: id("ada"),
                 created_at: Timestamp(2),
                 updated_at: Timestamp(2),
+                updated_by: None,
             },
         );
         c.link_note(&t, &n, &id("ada"), Timestamp(3)).unwrap();

@@ -27,6 +27,8 @@ pub enum ModelError {
     NoSuchNote(String),
     #[error("'{0}' is not a version in this document's history (see its history for versions)")]
     NoSuchVersion(String),
+    #[error("no shared learning objective matches '{0}' (give its number or its wording)")]
+    NoSuchObjectiveGroup(String),
     #[error("a topic cannot be its own parent or the parent of one of its ancestors")]
     ParentCycle,
     #[error("{action} is not possible while the case is in the {phase} phase: {hint}")]

@@ -69,6 +69,10 @@ pub struct Topic {
     /// Notes linked to this topic → when linked.
     #[autosurgeon(missing = "Default::default")]
     pub notes: BTreeMap<NoteId, Timestamp>,
+    /// When the topic came from shared learning objectives: the members who hold them, with
+    /// the wording each wrote ("from the objectives of Ada, Bo").
+    #[autosurgeon(missing = "Default::default")]
+    pub from_objectives: BTreeMap<MemberId, String>,
 }
 
 impl Topic {

@@ -52,7 +52,7 @@ impl Node {
         id: &NoteId,
         version: &str,
     ) -> Result<(), NodeError> {
-        self.me(community).await?;
+        let me = self.me(community).await?;
         let old = self.note_at(community, id, version).await?;
         let title = self
             .update(
@@ -66,7 +66,7 @@ impl Node {
                 },
             )
             .await?;
-        self.touch_note(community, id, title).await
+        self.touch_note(community, id, title, me).await
     }
 
     /// A case's revisions, oldest first.

@@ -265,7 +265,7 @@ impl Node {
         id: &NoteId,
         edit: NoteEdit,
     ) -> Result<String, NodeError> {
-        self.me(community).await?;
+        let me = self.me(community).await?;
         self.require_indexed_note(community, id).await?;
         let (title, body) = self
             .update("note", id.as_str(), "edit note", move |n: &mut Note| {
@@ -273,7 +273,7 @@ impl Node {
                 Ok((n.title.clone(), n.body.as_str().to_string()))
             })
             .await?;
-        self.touch_note(community, id, title).await?;
+        self.touch_note(community, id, title, me).await?;
         Ok(body)
     }
 
@@ -284,7 +284,7 @@ impl Node {
         id: &NoteId,
         title: String,
     ) -> Result<(), NodeError> {
-        self.me(community).await?;
+        let me = self.me(community).await?;
         self.require_indexed_note(community, id).await?;
         let title = self
             .update("note", id.as_str(), "rename note", move |n: &mut Note| {
@@ -292,7 +292,7 @@ impl Node {
                 Ok(n.title.clone())
             })
             .await?;
-        self.touch_note(community, id, title).await
+        self.touch_note(community, id, title, me).await
     }
 
     /// Comments on a note.
@@ -305,17 +305,18 @@ impl Node {
         let me = self.me(community).await?;
         self.require_indexed_note(community, id).await?;
         let comment = CommentId::new_random();
+        let by = me.clone();
         let (comment, title) = self
             .update(
                 "note",
                 id.as_str(),
                 "comment on note",
                 move |n: &mut Note| {
-                    Ok((n.add_comment(comment, &me, &text, now())?, n.title.clone()))
+                    Ok((n.add_comment(comment, &by, &text, now())?, n.title.clone()))
                 },
             )
             .await?;
-        self.touch_note(community, id, title).await?;
+        self.touch_note(community, id, title, me).await?;
         Ok(comment)
     }
 
@@ -324,6 +325,7 @@ impl Node {
         community: &CommunityId,
         id: &NoteId,
         title: String,
+        by: MemberId,
     ) -> Result<(), NodeError> {
         let id = id.clone();
         self.update(
@@ -331,7 +333,7 @@ impl Node {
             community.as_str(),
             "update note index",
             move |c: &mut Community| {
-                c.touch_note(&id, &title, now());
+                c.touch_note_by(&id, &title, &by, now());
                 Ok(())
             },
         )
@@ -616,6 +618,7 @@ impl Node {
         f: impl FnOnce(&mut Case) -> Result<R, crate::model::ModelError> + Send + 'static,
     ) -> Result<R, NodeError> {
         self.require_indexed_case(community, id).await?;
+        let by = self.me(community).await?;
         let (result, title) = self
             .update("case", id.as_str(), message, move |c: &mut Case| {
                 let r = f(c)?;
@@ -628,7 +631,7 @@ impl Node {
             community.as_str(),
             "update case index",
             move |c: &mut Community| {
-                c.touch_case(&case_id, &title, now());
+                c.touch_case_by(&case_id, &title, &by, now());
                 Ok(())
             },
         )

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
 use super::bridge::{Bridge, Command, Event};
-use super::{cases, invite, members, notes, status_bar, topics, welcome};
+use super::{
+    cases, invite, members, notes, objectives, pulse, skills, status_bar, topics, welcome,
+};
 use crate::model::{Community, CommunityId};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
@@ -28,6 +30,9 @@ pub enum View {
     Cases,
     Members,
     Invite,
+    Objectives,
+    Skills,
+    Pulse,
 }
 
 impl std::str::FromStr for View {
@@ -46,13 +51,16 @@ impl std::str::FromStr for View {
 
 impl View {
     /// Every view, in navigation order, with its label.
-    pub const ALL: [(View, &'static str); 6] = [
+    pub const ALL: [(View, &'static str); 9] = [
         (View::Home, "Home"),
         (View::Notes, "Notes"),
         (View::Topics, "Topics"),
         (View::Cases, "Cases"),
         (View::Members, "Members"),
         (View::Invite, "Invite"),
+        (View::Objectives, "Objectives"),
+        (View::Skills, "Skills"),
+        (View::Pulse, "Pulse"),
     ];
 }
 
@@ -68,6 +76,9 @@ pub struct App {
     pub(super) cases: cases::CasesState,
     pub(super) members: members::MembersState,
     pub(super) invite: invite::InviteState,
+    pub(super) objectives: objectives::ObjectivesState,
+    pub(super) skills: skills::SkillsState,
+    pub(super) pulse: pulse::PulseState,
     pub(super) storage: StorageStatus,
     pub(super) sync: SyncStatus,
     /// The last failure, shown until dismissed.
@@ -93,6 +104,9 @@ impl App {
             cases: cases::CasesState::default(),
             members: members::MembersState::default(),
             invite: invite::InviteState::default(),
+            objectives: objectives::ObjectivesState::default(),
+            skills: skills::SkillsState::default(),
+            pulse: pulse::PulseState::default(),
             storage: StorageStatus::default(),
             sync: SyncStatus::default(),
             error: None,
@@ -302,6 +316,9 @@ impl eframe::App for App {
                     View::Cases => cases::cases_ui(ui, self),
                     View::Members => members::members_ui(ui, self),
                     View::Invite => invite::invite_ui(ui, self),
+                    View::Objectives => objectives::objectives_ui(ui, self),
+                    View::Skills => skills::skills_ui(ui, self),
+                    View::Pulse => pulse::pulse_ui(ui, self),
                 });
             }
         }

@@ -439,9 +439,11 @@ fn line_height(ui: &egui::Ui) -> f32 {
 }
 
 /// Lines in a topic's row: title, who proposed and endorsed, controls, and the optional
-/// description and linked notes.
+/// description, objectives it came from, and linked notes.
 fn line_count(topic: &Topic) -> usize {
-    3 + usize::from(!topic.description.trim().is_empty()) + usize::from(!topic.notes.is_empty())
+    3 + usize::from(!topic.description.trim().is_empty())
+        + usize::from(!topic.from_objectives.is_empty())
+        + usize::from(!topic.notes.is_empty())
 }
 
 /// One topic's row, laid out line by line at fixed heights so the list can skip rows unseen.
@@ -476,6 +478,18 @@ impl RowUi<'_> {
         if !topic.description.trim().is_empty() {
             line(ui, &mut |ui| {
                 ui.add(egui::Label::new(RichText::new(topic.description.trim()).weak()).truncate());
+            });
+        }
+        if !topic.from_objectives.is_empty() {
+            line(ui, &mut |ui| {
+                let mut names: Vec<String> = topic
+                    .from_objectives
+                    .keys()
+                    .map(|m| self.community.display_name(m))
+                    .collect();
+                names.sort_by_key(|n| n.to_lowercase());
+                let text = format!("From the objectives of: {}", names.join(", "));
+                ui.add(egui::Label::new(text).truncate());
             });
         }
         line(ui, &mut |ui| {

@@ -1,0 +1,194 @@
+//! Printing the practices that read across the community: shared objectives, the skills
+//! directory and the pulse, for people or as JSON.
+
+use serde_json::{Value, json};
+
+use super::output::Output;
+use crate::model::objectives::ObjectiveGroup;
+use crate::model::pulse::{Level, Pulse};
+use crate::model::skills::Helper;
+use crate::model::{Community, Timestamp};
+
+/// The sentence every pulse carries.
+pub const PULSE_CAVEAT: &str =
+    "These are indicators to talk about together, not targets. Reading leaves no trace.";
+
+/// The holders' names, alphabetically.
+fn names(community: &Community, group: &ObjectiveGroup) -> Vec<String> {
+    let mut names: Vec<String> = group
+        .holders
+        .keys()
+        .map(|m| community.display_name(m))
+        .collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    names
+}
+
+pub fn objectives(out: &Output, groups: &[ObjectiveGroup], community: &Community) {
+    out.emit(
+        || {
+            if groups.is_empty() {
+                return "no learning objectives yet: add yours with \
+                        `copse member set --objective TEXT`"
+                    .into();
+            }
+            groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let mut line = format!(
+                        "{}. {}  ({} member{}: {})",
+                        i + 1,
+                        g.label,
+                        g.holder_count(),
+                        if g.holder_count() == 1 { "" } else { "s" },
+                        names(community, g).join(", ")
+                    );
+                    if g.wordings.len() > 1 {
+                        line.push_str(&format!("\n     also: {}", g.wordings[1..].join(" · ")));
+                    }
+                    line
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+        || {
+            json!(
+                groups
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| json!({
+                        "rank": i + 1, "label": g.label, "wordings": g.wordings,
+                        "holders": g.holders.iter().map(|(m, wording)| json!({
+                            "id": m, "name": community.display_name(m), "wording": wording,
+                        })).collect::<Vec<_>>(),
+                    }))
+                    .collect::<Vec<_>>()
+            )
+        },
+    );
+}
+
+fn day(at: Timestamp) -> String {
+    chrono::DateTime::from_timestamp_millis(at.0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| at.to_string())
+}
+
+pub fn skills(out: &Output, question: &str, helpers: &[Helper]) {
+    out.emit(
+        || {
+            if helpers.is_empty() {
+                return if question.trim().is_empty() {
+                    "nobody lists a skill yet: add yours with `copse member set --skill TEXT`"
+                        .into()
+                } else {
+                    format!("nobody lists a skill matching \"{}\"", question.trim())
+                };
+            }
+            helpers
+                .iter()
+                .map(|h| {
+                    let mut line = h.name.clone();
+                    if !h.matching.is_empty() {
+                        line.push_str(&format!(" — {}", h.matching.join(", ")));
+                    }
+                    if !h.other_skills.is_empty() {
+                        let label = if h.matching.is_empty() {
+                            "ask about"
+                        } else {
+                            "also"
+                        };
+                        line.push_str(&format!("\n    {label}: {}", h.other_skills.join(", ")));
+                    }
+                    line.push_str(&format!(
+                        "\n    member {} since {}, {} device(s)",
+                        h.member,
+                        day(h.joined_at),
+                        h.devices
+                    ));
+                    line
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+        || {
+            json!(
+                helpers
+                    .iter()
+                    .map(|h| json!({
+                        "id": h.member, "name": h.name, "matching": h.matching,
+                        "other_skills": h.other_skills, "joined_at": h.joined_at.to_rfc3339(),
+                        "devices": h.devices, "score": h.score,
+                    }))
+                    .collect::<Vec<_>>()
+            )
+        },
+    );
+}
+
+pub fn pulse(out: &Output, pulse: &Pulse) {
+    out.emit(
+        || {
+            let mut text = format!("Community pulse — {PULSE_CAVEAT}\n");
+            for level in Level::ALL {
+                let who: Vec<&str> = pulse
+                    .members
+                    .iter()
+                    .filter(|m| m.level == level)
+                    .map(|m| m.name.as_str())
+                    .collect();
+                if !who.is_empty() {
+                    text.push_str(&format!(
+                        "\n{level} ({}): {}",
+                        level.meaning(),
+                        who.join(", ")
+                    ));
+                }
+            }
+            text.push_str("\n\nNotices:");
+            if pulse.notices.is_empty() {
+                text.push_str("\n- none: nothing to watch right now");
+            }
+            for notice in &pulse.notices {
+                text.push_str(&format!("\n- {}", notice.message()));
+            }
+            text.push_str("\n\nContributions per week (oldest first):");
+            for week in &pulse.weeks {
+                text.push_str(&format!(
+                    "\n{}  {:>3} {}",
+                    day(week.start),
+                    week.contributions,
+                    "#".repeat(week.contributions.min(60))
+                ));
+            }
+            text
+        },
+        || {
+            let members: Vec<Value> = pulse
+                .members
+                .iter()
+                .map(|m| {
+                    json!({
+                        "id": m.member, "name": m.name, "level": m.level,
+                        "contributions_90_days": m.contributions,
+                        "last_active": m.last_active.map(Timestamp::to_rfc3339),
+                    })
+                })
+                .collect();
+            json!({
+                "now": pulse.now.to_rfc3339(),
+                "note": PULSE_CAVEAT,
+                "members": members,
+                "notices": pulse.notices.iter().map(|n| {
+                    let mut v = json!(n);
+                    v["message"] = json!(n.message());
+                    v
+                }).collect::<Vec<_>>(),
+                "weeks": pulse.weeks.iter().map(|w| json!({
+                    "start": w.start.to_rfc3339(), "contributions": w.contributions,
+                })).collect::<Vec<_>>(),
+            })
+        },
+    );
+}
