@@ -6,10 +6,13 @@
 //! the caller's thread), contains any panic, and reports refusals as [`NodeError`]s.
 //! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
 
+mod actions;
 mod error;
+mod gatherings;
 mod membership;
 mod network;
 mod operations;
+mod thanks;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +29,9 @@ use futures::StreamExt;
 use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
+pub use actions::ActionItem;
 pub use error::NodeError;
+pub use gatherings::{GatheringList, agenda_markdown};
 pub use membership::{JoinSummary, PeerStatus, SyncReport};
 pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};

@@ -1,6 +1,7 @@
 //! Integration tests, one binary: the real `copse` executable on temporary data folders.
 
 mod cli;
+mod cli_rhythm;
 mod cli_sync;
 mod crash;
 mod gui;
@@ -10,5 +11,6 @@ mod gui_topics;
 mod lan;
 mod node;
 mod sync;
+mod sync_rhythm;
 mod util;
 mod window;

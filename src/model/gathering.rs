@@ -110,6 +110,9 @@ impl Roles {
     }
 }
 
+/// Gatherings with their ids, in date order.
+pub type Dated<'a> = Vec<(&'a GatheringId, &'a Gathering)>;
+
 /// Reads a gathering's date as a member types it: `2026-12-03`, `2026-12-03T18:00` or
 /// `2026-12-03 18:00` (seconds allowed), in UTC like every date copse shows. A date alone
 /// means the start of that day.
@@ -223,13 +226,7 @@ impl Community {
 
     /// Gatherings from today on, soonest first, and earlier ones, latest first. A gathering
     /// stays "upcoming" for the whole of its day.
-    pub fn gatherings_by_date(
-        &self,
-        now: Timestamp,
-    ) -> (
-        Vec<(&GatheringId, &Gathering)>,
-        Vec<(&GatheringId, &Gathering)>,
-    ) {
+    pub fn gatherings_by_date(&self, now: Timestamp) -> (Dated<'_>, Dated<'_>) {
         let today = start_of_day(now);
         let (mut upcoming, mut past): (Vec<_>, Vec<_>) =
             self.gatherings.iter().partition(|(_, g)| g.when >= today);

@@ -337,7 +337,7 @@ impl Node {
         .await
     }
 
-    async fn require_indexed_note(
+    pub(super) async fn require_indexed_note(
         &self,
         community: &CommunityId,
         id: &NoteId,
@@ -589,7 +589,7 @@ impl Node {
     }
 
     /// Runs a case operation, then refreshes the case's index entry.
-    async fn change_case<R: Send + 'static>(
+    pub(super) async fn change_case<R: Send + 'static>(
         &self,
         community: &CommunityId,
         id: &CaseId,
@@ -617,7 +617,7 @@ impl Node {
         Ok(result)
     }
 
-    async fn require_indexed_case(
+    pub(super) async fn require_indexed_case(
         &self,
         community: &CommunityId,
         id: &CaseId,
