@@ -53,7 +53,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub screenshot: Option<PathBuf>,
 
-    /// With --screenshot: the view to show (home, notes, topics, cases, members, invite).
+    /// With --screenshot: the view to show (home, notes, topics, cases, gatherings, members, invite).
     #[arg(long, value_name = "NAME", requires = "screenshot")]
     pub view: Option<crate::ui::View>,
 

@@ -4,14 +4,17 @@
 //! [`Node`] running on the tokio runtime, drains [`bridge::Event`]s at the start of each frame,
 //! and draws from the immutable snapshots those events carry.
 
+mod actions;
 mod app;
 pub mod bridge;
 mod cases;
+mod gatherings;
 mod invite;
 mod members;
 mod notes;
 mod screenshot;
 mod status_bar;
+mod thanks;
 mod topics;
 mod welcome;
 

@@ -6,6 +6,7 @@ mod cli_sync;
 mod crash;
 mod gui;
 mod gui_cases;
+mod gui_gatherings;
 mod gui_members;
 mod gui_topics;
 mod lan;

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
 use super::bridge::{Bridge, Command, Event};
-use super::{cases, invite, members, notes, status_bar, topics, welcome};
+use super::{
+    actions, cases, gatherings, invite, members, notes, status_bar, thanks, topics, welcome,
+};
 use crate::model::{Community, CommunityId};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
@@ -26,6 +28,7 @@ pub enum View {
     Notes,
     Topics,
     Cases,
+    Gatherings,
     Members,
     Invite,
 }
@@ -46,11 +49,12 @@ impl std::str::FromStr for View {
 
 impl View {
     /// Every view, in navigation order, with its label.
-    pub const ALL: [(View, &'static str); 6] = [
+    pub const ALL: [(View, &'static str); 7] = [
         (View::Home, "Home"),
         (View::Notes, "Notes"),
         (View::Topics, "Topics"),
         (View::Cases, "Cases"),
+        (View::Gatherings, "Gatherings"),
         (View::Members, "Members"),
         (View::Invite, "Invite"),
     ];
@@ -68,6 +72,8 @@ pub struct App {
     pub(super) cases: cases::CasesState,
     pub(super) members: members::MembersState,
     pub(super) invite: invite::InviteState,
+    pub(super) gatherings: gatherings::GatheringsState,
+    pub(super) actions: actions::ActionsState,
     pub(super) storage: StorageStatus,
     pub(super) sync: SyncStatus,
     /// The last failure, shown until dismissed.
@@ -93,6 +99,8 @@ impl App {
             cases: cases::CasesState::default(),
             members: members::MembersState::default(),
             invite: invite::InviteState::default(),
+            gatherings: gatherings::GatheringsState::default(),
+            actions: actions::ActionsState::default(),
             storage: StorageStatus::default(),
             sync: SyncStatus::default(),
             error: None,
@@ -229,6 +237,10 @@ impl App {
             community.cases.len()
         ));
         ui.add_space(12.0);
+        gatherings::next_gathering_ui(ui, self);
+        ui.add_space(12.0);
+        actions::my_actions_ui(ui, self);
+        ui.add_space(12.0);
         ui.strong("Recently changed notes");
         let mut recent: Vec<_> = community.notes.iter().collect();
         recent.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
@@ -266,6 +278,7 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        thanks::set_viewer(ui.ctx(), self.me());
         egui::Panel::bottom("status").show(ui, |ui| status_bar::status_bar_ui(ui, self));
         if let Some(error) = self.error.clone() {
             egui::Panel::top("error").show(ui, |ui| {
@@ -298,6 +311,7 @@ impl eframe::App for App {
                     View::Notes => notes::notes_ui(ui, self),
                     View::Topics => topics::topics_ui(ui, self),
                     View::Cases => cases::cases_ui(ui, self),
+                    View::Gatherings => gatherings::gatherings_ui(ui, self),
                     View::Members => members::members_ui(ui, self),
                     View::Invite => invite::invite_ui(ui, self),
                 });

@@ -170,6 +170,12 @@ fn editor_ui(
         community.display_name(&note.author),
         note.created_at
     ));
+    if super::thanks::thanks_ui(ui, community, &note.thanks, &note.author) {
+        let thanked = id.clone();
+        commands.push(super::bridge::action("thank", move |node, c| async move {
+            node.thank_note(&c, &thanked).await.map(|_| ())
+        }));
+    }
     let label = ui.label("Note body (Markdown)");
     let editor = egui::TextEdit::multiline(&mut state.editor)
         .desired_width(f32::INFINITY)
