@@ -5,7 +5,8 @@
 use copse::model::community::NewTopic;
 use copse::model::{
     ActionId, Case, CaseId, Community, CommunityId, DocEntry, Gathering, GatheringId, Member,
-    MemberId, Note, NoteId, Roles, Timestamp, TopicId, TopicStatus, change,
+    MemberId, Note, NoteId, QuestionId, Roles, SuggestionId, Timestamp, TopicId, TopicStatus,
+    change,
 };
 use copse::node::Node;
 use eframe::egui::accesskit::Role as A11y;
@@ -103,6 +104,36 @@ async fn rhythm_community(node: &Node) {
             .unwrap(),
     );
     c.index_case(case_id, DocEntry::new("Reviews stall", bo(), at));
+
+    // Bo's case in Suggest: Ada asked, Bo answered, Cy suggested.
+    let mut open = Case::new("Mentoring", "New members drift away.", &bo(), at).unwrap();
+    let q = open
+        .ask_question(
+            QuestionId::from("q1".to_string()),
+            &ada,
+            "Who welcomes them?",
+            at,
+        )
+        .unwrap();
+    open.answer_question(&q, &bo(), "Nobody in particular", at)
+        .unwrap();
+    open.advance_phase(&bo()).unwrap();
+    open.suggest(
+        SuggestionId::from("s1".to_string()),
+        &cy(),
+        "A buddy for each",
+        at,
+    )
+    .unwrap();
+    let open_id = CaseId::from(
+        node.import_document(change::create(&open, "open case", at).unwrap())
+            .await
+            .unwrap(),
+    );
+    c.index_case(
+        open_id,
+        DocEntry::new("Mentoring", bo(), Timestamp(at.0 + 1)),
+    );
 
     let doc = change::create(&c, "create community", at).unwrap();
     let id = CommunityId::from(node.import_document(doc).await.unwrap());
@@ -247,5 +278,35 @@ fn a_note_is_thanked_once_and_shows_who_thanked() {
     gui.until("the thanks shown", |h| {
         has(h, "Thanked by Ada") && !has(h, "Thank")
     });
+    gui.shutdown();
+}
+
+#[test]
+fn answers_and_suggestions_are_thanked_and_actions_ticked_in_cases() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Cases"));
+    gui.harness.get_by_label("Cases").click();
+    gui.until("the list", |h| has(h, "Mentoring"));
+    gui.harness.get_by_label("Mentoring").click();
+    gui.until("the case", |h| has(h, "Answer: Nobody in particular"));
+    assert!(has(&gui.harness, "• A buddy for each"));
+    assert_eq!(gui.harness.query_all_by_label("Thank").count(), 2);
+    gui.harness
+        .get_all_by_label("Thank")
+        .next()
+        .unwrap()
+        .click();
+    gui.until("one thanks", |h| h.query_all_by_label("Thank").count() == 1);
+    gui.harness.get_by_label("Thank").click();
+    gui.until("both thanked", |h| {
+        h.query_all_by_label("Thanked by Ada").count() == 2 && !has(h, "Thank")
+    });
+
+    // A closed case lists its actions with their owner and a box to tick.
+    gui.harness.get_by_label("Reviews stall").click();
+    gui.until("the closed case", |h| has(h, "Pair with Bo on Friday"));
+    assert!(has(&gui.harness, "— Ada"));
+    gui.harness.get_by_label("Pair with Bo on Friday").click();
+    gui.until("the action done", |h| has(h, "— Ada · done"));
     gui.shutdown();
 }
