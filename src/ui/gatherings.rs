@@ -87,6 +87,14 @@ pub fn gatherings_ui(ui: &mut egui::Ui, app: &mut App) {
     let me = app.me();
     app.gatherings.enter(&community_id);
     app.gatherings.follow_planned(&community);
+    // With nothing chosen, show the next gathering (or else the latest one).
+    if app.gatherings.selected.is_none() {
+        let (upcoming, past) = community.gatherings_by_date(now());
+        app.gatherings.selected = upcoming
+            .first()
+            .or(past.first())
+            .map(|(id, _)| (*id).clone());
+    }
     let mut commands = Vec::new();
     let mut open_note = None;
     egui::Panel::left("gathering-list")
@@ -332,7 +340,7 @@ fn agenda_ui(
         ui.horizontal(|ui| {
             let title = topic_title(community, topic);
             ui.label(format!("{}. {title}", n + 1));
-            if can_change && ui.small_button(format!("Remove {title}")).clicked() {
+            if can_change && ui.small_button("Remove").clicked() {
                 let mut agenda = g.agenda.clone();
                 agenda.remove(n);
                 new_agenda = Some(agenda);
