@@ -44,6 +44,17 @@ fn planning_a_gathering_proposes_agenda_and_roles_and_writes_its_note() {
         body.contains("1. Seed swap\n2. Soil health\n3. Water"),
         "{body}"
     );
+    let topics = f.json(&["topic", "list"]);
+    let linked = topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["notes"][0] == note.as_str())
+        .count();
+    assert_eq!(
+        linked, 3,
+        "the meeting note is linked from each agenda topic"
+    );
 
     // Not available for roles: the next suggestion leaves the roles open.
     f.ok(&["member", "available", "off"]);

@@ -21,8 +21,8 @@ pub struct GatheringList {
 
 impl Node {
     /// Plans a gathering at `when`: the rotation proposes the agenda and the roles, and a note
-    /// for the meeting is written with the agenda and linked. Anyone may change the roles and
-    /// agenda afterwards.
+    /// for the meeting is written with the agenda and linked to the gathering and its topics.
+    /// Anyone may change the roles and agenda afterwards.
     pub async fn plan_gathering(
         &self,
         community: &CommunityId,
@@ -47,18 +47,26 @@ impl Node {
         let body = agenda_markdown(&snapshot, &title, when, &plan.agenda);
         let note = self.add_note(community, &note_title, &body).await?;
         let id = GatheringId::new_random();
+        let agenda = plan.agenda.clone();
         let new = Gathering {
             title,
             when,
             agenda: plan.agenda,
             roles: plan.roles,
-            note: Some(note),
+            note: Some(note.clone()),
         };
         self.update(
             "community",
             community.as_str(),
             "plan gathering",
-            move |c: &mut Community| c.add_gathering(id, &me, new),
+            move |c: &mut Community| {
+                let id = c.add_gathering(id, &me, new)?;
+                // The meeting note shows under each topic it discusses.
+                for topic in &agenda {
+                    c.link_note(topic, &note, &me, now())?;
+                }
+                Ok(id)
+            },
         )
         .await
     }
