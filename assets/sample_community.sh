@@ -31,4 +31,13 @@ copse objectives topic "Graphic recording" >/dev/null
 
 copse case open --title "My retros have gone flat" \
   --situation "Same format for a year, the team answers on autopilot. I want energy back without a gimmick." >/dev/null
+
+# A rhythm: a past gathering and the next one, planned by rotation with its meeting note.
+copse gathering plan --when 2026-01-15T18:00 --title "January circle" >/dev/null
+copse gathering plan --when "$(date -u -d '+14 days' +%Y-%m-%d)T18:00" >/dev/null
+cx=$(copse case open --title "Kick-offs run over time" --situation "My project kick-offs overrun by an hour.")
+copse case advance "$cx" >/dev/null
+copse case advance "$cx" >/dev/null
+copse case close "$cx" --outcome "Timebox the intro, park questions visibly." \
+  --action "Try a visible parking lot next kick-off" >/dev/null
 echo "sample community ready in $dir"

@@ -8,6 +8,7 @@
 mod online;
 mod output;
 mod practices;
+mod rhythm;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,8 +55,8 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub screenshot: Option<PathBuf>,
 
-    /// With --screenshot: the view to show (home, notes, topics, cases, members, invite,
-    /// objectives, skills, pulse).
+    /// With --screenshot: the view to show (home, notes, topics, cases, gatherings, members,
+    /// invite, objectives, skills, pulse).
     #[arg(long, value_name = "NAME", requires = "screenshot")]
     pub view: Option<crate::ui::View>,
 
@@ -130,6 +131,14 @@ pub enum Command {
     },
     /// Participation levels, notices and activity per week: indicators, not targets.
     Pulse,
+    /// Gatherings: plan with rotating roles, list, change roles and agenda.
+    #[command(subcommand)]
+    Gathering(rhythm::GatheringCommand),
+    /// Open next actions from closed cases, per member; tick them off.
+    Actions(rhythm::ActionsArgs),
+    /// Thank a member for a note, an answer or a suggestion.
+    #[command(subcommand)]
+    Thank(rhythm::ThankCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,11 +290,19 @@ pub enum CaseCommand {
         /// A next small action you take away (repeatable).
         #[arg(long = "action", value_name = "TEXT")]
         actions: Vec<String>,
+        /// A next action owned by a member, by id or name (repeatable).
+        #[arg(long = "action-for", num_args = 2, value_names = ["MEMBER", "TEXT"])]
+        actions_for: Vec<String>,
     },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
+    /// Say whether you may be suggested for gathering roles (facilitator, presenter, note-taker).
+    Available {
+        #[arg(value_name = "on|off", action = clap::ArgAction::Set, value_parser = on_off)]
+        available: bool,
+    },
     /// Remove a member. They keep what they already have, but receive no further changes.
     Remove { id: String },
     /// Set your display name, skills ("ask me about") and learning objectives.
@@ -501,13 +518,35 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                     id,
                     outcome,
                     actions,
+                    actions_for,
                 } => {
                     let id: CaseId = id.parse()?;
-                    node.close_case(&c, &id, outcome.clone(), actions.clone())
+                    let me = node.me(&c).await?;
+                    let mut owned: Vec<_> =
+                        actions.iter().map(|a| (a.clone(), me.clone())).collect();
+                    let community = node.community(&c).await?;
+                    owned.extend(rhythm::owned_actions(&community, actions_for)?);
+                    node.close_case_with_owners(&c, &id, outcome.clone(), owned)
                         .await?;
                     out.phase(&id, crate::model::Phase::Closed);
                 }
             }
+        }
+        Command::Gathering(cmd) => rhythm::gathering(node, &community()?, cmd, out).await?,
+        Command::Actions(args) => rhythm::actions(node, &community()?, args, out).await?,
+        Command::Thank(cmd) => rhythm::thank(node, &community()?, cmd, out).await?,
+        Command::Member(MemberCommand::Available { available }) => {
+            let c = community()?;
+            node.set_available_for_roles(&c, *available).await?;
+            let me = node.me(&c).await?;
+            out.done(
+                &me,
+                if *available {
+                    "you may be suggested for gathering roles"
+                } else {
+                    "you will not be suggested for gathering roles"
+                },
+            );
         }
         Command::Member(MemberCommand::Remove { id }) => {
             let c = community()?;

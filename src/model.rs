@@ -28,15 +28,17 @@ pub mod member;
 pub mod note;
 pub mod objectives;
 pub mod pulse;
+pub mod rotation;
 pub mod skills;
 pub mod text_edit;
+pub mod thanks;
 pub mod topic;
 
 pub use case::{Case, NextAction, Phase, Question, Suggestion};
 pub use comment::Comment;
 pub use community::{Community, DocEntry};
 pub use error::ModelError;
-pub use gathering::{Gathering, Roles};
+pub use gathering::{Gathering, Role, Roles};
 pub use history::Revision;
 pub use ids::{
     ActionId, CaseId, CommentId, CommunityId, GatheringId, InviteId, MemberId, NoteId, QuestionId,

@@ -6,12 +6,15 @@
 //! the caller's thread), contains any panic, and reports refusals as [`NodeError`]s.
 //! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
 
+mod actions;
 mod error;
+mod gatherings;
 mod history_ops;
 mod membership;
 mod network;
 mod operations;
 mod practices;
+mod thanks;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +31,9 @@ use futures::StreamExt;
 use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
+pub use actions::ActionItem;
 pub use error::NodeError;
+pub use gatherings::{GatheringList, agenda_markdown};
 pub use history_ops::HistoryEntry;
 pub use membership::{JoinSummary, PeerStatus, SyncReport};
 pub use network::SyncStatus;

@@ -4,9 +4,11 @@
 //! [`Node`] running on the tokio runtime, drains [`bridge::Event`]s at the start of each frame,
 //! and draws from the immutable snapshots those events carry.
 
+mod actions;
 mod app;
 pub mod bridge;
 mod cases;
+mod gatherings;
 mod history;
 mod invite;
 mod members;
@@ -16,6 +18,7 @@ mod pulse;
 mod screenshot;
 mod skills;
 mod status_bar;
+mod thanks;
 mod topics;
 mod welcome;
 

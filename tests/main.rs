@@ -2,10 +2,12 @@
 
 mod cli;
 mod cli_practices;
+mod cli_rhythm;
 mod cli_sync;
 mod crash;
 mod gui;
 mod gui_cases;
+mod gui_gatherings;
 mod gui_members;
 mod gui_notes;
 mod gui_practices;
@@ -13,5 +15,6 @@ mod gui_topics;
 mod lan;
 mod node;
 mod sync;
+mod sync_rhythm;
 mod util;
 mod window;

@@ -11,14 +11,14 @@ use copse::node::{NetConfig, Node, NodeConfig};
 
 const PATIENCE: Duration = Duration::from_secs(30);
 
-async fn online(dir: &Path) -> Node {
+pub(crate) async fn online(dir: &Path) -> Node {
     Node::open(NodeConfig::online(dir, NetConfig::loopback()))
         .await
         .unwrap()
 }
 
 /// Polls `check` until it holds, for at most `PATIENCE`.
-async fn eventually<F, Fut>(what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -31,7 +31,7 @@ where
 }
 
 /// A community on `a`, joined by each of `others`.
-async fn community_of(a: &Node, others: &[(&Node, &str)]) -> CommunityId {
+pub(crate) async fn community_of(a: &Node, others: &[(&Node, &str)]) -> CommunityId {
     let id = a
         .create_community("Gardeners", "grow", "Ada")
         .await

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::model::thanks::thanked_by;
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
 use crate::node::{CommunitySummary, HistoryEntry, WhoAmI};
 
@@ -131,6 +132,9 @@ impl Output {
         self.emit(
             || {
                 let mut text = format!("# {}\nby {}, {}\n\n{}\n", note.title, community.display_name(&note.author), note.created_at, note.body.as_str());
+                if let Some(thanks) = thanked_by(community, &note.thanks) {
+                    text.push_str(&format!("\n{thanks}\n"));
+                }
                 for (_, c) in &comments {
                     text.push_str(&format!("\n— {} ({}): {}", community.display_name(&c.author), c.at, c.text));
                 }
@@ -139,6 +143,7 @@ impl Output {
             || json!({
                 "id": id, "title": note.title, "body": note.body.as_str(), "author": note.author,
                 "created_at": note.created_at.to_rfc3339(),
+                "thanks": note.thanks.keys().collect::<Vec<_>>(),
                 "comments": comments.iter().map(|(cid, c)| json!({
                     "id": cid, "author": c.author, "text": c.text, "at": c.at.to_rfc3339(),
                 })).collect::<Vec<_>>(),
@@ -260,18 +265,29 @@ impl Output {
                     if let Some(a) = &q.answer {
                         t.push_str(&format!("    answer: {a}\n"));
                     }
+                    if let Some(thanks) = thanked_by(community, &q.thanks) {
+                        t.push_str(&format!("    {thanks}\n"));
+                    }
                 }
                 if !suggestions.is_empty() {
                     t.push_str("\nSuggestions:\n");
                 }
                 for (sid, s) in &suggestions {
                     t.push_str(&format!("- {sid} {}: {}\n", name(&s.author), s.text));
+                    if let Some(thanks) = thanked_by(community, &s.thanks) {
+                        t.push_str(&format!("    {thanks}\n"));
+                    }
                 }
                 if case.phase == Phase::Closed {
                     t.push_str(&format!("\nOutcome: {}\n", case.outcome.as_str()));
-                    for a in case.next_actions.values() {
+                    for (aid, a) in &case.next_actions {
+                        let owner = a
+                            .owner
+                            .as_ref()
+                            .map(|o| format!(" — {}", name(o)))
+                            .unwrap_or_default();
                         t.push_str(&format!(
-                            "- [{}] {}\n",
+                            "- [{}] {}{owner}  ({aid})\n",
                             if a.done { "x" } else { " " },
                             a.text
                         ));
@@ -285,9 +301,11 @@ impl Output {
                     "situation": case.situation.as_str(), "opened_at": case.opened_at.to_rfc3339(),
                     "questions": questions.iter().map(|(qid, q)| json!({
                         "id": qid, "author": q.author, "text": q.text, "answer": q.answer,
+                        "thanks": q.thanks.keys().collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                     "suggestions": suggestions.iter().map(|(sid, s)| json!({
                         "id": sid, "author": s.author, "text": s.text,
+                        "thanks": s.thanks.keys().collect::<Vec<_>>(),
                     })).collect::<Vec<_>>(),
                     "outcome": case.outcome.as_str(),
                     "next_actions": case.next_actions.iter().map(|(aid, a)| json!({

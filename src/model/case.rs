@@ -70,6 +70,9 @@ pub struct Question {
     pub answer: Option<String>,
     #[autosurgeon(missing = "Default::default")]
     pub answered_at: Option<Timestamp>,
+    /// Members who thanked the presenter for the answer → when.
+    #[autosurgeon(missing = "Default::default")]
+    pub thanks: BTreeMap<MemberId, Timestamp>,
 }
 
 /// A suggestion offered in the Suggest phase.
@@ -78,6 +81,9 @@ pub struct Suggestion {
     pub author: MemberId,
     pub text: String,
     pub at: Timestamp,
+    /// Members who thanked the author for the suggestion → when.
+    #[autosurgeon(missing = "Default::default")]
+    pub thanks: BTreeMap<MemberId, Timestamp>,
 }
 
 /// A next small action the presenter takes away, optionally owned by someone.
@@ -177,6 +183,7 @@ impl Case {
                 asked_at: now,
                 answer: None,
                 answered_at: None,
+                thanks: BTreeMap::new(),
             },
         );
         Ok(id)
@@ -242,6 +249,7 @@ impl Case {
                 author: by.clone(),
                 text,
                 at: now,
+                thanks: BTreeMap::new(),
             },
         );
         Ok(id)
@@ -306,6 +314,29 @@ impl Case {
         self.phase = Phase::Closed;
         self.closed_at = Some(now);
         Ok(())
+    }
+
+    /// Ticks a next action off (`done`) or back on. Its owner may, and so may the presenter,
+    /// who recorded it. Returns false when it already was so.
+    pub fn tick_action(
+        &mut self,
+        id: &ActionId,
+        by: &MemberId,
+        done: bool,
+    ) -> Result<bool, ModelError> {
+        let presenter = self.presenter.clone();
+        let action = self
+            .next_actions
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NoSuchAction(id.to_string()))?;
+        if action.owner.as_ref() != Some(by) && &presenter != by {
+            return Err(ModelError::NotActionOwner);
+        }
+        if action.done == done {
+            return Ok(false);
+        }
+        action.done = done;
+        Ok(true)
     }
 
     pub fn add_comment(
@@ -456,6 +487,40 @@ mod tests {
         assert_eq!(c.next_actions.len(), 1);
         assert_eq!(c.closed_at, Some(Timestamp(5)));
         assert!(c.advance_phase(&m("pia")).is_err());
+    }
+
+    #[test]
+    fn actions_are_ticked_by_their_owner_or_the_presenter() {
+        let mut c = case();
+        c.advance_phase(&m("pia")).unwrap();
+        c.advance_phase(&m("pia")).unwrap();
+        let (a1, a2) = (
+            ActionId::from("a1".to_string()),
+            ActionId::from("a2".to_string()),
+        );
+        c.close(
+            &m("pia"),
+            "Pilot",
+            vec![
+                (a1.clone(), "Ask the lead".into(), Some(m("bo"))),
+                (a2.clone(), "Write it up".into(), Some(m("pia"))),
+            ],
+            Timestamp(5),
+        )
+        .unwrap();
+        assert_eq!(c.tick_action(&a1, &m("bo"), true), Ok(true));
+        assert_eq!(c.tick_action(&a1, &m("bo"), true), Ok(false));
+        assert!(c.next_actions[&a1].done);
+        assert_eq!(
+            c.tick_action(&a2, &m("bo"), true),
+            Err(ModelError::NotActionOwner)
+        );
+        assert_eq!(c.tick_action(&a1, &m("pia"), false), Ok(true));
+        assert!(!c.next_actions[&a1].done);
+        assert!(matches!(
+            c.tick_action(&ActionId::from("zz".to_string()), &m("pia"), true),
+            Err(ModelError::NoSuchAction(_))
+        ));
     }
 
     #[test]

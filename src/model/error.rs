@@ -64,6 +64,22 @@ pub enum ModelError {
     InviteLimit(&'static str),
     #[error("the last member cannot leave or be removed: a community needs at least one member")]
     LastMember,
+    #[error("no suggestion with id {0} in this case")]
+    NoSuchSuggestion(String),
+    #[error("no next action with id {0} in this case")]
+    NoSuchAction(String),
+    #[error("only the action's owner or the case's presenter can tick it off")]
+    NotActionOwner,
+    #[error("you cannot thank yourself for your own {what}; thanks are for what others gave")]
+    ThankingYourself { what: &'static str },
+    #[error("this question has no answer yet, so there is nothing to thank for")]
+    NotAnswered,
+    #[error("'{0}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)")]
+    InvalidDate(String),
+    #[error("'{0}' is not a role: use facilitator, presenter or note-taker")]
+    InvalidRole(String),
+    #[error("several members are called '{0}': use the member's id instead")]
+    AmbiguousMember(String),
     #[error("the document could not be read: {0}")]
     Unreadable(String),
     #[error("the document could not be written: {0}")]

@@ -1,9 +1,15 @@
-//! A gathering: one of the community's regular meetings.
+//! A gathering: one of the community's regular meetings, its agenda and its rotating roles, and
+//! the rules for changing them after the rotation's suggestion (see [`crate::model::rotation`]).
+
+use std::fmt;
+use std::str::FromStr;
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
-use crate::model::{MemberId, NoteId, Timestamp, TopicId};
+use crate::model::{
+    Community, GatheringId, MemberId, ModelError, NoteId, Timestamp, TopicId, limits,
+};
 
 /// A meeting with its agenda, its roles and its note.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
@@ -29,4 +35,382 @@ pub struct Roles {
     pub presenter: Option<MemberId>,
     #[autosurgeon(missing = "Default::default")]
     pub note_taker: Option<MemberId>,
+}
+
+/// One of the rotating roles at a gathering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Facilitator,
+    Presenter,
+    NoteTaker,
+}
+
+impl Role {
+    /// Every role, in the order rotation fills them.
+    pub const ALL: [Role; 3] = [Role::Facilitator, Role::Presenter, Role::NoteTaker];
+
+    /// The role's name for people ("Note-taker").
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Facilitator => "Facilitator",
+            Role::Presenter => "Presenter",
+            Role::NoteTaker => "Note-taker",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Facilitator => "facilitator",
+            Role::Presenter => "presenter",
+            Role::NoteTaker => "note-taker",
+        })
+    }
+}
+
+impl FromStr for Role {
+    type Err = ModelError;
+    fn from_str(s: &str) -> Result<Role, ModelError> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', ' '], "-")
+            .as_str()
+        {
+            "facilitator" => Ok(Role::Facilitator),
+            "presenter" => Ok(Role::Presenter),
+            "note-taker" | "notetaker" => Ok(Role::NoteTaker),
+            _ => Err(ModelError::InvalidRole(s.trim().chars().take(40).collect())),
+        }
+    }
+}
+
+impl Roles {
+    /// Who holds `role`.
+    pub fn get(&self, role: Role) -> Option<&MemberId> {
+        match role {
+            Role::Facilitator => self.facilitator.as_ref(),
+            Role::Presenter => self.presenter.as_ref(),
+            Role::NoteTaker => self.note_taker.as_ref(),
+        }
+    }
+
+    /// Gives `role` to `holder` (or to nobody).
+    pub fn set(&mut self, role: Role, holder: Option<MemberId>) {
+        let slot = match role {
+            Role::Facilitator => &mut self.facilitator,
+            Role::Presenter => &mut self.presenter,
+            Role::NoteTaker => &mut self.note_taker,
+        };
+        if *slot != holder {
+            *slot = holder;
+        }
+    }
+}
+
+/// Gatherings with their ids, in date order.
+pub type Dated<'a> = Vec<(&'a GatheringId, &'a Gathering)>;
+
+/// Reads a gathering's date as a member types it: `2026-12-03`, `2026-12-03T18:00` or
+/// `2026-12-03 18:00` (seconds allowed), in UTC like every date copse shows. A date alone
+/// means the start of that day.
+pub fn parse_when(text: &str) -> Result<Timestamp, ModelError> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let given = text.trim();
+    let invalid = || ModelError::InvalidDate(given.chars().take(40).collect());
+    let normal = given.replacen(' ', "T", 1);
+    let at = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&normal, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(given, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .ok_or_else(invalid)?;
+    Ok(Timestamp(at.and_utc().timestamp_millis()))
+}
+
+/// The day of `when` (UTC) as `2026-12-03`, for titles.
+pub fn day_of(when: Timestamp) -> String {
+    chrono::DateTime::from_timestamp_millis(when.0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| when.to_string())
+}
+
+/// Midnight (UTC) at the start of the day of `now`.
+fn start_of_day(now: Timestamp) -> Timestamp {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    Timestamp(now.0.div_euclid(DAY_MS) * DAY_MS)
+}
+
+impl Community {
+    fn gathering_mut(&mut self, id: &GatheringId) -> Result<&mut Gathering, ModelError> {
+        self.gatherings
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NoSuchGathering(id.to_string()))
+    }
+
+    /// Gives a role at a gathering to a member, or to nobody. Any member may change it: the
+    /// rotation only suggests.
+    pub fn set_gathering_role(
+        &mut self,
+        id: &GatheringId,
+        by: &MemberId,
+        role: Role,
+        holder: Option<MemberId>,
+    ) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        if let Some(holder) = &holder {
+            self.require_member(holder)?;
+        }
+        self.gathering_mut(id)?.roles.set(role, holder);
+        Ok(())
+    }
+
+    /// Replaces a gathering's agenda; every topic must exist, and each is listed once.
+    pub fn set_gathering_agenda(
+        &mut self,
+        id: &GatheringId,
+        by: &MemberId,
+        agenda: Vec<TopicId>,
+    ) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        let mut clean: Vec<TopicId> = Vec::with_capacity(agenda.len());
+        for topic in agenda {
+            if !self.topics.contains_key(&topic) {
+                return Err(ModelError::NoSuchTopic(topic.to_string()));
+            }
+            if !clean.contains(&topic) {
+                clean.push(topic);
+            }
+        }
+        let gathering = self.gathering_mut(id)?;
+        if gathering.agenda != clean {
+            gathering.agenda = clean;
+        }
+        Ok(())
+    }
+
+    /// Renames a gathering.
+    pub fn rename_gathering(
+        &mut self,
+        id: &GatheringId,
+        by: &MemberId,
+        title: &str,
+    ) -> Result<(), ModelError> {
+        self.require_member(by)?;
+        let title = limits::title("a gathering's title", title)?;
+        self.gathering_mut(id)?.title = title;
+        Ok(())
+    }
+
+    /// Whether one's own profile says "available for roles" (the rotation skips those who
+    /// are not).
+    pub fn set_available_for_roles(
+        &mut self,
+        who: &MemberId,
+        available: bool,
+    ) -> Result<(), ModelError> {
+        let member = self
+            .members
+            .get_mut(who)
+            .ok_or_else(|| ModelError::NotAMember(who.to_string()))?;
+        if member.not_available_for_roles == available {
+            member.not_available_for_roles = !available;
+        }
+        Ok(())
+    }
+
+    /// Gatherings from today on, soonest first, and earlier ones, latest first. A gathering
+    /// stays "upcoming" for the whole of its day.
+    pub fn gatherings_by_date(&self, now: Timestamp) -> (Dated<'_>, Dated<'_>) {
+        let today = start_of_day(now);
+        let (mut upcoming, mut past): (Vec<_>, Vec<_>) =
+            self.gatherings.iter().partition(|(_, g)| g.when >= today);
+        upcoming.sort_by(|(ia, a), (ib, b)| a.when.cmp(&b.when).then(ia.cmp(ib)));
+        past.sort_by(|(ia, a), (ib, b)| b.when.cmp(&a.when).then(ia.cmp(ib)));
+        (upcoming, past)
+    }
+
+    /// The next gathering from today on, if any.
+    pub fn next_gathering(&self, now: Timestamp) -> Option<(&GatheringId, &Gathering)> {
+        self.gatherings_by_date(now).0.into_iter().next()
+    }
+
+    /// The member a person means by `given`: a member id, or a display name that only one
+    /// member has (ignoring case).
+    pub fn find_member(&self, given: &str) -> Result<MemberId, ModelError> {
+        let given = given.trim();
+        let as_id = MemberId::from(given.to_string());
+        if self.members.contains_key(&as_id) {
+            return Ok(as_id);
+        }
+        let mut named = self
+            .members
+            .iter()
+            .filter(|(_, m)| m.name.eq_ignore_ascii_case(given))
+            .map(|(id, _)| id);
+        match (named.next(), named.next()) {
+            (Some(id), None) => Ok(id.clone()),
+            (Some(_), Some(_)) => Err(ModelError::AmbiguousMember(given.to_string())),
+            _ => Err(ModelError::NotAMember(given.chars().take(80).collect())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Member;
+
+    fn id(s: &str) -> MemberId {
+        MemberId::from(s.to_string())
+    }
+
+    fn community() -> Community {
+        let mut c = Community::new(
+            "Gardeners",
+            "",
+            &id("ada"),
+            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
+            Timestamp(1),
+        )
+        .unwrap();
+        c.add_member(id("bo"), Member::new("Bo", "bo", Timestamp(2)).unwrap());
+        c
+    }
+
+    #[test]
+    fn dates_are_read_as_members_type_them() {
+        assert_eq!(
+            parse_when("2026-12-03").unwrap().to_rfc3339(),
+            "2026-12-03T00:00:00Z"
+        );
+        assert_eq!(
+            parse_when(" 2026-12-03T18:00 ").unwrap().to_rfc3339(),
+            "2026-12-03T18:00:00Z"
+        );
+        assert_eq!(
+            parse_when("2026-12-03 18:30").unwrap().to_rfc3339(),
+            "2026-12-03T18:30:00Z"
+        );
+        for bad in [
+            "",
+            "tomorrow",
+            "2026-13-01",
+            "03/12/2026",
+            "2026-12-03T25:00",
+        ] {
+            assert!(
+                matches!(parse_when(bad), Err(ModelError::InvalidDate(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            day_of(parse_when("2026-12-03T18:00").unwrap()),
+            "2026-12-03"
+        );
+    }
+
+    #[test]
+    fn anyone_may_change_a_role_but_only_to_a_member() {
+        let mut c = community();
+        let g = GatheringId::from("g".to_string());
+        let gathering = Gathering {
+            title: "June".into(),
+            when: Timestamp(10),
+            agenda: vec![],
+            roles: Roles::default(),
+            note: None,
+        };
+        c.add_gathering(g.clone(), &id("ada"), gathering).unwrap();
+        c.set_gathering_role(&g, &id("bo"), Role::NoteTaker, Some(id("ada")))
+            .unwrap();
+        assert_eq!(c.gatherings[&g].roles.note_taker, Some(id("ada")));
+        assert_eq!(
+            c.set_gathering_role(&g, &id("bo"), Role::Presenter, Some(id("eve"))),
+            Err(ModelError::NotAMember("eve".into()))
+        );
+        c.set_gathering_role(&g, &id("ada"), Role::NoteTaker, None)
+            .unwrap();
+        assert_eq!(c.gatherings[&g].roles, Roles::default());
+        assert!(matches!(
+            c.set_gathering_role(
+                &GatheringId::from("x".to_string()),
+                &id("ada"),
+                Role::Presenter,
+                None
+            ),
+            Err(ModelError::NoSuchGathering(_))
+        ));
+    }
+
+    #[test]
+    fn upcoming_includes_today_and_past_is_latest_first() {
+        let mut c = community();
+        let day = 24 * 60 * 60 * 1000;
+        for (name, when) in [
+            ("old", 1),
+            ("older", 0),
+            ("today", 10 * day),
+            ("soon", 12 * day),
+        ] {
+            c.gatherings.insert(
+                GatheringId::from(name.to_string()),
+                Gathering {
+                    title: name.into(),
+                    when: Timestamp(when),
+                    agenda: vec![],
+                    roles: Roles::default(),
+                    note: None,
+                },
+            );
+        }
+        let now = Timestamp(10 * day + 20 * 60 * 60 * 1000);
+        let (upcoming, past) = c.gatherings_by_date(now);
+        let titles = |l: &[(&GatheringId, &Gathering)]| {
+            l.iter().map(|(_, g)| g.title.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(titles(&upcoming), ["today", "soon"]);
+        assert_eq!(titles(&past), ["old", "older"]);
+        assert_eq!(c.next_gathering(now).unwrap().1.title, "today");
+    }
+
+    #[test]
+    fn members_are_found_by_id_or_unique_name() {
+        let mut c = community();
+        assert_eq!(c.find_member("bo").unwrap(), id("bo"));
+        assert_eq!(c.find_member("ADA").unwrap(), id("ada"));
+        c.add_member(id("bo2"), Member::new("Bo", "bo2", Timestamp(3)).unwrap());
+        assert_eq!(
+            c.find_member("Bo"),
+            Err(ModelError::AmbiguousMember("Bo".into()))
+        );
+        assert!(matches!(
+            c.find_member("Zed"),
+            Err(ModelError::NotAMember(_))
+        ));
+    }
+
+    #[test]
+    fn availability_is_ones_own_and_missing_means_available() {
+        let mut c = community();
+        assert!(c.members[&id("bo")].available_for_roles());
+        c.set_available_for_roles(&id("bo"), false).unwrap();
+        assert!(!c.members[&id("bo")].available_for_roles());
+        c.set_available_for_roles(&id("bo"), true).unwrap();
+        assert!(c.members[&id("bo")].available_for_roles());
+        assert!(c.set_available_for_roles(&id("eve"), false).is_err());
+
+        // A member written before the field existed reads as available.
+        use automerge::transaction::Transactable;
+        let mut doc = automerge::AutoCommit::new();
+        doc.put(automerge::ROOT, "name", "Old").unwrap();
+        doc.put(automerge::ROOT, "joined_at", 5i64).unwrap();
+        let old: Member = autosurgeon::hydrate(&doc).unwrap();
+        assert!(old.available_for_roles());
+    }
 }

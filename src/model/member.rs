@@ -22,6 +22,10 @@ pub struct Member {
     /// sync; removing the member removes all their devices.
     #[autosurgeon(missing = "Default::default")]
     pub devices: BTreeMap<String, Device>,
+    /// The member asked not to be suggested for gathering roles. Stored negated so that a
+    /// member written before this existed (field missing) counts as available.
+    #[autosurgeon(missing = "Default::default")]
+    pub not_available_for_roles: bool,
 }
 
 /// One device of a member.
@@ -47,7 +51,13 @@ impl Member {
             objectives: Vec::new(),
             joined_at: at,
             devices: BTreeMap::from([(device.to_string(), Device { added_at: at })]),
+            not_available_for_roles: false,
         })
+    }
+
+    /// Whether rotation may suggest this member for a gathering role.
+    pub fn available_for_roles(&self) -> bool {
+        !self.not_available_for_roles
     }
 
     /// Applies a profile update after checking every part of it, so a refusal changes nothing.

@@ -18,6 +18,9 @@ pub struct Note {
     pub created_at: Timestamp,
     #[autosurgeon(missing = "Default::default")]
     pub comments: BTreeMap<CommentId, Comment>,
+    /// Members who thanked the author for this note → when (see [`crate::model::thanks`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub thanks: BTreeMap<MemberId, Timestamp>,
 }
 
 /// How a body changes.
@@ -51,6 +54,7 @@ impl Note {
             author: author.clone(),
             created_at: now,
             comments: BTreeMap::new(),
+            thanks: BTreeMap::new(),
         })
     }
 

@@ -7,7 +7,8 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
 use super::bridge::{Bridge, Command, Event};
 use super::{
-    cases, invite, members, notes, objectives, pulse, skills, status_bar, topics, welcome,
+    actions, cases, gatherings, invite, members, notes, objectives, pulse, skills, status_bar,
+    thanks, topics, welcome,
 };
 use crate::model::{Community, CommunityId};
 use crate::node::{CommunitySummary, SyncStatus};
@@ -28,6 +29,7 @@ pub enum View {
     Notes,
     Topics,
     Cases,
+    Gatherings,
     Members,
     Invite,
     Objectives,
@@ -51,16 +53,17 @@ impl std::str::FromStr for View {
 
 impl View {
     /// Every view, in navigation order, with its label.
-    pub const ALL: [(View, &'static str); 9] = [
+    pub const ALL: [(View, &'static str); 10] = [
         (View::Home, "Home"),
         (View::Notes, "Notes"),
         (View::Topics, "Topics"),
         (View::Cases, "Cases"),
+        (View::Gatherings, "Gatherings"),
         (View::Members, "Members"),
-        (View::Invite, "Invite"),
-        (View::Objectives, "Objectives"),
         (View::Skills, "Skills"),
+        (View::Objectives, "Objectives"),
         (View::Pulse, "Pulse"),
+        (View::Invite, "Invite"),
     ];
 }
 
@@ -79,6 +82,8 @@ pub struct App {
     pub(super) objectives: objectives::ObjectivesState,
     pub(super) skills: skills::SkillsState,
     pub(super) pulse: pulse::PulseState,
+    pub(super) gatherings: gatherings::GatheringsState,
+    pub(super) actions: actions::ActionsState,
     pub(super) storage: StorageStatus,
     pub(super) sync: SyncStatus,
     /// The last failure, shown until dismissed.
@@ -107,6 +112,8 @@ impl App {
             objectives: objectives::ObjectivesState::default(),
             skills: skills::SkillsState::default(),
             pulse: pulse::PulseState::default(),
+            gatherings: gatherings::GatheringsState::default(),
+            actions: actions::ActionsState::default(),
             storage: StorageStatus::default(),
             sync: SyncStatus::default(),
             error: None,
@@ -245,6 +252,10 @@ impl App {
             community.cases.len()
         ));
         ui.add_space(12.0);
+        gatherings::next_gathering_ui(ui, self);
+        ui.add_space(12.0);
+        actions::my_actions_ui(ui, self);
+        ui.add_space(12.0);
         ui.strong("Recently changed notes");
         let mut recent: Vec<_> = community.notes.iter().collect();
         recent.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
@@ -282,6 +293,7 @@ impl eframe::App for App {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        thanks::set_viewer(ui.ctx(), self.me());
         egui::Panel::bottom("status").show(ui, |ui| status_bar::status_bar_ui(ui, self));
         if let Some(error) = self.error.clone() {
             egui::Panel::top("error").show(ui, |ui| {
@@ -314,6 +326,7 @@ impl eframe::App for App {
                     View::Notes => notes::notes_ui(ui, self),
                     View::Topics => topics::topics_ui(ui, self),
                     View::Cases => cases::cases_ui(ui, self),
+                    View::Gatherings => gatherings::gatherings_ui(ui, self),
                     View::Members => members::members_ui(ui, self),
                     View::Invite => invite::invite_ui(ui, self),
                     View::Objectives => objectives::objectives_ui(ui, self),

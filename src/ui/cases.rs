@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, mpsc};
 
-use eframe::egui::{self, Button, Key, Margin, RichText, TextEdit};
+use eframe::egui::{self, Button, ComboBox, Key, Margin, RichText, TextEdit};
 
 use super::app::App;
 use super::bridge::{self, Command};
@@ -55,6 +55,8 @@ pub struct CasesState {
     answers: BTreeMap<QuestionId, String>,
     outcome: String,
     actions: String,
+    /// The owner chosen for each action line (by position); `None`: the presenter.
+    action_owners: Vec<Option<MemberId>>,
     comment: String,
     /// The phase a "Move to …" was sent from, so a second click cannot skip a phase.
     advancing_from: Option<Phase>,
@@ -81,6 +83,7 @@ impl Default for CasesState {
             answers: BTreeMap::new(),
             outcome: String::new(),
             actions: String::new(),
+            action_owners: Vec::new(),
             comment: String::new(),
             advancing_from: None,
             closing: false,
@@ -155,6 +158,7 @@ impl CasesState {
         self.answers.clear();
         self.outcome.clear();
         self.actions.clear();
+        self.action_owners.clear();
         self.comment.clear();
         self.advancing_from = None;
         self.closing = false;
@@ -538,9 +542,9 @@ fn detail_ui(
             ui.add_space(12.0);
             match case.phase {
                 Phase::Reflect if role == Role::Presenter => {
-                    close_ui(ui, state, &id, commands);
+                    close_ui(ui, state, &id, community, me, commands);
                 }
-                Phase::Closed => outcome_ui(ui, &case, community),
+                Phase::Closed => outcome_ui(ui, state, &id, &case, community, me, commands),
                 _ => {}
             }
             ui.add_space(12.0);
@@ -700,6 +704,19 @@ fn questions_ui(
         ui.indent(("answer", qid.as_str()), |ui| match &question.answer {
             Some(answer) => {
                 ui.label(format!("Answer: {answer}"));
+                if super::thanks::thanks_ui(ui, community, &question.thanks, &case.presenter) {
+                    let question = qid.clone();
+                    commands.push(state.action(
+                        "thank for the answer",
+                        id.clone(),
+                        Vec::new(),
+                        move |node, community, case| async move {
+                            node.thank_answer(&community, &case, &question)
+                                .await
+                                .map(|_| ())
+                        },
+                    ));
+                }
             }
             None if can_answer => {
                 let draft = state.answers.entry(qid.clone()).or_default();
@@ -767,7 +784,7 @@ fn suggestions_ui(
             "No suggestions were made."
         });
     }
-    for (_, suggestion) in suggestions {
+    for (sid, suggestion) in suggestions {
         ui.add_space(4.0);
         ui.label(format!("• {}", suggestion.text));
         ui.weak(format!(
@@ -775,6 +792,19 @@ fn suggestions_ui(
             community.display_name(&suggestion.author),
             suggestion.at
         ));
+        if super::thanks::thanks_ui(ui, community, &suggestion.thanks, &suggestion.author) {
+            let suggestion = sid.clone();
+            commands.push(state.action(
+                "thank for the suggestion",
+                id.clone(),
+                Vec::new(),
+                move |node, community, case| async move {
+                    node.thank_suggestion(&community, &case, &suggestion)
+                        .await
+                        .map(|_| ())
+                },
+            ));
+        }
     }
     if case.phase != Phase::Suggest {
         return;
@@ -806,8 +836,16 @@ fn suggestions_ui(
     }
 }
 
-/// The presenter's close form, in Reflect.
-fn close_ui(ui: &mut egui::Ui, state: &mut CasesState, id: &CaseId, commands: &mut Vec<Command>) {
+/// The presenter's close form, in Reflect: the outcome, and next actions each with an owner
+/// chosen from the members (the presenter unless changed).
+fn close_ui(
+    ui: &mut egui::Ui,
+    state: &mut CasesState,
+    id: &CaseId,
+    community: &Community,
+    me: Option<&MemberId>,
+    commands: &mut Vec<Command>,
+) {
     ui.strong("Close the case");
     labelled_multiline(
         ui,
@@ -823,18 +861,50 @@ fn close_ui(ui: &mut egui::Ui, state: &mut CasesState, id: &CaseId, commands: &m
         3,
         "Small steps you will take, one per line.",
     );
+    let lines: Vec<String> = state
+        .actions
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut members: Vec<_> = community.members.iter().collect();
+    members.sort_by_key(|(mid, m)| (m.name.to_lowercase(), (*mid).clone()));
+    let mut owned: Vec<(String, MemberId)> = Vec::with_capacity(lines.len());
+    for (n, line) in lines.iter().enumerate() {
+        let Some(owner) = state
+            .action_owners
+            .get(n)
+            .cloned()
+            .flatten()
+            .or(me.cloned())
+        else {
+            continue;
+        };
+        ui.horizontal(|ui| {
+            ui.label(format!("{}. {line}", n + 1));
+            ComboBox::from_label(format!("owner of action {}", n + 1))
+                .selected_text(community.display_name(&owner))
+                .show_ui(ui, |ui| {
+                    for (mid, m) in &members {
+                        if ui.selectable_label(**mid == owner, &m.name).clicked() {
+                            if state.action_owners.len() <= n {
+                                state.action_owners.resize(n + 1, None);
+                            }
+                            state.action_owners[n] = Some((*mid).clone());
+                        }
+                    }
+                });
+        });
+        owned.push((line.clone(), owner));
+    }
     let ready = !state.outcome.trim().is_empty() && !state.closing;
     ui.horizontal(|ui| {
         if ui.add_enabled(ready, Button::new("Close case")).clicked() {
             state.closing = true;
             let outcome = state.outcome.clone();
             let actions_text = state.actions.clone();
-            let actions: Vec<String> = actions_text
-                .lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty())
-                .map(str::to_string)
-                .collect();
+            let actions = owned.clone();
             commands.push(state.action(
                 "close the case",
                 id.clone(),
@@ -843,12 +913,14 @@ fn close_ui(ui: &mut egui::Ui, state: &mut CasesState, id: &CaseId, commands: &m
                     (Field::Actions, actions_text),
                 ],
                 move |node, community, case| async move {
-                    node.close_case(&community, &case, outcome, actions).await
+                    node.close_case_with_owners(&community, &case, outcome, actions)
+                        .await
                 },
             ));
             // Cleared only now the text is sent; on failure it comes back.
             state.outcome.clear();
             state.actions.clear();
+            state.action_owners.clear();
         }
         if state.closing {
             ui.spinner();
@@ -856,8 +928,17 @@ fn close_ui(ui: &mut egui::Ui, state: &mut CasesState, id: &CaseId, commands: &m
     });
 }
 
-/// A closed case's outcome and next actions.
-fn outcome_ui(ui: &mut egui::Ui, case: &Case, community: &Community) {
+/// A closed case's outcome and next actions, with a tick box for the action's owner and the
+/// presenter.
+fn outcome_ui(
+    ui: &mut egui::Ui,
+    state: &CasesState,
+    id: &CaseId,
+    case: &Case,
+    community: &Community,
+    me: Option<&MemberId>,
+    commands: &mut Vec<Command>,
+) {
     ui.strong("Outcome");
     ui.label(case.outcome.as_str());
     if let Some(at) = case.closed_at {
@@ -868,14 +949,41 @@ fn outcome_ui(ui: &mut egui::Ui, case: &Case, community: &Community) {
     if case.next_actions.is_empty() {
         ui.weak("No next actions were recorded.");
     }
-    for action in case.next_actions.values() {
+    for (action_id, action) in &case.next_actions {
         let owner = action
             .owner
             .as_ref()
-            .map(|o| format!(" — {}", community.display_name(o)))
-            .unwrap_or_default();
-        let done = if action.done { " (done)" } else { "" };
-        ui.label(format!("• {}{owner}{done}", action.text));
+            .map(|o| community.display_name(o))
+            .unwrap_or_else(|| "no owner".into());
+        let may_tick =
+            me.is_some_and(|me| action.owner.as_ref() == Some(me) || *me == case.presenter);
+        ui.horizontal(|ui| {
+            let mut done = action.done;
+            let ticked = ui
+                .add_enabled(may_tick, egui::Checkbox::new(&mut done, &action.text))
+                .changed();
+            ui.weak(format!(
+                "— {owner}{}",
+                if action.done { " · done" } else { "" }
+            ));
+            if ticked {
+                let action_id = action_id.clone();
+                commands.push(state.action(
+                    if done {
+                        "tick off the action"
+                    } else {
+                        "reopen the action"
+                    },
+                    id.clone(),
+                    Vec::new(),
+                    move |node, community, case| async move {
+                        node.tick_action(&community, &case, &action_id, done)
+                            .await
+                            .map(|_| ())
+                    },
+                ));
+            }
+        });
     }
 }
 

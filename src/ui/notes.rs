@@ -285,6 +285,12 @@ fn editor_ui(
         community.display_name(&note.author),
         note.created_at
     ));
+    if super::thanks::thanks_ui(ui, community, &note.thanks, &note.author) {
+        let thanked = id.clone();
+        commands.push(super::bridge::action("thank", move |node, c| async move {
+            node.thank_note(&c, &thanked).await.map(|_| ())
+        }));
+    }
     ui.horizontal(|ui| {
         ui.checkbox(&mut state.preview, "Show preview");
         if ui.button("History").clicked() {

@@ -1,0 +1,331 @@
+//! The commands for a community's rhythm and practices: gatherings with rotating roles,
+//! peer-assist next actions, and thanks. Each prints a short human answer or, with `--json`,
+//! one JSON value whose items carry their `id`.
+
+use anyhow::{Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::output::Output;
+use crate::model::{
+    CaseId, Community, CommunityId, Gathering, GatheringId, MemberId, NoteId, QuestionId, Role,
+    SuggestionId, TopicId, gathering,
+};
+use crate::node::{ActionItem, Node};
+
+#[derive(Debug, Subcommand)]
+pub enum GatheringCommand {
+    /// Plan a gathering: the rotation proposes the agenda and roles, and a note is written.
+    Plan {
+        /// The date, e.g. 2026-12-03 or 2026-12-03T18:00 (UTC).
+        #[arg(long, value_name = "DATE")]
+        when: String,
+        /// A title (default: "Gathering DATE").
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// List upcoming and past gatherings.
+    List,
+    /// Give a role (facilitator, presenter, note-taker) to a member (id or name), or "nobody".
+    SetRole {
+        id: String,
+        role: String,
+        member: String,
+    },
+    /// Replace a gathering's agenda with these topics, in order.
+    Agenda { id: String, topics: Vec<String> },
+}
+
+/// `copse actions`: open next actions from closed cases.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ActionsArgs {
+    #[command(subcommand)]
+    pub command: Option<ActionsCommand>,
+    /// Only this member's actions (id or display name).
+    #[arg(long, value_name = "ID", conflicts_with = "mine")]
+    pub member: Option<String>,
+    /// Only your own actions.
+    #[arg(long)]
+    pub mine: bool,
+    /// Include actions already done.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionsCommand {
+    /// Tick an action off.
+    Done { case: String, action: String },
+    /// Mark a ticked action as not done after all.
+    Reopen { case: String, action: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThankCommand {
+    /// Thank the author of a note.
+    Note { id: String },
+    /// Thank the presenter for an answer to a question on their case.
+    Answer { case: String, question: String },
+    /// Thank a member for a suggestion on a case.
+    Suggestion { case: String, suggestion: String },
+}
+
+pub async fn gathering(
+    node: &Node,
+    c: &CommunityId,
+    command: &GatheringCommand,
+    out: &Output,
+) -> Result<()> {
+    match command {
+        GatheringCommand::Plan { when, title } => {
+            let when = gathering::parse_when(when)?;
+            let id = node.plan_gathering(c, when, title.clone()).await?;
+            let community = node.community(c).await?;
+            if let Some(g) = community.gatherings.get(&id) {
+                out.emit(
+                    || format!("{id}\n{}", describe(&community, g)),
+                    || gathering_json(&community, &id, g),
+                );
+            }
+        }
+        GatheringCommand::List => {
+            let list = node.gatherings(c).await?;
+            let community = node.community(c).await?;
+            out.emit(
+                || {
+                    if list.upcoming.is_empty() && list.past.is_empty() {
+                        return "no gatherings yet: plan one with `copse gathering plan --when DATE`"
+                            .into();
+                    }
+                    let mut text = String::new();
+                    for (heading, items) in [("Upcoming", &list.upcoming), ("Past", &list.past)] {
+                        text.push_str(&format!("{heading}:\n"));
+                        if items.is_empty() {
+                            text.push_str("  none\n");
+                        }
+                        for (id, g) in items {
+                            text.push_str(&format!("{id}  "));
+                            text.push_str(&describe(&community, g).replace('\n', "\n    "));
+                            text.push('\n');
+                        }
+                    }
+                    text.trim_end().to_string()
+                },
+                || {
+                    let each = |items: &[(GatheringId, Gathering)]| {
+                        items
+                            .iter()
+                            .map(|(id, g)| gathering_json(&community, id, g))
+                            .collect::<Vec<_>>()
+                    };
+                    json!({ "upcoming": each(&list.upcoming), "past": each(&list.past) })
+                },
+            );
+        }
+        GatheringCommand::SetRole { id, role, member } => {
+            let id: GatheringId = id.parse()?;
+            let role: Role = role.parse()?;
+            let community = node.community(c).await?;
+            let holder = match member.trim().to_ascii_lowercase().as_str() {
+                "nobody" | "none" | "-" => None,
+                _ => Some(community.find_member(member)?),
+            };
+            node.set_gathering_role(c, &id, role, holder.clone())
+                .await?;
+            let who = holder
+                .as_ref()
+                .map(|h| community.display_name(h))
+                .unwrap_or_else(|| "nobody".into());
+            out.done(&id, &format!("{}: {who}", role.label()));
+        }
+        GatheringCommand::Agenda { id, topics } => {
+            let id: GatheringId = id.parse()?;
+            let topics = topics
+                .iter()
+                .map(|t| t.parse::<TopicId>())
+                .collect::<Result<Vec<_>, _>>()?;
+            node.set_gathering_agenda(c, &id, topics).await?;
+            out.done(&id, "agenda saved");
+        }
+    }
+    Ok(())
+}
+
+/// A gathering in a few lines: title and date, agenda, roles.
+fn describe(community: &Community, g: &Gathering) -> String {
+    let agenda: Vec<String> = g.agenda.iter().map(|t| topic_title(community, t)).collect();
+    let roles: Vec<String> = Role::ALL
+        .iter()
+        .map(|r| {
+            let who = g
+                .roles
+                .get(*r)
+                .map(|m| community.display_name(m))
+                .unwrap_or_else(|| "nobody yet".into());
+            format!("{}: {who}", r.label())
+        })
+        .collect();
+    format!(
+        "{} — {}\nagenda: {}\n{}",
+        g.title,
+        g.when,
+        if agenda.is_empty() {
+            "no topics yet".to_string()
+        } else {
+            agenda.join("; ")
+        },
+        roles.join(" · ")
+    )
+}
+
+fn topic_title(community: &Community, id: &TopicId) -> String {
+    community
+        .topics
+        .get(id)
+        .map(|t| t.title.clone())
+        .unwrap_or_else(|| format!("(unknown topic {id})"))
+}
+
+fn gathering_json(community: &Community, id: &GatheringId, g: &Gathering) -> Value {
+    let role = |r: Role| {
+        g.roles
+            .get(r)
+            .map(|m| json!({ "id": m, "name": community.display_name(m) }))
+    };
+    json!({
+        "id": id, "title": g.title, "when": g.when.to_rfc3339(),
+        "agenda": g.agenda.iter().map(|t| json!({ "id": t, "title": topic_title(community, t) })).collect::<Vec<_>>(),
+        "roles": {
+            "facilitator": role(Role::Facilitator),
+            "presenter": role(Role::Presenter),
+            "note_taker": role(Role::NoteTaker),
+        },
+        "note": g.note,
+    })
+}
+
+pub async fn actions(node: &Node, c: &CommunityId, args: &ActionsArgs, out: &Output) -> Result<()> {
+    if let Some(command) = &args.command {
+        let (case, action, done) = match command {
+            ActionsCommand::Done { case, action } => (case, action, true),
+            ActionsCommand::Reopen { case, action } => (case, action, false),
+        };
+        let case: CaseId = case.parse()?;
+        let action = action.parse()?;
+        let changed = node.tick_action(c, &case, &action, done).await?;
+        let message = match (done, changed) {
+            (true, true) => "done",
+            (true, false) => "this action was already done",
+            (false, true) => "open again",
+            (false, false) => "this action was already open",
+        };
+        out.done(&action, message);
+        return Ok(());
+    }
+    let community = node.community(c).await?;
+    let owner: Option<MemberId> = match (&args.member, args.mine) {
+        (Some(given), _) => Some(community.find_member(given)?),
+        (None, true) => Some(node.me(c).await?),
+        (None, false) => None,
+    };
+    let list = node.actions(c, owner.as_ref(), args.all).await?;
+    out.emit(
+        || actions_text(&community, &list, args.all),
+        || {
+            json!(
+                list.iter()
+                    .map(|a| json!({
+                        "id": a.id, "case": a.case, "case_title": a.case_title, "text": a.text,
+                        "owner": a.owner,
+                        "owner_name": a.owner.as_ref().map(|o| community.display_name(o)),
+                        "done": a.done,
+                    }))
+                    .collect::<Vec<_>>()
+            )
+        },
+    );
+    Ok(())
+}
+
+/// Actions grouped by owner, each with the ids needed to tick it off.
+fn actions_text(community: &Community, list: &[ActionItem], all: bool) -> String {
+    if list.is_empty() {
+        return if all {
+            "no next actions yet: they are recorded when a case is closed".into()
+        } else {
+            "no open actions".into()
+        };
+    }
+    let mut owners: Vec<Option<&MemberId>> = list.iter().map(|a| a.owner.as_ref()).collect();
+    owners.sort_by_key(|o| o.map(|m| community.display_name(m).to_lowercase()));
+    owners.dedup();
+    let mut text = String::new();
+    for owner in owners {
+        let name = owner
+            .map(|m| community.display_name(m))
+            .unwrap_or_else(|| "No owner".into());
+        text.push_str(&format!("{name}:\n"));
+        for a in list.iter().filter(|a| a.owner.as_ref() == owner) {
+            text.push_str(&format!(
+                "  [{}] {}  (case \"{}\"; copse actions done {} {})\n",
+                if a.done { "x" } else { " " },
+                a.text,
+                a.case_title,
+                a.case,
+                a.id
+            ));
+        }
+    }
+    text.trim_end().to_string()
+}
+
+pub async fn thank(
+    node: &Node,
+    c: &CommunityId,
+    command: &ThankCommand,
+    out: &Output,
+) -> Result<()> {
+    let (new, id) = match command {
+        ThankCommand::Note { id } => {
+            let id: NoteId = id.parse()?;
+            (node.thank_note(c, &id).await?, id.to_string())
+        }
+        ThankCommand::Answer { case, question } => {
+            let case: CaseId = case.parse()?;
+            let question: QuestionId = question.parse()?;
+            (
+                node.thank_answer(c, &case, &question).await?,
+                question.to_string(),
+            )
+        }
+        ThankCommand::Suggestion { case, suggestion } => {
+            let case: CaseId = case.parse()?;
+            let suggestion: SuggestionId = suggestion.parse()?;
+            (
+                node.thank_suggestion(c, &case, &suggestion).await?,
+                suggestion.to_string(),
+            )
+        }
+    };
+    out.done(
+        &id,
+        if new {
+            "thanked"
+        } else {
+            "you had already thanked this"
+        },
+    );
+    Ok(())
+}
+
+/// `--action-for MEMBER TEXT` pairs, with each member found by id or name.
+pub fn owned_actions(community: &Community, pairs: &[String]) -> Result<Vec<(String, MemberId)>> {
+    if !pairs.len().is_multiple_of(2) {
+        bail!("--action-for takes a member and the action's text");
+    }
+    pairs
+        .chunks(2)
+        .map(|pair| Ok((pair[1].clone(), community.find_member(&pair[0])?)))
+        .collect()
+}

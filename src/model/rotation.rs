@@ -1,0 +1,288 @@
+//! The rotation's suggestion for a new gathering: an agenda from the topics the group planned
+//! and most wants, and who might take each role, favouring those who have not held it lately.
+//!
+//! Pure functions of the community as it is; the caller stores whatever members decide, and
+//! anyone may change the suggestion afterwards.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::model::{Community, MemberId, Role, Roles, Timestamp, TopicId, TopicStatus};
+
+/// How many topics a proposed agenda holds.
+pub const AGENDA_LENGTH: usize = 3;
+
+/// What the rotation proposes for a gathering on a given date.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Plan {
+    pub agenda: Vec<TopicId>,
+    pub roles: Roles,
+}
+
+/// The agenda and roles suggested for a gathering at `when`.
+pub fn suggest(community: &Community, when: Timestamp) -> Plan {
+    Plan {
+        agenda: propose_agenda(community),
+        roles: suggest_roles(community, when),
+    }
+}
+
+/// The most-endorsed *planned* topics, at most [`AGENDA_LENGTH`]; ties go to the topic proposed
+/// first (then the id, so every replica proposes the same).
+pub fn propose_agenda(community: &Community) -> Vec<TopicId> {
+    let mut planned: Vec<_> = community
+        .topics
+        .iter()
+        .filter(|(_, t)| t.status == TopicStatus::Planned)
+        .collect();
+    planned.sort_by(|(ia, a), (ib, b)| {
+        b.endorsement_count()
+            .cmp(&a.endorsement_count())
+            .then(a.proposed_at.cmp(&b.proposed_at))
+            .then(ia.cmp(ib))
+    });
+    planned
+        .into_iter()
+        .take(AGENDA_LENGTH)
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// For each role, the available member who held it least recently among the gatherings before
+/// `when` (never is best; ties by name, then who joined first). Nobody gets two roles while
+/// another available member has none; members who said they are not available are skipped.
+pub fn suggest_roles(community: &Community, when: Timestamp) -> Roles {
+    let mut roles = Roles::default();
+    let mut taken: BTreeSet<MemberId> = BTreeSet::new();
+    for role in Role::ALL {
+        let ranked = ranked_for(community, role, when);
+        let pick = ranked
+            .iter()
+            .find(|m| !taken.contains(*m))
+            .or_else(|| ranked.first())
+            .cloned();
+        if let Some(member) = &pick {
+            taken.insert(member.clone());
+        }
+        roles.set(role, pick);
+    }
+    roles
+}
+
+/// Available members, best candidate for `role` first.
+pub fn ranked_for(community: &Community, role: Role, when: Timestamp) -> Vec<MemberId> {
+    let mut candidates: Vec<_> = community
+        .members
+        .iter()
+        .filter(|(_, m)| m.available_for_roles())
+        .map(|(id, m)| {
+            let held = last_held(community, id, role, when);
+            (held, m.name.to_lowercase(), m.joined_at, id)
+        })
+        .collect();
+    // `None` (never held) sorts before any date.
+    candidates.sort();
+    candidates.into_iter().map(|(.., id)| id.clone()).collect()
+}
+
+/// When `member` last held `role` at a gathering before `when`.
+pub fn last_held(
+    community: &Community,
+    member: &MemberId,
+    role: Role,
+    when: Timestamp,
+) -> Option<Timestamp> {
+    community
+        .gatherings
+        .values()
+        .filter(|g| g.when < when && g.roles.get(role) == Some(member))
+        .map(|g| g.when)
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::community::NewTopic;
+    use crate::model::{Gathering, GatheringId, Member};
+
+    fn id(s: &str) -> MemberId {
+        MemberId::from(s.to_string())
+    }
+
+    /// Members named after their ids, joined in the order given.
+    fn community(names: &[&str]) -> Community {
+        let mut c = Community::new(
+            "Facilitators",
+            "",
+            &id(names[0]),
+            Member::new(names[0], names[0], Timestamp(1)).unwrap(),
+            Timestamp(1),
+        )
+        .unwrap();
+        for (n, name) in names.iter().enumerate().skip(1) {
+            c.add_member(
+                id(name),
+                Member::new(name, name, Timestamp(1 + n as i64)).unwrap(),
+            );
+        }
+        c
+    }
+
+    fn held(c: &mut Community, when: i64, f: Option<&str>, p: Option<&str>, n: Option<&str>) {
+        c.gatherings.insert(
+            GatheringId::from(format!("g{when}")),
+            Gathering {
+                title: format!("Gathering {when}"),
+                when: Timestamp(when),
+                agenda: vec![],
+                roles: Roles {
+                    facilitator: f.map(id),
+                    presenter: p.map(id),
+                    note_taker: n.map(id),
+                },
+                note: None,
+            },
+        );
+    }
+
+    fn names(roles: &Roles) -> [Option<&str>; 3] {
+        Role::ALL.map(|r| roles.get(r).map(|m| m.as_str()))
+    }
+
+    #[test]
+    fn with_no_history_roles_go_alphabetically_one_each() {
+        let c = community(&["cy", "ada", "bo", "dee"]);
+        assert_eq!(
+            names(&suggest_roles(&c, Timestamp(100))),
+            [Some("ada"), Some("bo"), Some("cy")]
+        );
+    }
+
+    #[test]
+    fn the_one_who_held_a_role_least_recently_gets_it() {
+        let mut c = community(&["ada", "bo", "cy", "dee"]);
+        // Facilitators so far: ada (10), bo (20), cy (30); dee never.
+        // Presenters: dee (10), cy (20), ada (30); bo never.
+        // Note-takers: bo (10), ada (20), dee (30); cy never.
+        held(&mut c, 10, Some("ada"), Some("dee"), Some("bo"));
+        held(&mut c, 20, Some("bo"), Some("cy"), Some("ada"));
+        held(&mut c, 30, Some("cy"), Some("ada"), Some("dee"));
+        assert_eq!(
+            names(&suggest_roles(&c, Timestamp(40))),
+            [Some("dee"), Some("bo"), Some("cy")]
+        );
+        // Once everyone has held every role, the longest ago wins.
+        held(&mut c, 35, Some("dee"), Some("bo"), Some("cy"));
+        // Facilitator: ada 10, bo 20, cy 30, dee 35. Presenter: dee 10, cy 20, ada 30, bo 35.
+        // Note-taker: bo 10, ada 20, dee 30, cy 35.
+        assert_eq!(
+            names(&suggest_roles(&c, Timestamp(40))),
+            [Some("ada"), Some("dee"), Some("bo")]
+        );
+    }
+
+    #[test]
+    fn nobody_gets_two_roles_while_others_are_free() {
+        let mut c = community(&["ada", "bo", "cy"]);
+        held(&mut c, 10, Some("bo"), Some("cy"), Some("ada"));
+        // Presenter would be ada (never presented) but she facilitates: bo, the next best.
+        // Note-taker would be bo (never), already presenting: cy.
+        assert_eq!(
+            names(&suggest_roles(&c, Timestamp(20))),
+            [Some("ada"), Some("bo"), Some("cy")]
+        );
+    }
+
+    #[test]
+    fn gatherings_after_the_new_date_do_not_count() {
+        let mut c = community(&["ada", "bo"]);
+        held(&mut c, 10, Some("bo"), None, None);
+        held(&mut c, 50, Some("ada"), None, None);
+        // For a gathering at 40, only the one at 10 is history: ada never facilitated.
+        assert_eq!(
+            suggest_roles(&c, Timestamp(40)).facilitator,
+            Some(id("ada"))
+        );
+        assert_eq!(suggest_roles(&c, Timestamp(60)).facilitator, Some(id("bo")));
+    }
+
+    #[test]
+    fn unavailable_members_are_skipped() {
+        let mut c = community(&["ada", "bo", "cy", "dee"]);
+        c.set_available_for_roles(&id("ada"), false).unwrap();
+        c.set_available_for_roles(&id("cy"), false).unwrap();
+        let roles = suggest_roles(&c, Timestamp(10));
+        // Two available members for three roles: one of them has to take a second role.
+        assert_eq!(names(&roles), [Some("bo"), Some("dee"), Some("bo")]);
+        c.set_available_for_roles(&id("bo"), false).unwrap();
+        c.set_available_for_roles(&id("dee"), false).unwrap();
+        assert_eq!(suggest_roles(&c, Timestamp(10)), Roles::default());
+    }
+
+    #[test]
+    fn ties_go_by_name_then_who_joined_first() {
+        let mut c = community(&["zed", "amy"]);
+        // Two members both named "Sam", joined at 5 and 3.
+        c.add_member(
+            id("sam-late"),
+            Member::new("Sam", "s1", Timestamp(5)).unwrap(),
+        );
+        c.add_member(
+            id("sam-early"),
+            Member::new("Sam", "s2", Timestamp(3)).unwrap(),
+        );
+        assert_eq!(
+            ranked_for(&c, Role::Presenter, Timestamp(10)),
+            [id("amy"), id("sam-early"), id("sam-late"), id("zed")]
+        );
+    }
+
+    fn topic(c: &mut Community, key: &str, at: i64, status: TopicStatus, endorsers: &[&str]) {
+        let t = TopicId::from(key.to_string());
+        let new = NewTopic {
+            title: key.into(),
+            ..Default::default()
+        };
+        c.add_topic(t.clone(), &id("ada"), &new, Timestamp(at))
+            .unwrap();
+        c.set_topic_status(&t, &id("ada"), status).unwrap();
+        for e in endorsers {
+            c.endorse_topic(&t, &id(e), Timestamp(at)).unwrap();
+        }
+    }
+
+    #[test]
+    fn agenda_is_the_three_most_endorsed_planned_topics_oldest_first_on_ties() {
+        let mut c = community(&["ada", "bo", "cy"]);
+        topic(
+            &mut c,
+            "popular-but-proposed",
+            1,
+            TopicStatus::Proposed,
+            &["ada", "bo", "cy"],
+        );
+        topic(
+            &mut c,
+            "done",
+            2,
+            TopicStatus::Discussed,
+            &["ada", "bo", "cy"],
+        );
+        topic(&mut c, "two-new", 9, TopicStatus::Planned, &["ada", "bo"]);
+        topic(&mut c, "two-old", 3, TopicStatus::Planned, &["bo", "cy"]);
+        topic(&mut c, "one", 4, TopicStatus::Planned, &["cy"]);
+        topic(
+            &mut c,
+            "three",
+            8,
+            TopicStatus::Planned,
+            &["ada", "bo", "cy"],
+        );
+        topic(&mut c, "none", 5, TopicStatus::Planned, &[]);
+        let agenda: Vec<String> = propose_agenda(&c).iter().map(|t| t.to_string()).collect();
+        assert_eq!(agenda, ["three", "two-old", "two-new"]);
+        assert!(propose_agenda(&community(&["ada"])).is_empty());
+    }
+}

@@ -1,0 +1,470 @@
+//! Gatherings: upcoming and past meetings, the selected one with its date, agenda, roles (each
+//! changeable by anyone) and meeting note, and a "Plan a gathering" form that shows what the
+//! rotation suggests before anything is stored. Home's "Next gathering" is drawn here too.
+//!
+//! Every change goes to the node as a [`bridge::action`]; the result shows through the
+//! community's snapshot.
+
+use std::collections::BTreeSet;
+
+use eframe::egui::{self, Button, ComboBox};
+
+use super::app::{App, View};
+use super::bridge::{self, Command};
+use super::welcome::labelled_field;
+use crate::model::{
+    Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId,
+    TopicStatus, gathering, rotation,
+};
+
+/// The width the list opens with.
+const LIST_WIDTH: f32 = 280.0;
+
+/// The Gatherings view's own state.
+#[derive(Default)]
+pub struct GatheringsState {
+    community: Option<CommunityId>,
+    selected: Option<GatheringId>,
+    /// The "Plan a gathering" form, while shown.
+    plan: Option<PlanForm>,
+    /// While a gathering planned here is on its way: the ones that existed before, so the new
+    /// one can be recognised and selected.
+    planning: Option<BTreeSet<GatheringId>>,
+}
+
+#[derive(Default)]
+struct PlanForm {
+    date: String,
+    title: String,
+    focus: bool,
+}
+
+impl GatheringsState {
+    fn enter(&mut self, community: &CommunityId) {
+        if self.community.as_ref() != Some(community) {
+            *self = GatheringsState {
+                community: Some(community.clone()),
+                ..GatheringsState::default()
+            };
+        }
+    }
+
+    /// Opens the "Plan a gathering" form.
+    pub fn start_planning(&mut self) {
+        if self.plan.is_none() {
+            self.plan = Some(PlanForm {
+                focus: true,
+                ..PlanForm::default()
+            });
+        }
+    }
+
+    /// Shows `id` when the view opens.
+    pub fn select(&mut self, id: GatheringId) {
+        self.selected = Some(id);
+    }
+
+    /// Selects the gathering this window just planned, once it shows in the snapshot.
+    fn follow_planned(&mut self, community: &Community) {
+        let Some(known) = &self.planning else { return };
+        if let Some(id) = community.gatherings.keys().find(|id| !known.contains(*id)) {
+            self.selected = Some(id.clone());
+            self.planning = None;
+            self.plan = None;
+        }
+    }
+}
+
+/// The time now, for splitting upcoming from past.
+fn now() -> Timestamp {
+    crate::node::now()
+}
+
+pub fn gatherings_ui(ui: &mut egui::Ui, app: &mut App) {
+    let Some((community_id, community)) = app.current.clone() else {
+        return;
+    };
+    let me = app.me();
+    app.gatherings.enter(&community_id);
+    app.gatherings.follow_planned(&community);
+    // With nothing chosen, show the next gathering (or else the latest one).
+    if app.gatherings.selected.is_none() {
+        let (upcoming, past) = community.gatherings_by_date(now());
+        app.gatherings.selected = upcoming
+            .first()
+            .or(past.first())
+            .map(|(id, _)| (*id).clone());
+    }
+    let mut commands = Vec::new();
+    let mut open_note = None;
+    egui::Panel::left("gathering-list")
+        .resizable(true)
+        .default_size(LIST_WIDTH)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("gathering-list-scroll")
+                .show(ui, |ui| {
+                    list_ui(
+                        ui,
+                        &mut app.gatherings,
+                        &community,
+                        me.as_ref(),
+                        &mut commands,
+                    )
+                });
+        });
+    egui::CentralPanel::default().show(ui, |ui| {
+        open_note = detail_ui(ui, &app.gatherings, &community, me.as_ref(), &mut commands);
+    });
+    if let Some(note) = open_note {
+        app.view = View::Notes;
+        app.notes.select(note.clone());
+        commands.push(Command::OpenNote(note));
+    }
+    for command in commands {
+        app.send(command);
+    }
+}
+
+fn list_ui(
+    ui: &mut egui::Ui,
+    state: &mut GatheringsState,
+    community: &Community,
+    me: Option<&MemberId>,
+    commands: &mut Vec<Command>,
+) {
+    ui.heading("Gatherings");
+    if let Some(me) = me {
+        plan_ui(ui, state, community, commands);
+        availability_ui(ui, community, me, commands);
+    }
+    ui.separator();
+    let (upcoming, past) = community.gatherings_by_date(now());
+    for (heading, list, empty) in [
+        ("Upcoming", upcoming, "Nothing planned yet."),
+        ("Past", past, "No past gatherings."),
+    ] {
+        ui.strong(format!("{heading} ({})", list.len()));
+        if list.is_empty() {
+            ui.weak(empty);
+        }
+        for (id, g) in list {
+            let selected = state.selected.as_ref() == Some(id);
+            if ui
+                .selectable_label(selected, format!("{} · {}", g.title, g.when))
+                .clicked()
+            {
+                state.selected = Some(id.clone());
+            }
+        }
+        ui.add_space(8.0);
+    }
+}
+
+/// The "Plan a gathering" form, with the rotation's suggestion for the date typed.
+fn plan_ui(
+    ui: &mut egui::Ui,
+    state: &mut GatheringsState,
+    community: &Community,
+    commands: &mut Vec<Command>,
+) {
+    let Some(form) = &mut state.plan else {
+        if ui.button("Plan a gathering").clicked() {
+            state.start_planning();
+        }
+        return;
+    };
+    ui.strong("Plan a gathering");
+    let date = labelled_field(ui, "Gathering date", &mut form.date);
+    if std::mem::take(&mut form.focus) {
+        date.request_focus();
+    }
+    ui.weak("For example 2026-12-03 or 2026-12-03 18:00 (UTC).");
+    labelled_field(ui, "Title (optional)", &mut form.title);
+    let when = (!form.date.trim().is_empty()).then(|| gathering::parse_when(&form.date));
+    match &when {
+        Some(Ok(when)) => suggestion_ui(ui, community, *when),
+        Some(Err(e)) => {
+            ui.colored_label(ui.visuals().error_fg_color, e.to_string());
+        }
+        None => {}
+    }
+    let sending = state.planning.is_some();
+    let mut plan = false;
+    let mut cancel = false;
+    ui.horizontal(|ui| {
+        let ready = matches!(when, Some(Ok(_))) && !sending;
+        plan = ui
+            .add_enabled(ready, Button::new("Plan gathering"))
+            .clicked();
+        cancel = ui.button("Cancel").clicked();
+        if sending {
+            ui.spinner();
+        }
+    });
+    if cancel {
+        state.plan = None;
+        state.planning = None;
+    } else if plan && let Some(Ok(when)) = when {
+        let title = Some(form.title.trim().to_string()).filter(|t| !t.is_empty());
+        state.planning = Some(community.gatherings.keys().cloned().collect());
+        commands.push(bridge::action(
+            "plan the gathering",
+            move |node, c| async move { node.plan_gathering(&c, when, title).await.map(|_| ()) },
+        ));
+    }
+}
+
+/// What the rotation proposes for a gathering at `when`.
+fn suggestion_ui(ui: &mut egui::Ui, community: &Community, when: Timestamp) {
+    let plan = rotation::suggest(community, when);
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label("Suggested agenda");
+        if plan.agenda.is_empty() {
+            ui.weak("No planned topics yet: mark topics as planned on Topics.");
+        }
+        for (n, topic) in plan.agenda.iter().enumerate() {
+            ui.label(format!("{}. {}", n + 1, topic_title(community, topic)));
+        }
+        ui.label("Suggested roles");
+        for role in Role::ALL {
+            let who = plan
+                .roles
+                .get(role)
+                .map(|m| community.display_name(m))
+                .unwrap_or_else(|| "nobody available".into());
+            ui.label(format!("{}: {who}", role.label()));
+        }
+        ui.weak(
+            "Roles rotate: each goes to whoever held it least recently. It is only a \
+             suggestion; anyone can change it afterwards.",
+        );
+    });
+}
+
+/// One's own "available for roles" setting.
+fn availability_ui(
+    ui: &mut egui::Ui,
+    community: &Community,
+    me: &MemberId,
+    commands: &mut Vec<Command>,
+) {
+    let Some(member) = community.members.get(me) else {
+        return;
+    };
+    let mut available = member.available_for_roles();
+    if ui
+        .checkbox(&mut available, "I can take on gathering roles")
+        .changed()
+    {
+        commands.push(bridge::action(
+            "change your availability",
+            move |node, c| async move { node.set_available_for_roles(&c, available).await },
+        ));
+    }
+}
+
+/// The selected gathering. Returns the meeting note to open, when asked.
+fn detail_ui(
+    ui: &mut egui::Ui,
+    state: &GatheringsState,
+    community: &Community,
+    me: Option<&MemberId>,
+    commands: &mut Vec<Command>,
+) -> Option<crate::model::NoteId> {
+    let selected = state
+        .selected
+        .as_ref()
+        .and_then(|id| community.gatherings.get_key_value(id));
+    let Some((id, g)) = selected else {
+        ui.add_space(24.0);
+        ui.heading("A rhythm of gatherings");
+        ui.label(
+            "Plan the community's meetings here. Each gets an agenda from the topics the group \
+             planned and most wants, and a facilitator, a presenter and a note-taker, rotating \
+             so that everyone gets a turn.",
+        );
+        ui.weak(if community.gatherings.is_empty() {
+            "Start with \"Plan a gathering\" on the left."
+        } else {
+            "Choose a gathering on the left."
+        });
+        return None;
+    };
+    let mut open_note = None;
+    egui::ScrollArea::vertical()
+        .id_salt(("gathering", id.as_str()))
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            ui.heading(&g.title);
+            ui.weak(g.when.to_string());
+            ui.add_space(8.0);
+            agenda_ui(ui, id, g, community, me.is_some(), commands);
+            ui.add_space(12.0);
+            ui.strong("Roles");
+            for role in Role::ALL {
+                role_ui(ui, id, g, role, community, me.is_some(), commands);
+            }
+            ui.add_space(12.0);
+            match &g.note {
+                Some(note) if community.notes.contains_key(note) => {
+                    if ui.link("Open the meeting note").clicked() {
+                        open_note = Some(note.clone());
+                    }
+                }
+                Some(_) => {
+                    ui.weak("The meeting note has not arrived from other members yet.");
+                }
+                None => {
+                    ui.weak("This gathering has no meeting note.");
+                }
+            }
+        });
+    open_note
+}
+
+fn agenda_ui(
+    ui: &mut egui::Ui,
+    id: &GatheringId,
+    g: &Gathering,
+    community: &Community,
+    can_change: bool,
+    commands: &mut Vec<Command>,
+) {
+    ui.strong("Agenda");
+    if g.agenda.is_empty() {
+        ui.weak("No topics on the agenda.");
+    }
+    let mut new_agenda = None;
+    for (n, topic) in g.agenda.iter().enumerate() {
+        ui.horizontal(|ui| {
+            let title = topic_title(community, topic);
+            ui.label(format!("{}. {title}", n + 1));
+            if can_change && ui.small_button("Remove").clicked() {
+                let mut agenda = g.agenda.clone();
+                agenda.remove(n);
+                new_agenda = Some(agenda);
+            }
+        });
+    }
+    if can_change {
+        // Planned topics first, then proposed; discussed ones are done.
+        let mut addable: Vec<_> = community
+            .topics_by_endorsement()
+            .into_iter()
+            .filter(|(t, topic)| !g.agenda.contains(t) && topic.status != TopicStatus::Discussed)
+            .collect();
+        addable.sort_by_key(|(_, t)| t.status != TopicStatus::Planned);
+        if !addable.is_empty() {
+            ComboBox::from_label("Add a topic to the agenda")
+                .selected_text("Choose a topic")
+                .show_ui(ui, |ui| {
+                    for (topic, t) in addable {
+                        if ui.selectable_label(false, &t.title).clicked() {
+                            let mut agenda = g.agenda.clone();
+                            agenda.push(topic.clone());
+                            new_agenda = Some(agenda);
+                        }
+                    }
+                });
+        }
+    }
+    if let Some(agenda) = new_agenda {
+        let id = id.clone();
+        commands.push(bridge::action(
+            "change the agenda",
+            move |node, c| async move { node.set_gathering_agenda(&c, &id, agenda).await },
+        ));
+    }
+}
+
+/// One role with a choice of members (anyone may change it).
+fn role_ui(
+    ui: &mut egui::Ui,
+    id: &GatheringId,
+    g: &Gathering,
+    role: Role,
+    community: &Community,
+    can_change: bool,
+    commands: &mut Vec<Command>,
+) {
+    let current = g.roles.get(role);
+    let name = current
+        .map(|m| community.display_name(m))
+        .unwrap_or_else(|| "Nobody".into());
+    if !can_change {
+        ui.label(format!("{}: {name}", role.label()));
+        return;
+    }
+    let mut members: Vec<_> = community.members.iter().collect();
+    members.sort_by_key(|(mid, m)| (m.name.to_lowercase(), (*mid).clone()));
+    let mut chosen: Option<Option<MemberId>> = None;
+    ComboBox::from_label(role.label())
+        .selected_text(name)
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(current.is_none(), "Nobody").clicked() {
+                chosen = Some(None);
+            }
+            for (mid, m) in members {
+                let text = if m.available_for_roles() {
+                    m.name.clone()
+                } else {
+                    format!("{} (prefers no roles)", m.name)
+                };
+                if ui.selectable_label(current == Some(mid), text).clicked() {
+                    chosen = Some(Some(mid.clone()));
+                }
+            }
+        });
+    if let Some(holder) = chosen.filter(|h| h.as_ref() != current) {
+        let id = id.clone();
+        commands.push(bridge::action(
+            "change the role",
+            move |node, c| async move { node.set_gathering_role(&c, &id, role, holder).await },
+        ));
+    }
+}
+
+fn topic_title(community: &Community, id: &TopicId) -> String {
+    community
+        .topics
+        .get(id)
+        .map(|t| t.title.clone())
+        .unwrap_or_else(|| "(a topic not yet synced)".into())
+}
+
+/// Home's "Next gathering": when, who holds the roles, and a way to it.
+pub fn next_gathering_ui(ui: &mut egui::Ui, app: &mut App) {
+    let Some((_, community)) = app.current.clone() else {
+        return;
+    };
+    ui.strong("Next gathering");
+    match community.next_gathering(now()) {
+        Some((id, g)) => {
+            if ui.link(format!("{} · {}", g.title, g.when)).clicked() {
+                app.gatherings.select(id.clone());
+                app.view = View::Gatherings;
+            }
+            let roles: Vec<String> = Role::ALL
+                .iter()
+                .filter_map(|r| {
+                    g.roles
+                        .get(*r)
+                        .map(|m| format!("{}: {}", r.label(), community.display_name(m)))
+                })
+                .collect();
+            if !roles.is_empty() {
+                ui.weak(roles.join(" · "));
+            }
+        }
+        None => {
+            ui.horizontal(|ui| {
+                ui.weak("No gathering planned.");
+                if app.me().is_some() && ui.button("Plan one").clicked() {
+                    app.gatherings.start_planning();
+                    app.view = View::Gatherings;
+                }
+            });
+        }
+    }
+}

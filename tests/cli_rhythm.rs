@@ -1,0 +1,183 @@
+//! Gatherings, next actions and thanks from the command line, as a script would use them.
+
+use crate::util::{Folder, ids};
+
+/// A planned topic endorsed by the only member (Ada), or not endorsed.
+fn planned_topic(f: &Folder, title: &str, endorse: bool) -> String {
+    let id = f.ok(&["topic", "add", "--title", title]);
+    f.ok(&["topic", "status", &id, "planned"]);
+    if endorse {
+        f.ok(&["topic", "endorse", &id]);
+    }
+    id
+}
+
+#[test]
+fn planning_a_gathering_proposes_agenda_and_roles_and_writes_its_note() {
+    let f = Folder::with_community();
+    let older = planned_topic(&f, "Soil health", false);
+    let liked = planned_topic(&f, "Seed swap", true);
+    let newer = planned_topic(&f, "Water", false);
+    planned_topic(&f, "Pests", false);
+    f.ok(&["topic", "add", "--title", "Only proposed"]);
+
+    let planned = f.json(&["gathering", "plan", "--when", "2026-12-03T18:00"]);
+    assert_eq!(planned["title"], "Gathering 2026-12-03");
+    assert_eq!(planned["when"], "2026-12-03T18:00:00Z");
+    // Most endorsed first, then the oldest planned topics; three at most.
+    let agenda: Vec<&str> = planned["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(agenda, [liked.as_str(), older.as_str(), newer.as_str()]);
+    // Ada is the only member, so every role falls to her.
+    for role in ["facilitator", "presenter", "note_taker"] {
+        assert_eq!(planned["roles"][role]["name"], "Ada", "{role}");
+    }
+    let note = planned["note"].as_str().unwrap().to_string();
+    let shown = f.json(&["note", "show", &note]);
+    assert_eq!(shown["title"], "Gathering 2026-12-03");
+    let body = shown["body"].as_str().unwrap();
+    assert!(
+        body.contains("1. Seed swap\n2. Soil health\n3. Water"),
+        "{body}"
+    );
+    let topics = f.json(&["topic", "list"]);
+    let linked = topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["notes"][0] == note.as_str())
+        .count();
+    assert_eq!(
+        linked, 3,
+        "the meeting note is linked from each agenda topic"
+    );
+
+    // Not available for roles: the next suggestion leaves the roles open.
+    f.ok(&["member", "available", "off"]);
+    let later = f.json(&[
+        "gathering",
+        "plan",
+        "--when",
+        "2027-01-07",
+        "--title",
+        "New year",
+    ]);
+    assert_eq!(later["title"], "New year");
+    assert!(later["roles"]["facilitator"].is_null());
+    let later_id = later["id"].as_str().unwrap().to_string();
+    // Anyone may change the suggestion; members are named by id or name.
+    assert_eq!(
+        f.ok(&["gathering", "set-role", &later_id, "note-taker", "ada"]),
+        "Note-taker: Ada"
+    );
+    let err = f.fails(&["gathering", "set-role", &later_id, "chair", "Ada"]);
+    assert!(err.contains("'chair' is not a role"), "{err}");
+    let err = f.fails(&["gathering", "set-role", &later_id, "presenter", "Zed"]);
+    assert!(err.contains("Zed is not a member"), "{err}");
+
+    let old = f.json(&["gathering", "plan", "--when", "2020-05-01"]);
+    let list = f.json(&["gathering", "list"]);
+    assert_eq!(
+        ids(&list["upcoming"]),
+        [planned["id"].as_str().unwrap(), later_id.as_str()],
+        "soonest first"
+    );
+    assert_eq!(ids(&list["past"]), [old["id"].as_str().unwrap()]);
+    assert_eq!(list["upcoming"][1]["roles"]["note_taker"]["name"], "Ada");
+
+    let human = f.ok(&["gathering", "list"]);
+    assert!(
+        human.contains("Upcoming:") && human.contains("Past:"),
+        "{human}"
+    );
+    assert!(
+        human.contains("agenda: Seed swap; Soil health; Water"),
+        "{human}"
+    );
+
+    let err = f.fails(&["gathering", "plan", "--when", "next tuesday"]);
+    assert!(err.contains("is not a date"), "{err}");
+}
+
+#[test]
+fn next_actions_are_listed_per_member_and_ticked_off() {
+    let f = Folder::with_community();
+    assert_eq!(f.ok(&["actions"]), "no open actions");
+    let case = f.ok(&["case", "open", "--title", "Reviews", "--situation", "Stuck"]);
+    f.ok(&["case", "advance", &case]);
+    f.ok(&["case", "advance", &case]);
+    f.ok(&[
+        "case",
+        "close",
+        &case,
+        "--outcome",
+        "Pilot with one team",
+        "--action",
+        "Ask the lead",
+        "--action-for",
+        "Ada",
+        "Write it up",
+    ]);
+    let open = f.json(&["actions", "--mine"]);
+    assert_eq!(open.as_array().unwrap().len(), 2);
+    assert!(
+        open.as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["owner_name"] == "Ada")
+    );
+    let ask = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["text"] == "Ask the lead")
+        .unwrap();
+    let ask_id = ask["id"].as_str().unwrap().to_string();
+    assert_eq!(ask["case"], case.as_str());
+
+    assert_eq!(f.ok(&["actions", "done", &case, &ask_id]), "done");
+    assert_eq!(
+        f.ok(&["actions", "done", &case, &ask_id]),
+        "this action was already done"
+    );
+    let open = f.json(&["actions", "--member", "ada"]);
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    assert_eq!(open[0]["text"], "Write it up");
+    let all = f.json(&["actions", "--all"]);
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let human = f.ok(&["actions"]);
+    assert!(human.starts_with("Ada:\n  [ ] Write it up"), "{human}");
+
+    let err = f.fails(&["actions", "--member", "Zed"]);
+    assert!(err.contains("Zed is not a member"), "{err}");
+    let err = f.fails(&[
+        "case",
+        "close",
+        &case,
+        "--outcome",
+        "x",
+        "--action-for",
+        "Zed",
+        "y",
+    ]);
+    assert!(err.contains("Zed is not a member"), "{err}");
+}
+
+#[test]
+fn thanking_your_own_note_is_refused_with_a_reason() {
+    let f = Folder::with_community();
+    let note = f.ok(&["note", "add", "--title", "Compost"]);
+    let err = f.fails(&["thank", "note", &note]);
+    assert!(
+        err.contains("cannot thank yourself for your own note"),
+        "{err}"
+    );
+    assert_eq!(
+        f.json(&["note", "show", &note])["thanks"],
+        serde_json::json!([])
+    );
+}

@@ -1,0 +1,312 @@
+//! The Gatherings view and Home's rhythm, driven by label: plan a gathering and see the
+//! rotation's suggestion and the agenda, change a role, open the meeting note; tick an action
+//! on Home; thank a note.
+
+use copse::model::community::NewTopic;
+use copse::model::{
+    ActionId, Case, CaseId, Community, CommunityId, DocEntry, Gathering, GatheringId, Member,
+    MemberId, Note, NoteId, QuestionId, Roles, SuggestionId, Timestamp, TopicId, TopicStatus,
+    change,
+};
+use copse::node::Node;
+use eframe::egui::accesskit::Role as A11y;
+use egui_kittest::kittest::Queryable;
+
+use crate::gui::{Gui, has};
+
+fn bo() -> MemberId {
+    MemberId::from("bo".to_string())
+}
+
+fn cy() -> MemberId {
+    MemberId::from("cy".to_string())
+}
+
+/// Ada (this device), Bo and Cy; planned topics "Seed swap" (2 endorsements) and "Soil health"
+/// (1), a proposed one, and a past gathering that Ada facilitated. Also a note by Bo, and a
+/// closed case of Bo's with an action for Ada. Built as documents and imported.
+async fn rhythm_community(node: &Node) {
+    let at = Timestamp(1_700_000_000_000);
+    let ada = MemberId::from(node.device_id().to_string());
+    let mut c = Community::new(
+        "Gardeners",
+        "Grow food together",
+        &ada,
+        Member::new("Ada", node.device_id(), at).unwrap(),
+        at,
+    )
+    .unwrap();
+    c.add_member(bo(), Member::new("Bo", "bo-laptop", at).unwrap());
+    c.add_member(cy(), Member::new("Cy", "cy-laptop", at).unwrap());
+    for (key, title, status, endorsers) in [
+        ("t1", "Soil health", TopicStatus::Planned, vec![ada.clone()]),
+        ("t2", "Seed swap", TopicStatus::Planned, vec![bo(), cy()]),
+        (
+            "t3",
+            "Only an idea",
+            TopicStatus::Proposed,
+            vec![ada.clone(), bo(), cy()],
+        ),
+    ] {
+        let id = TopicId::from(key.to_string());
+        let new = NewTopic {
+            title: title.into(),
+            ..Default::default()
+        };
+        c.add_topic(id.clone(), &ada, &new, at).unwrap();
+        c.set_topic_status(&id, &ada, status).unwrap();
+        for e in endorsers {
+            c.endorse_topic(&id, &e, at).unwrap();
+        }
+    }
+    c.add_gathering(
+        GatheringId::from("past".to_string()),
+        &ada,
+        Gathering {
+            title: "Spring gathering".into(),
+            when: at,
+            agenda: vec![],
+            roles: Roles {
+                facilitator: Some(ada.clone()),
+                presenter: None,
+                note_taker: None,
+            },
+            note: None,
+        },
+    )
+    .unwrap();
+
+    let note = Note::new("Compost basics", "Air and water.", &bo(), at).unwrap();
+    let note_id = NoteId::from(
+        node.import_document(change::create(&note, "add note", at).unwrap())
+            .await
+            .unwrap(),
+    );
+    c.index_note(note_id, DocEntry::new("Compost basics", bo(), at));
+
+    let mut case = Case::new("Reviews stall", "Nobody reviews.", &bo(), at).unwrap();
+    case.advance_phase(&bo()).unwrap();
+    case.advance_phase(&bo()).unwrap();
+    case.close(
+        &bo(),
+        "Pair on reviews",
+        vec![(
+            ActionId::from("a1".to_string()),
+            "Pair with Bo on Friday".into(),
+            Some(ada.clone()),
+        )],
+        at,
+    )
+    .unwrap();
+    let case_id = CaseId::from(
+        node.import_document(change::create(&case, "open case", at).unwrap())
+            .await
+            .unwrap(),
+    );
+    c.index_case(case_id, DocEntry::new("Reviews stall", bo(), at));
+
+    // Bo's case in Suggest: Ada asked, Bo answered, Cy suggested.
+    let mut open = Case::new("Mentoring", "New members drift away.", &bo(), at).unwrap();
+    let q = open
+        .ask_question(
+            QuestionId::from("q1".to_string()),
+            &ada,
+            "Who welcomes them?",
+            at,
+        )
+        .unwrap();
+    open.answer_question(&q, &bo(), "Nobody in particular", at)
+        .unwrap();
+    open.advance_phase(&bo()).unwrap();
+    open.suggest(
+        SuggestionId::from("s1".to_string()),
+        &cy(),
+        "A buddy for each",
+        at,
+    )
+    .unwrap();
+    let open_id = CaseId::from(
+        node.import_document(change::create(&open, "open case", at).unwrap())
+            .await
+            .unwrap(),
+    );
+    c.index_case(
+        open_id,
+        DocEntry::new("Mentoring", bo(), Timestamp(at.0 + 1)),
+    );
+
+    let doc = change::create(&c, "create community", at).unwrap();
+    let id = CommunityId::from(node.import_document(doc).await.unwrap());
+    node.flush().await.unwrap();
+    node.remember_community(&id).unwrap();
+}
+
+fn gui() -> Gui {
+    Gui::open_with(|node, runtime| runtime.block_on(rhythm_community(node)))
+}
+
+fn stored(gui: &Gui) -> std::sync::Arc<Community> {
+    gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node.community(&id).await.unwrap()
+    })
+}
+
+#[test]
+fn planning_a_gathering_shows_the_rotation_and_the_agenda_and_writes_its_note() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Gatherings"));
+    assert!(has(&gui.harness, "No gathering planned."), "Home says so");
+    gui.harness.get_by_label("Gatherings").click();
+    gui.until("the view", |h| has(h, "Plan a gathering"));
+    assert!(has(&gui.harness, "Spring gathering · 2023-11-14 22:13 UTC"));
+    assert!(has(&gui.harness, "Upcoming (0)") && has(&gui.harness, "Past (1)"));
+
+    gui.harness.get_by_label("Plan a gathering").click();
+    gui.until("the form", |h| has(h, "Gathering date"));
+    gui.type_into("Gathering date", "2030-03-01 18:00");
+    gui.until("the suggestion", |h| has(h, "Suggested agenda"));
+    // Agenda: the planned topics, most endorsed first; the proposed one is not on it.
+    assert!(has(&gui.harness, "1. Seed swap"));
+    assert!(has(&gui.harness, "2. Soil health"));
+    assert!(!has(&gui.harness, "3. Only an idea"));
+    // Ada facilitated last time, so Bo facilitates; Ada presents; Cy takes notes.
+    assert!(has(&gui.harness, "Facilitator: Bo"));
+    assert!(has(&gui.harness, "Presenter: Ada"));
+    assert!(has(&gui.harness, "Note-taker: Cy"));
+
+    gui.harness.get_by_label("Plan gathering").click();
+    gui.until("the planned gathering", |h| {
+        has(h, "Gathering 2030-03-01") && has(h, "Open the meeting note")
+    });
+    assert!(has(&gui.harness, "Upcoming (1)"));
+    let community = stored(&gui);
+    let (_, planned) = community
+        .gatherings
+        .iter()
+        .find(|(id, _)| id.as_str() != "past")
+        .unwrap();
+    assert_eq!(
+        planned.agenda,
+        [
+            TopicId::from("t2".to_string()),
+            TopicId::from("t1".to_string())
+        ]
+    );
+    assert_eq!(planned.roles.facilitator, Some(bo()));
+    assert_eq!(planned.roles.note_taker, Some(cy()));
+
+    // The suggestion is only a suggestion: Cy facilitates instead.
+    gui.harness
+        .get_by_role_and_label(A11y::ComboBox, "Facilitator")
+        .click();
+    gui.until("the members to choose from", |h| has(h, "Cy"));
+    gui.harness.get_all_by_label("Cy").last().unwrap().click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        gui.harness.step();
+        let c = stored(&gui);
+        let g = c
+            .gatherings
+            .values()
+            .find(|g| g.title == "Gathering 2030-03-01");
+        if g.is_some_and(|g| g.roles.facilitator == Some(cy())) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the role never changed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    // The meeting note holds the agenda.
+    gui.harness.get_by_label("Open the meeting note").click();
+    gui.until("the note", |h| has(h, "Note body (Markdown)"));
+    let body = gui
+        .harness
+        .get_by_label("Note body (Markdown)")
+        .value()
+        .unwrap_or_default();
+    assert!(body.contains("1. Seed swap\n2. Soil health"), "{body}");
+
+    // Home shows it as the next gathering, with its roles.
+    gui.harness.get_by_label("Home").click();
+    gui.until("Home", |h| has(h, "Next gathering"));
+    assert!(has(
+        &gui.harness,
+        "Gathering 2030-03-01 · 2030-03-01 18:00 UTC"
+    ));
+    assert!(has(
+        &gui.harness,
+        "Facilitator: Cy · Presenter: Ada · Note-taker: Cy"
+    ));
+    gui.shutdown();
+}
+
+#[test]
+fn an_action_is_ticked_off_on_home() {
+    let mut gui = gui();
+    gui.until("Home with the action", |h| has(h, "Pair with Bo on Friday"));
+    assert!(has(&gui.harness, "Your open actions"));
+    gui.harness.get_by_label("Pair with Bo on Friday").click();
+    gui.until("the action to leave the list", |h| {
+        !has(h, "Pair with Bo on Friday")
+            && has(
+                h,
+                "No open actions. Actions you take on when a case closes show here.",
+            )
+    });
+    let done = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node.actions(&id, None, true).await.unwrap()
+    });
+    assert_eq!(done.len(), 1);
+    assert!(done[0].done, "the tick is stored");
+    gui.shutdown();
+}
+
+#[test]
+fn a_note_is_thanked_once_and_shows_who_thanked() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Notes"));
+    gui.harness.get_by_label("Notes").click();
+    gui.until("the list", |h| has(h, "Compost basics"));
+    gui.harness.get_by_label("Compost basics").click();
+    gui.until("the editor with a Thank button", |h| has(h, "Thank"));
+    gui.harness.get_by_label("Thank").click();
+    gui.until("the thanks shown", |h| {
+        has(h, "Thanked by Ada") && !has(h, "Thank")
+    });
+    gui.shutdown();
+}
+
+#[test]
+fn answers_and_suggestions_are_thanked_and_actions_ticked_in_cases() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Cases"));
+    gui.harness.get_by_label("Cases").click();
+    gui.until("the list", |h| has(h, "Mentoring"));
+    gui.harness.get_by_label("Mentoring").click();
+    gui.until("the case", |h| has(h, "Answer: Nobody in particular"));
+    assert!(has(&gui.harness, "• A buddy for each"));
+    assert_eq!(gui.harness.query_all_by_label("Thank").count(), 2);
+    gui.harness
+        .get_all_by_label("Thank")
+        .next()
+        .unwrap()
+        .click();
+    gui.until("one thanks", |h| h.query_all_by_label("Thank").count() == 1);
+    gui.harness.get_by_label("Thank").click();
+    gui.until("both thanked", |h| {
+        h.query_all_by_label("Thanked by Ada").count() == 2 && !has(h, "Thank")
+    });
+
+    // A closed case lists its actions with their owner and a box to tick.
+    gui.harness.get_by_label("Reviews stall").click();
+    gui.until("the closed case", |h| has(h, "Pair with Bo on Friday"));
+    assert!(has(&gui.harness, "— Ada"));
+    gui.harness.get_by_label("Pair with Bo on Friday").click();
+    gui.until("the action done", |h| has(h, "— Ada · done"));
+    gui.shutdown();
+}
