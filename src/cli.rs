@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::model::community::NewTopic;
+use crate::model::unread::ItemKind;
 use crate::model::{CaseId, NoteEdit, NoteId, ProfileUpdate, QuestionId, TopicId, TopicStatus};
 use crate::node::{Node, NodeConfig};
 use output::Output;
@@ -131,6 +132,8 @@ pub enum Command {
     },
     /// Participation levels, notices and activity per week: indicators, not targets.
     Pulse,
+    /// Notes and cases others changed since this device last showed them.
+    Unread,
     /// Gatherings: plan with rotating roles, list, change roles and agenda.
     #[command(subcommand)]
     Gathering(rhythm::GatheringCommand),
@@ -395,6 +398,9 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                         None => node.note(&c, &id).await?,
                     };
                     out.note(&id, &note, &community);
+                    if let Some(entry) = community.notes.get(&id) {
+                        node.mark_read(&c, ItemKind::Note, id.as_str(), entry.updated_at)?;
+                    }
                 }
                 NoteCommand::History { id } => {
                     let id: NoteId = id.parse()?;
@@ -481,6 +487,9 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                         None => node.case(&c, &id).await?,
                     };
                     out.case(&id, &case, &community);
+                    if let Some(entry) = community.cases.get(&id) {
+                        node.mark_read(&c, ItemKind::Case, id.as_str(), entry.updated_at)?;
+                    }
                 }
                 CaseCommand::History { id } => {
                     let id: CaseId = id.parse()?;
@@ -594,6 +603,11 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
         Command::Pulse => {
             let c = community()?;
             practices::pulse(out, &node.pulse(&c).await?);
+        }
+        Command::Unread => {
+            let c = community()?;
+            let community = node.community(&c).await?;
+            out.unread(&node.unread(&c).await?, &community);
         }
         Command::Member(MemberCommand::Set {
             name,

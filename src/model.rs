@@ -33,6 +33,7 @@ pub mod skills;
 pub mod text_edit;
 pub mod thanks;
 pub mod topic;
+pub mod unread;
 
 pub use case::{Case, NextAction, Phase, Question, Suggestion};
 pub use comment::Comment;

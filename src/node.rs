@@ -14,6 +14,7 @@ mod membership;
 mod network;
 mod operations;
 mod practices;
+mod read_marks;
 mod thanks;
 
 use std::collections::HashMap;

@@ -10,6 +10,7 @@ pub mod bridge;
 mod cases;
 mod gatherings;
 mod history;
+mod home;
 mod invite;
 mod members;
 mod notes;

@@ -110,7 +110,7 @@ fn first_run_creates_a_community_and_writes_a_note() {
     gui.type_into("Your display name", "Ada");
     gui.harness.get_by_label("Create community").click();
     gui.until("the community's home", |h| {
-        has(h, "Notes") && has(h, "Recently changed notes")
+        has(h, "Notes") && has(h, "Recently changed")
     });
     assert!(
         gui.harness

@@ -12,7 +12,7 @@ use crate::gui::{Gui, has};
 const BODY: &str = "Note body (Markdown)";
 
 /// Ada's window on a community with one note, and Bo's window after joining it.
-fn two_windows() -> (Gui, Gui) {
+pub(crate) fn two_windows() -> (Gui, Gui) {
     let ada = Gui::open_online(|node, rt| {
         rt.block_on(async {
             let id = node

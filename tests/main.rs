@@ -8,6 +8,7 @@ mod crash;
 mod gui;
 mod gui_cases;
 mod gui_gatherings;
+mod gui_home;
 mod gui_members;
 mod gui_notes;
 mod gui_practices;

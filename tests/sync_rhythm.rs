@@ -76,3 +76,47 @@ async fn thanks_ticks_and_role_changes_reach_the_other_member() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn what_another_member_changed_is_new_until_looked_at() {
+    use copse::model::NoteEdit;
+    use copse::model::unread::ItemKind;
+
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a: Node = online(dirs[0].path()).await;
+    let b: Node = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bo")]).await;
+    let note = a.add_note(&id, "Compost", "Air").await.unwrap();
+    assert!(
+        a.unread(&id).await.unwrap().is_empty(),
+        "my own note is not news"
+    );
+
+    eventually("Bo has the note", || async {
+        b.note(&id, &note).await.is_ok()
+    })
+    .await;
+    let on_b = b.unread(&id).await.unwrap();
+    assert_eq!(on_b.len(), 1, "Ada's note is new to Bo: {on_b:?}");
+    assert_eq!(on_b[0].kind, ItemKind::Note);
+    b.edit_note(&id, &note, NoteEdit::Append(" and water".into()))
+        .await
+        .unwrap();
+
+    eventually("Bo's edit is new to Ada", || async {
+        a.unread(&id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|u| u.id == note.as_str() && u.title == "Compost")
+    })
+    .await;
+    let entry = a.community(&id).await.unwrap().notes[&note].clone();
+    a.mark_read(&id, ItemKind::Note, note.as_str(), entry.updated_at)
+        .unwrap();
+    assert!(a.unread(&id).await.unwrap().is_empty());
+    // Read marks are this device's, never synced.
+    assert!(b.read_marks(&id).unwrap().is_empty());
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

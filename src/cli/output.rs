@@ -11,6 +11,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::model::thanks::thanked_by;
+use crate::model::unread::{ItemKind, Unread};
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
 use crate::node::{CommunitySummary, HistoryEntry, WhoAmI};
 
@@ -148,6 +149,40 @@ impl Output {
                     "id": cid, "author": c.author, "text": c.text, "at": c.at.to_rfc3339(),
                 })).collect::<Vec<_>>(),
             }),
+        );
+    }
+
+    /// What others changed since this device last looked.
+    pub fn unread(&self, items: &[Unread], community: &Community) {
+        self.emit(
+            || {
+                if items.is_empty() {
+                    return "nothing new since you last looked".into();
+                }
+                items
+                    .iter()
+                    .map(|u| {
+                        let kind = match u.kind {
+                            ItemKind::Note => "note",
+                            ItemKind::Case => "case",
+                        };
+                        format!(
+                            "{}  {kind}  {}  changed by {} {}",
+                            u.id,
+                            u.title,
+                            community.display_name(&u.by),
+                            u.updated_at
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+            || {
+                json!(items.iter().map(|u| json!({
+                "id": u.id, "kind": u.kind, "title": u.title, "by": u.by,
+                "by_name": community.display_name(&u.by), "updated_at": u.updated_at.to_rfc3339(),
+            })).collect::<Vec<_>>())
+            },
         );
     }
 

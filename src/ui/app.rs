@@ -5,11 +5,12 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
-use super::bridge::{Bridge, Command, Event};
+use super::bridge::{self, Bridge, Command, Event};
 use super::{
-    actions, cases, gatherings, invite, members, notes, objectives, pulse, skills, status_bar,
-    thanks, topics, welcome,
+    actions, cases, gatherings, home, invite, members, notes, objectives, pulse, skills,
+    status_bar, thanks, topics, welcome,
 };
+use crate::model::unread::{self, ItemKind, ReadMarks};
 use crate::model::{Community, CommunityId};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
@@ -74,6 +75,9 @@ pub struct App {
     pub(super) current: Option<(CommunityId, Arc<Community>)>,
     pub view: View,
     pub(super) welcome: welcome::WelcomeState,
+    pub(super) home: home::HomeState,
+    /// When this device last looked at each note and case of the open community.
+    pub(super) read_marks: ReadMarks,
     pub(super) notes: notes::NotesState,
     pub(super) topics: topics::TopicsState,
     pub(super) cases: cases::CasesState,
@@ -104,6 +108,8 @@ impl App {
             current: None,
             view: View::Home,
             welcome: welcome::WelcomeState::default(),
+            home: home::HomeState::default(),
+            read_marks: ReadMarks::default(),
             notes: notes::NotesState::default(),
             topics: topics::TopicsState::default(),
             cases: cases::CasesState::default(),
@@ -164,6 +170,7 @@ impl App {
                     self.communities = Some(list);
                 }
                 Event::CommunityChanged(id, community) => self.current = Some((id, community)),
+                Event::ReadMarks(marks) => self.read_marks = marks,
                 Event::NoteChanged(id, note) => self.notes.note_changed(id, note),
                 Event::CaseChanged(id, case) => self.cases.case_changed(id, case),
                 Event::NoteCreated(id) => {
@@ -191,6 +198,7 @@ impl App {
         if ctx.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape)) {
             self.error = None;
             self.notes.close_dialogs();
+            self.home.close_dialogs();
             self.topics.close_dialogs();
             self.members.close_dialogs();
         }
@@ -232,43 +240,35 @@ impl App {
         }
     }
 
-    fn home_ui(&mut self, ui: &mut egui::Ui) {
-        let Some((_, community)) = self.current.clone() else {
+    /// Marks the note or case on screen as read on this device, as of its latest change.
+    fn keep_read_marks(&mut self) {
+        let Some((community_id, community)) = &self.current else {
             return;
         };
-        ui.heading(&community.name);
-        let purpose = community.purpose.as_str();
-        ui.label(if purpose.is_empty() {
-            "No purpose written yet."
-        } else {
-            purpose
-        });
-        ui.add_space(12.0);
-        ui.label(format!(
-            "{} members · {} notes · {} topics · {} cases",
-            community.members.len(),
-            community.notes.len(),
-            community.topics.len(),
-            community.cases.len()
+        let shown = match self.view {
+            View::Notes => self
+                .notes
+                .selected()
+                .and_then(|id| Some((ItemKind::Note, id.as_str(), community.notes.get(id)?))),
+            View::Cases => self
+                .cases
+                .selected()
+                .and_then(|id| Some((ItemKind::Case, id.as_str(), community.cases.get(id)?))),
+            _ => None,
+        };
+        let Some((kind, id, entry)) = shown else {
+            return;
+        };
+        let key = unread::item_key(kind, id);
+        if self.read_marks.get(&key) >= Some(&entry.updated_at) {
+            return;
+        }
+        let (seen, id, community_id) = (entry.updated_at, id.to_string(), community_id.clone());
+        self.read_marks.insert(key, seen);
+        self.send(bridge::action(
+            "remember what you have read",
+            move |node, _| async move { node.mark_read(&community_id, kind, &id, seen) },
         ));
-        ui.add_space(12.0);
-        gatherings::next_gathering_ui(ui, self);
-        ui.add_space(12.0);
-        actions::my_actions_ui(ui, self);
-        ui.add_space(12.0);
-        ui.strong("Recently changed notes");
-        let mut recent: Vec<_> = community.notes.iter().collect();
-        recent.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
-        if recent.is_empty() {
-            ui.label("No notes yet. Press Ctrl+N to write the first one.");
-        }
-        for (id, entry) in recent.into_iter().take(8) {
-            if ui.link(&entry.title).clicked() {
-                self.view = View::Notes;
-                self.notes.select(id.clone());
-                self.send(Command::OpenNote(id.clone()));
-            }
-        }
     }
 }
 
@@ -280,6 +280,7 @@ impl eframe::App for App {
             shot.step(ctx, loaded);
         }
         self.shortcuts(ctx);
+        self.keep_read_marks();
         if let Some((note, from, to)) = self.notes.edit_to_send(Instant::now()) {
             self.send(Command::EditNote { note, from, to });
         }
@@ -322,7 +323,7 @@ impl eframe::App for App {
             (Some(_), Some(_)) => {
                 egui::Panel::left("navigation").show(ui, |ui| self.navigation_ui(ui));
                 egui::CentralPanel::default().show(ui, |ui| match self.view {
-                    View::Home => self.home_ui(ui),
+                    View::Home => home::home_ui(ui, self),
                     View::Notes => notes::notes_ui(ui, self),
                     View::Topics => topics::topics_ui(ui, self),
                     View::Cases => cases::cases_ui(ui, self),

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use futures::future::BoxFuture;
 
+use crate::model::unread::ReadMarks;
 use crate::model::{Case, CaseId, Community, CommunityId, Note, NoteEdit, NoteId};
 use crate::net::ticket::InviteTicket;
 use crate::node::{CommunitySummary, Node, NodeError, SyncStatus};
@@ -71,6 +72,8 @@ where
 pub enum Event {
     CommunitiesListed(Vec<CommunitySummary>),
     CommunityChanged(CommunityId, Arc<Community>),
+    /// This device's read marks for the community just opened.
+    ReadMarks(ReadMarks),
     NoteChanged(NoteId, Arc<Note>),
     CaseChanged(CaseId, Arc<Case>),
     NoteCreated(NoteId),
@@ -192,6 +195,12 @@ async fn serve(
                     community_watch = Some(forward(rx, events.clone(), move |c| {
                         Event::CommunityChanged(key.clone(), c)
                     }));
+                    match node.read_marks(&id) {
+                        Ok(marks) => {
+                            events.send(Event::ReadMarks(marks));
+                        }
+                        Err(e) => failed(&events, "read what you have seen", e),
+                    }
                     current = Some(id);
                 }
                 Err(e) => failed(&events, "open the community", e),

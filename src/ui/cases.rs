@@ -146,6 +146,18 @@ impl CasesState {
         self.case = Some(case);
     }
 
+    /// Shows `id` of `community` (from elsewhere in the app, e.g. Home); the caller asks the
+    /// node to watch it.
+    pub(super) fn open(&mut self, community: &CommunityId, id: CaseId) {
+        self.enter(community);
+        self.select(id);
+    }
+
+    /// The case shown, if any.
+    pub(super) fn selected(&self) -> Option<&CaseId> {
+        self.selected.as_ref()
+    }
+
     /// Shows `id`; the caller asks the node to watch it.
     fn select(&mut self, id: CaseId) {
         if self.selected.as_ref() == Some(&id) {

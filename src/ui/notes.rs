@@ -71,6 +71,11 @@ impl NotesState {
         };
     }
 
+    /// The note shown, if any.
+    pub fn selected(&self) -> Option<&NoteId> {
+        self.selected.as_ref()
+    }
+
     pub fn note_changed(&mut self, id: NoteId, note: Arc<Note>) {
         if self.selected.as_ref() != Some(&id) {
             return;

@@ -1,0 +1,55 @@
+//! Which notes and cases this device has looked at, and so what is new to it. Kept in the data
+//! folder's local table: read marks are per device and never synced.
+
+use super::{Node, NodeError};
+use crate::model::unread::{self, ItemKind, ReadMarks, Unread};
+use crate::model::{CommunityId, Timestamp};
+
+fn prefix(community: &CommunityId) -> String {
+    format!("read/{community}/")
+}
+
+impl Node {
+    /// When this device last looked at each item of the community.
+    pub fn read_marks(&self, community: &CommunityId) -> Result<ReadMarks, NodeError> {
+        let prefix = prefix(community);
+        Ok(self
+            .storage()
+            .local_with_prefix(&prefix)?
+            .into_iter()
+            .filter_map(|(key, at)| {
+                let at = at.parse().ok().map(Timestamp)?;
+                Some((key[prefix.len()..].to_string(), at))
+            })
+            .collect())
+    }
+
+    /// Records that this device has seen the item as of its change at `seen` (the index
+    /// entry's `updated_at`). Marks only move forward.
+    pub fn mark_read(
+        &self,
+        community: &CommunityId,
+        kind: ItemKind,
+        id: &str,
+        seen: Timestamp,
+    ) -> Result<(), NodeError> {
+        let key = unread::item_key(kind, id);
+        if self
+            .read_marks(community)?
+            .get(&key)
+            .is_some_and(|at| *at >= seen)
+        {
+            return Ok(());
+        }
+        let key = format!("{}{key}", prefix(community));
+        self.storage().set_local(&key, &seen.0.to_string())?;
+        Ok(())
+    }
+
+    /// Notes and cases changed by others since this device last looked, newest first.
+    pub async fn unread(&self, community: &CommunityId) -> Result<Vec<Unread>, NodeError> {
+        let me = self.me(community).await?;
+        let c = self.community(community).await?;
+        Ok(unread::unread(&c, &me, &self.read_marks(community)?))
+    }
+}
