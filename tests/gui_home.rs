@@ -54,6 +54,12 @@ fn a_note_another_member_wrote_is_new_until_opened() {
             .query_by_label_contains("changed by Bo")
             .is_some()
     );
+    ada.harness.get_by_label("Notes").click();
+    ada.until("the marker in the notes list", |h| {
+        has(h, "Kale tips") && has(h, "new")
+    });
+    ada.harness.get_by_label("Home").click();
+    ada.until("home", |h| has(h, "New: Kale tips"));
     ada.harness.get_by_label("New: Kale tips").click();
     ada.until("the note", |h| has(h, "Note body (Markdown)"));
     ada.harness.get_by_label("Home").click();

@@ -1,5 +1,6 @@
 //! [`App`]: the window's state, drawn from the latest snapshots each frame.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -237,6 +238,18 @@ impl App {
                     self.send(Command::OpenCommunity(c.id));
                 }
             }
+        }
+    }
+
+    /// The ids of the notes or cases new to this device.
+    pub(super) fn unread_ids(&self, kind: ItemKind) -> HashSet<String> {
+        match (&self.current, self.me()) {
+            (Some((_, community)), Some(me)) => unread::unread(community, &me, &self.read_marks)
+                .into_iter()
+                .filter(|u| u.kind == kind)
+                .map(|u| u.id)
+                .collect(),
+            _ => HashSet::new(),
         }
     }
 

@@ -303,6 +303,7 @@ pub fn cases_ui(ui: &mut egui::Ui, app: &mut App) {
         return;
     };
     let me = app.me();
+    let new = app.unread_ids(crate::model::unread::ItemKind::Case);
     let state = &mut app.cases;
     state.enter(&community_id);
     state.receive();
@@ -312,7 +313,7 @@ pub fn cases_ui(ui: &mut egui::Ui, app: &mut App) {
         .resizable(true)
         .default_size(LIST_WIDTH)
         .show(ui, |ui| {
-            list_ui(ui, state, &community, me.as_ref(), &mut commands);
+            list_ui(ui, state, &community, me.as_ref(), &new, &mut commands);
         });
     egui::CentralPanel::default().show(ui, |ui| {
         detail_ui(ui, state, &community, me.as_ref(), &mut commands);
@@ -329,6 +330,7 @@ fn list_ui(
     state: &mut CasesState,
     community: &Community,
     me: Option<&MemberId>,
+    new: &std::collections::HashSet<String>,
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Peer-assist cases");
@@ -362,7 +364,8 @@ fn list_ui(
         .show_rows(ui, row, cases.len(), |ui, range| {
             for (id, entry) in &cases[range] {
                 let selected = state.selected.as_ref() == Some(*id);
-                if ui.selectable_label(selected, &entry.title).clicked() && !selected {
+                let is_new = new.contains(id.as_str());
+                if super::home::list_row(ui, selected, &entry.title, is_new) && !selected {
                     state.select((*id).clone());
                     commands.push(Command::OpenCase((*id).clone()));
                 }

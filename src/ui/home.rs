@@ -111,6 +111,27 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
     }
 }
 
+/// A list row: the item's title, selectable, with a "new" marker when it is new to this
+/// device. Returns whether the title was clicked.
+pub fn list_row(ui: &mut egui::Ui, selected: bool, title: &str, is_new: bool) -> bool {
+    ui.horizontal(|ui| {
+        let text = if is_new {
+            egui::RichText::new(title).strong()
+        } else {
+            egui::RichText::new(title)
+        };
+        let clicked = ui.selectable_label(selected, text).clicked();
+        if is_new {
+            let marker = egui::RichText::new("new")
+                .small()
+                .color(ui.visuals().hyperlink_color);
+            ui.label(marker).accessible_name(format!("{title} is new"));
+        }
+        clicked
+    })
+    .inner
+}
+
 /// Opens a note or case in its view.
 fn open(app: &mut App, community: &CommunityId, kind: ItemKind, id: &str) {
     match kind {

@@ -6,6 +6,7 @@
 //! meanwhile are kept. A member's edit that arrives while you type is merged into the editor the
 //! same way, and the cursor moves with the text around it.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,7 @@ use super::bridge::Command;
 use super::history::{HistoryState, history_ui};
 use super::welcome::labelled_field;
 use crate::model::text_edit::{self, Splice};
+use crate::model::unread::ItemKind;
 use crate::model::{Community, Note, NoteId};
 
 /// How long typing pauses before the text is saved.
@@ -210,7 +212,8 @@ pub fn notes_ui(ui: &mut egui::Ui, app: &mut App) {
     egui::Panel::left("note-list")
         .resizable(true)
         .show(ui, |ui| {
-            list_ui(ui, &mut app.notes, &community, &mut commands);
+            let new = app.unread_ids(ItemKind::Note);
+            list_ui(ui, &mut app.notes, &community, &new, &mut commands);
         });
     egui::CentralPanel::default().show(ui, |ui| {
         editor_ui(ui, &mut app.notes, &community, &mut commands)
@@ -224,6 +227,7 @@ fn list_ui(
     ui: &mut egui::Ui,
     state: &mut NotesState,
     community: &Community,
+    new: &HashSet<String>,
     commands: &mut Vec<Command>,
 ) {
     if ui.button("New note (Ctrl+N)").clicked() {
@@ -262,7 +266,8 @@ fn list_ui(
     egui::ScrollArea::vertical().show_rows(ui, row, notes.len(), |ui, range| {
         for (id, entry) in &notes[range] {
             let selected = state.selected.as_ref() == Some(*id);
-            if ui.selectable_label(selected, &entry.title).clicked() {
+            let is_new = new.contains(id.as_str());
+            if super::home::list_row(ui, selected, &entry.title, is_new) {
                 state.select((*id).clone());
                 commands.push(Command::OpenNote((*id).clone()));
             }
