@@ -115,6 +115,15 @@ pub enum Command {
     },
     /// List members' devices, online or when last seen.
     Peers,
+    /// Search notes, topics, cases and members; best matches first.
+    Search {
+        /// Words to look for (all must match; case and accents are ignored).
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Show at most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
 }
 
 impl Command {
@@ -457,6 +466,11 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
         Command::Peers => {
             let c = community()?;
             online::peers(node, &c, out).await?;
+        }
+        Command::Search { query, limit } => {
+            let c = community()?;
+            let query = query.join(" ");
+            out.search(&node.search(&c, &query, *limit).await?);
         }
         Command::Member(MemberCommand::Set {
             name,

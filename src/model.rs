@@ -25,6 +25,7 @@ pub mod invite;
 pub mod limits;
 pub mod member;
 pub mod note;
+pub mod search;
 pub mod text_edit;
 pub mod topic;
 

@@ -10,6 +10,7 @@ mod error;
 mod membership;
 mod network;
 mod operations;
+mod search;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ pub use error::NodeError;
 pub use membership::{JoinSummary, PeerStatus, SyncReport};
 pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};
+pub use search::SEARCH_LIMIT;
 
 use crate::model::{ModelError, Timestamp, change};
 use crate::net::access::Access;
@@ -85,6 +87,8 @@ struct Inner {
     unconfirmed: Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>,
     /// The last snapshot of each community read, reused while its heads are unchanged.
     communities: Mutex<HashMap<String, Snapshot<crate::model::Community>>>,
+    /// Prepared documents for search, refreshed per query for what changed.
+    search: search::SearchCache,
     /// Who may sync what, from the rosters.
     access: Access,
     network: Option<network::Network>,
@@ -137,6 +141,7 @@ impl Node {
                 handles: Mutex::new(HashMap::new()),
                 unconfirmed: Mutex::new(Vec::new()),
                 communities: Mutex::new(HashMap::new()),
+                search: search::SearchCache::default(),
                 access,
                 network,
                 sync_status,

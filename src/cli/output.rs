@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::model::search::{SearchResults, Span};
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
 use crate::node::{CommunitySummary, WhoAmI};
 
@@ -146,6 +147,41 @@ impl Output {
         );
     }
 
+    pub fn search(&self, results: &SearchResults) {
+        self.emit(
+            || {
+                if results.hits.is_empty() {
+                    return format!("nothing matches \"{}\"", results.query);
+                }
+                let mut lines = Vec::new();
+                for hit in &results.hits {
+                    lines.push(format!(
+                        "{:<6} {}  {}",
+                        hit.kind.label(),
+                        emphasised(&hit.title, &hit.title_matches),
+                        hit.id
+                    ));
+                    if let Some(snippet) = &hit.snippet {
+                        lines.push(format!(
+                            "       {}: {}",
+                            snippet.field,
+                            emphasised(&snippet.text, &snippet.matches)
+                        ));
+                    }
+                }
+                if results.total > results.hits.len() {
+                    lines.push(format!(
+                        "({} of {} matches shown; use --limit for more)",
+                        results.hits.len(),
+                        results.total
+                    ));
+                }
+                lines.join("\n")
+            },
+            || json!(results),
+        );
+    }
+
     pub fn topics(&self, community: &Community) {
         let topics = community.topics_by_endorsement();
         self.emit(
@@ -271,4 +307,24 @@ impl Output {
             },
         );
     }
+}
+
+/// `text` with each matched span wrapped in `*`, as Markdown emphasis reads in a terminal.
+fn emphasised(text: &str, spans: &[Span]) -> String {
+    let mut out = String::with_capacity(text.len() + 2 * spans.len());
+    let mut at = 0;
+    for span in spans {
+        let (Some(before), Some(matched)) =
+            (text.get(at..span.start), text.get(span.start..span.end))
+        else {
+            continue;
+        };
+        out.push_str(before);
+        out.push('*');
+        out.push_str(matched);
+        out.push('*');
+        at = span.end;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
 }
