@@ -124,6 +124,20 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Write the whole community as plain Markdown pages plus community.json.
+    Export {
+        /// The folder to write (created if missing; must be empty or an earlier export).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write into a folder that is not empty and not an earlier export.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Bring a folder of Markdown files in as notes (one note per .md file).
+    Import {
+        /// The folder to read (sub-folders too).
+        dir: PathBuf,
+    },
 }
 
 impl Command {
@@ -471,6 +485,16 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
             let c = community()?;
             let query = query.join(" ");
             out.search(&node.search(&c, &query, *limit).await?);
+        }
+        Command::Export { out: folder, force } => {
+            let c = community()?;
+            let progress = crate::node::Progress::default();
+            out.exported(&node.export_markdown(&c, folder, *force, &progress).await?);
+        }
+        Command::Import { dir } => {
+            let c = community()?;
+            let progress = crate::node::Progress::default();
+            out.imported(&node.import_markdown(&c, dir, &progress).await?);
         }
         Command::Member(MemberCommand::Set {
             name,

@@ -19,10 +19,12 @@ pub mod community;
 #[cfg(test)]
 mod convergence;
 pub mod error;
+pub mod front_matter;
 pub mod gathering;
 pub mod ids;
 pub mod invite;
 pub mod limits;
+pub mod markdown_export;
 pub mod member;
 pub mod note;
 pub mod search;

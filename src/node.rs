@@ -7,9 +7,12 @@
 //! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
 
 mod error;
+mod export;
+mod import;
 mod membership;
 mod network;
 mod operations;
+mod progress;
 mod search;
 
 use std::collections::HashMap;
@@ -28,9 +31,12 @@ use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
 pub use error::NodeError;
+pub use export::{EXPORT_MARKER, ExportReport};
+pub use import::{ImportReport, ImportedNote, MAX_IMPORT_BYTES, SkippedFile};
 pub use membership::{JoinSummary, PeerStatus, SyncReport};
 pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};
+pub use progress::Progress;
 pub use search::SEARCH_LIMIT;
 
 use crate::model::{ModelError, Timestamp, change};

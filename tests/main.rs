@@ -9,6 +9,7 @@ mod gui_members;
 mod gui_topics;
 mod lan;
 mod node;
+mod search_export;
 mod sync;
 mod util;
 mod window;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::model::search::{SearchResults, Span};
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
-use crate::node::{CommunitySummary, WhoAmI};
+use crate::node::{CommunitySummary, ExportReport, ImportReport, WhoAmI};
 
 pub struct Output {
     json: bool,
@@ -179,6 +179,61 @@ impl Output {
                 lines.join("\n")
             },
             || json!(results),
+        );
+    }
+
+    pub fn exported(&self, report: &ExportReport) {
+        self.emit(
+            || {
+                let mut text = format!(
+                    "exported {} notes, {} cases, {} gatherings, {} topics and {} members to {}",
+                    report.notes,
+                    report.cases,
+                    report.gatherings,
+                    report.topics,
+                    report.members,
+                    report.folder.display()
+                );
+                if report.missing > 0 {
+                    text.push_str(&format!(
+                        "\n{} notes or cases are listed but not on this device yet (sync first)",
+                        report.missing
+                    ));
+                }
+                text
+            },
+            || json!(report),
+        );
+    }
+
+    pub fn imported(&self, report: &ImportReport) {
+        self.emit(
+            || {
+                let mut lines = vec![format!(
+                    "imported {} notes{}",
+                    report.imported.len(),
+                    if report.copse_export {
+                        " (a copse export: from its notes/ folder)"
+                    } else {
+                        ""
+                    }
+                )];
+                for skipped in &report.skipped {
+                    lines.push(format!(
+                        "skipped {}: {}",
+                        skipped.file.display(),
+                        skipped.reason
+                    ));
+                }
+                if report.not_markdown > 0 {
+                    lines.push(format!(
+                        "left out {} files that are not Markdown (.md)",
+                        report.not_markdown
+                    ));
+                }
+                lines.join("\n")
+            },
+            || json!(report),
         );
     }
 

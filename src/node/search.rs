@@ -123,11 +123,10 @@ where
             }
         }
     });
-    for changed in futures::future::try_join_all(checks).await? {
-        if let Some((id, heads, value)) = changed {
-            let doc = prepare(&id, &value);
-            prepared.insert(id, (heads, doc));
-        }
+    let changed = futures::future::try_join_all(checks).await?;
+    for (id, heads, value) in changed.into_iter().flatten() {
+        let doc = prepare(&id, &value);
+        prepared.insert(id, (heads, doc));
     }
     Ok(())
 }
