@@ -52,7 +52,7 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub screenshot: Option<PathBuf>,
 
-    /// With --screenshot: the view to show (home, notes, topics, cases, members, invite).
+    /// With --screenshot: the view to show (home, notes, topics, cases, members, invite, search, export).
     #[arg(long, value_name = "NAME", requires = "screenshot")]
     pub view: Option<crate::ui::View>,
 

@@ -7,10 +7,12 @@
 mod app;
 pub mod bridge;
 mod cases;
+mod export;
 mod invite;
 mod members;
 mod notes;
 mod screenshot;
+mod search;
 mod status_bar;
 mod topics;
 mod welcome;

@@ -6,6 +6,7 @@ mod crash;
 mod gui;
 mod gui_cases;
 mod gui_members;
+mod gui_search_export;
 mod gui_topics;
 mod lan;
 mod node;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
 use super::bridge::{Bridge, Command, Event};
-use super::{cases, invite, members, notes, status_bar, topics, welcome};
+use super::{cases, export, invite, members, notes, search, status_bar, topics, welcome};
 use crate::model::{Community, CommunityId};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
@@ -28,6 +28,8 @@ pub enum View {
     Cases,
     Members,
     Invite,
+    Search,
+    Export,
 }
 
 impl std::str::FromStr for View {
@@ -46,13 +48,15 @@ impl std::str::FromStr for View {
 
 impl View {
     /// Every view, in navigation order, with its label.
-    pub const ALL: [(View, &'static str); 6] = [
+    pub const ALL: [(View, &'static str); 8] = [
         (View::Home, "Home"),
         (View::Notes, "Notes"),
         (View::Topics, "Topics"),
         (View::Cases, "Cases"),
         (View::Members, "Members"),
         (View::Invite, "Invite"),
+        (View::Search, "Search"),
+        (View::Export, "Export"),
     ];
 }
 
@@ -68,6 +72,8 @@ pub struct App {
     pub(super) cases: cases::CasesState,
     pub(super) members: members::MembersState,
     pub(super) invite: invite::InviteState,
+    pub(super) search: search::SearchState,
+    pub(super) export: export::ExportState,
     pub(super) storage: StorageStatus,
     pub(super) sync: SyncStatus,
     /// The last failure, shown until dismissed.
@@ -93,6 +99,8 @@ impl App {
             cases: cases::CasesState::default(),
             members: members::MembersState::default(),
             invite: invite::InviteState::default(),
+            search: search::SearchState::default(),
+            export: export::ExportState::default(),
             storage: StorageStatus::default(),
             sync: SyncStatus::default(),
             error: None,
@@ -176,8 +184,8 @@ impl App {
             self.notes.start_new_note();
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&FIND)) {
-            self.view = View::Notes;
-            self.notes.focus_search = true;
+            self.view = View::Search;
+            self.search.focus = true;
         }
     }
 
@@ -300,6 +308,8 @@ impl eframe::App for App {
                     View::Cases => cases::cases_ui(ui, self),
                     View::Members => members::members_ui(ui, self),
                     View::Invite => invite::invite_ui(ui, self),
+                    View::Search => search::search_ui(ui, self),
+                    View::Export => export::export_ui(ui, self),
                 });
             }
         }
