@@ -46,15 +46,21 @@ fn main() -> anyhow::Result<()> {
         (large::Size::LARGE, 200)
     };
     let work = tempfile::tempdir()?;
-    let data_dir = work.path().join("data");
+    // COPSE_BENCH_DIR keeps the built community between runs (building it takes minutes).
+    let base = std::env::var_os("COPSE_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| work.path().to_path_buf());
+    let data_dir = base.join(if quick { "quick" } else { "large" });
     let raw_dir = work.path().join("raw");
     let runtime = tokio::runtime::Runtime::new()?;
-    let started = Instant::now();
-    runtime.block_on(large::build(&data_dir, &raw_dir, &size))?;
-    eprintln!(
-        "built the community in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    if !data_dir.join("copse.db").exists() {
+        let started = Instant::now();
+        runtime.block_on(large::build(&data_dir, &raw_dir, &size))?;
+        eprintln!(
+            "built the community in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     runtime.block_on(run(&data_dir, &size, queries))
 }
 
@@ -82,6 +88,7 @@ async fn run(data_dir: &std::path::Path, size: &large::Size, count: usize) -> an
     }
 
     let texts = texts(&node, &c).await?;
+    let text_bytes: usize = texts.iter().map(String::len).sum();
     let mut naive = Vec::with_capacity(queries.len());
     let mut naive_found = 0;
     for q in &queries {
@@ -93,24 +100,31 @@ async fn run(data_dir: &std::path::Path, size: &large::Size, count: usize) -> an
     // Each query after an edit to one note: the index re-reads that note only.
     let notes: Vec<_> = node.community(&c).await?.notes.keys().cloned().collect();
     let rounds = (count / 4).max(10);
+    // A word no earlier run (with COPSE_BENCH_DIR) can have written.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis();
     let mut after_edit = Vec::with_capacity(rounds);
     for i in 0..rounds {
         let note = &notes[i % notes.len()];
-        node.edit_note(&c, note, NoteEdit::Append(format!(" kiwi{i}")))
+        node.edit_note(&c, note, NoteEdit::Append(format!(" kiwi{stamp}x{i}")))
             .await?;
         let started = Instant::now();
-        let results = node.search(&c, &format!("kiwi{i}"), SEARCH_LIMIT).await?;
+        let results = node
+            .search(&c, &format!("kiwi{stamp}x{i}"), SEARCH_LIMIT)
+            .await?;
         after_edit.push(ms(started.elapsed()));
         anyhow::ensure!(results.total == 1, "the edit is found at once");
     }
     node.shutdown().await?;
 
     println!(
-        "search on {} notes, {} topics, {} cases, {} members; {} queries of mixed terms ({} matches; naive scan {} matches)",
+        "search on {} notes, {} topics, {} cases, {} members ({:.1} MiB of text); {} queries of mixed terms ({} matches; naive scan {} matches)",
         size.notes,
         size.topics,
         size.cases,
         size.members,
+        text_bytes as f64 / (1024.0 * 1024.0),
         queries.len(),
         found,
         naive_found

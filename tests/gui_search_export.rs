@@ -49,6 +49,17 @@ fn ctrl_f_searches_everything_and_a_result_opens_its_note() {
         !has(&gui.harness, "Worm farming"),
         "only what matches is listed"
     );
+    // A note written meanwhile (here by the node, as a peer's would arrive) joins the results.
+    gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node
+            .add_note(&id, "Compost heap log", "")
+            .await
+            .unwrap();
+    });
+    gui.until("the new note in the results", |h| {
+        has(h, "3 matches") && has(h, "Compost heap log")
+    });
     // The body match shows as a snippet with its field.
     assert!(has(&gui.harness, "Bring compost for the beds."));
     assert!(has(&gui.harness, "body:"));

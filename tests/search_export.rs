@@ -83,6 +83,35 @@ async fn search_finds_every_kind_and_follows_edits() {
     let results = node.search(&c, "WORM", 50).await.unwrap();
     assert_eq!(results.hits[0].title, "Worm diary");
     assert_eq!(results.hits[0].title_matches.len(), 1);
+
+    // Topics, profiles and new notes added after the index was built are found too.
+    node.add_topic(
+        &c,
+        NewTopic {
+            title: "Leaf mould".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    node.update_profile(
+        &c,
+        ProfileUpdate {
+            name: Some("Ada Leafwright".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    node.add_note(&c, "Leafy greens in autumn", "").await.unwrap();
+    assert_eq!(
+        titles(&node, &c, "leaf").await,
+        [
+            (HitKind::Topic, "Leaf mould".to_string()),
+            (HitKind::Note, "Leafy greens in autumn".to_string()),
+            (HitKind::Member, "Ada Leafwright".to_string()),
+        ]
+    );
     node.shutdown().await.unwrap();
 }
 

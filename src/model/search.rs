@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Case, CaseId, Community, Note, NoteId};
+use crate::model::{Case, CaseId, Community, Member, MemberId, Note, NoteId, Topic, TopicId};
 
 /// What kind of thing a hit is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -131,27 +131,39 @@ impl SearchDoc {
         SearchDoc::new(HitKind::Case, id.as_str(), &case.title, fields)
     }
 
+    /// A topic: its title and description.
+    pub fn topic(id: &TopicId, topic: &Topic) -> SearchDoc {
+        SearchDoc::new(
+            HitKind::Topic,
+            id.as_str(),
+            &topic.title,
+            vec![("description", topic.description.clone())],
+        )
+    }
+
+    /// A member: their name, skills and learning objectives.
+    pub fn member(id: &MemberId, member: &Member) -> SearchDoc {
+        SearchDoc::new(
+            HitKind::Member,
+            id.as_str(),
+            &member.name,
+            vec![
+                ("skills", member.skills.join("; ")),
+                ("objectives", member.objectives.join("; ")),
+            ],
+        )
+    }
+
     /// The topics and members of a community document.
     pub fn community_docs(community: &Community) -> Vec<SearchDoc> {
-        let topics = community.topics.iter().map(|(id, t)| {
-            SearchDoc::new(
-                HitKind::Topic,
-                id.as_str(),
-                &t.title,
-                vec![("description", t.description.clone())],
-            )
-        });
-        let members = community.members.iter().map(|(id, m)| {
-            SearchDoc::new(
-                HitKind::Member,
-                id.as_str(),
-                &m.name,
-                vec![
-                    ("skills", m.skills.join("; ")),
-                    ("objectives", m.objectives.join("; ")),
-                ],
-            )
-        });
+        let topics = community
+            .topics
+            .iter()
+            .map(|(id, t)| SearchDoc::topic(id, t));
+        let members = community
+            .members
+            .iter()
+            .map(|(id, m)| SearchDoc::member(id, m));
         topics.chain(members).collect()
     }
 }

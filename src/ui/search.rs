@@ -2,7 +2,7 @@
 //! node's index through a reply channel as the member types; each shows its kind, its title and
 //! a snippet with the matched words highlighted, and opens where it lives when clicked.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use eframe::egui::{self, Color32, TextFormat, text::LayoutJob};
@@ -11,7 +11,7 @@ use super::app::{App, View};
 use super::bridge::{self, Command};
 use super::welcome::labelled_field;
 use crate::model::search::{Hit, HitKind, SearchResults, Span};
-use crate::model::{CaseId, NoteId};
+use crate::model::{CaseId, Community, NoteId};
 use crate::node::SEARCH_LIMIT;
 
 /// The label of the search box (kittest and screen readers find it by this).
@@ -21,8 +21,10 @@ pub struct SearchState {
     pub query: String,
     /// The box takes the keyboard on the next frame (Ctrl+F).
     pub focus: bool,
-    /// The query whose answer is shown or awaited.
+    /// The query whose answer is shown or awaited, and the community snapshot it was asked
+    /// against: a newer snapshot (an edit here or from a peer) asks again.
     asked: String,
+    asked_against: Option<Arc<Community>>,
     waiting: bool,
     results: Option<SearchResults>,
     error: Option<String>,
@@ -37,6 +39,7 @@ impl Default for SearchState {
             query: String::new(),
             focus: false,
             asked: String::new(),
+            asked_against: None,
             waiting: false,
             results: None,
             error: None,
@@ -65,13 +68,19 @@ impl SearchState {
         }
     }
 
-    /// The search to run for the box's current text, if it differs from the last one asked.
-    fn ask(&mut self) -> Option<Command> {
+    /// The search to run for the box's current text, if it differs from the last one asked or
+    /// the community changed since.
+    fn ask(&mut self, community: &Arc<Community>) -> Option<Command> {
         let query = self.query.trim().to_string();
-        if query == self.asked {
+        let same_snapshot = self
+            .asked_against
+            .as_ref()
+            .is_some_and(|known| Arc::ptr_eq(known, community));
+        if query == self.asked && same_snapshot {
             return None;
         }
         self.asked = query.clone();
+        self.asked_against = Some(community.clone());
         if query.is_empty() {
             self.results = None;
             self.waiting = false;
@@ -95,7 +104,7 @@ impl SearchState {
 }
 
 pub fn search_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((community_id, _)) = app.current.clone() else {
+    let Some((community_id, community)) = app.current.clone() else {
         return;
     };
     let state = &mut app.search;
@@ -108,7 +117,7 @@ pub fn search_ui(ui: &mut egui::Ui, app: &mut App) {
     ui.weak(
         "Notes, topics, cases and members. Every word must match; case and accents are ignored.",
     );
-    if let Some(command) = state.ask() {
+    if let Some(command) = state.ask(&community) {
         app.send(command);
     }
     let state = &mut app.search;
