@@ -103,7 +103,9 @@ async fn search_finds_every_kind_and_follows_edits() {
     )
     .await
     .unwrap();
-    node.add_note(&c, "Leafy greens in autumn", "").await.unwrap();
+    node.add_note(&c, "Leafy greens in autumn", "")
+        .await
+        .unwrap();
     assert_eq!(
         titles(&node, &c, "leaf").await,
         [
