@@ -12,20 +12,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use automerge::transaction::Transactable;
-use automerge::{Automerge, ReadDoc};
-use copse::model::community::NewTopic;
-use copse::model::{
-    ActionId, Case, CaseId, Community, CommunityId, DocEntry, Member, MemberId, Note, NoteId,
-    QuestionId, SuggestionId, Timestamp, TopicId, change,
-};
+use automerge::Automerge;
 use copse::node::{Node, NodeConfig};
 
-const NOTES: usize = 1_000;
-const EDITS_PER_NOTE: usize = 100;
-const TOPICS: usize = 500;
-const CASES: usize = 200;
-const MEMBERS: usize = 20;
+#[path = "common/large.rs"]
+mod large;
+
+const SIZE: large::Size = large::Size::LARGE;
+const NOTES: usize = SIZE.notes;
+const EDITS_PER_NOTE: usize = SIZE.edits_per_note;
+const TOPICS: usize = SIZE.topics;
+const CASES: usize = SIZE.cases;
+const MEMBERS: usize = SIZE.members;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -43,7 +41,7 @@ fn main() -> anyhow::Result<()> {
     let raw_dir = work.path().join("raw");
     let started = Instant::now();
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(build(&data_dir, &raw_dir))?;
+    runtime.block_on(large::build(&data_dir, &raw_dir, &SIZE))?;
     eprintln!(
         "built the large community in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -166,200 +164,6 @@ fn peak_rss_mib() -> f64 {
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
-}
-
-/// Builds the large community with many members' separate changes, stores it through a Node
-/// (as a real community would be stored), and writes each document's saved bytes for the
-/// baseline.
-async fn build(data_dir: &Path, raw_dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(raw_dir)?;
-    let node = Node::open(NodeConfig::offline(data_dir.to_path_buf())).await?;
-    let members: Vec<MemberId> = (0..MEMBERS)
-        .map(|i| MemberId::from(format!("member{i:02}")))
-        .collect();
-    let mut t = 1_700_000_000_000i64;
-    let mut tick = || {
-        t += 1_000;
-        Timestamp(t)
-    };
-
-    let mut index_notes = Vec::new();
-    for n in 0..NOTES {
-        let author = &members[n % MEMBERS];
-        let at = tick();
-        let mut doc = change::create(
-            &Note::new(&format!("Note {n}: what we learned"), "", author, at)?,
-            "add note",
-            at,
-        )?;
-        // 100 separate changes, each a splice at the end of the body, as typing produces.
-        let body = match doc.get(automerge::ROOT, "body")? {
-            Some((_, body)) => body,
-            None => anyhow::bail!("a note without a body"),
-        };
-        for e in 0..EDITS_PER_NOTE {
-            let line = format!("Edit {e:03} of note {n}. ");
-            let options = automerge::transaction::CommitOptions::default()
-                .with_message("edit note")
-                .with_time(tick().0);
-            doc.transact_with(
-                |_| options,
-                |tx| {
-                    let end = tx.length(&body);
-                    tx.splice_text(&body, end, 0, &line)
-                },
-            )
-            .map_err(|f| anyhow::anyhow!("{}", f.error))?;
-        }
-        let id = NoteId::from(store(&node, doc, raw_dir).await?);
-        index_notes.push((
-            id,
-            DocEntry {
-                title: format!("Note {n}: what we learned"),
-                author: author.clone(),
-                created_at: at,
-                updated_at: tick(),
-                updated_by: None,
-            },
-        ));
-    }
-
-    let mut index_cases = Vec::new();
-    for k in 0..CASES {
-        let presenter = &members[k % MEMBERS];
-        let at = tick();
-        let mut doc = change::create(
-            &Case::new(
-                &format!("Case {k}"),
-                "Our situation, in a paragraph or two.",
-                presenter,
-                at,
-            )?,
-            "open case",
-            at,
-        )?;
-        for q in 0..5 {
-            let asker = members[(k + q + 1) % MEMBERS].clone();
-            let qid = QuestionId::from(format!("q{k}-{q}"));
-            let now = tick();
-            change::update(&mut doc, "ask", now, |c: &mut Case| {
-                c.ask_question(qid.clone(), &asker, "What have you tried so far?", now)
-            })?;
-            let p = presenter.clone();
-            change::update(&mut doc, "answer", now, |c: &mut Case| {
-                c.answer_question(&qid, &p, "Two things, both stalled.", now)
-            })?;
-        }
-        let p = presenter.clone();
-        change::update(&mut doc, "advance", tick(), |c: &mut Case| {
-            c.advance_phase(&p)
-        })?;
-        for s in 0..5 {
-            let by = members[(k + s + 2) % MEMBERS].clone();
-            let now = tick();
-            change::update(&mut doc, "suggest", now, |c: &mut Case| {
-                c.suggest(
-                    SuggestionId::from(format!("s{k}-{s}")),
-                    &by,
-                    "Start smaller: one team, one month.",
-                    now,
-                )
-            })?;
-        }
-        if k % 2 == 0 {
-            let now = tick();
-            change::update(&mut doc, "advance", now, |c: &mut Case| c.advance_phase(&p))?;
-            change::update(&mut doc, "close", now, |c: &mut Case| {
-                c.close(
-                    &p,
-                    "Trying the pilot.",
-                    vec![(
-                        ActionId::from(format!("a{k}")),
-                        "Ask the lead".into(),
-                        Some(p.clone()),
-                    )],
-                    now,
-                )
-            })?;
-        }
-        let id = CaseId::from(store(&node, doc, raw_dir).await?);
-        index_cases.push((
-            id,
-            DocEntry {
-                title: format!("Case {k}"),
-                author: presenter.clone(),
-                created_at: at,
-                updated_at: tick(),
-                updated_by: None,
-            },
-        ));
-    }
-
-    let at = tick();
-    let founder = members[0].clone();
-    let mut community = Community::new(
-        "A large community",
-        "Learning together at scale",
-        &founder,
-        Member::new("member00", node.device_id(), at)?,
-        at,
-    )?;
-    for m in &members[1..] {
-        community.add_member(m.clone(), Member::new(m.as_str(), m.as_str(), at)?);
-    }
-    let mut doc = change::create(&community, "create community", at)?;
-    // The index arrives in batches of 100 entries per change.
-    for batch in index_notes.chunks(100) {
-        change::update(&mut doc, "index notes", tick(), |c: &mut Community| {
-            batch
-                .iter()
-                .for_each(|(id, entry)| c.index_note(id.clone(), entry.clone()));
-            Ok(())
-        })?;
-    }
-    for batch in index_cases.chunks(100) {
-        change::update(&mut doc, "index cases", tick(), |c: &mut Community| {
-            batch
-                .iter()
-                .for_each(|(id, entry)| c.index_case(id.clone(), entry.clone()));
-            Ok(())
-        })?;
-    }
-    let mut topic_ids: Vec<TopicId> = Vec::new();
-    for i in 0..TOPICS {
-        let by = members[i % MEMBERS].clone();
-        let parent = (i % 10 == 9).then(|| topic_ids[i - 1].clone());
-        let new = NewTopic {
-            title: format!("Topic {i}"),
-            description: "Why this matters to us.".into(),
-            parent,
-        };
-        let id = TopicId::from(format!("topic{i:03}"));
-        let now = tick();
-        change::update(&mut doc, "propose topic", now, |c: &mut Community| {
-            c.add_topic(id.clone(), &by, &new, now)
-        })?;
-        for e in 0..(i % 7) {
-            let who = members[(i + e) % MEMBERS].clone();
-            let now = tick();
-            change::update(&mut doc, "endorse", now, |c: &mut Community| {
-                c.endorse_topic(&id, &who, now)
-            })?;
-        }
-        topic_ids.push(id);
-    }
-    let id = CommunityId::from(store(&node, doc, raw_dir).await?);
-    node.remember_community(&id)?;
-    node.shutdown().await?;
-    Ok(())
-}
-
-/// Stores a document through the node and its saved bytes for the baseline.
-async fn store(node: &Node, doc: Automerge, raw_dir: &Path) -> anyhow::Result<String> {
-    let bytes = doc.save();
-    let id = node.import_document(doc).await?;
-    std::fs::write(raw_dir.join(&id), bytes)?;
-    Ok(id)
 }
 
 fn medians(samples: &[(f64, f64)]) -> (f64, f64) {

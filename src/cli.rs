@@ -57,7 +57,7 @@ pub struct Cli {
     pub screenshot: Option<PathBuf>,
 
     /// With --screenshot: the view to show (home, notes, topics, cases, gatherings, members,
-    /// invite, objectives, skills, pulse).
+    /// skills, objectives, pulse, search, export, invite).
     #[arg(long, value_name = "NAME", requires = "screenshot")]
     pub view: Option<crate::ui::View>,
 
@@ -142,6 +142,29 @@ pub enum Command {
     /// Thank a member for a note, an answer or a suggestion.
     #[command(subcommand)]
     Thank(rhythm::ThankCommand),
+    /// Search notes, topics, cases and members; best matches first.
+    Search {
+        /// Words to look for (all must match; case and accents are ignored).
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// Show at most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Write the whole community as plain Markdown pages plus community.json.
+    Export {
+        /// The folder to write (created if missing; must be empty or an earlier export).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write into a folder that is not empty and not an earlier export.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Bring a folder of Markdown files in as notes (one note per .md file).
+    Import {
+        /// The folder to read (sub-folders too).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -608,6 +631,21 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
             let c = community()?;
             let community = node.community(&c).await?;
             out.unread(&node.unread(&c).await?, &community);
+        }
+        Command::Search { query, limit } => {
+            let c = community()?;
+            let query = query.join(" ");
+            out.search(&node.search(&c, &query, *limit).await?);
+        }
+        Command::Export { out: folder, force } => {
+            let c = community()?;
+            let progress = crate::node::Progress::default();
+            out.exported(&node.export_markdown(&c, folder, *force, &progress).await?);
+        }
+        Command::Import { dir } => {
+            let c = community()?;
+            let progress = crate::node::Progress::default();
+            out.imported(&node.import_markdown(&c, dir, &progress).await?);
         }
         Command::Member(MemberCommand::Set {
             name,

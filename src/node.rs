@@ -8,13 +8,17 @@
 
 mod actions;
 mod error;
+mod export;
 mod gatherings;
 mod history_ops;
+mod import;
 mod membership;
 mod network;
 mod operations;
 mod practices;
+mod progress;
 mod read_marks;
+mod search;
 mod thanks;
 
 use std::collections::HashMap;
@@ -34,11 +38,15 @@ use tokio::sync::watch;
 
 pub use actions::ActionItem;
 pub use error::NodeError;
+pub use export::{EXPORT_MARKER, ExportReport};
 pub use gatherings::{GatheringList, agenda_markdown};
 pub use history_ops::HistoryEntry;
+pub use import::{ImportReport, ImportedNote, MAX_IMPORT_BYTES, SkippedFile};
 pub use membership::{JoinSummary, PeerStatus, SyncReport};
 pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};
+pub use progress::Progress;
+pub use search::SEARCH_LIMIT;
 
 use crate::model::{ModelError, Timestamp, change, history};
 use crate::net::access::Access;
@@ -94,6 +102,8 @@ struct Inner {
     unconfirmed: Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>,
     /// The last snapshot of each community read, reused while its heads are unchanged.
     communities: Mutex<HashMap<String, Snapshot<crate::model::Community>>>,
+    /// Prepared documents for search, refreshed per query for what changed.
+    search: search::SearchCache,
     /// Who may sync what, from the rosters.
     access: Access,
     network: Option<network::Network>,
@@ -146,6 +156,7 @@ impl Node {
                 handles: Mutex::new(HashMap::new()),
                 unconfirmed: Mutex::new(Vec::new()),
                 communities: Mutex::new(HashMap::new()),
+                search: search::SearchCache::default(),
                 access,
                 network,
                 sync_status,

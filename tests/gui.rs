@@ -166,9 +166,7 @@ fn search_filters_notes_and_esc_closes_the_dialog() {
     gui.until("the note list", |h| {
         has(h, "Compost basics") && has(h, "Seed swap")
     });
-    gui.harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
-    gui.harness.step();
-    gui.harness.get_by_label("Search notes").type_text("seed");
+    gui.type_into("Search notes", "seed");
     gui.until("the filtered list", |h| {
         has(h, "Seed swap") && !has(h, "Compost basics")
     });

@@ -10,10 +10,11 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::model::search::{SearchResults, Span};
 use crate::model::thanks::thanked_by;
 use crate::model::unread::{ItemKind, Unread};
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
-use crate::node::{CommunitySummary, HistoryEntry, WhoAmI};
+use crate::node::{CommunitySummary, ExportReport, HistoryEntry, ImportReport, WhoAmI};
 
 pub struct Output {
     json: bool,
@@ -212,6 +213,96 @@ impl Output {
         );
     }
 
+    pub fn search(&self, results: &SearchResults) {
+        self.emit(
+            || {
+                if results.hits.is_empty() {
+                    return format!("nothing matches \"{}\"", results.query);
+                }
+                let mut lines = Vec::new();
+                for hit in &results.hits {
+                    lines.push(format!(
+                        "{:<6} {}  {}",
+                        hit.kind.label(),
+                        emphasised(&hit.title, &hit.title_matches),
+                        hit.id
+                    ));
+                    if let Some(snippet) = &hit.snippet {
+                        lines.push(format!(
+                            "       {}: {}",
+                            snippet.field,
+                            emphasised(&snippet.text, &snippet.matches)
+                        ));
+                    }
+                }
+                if results.total > results.hits.len() {
+                    lines.push(format!(
+                        "({} of {} matches shown; use --limit for more)",
+                        results.hits.len(),
+                        results.total
+                    ));
+                }
+                lines.join("\n")
+            },
+            || json!(results),
+        );
+    }
+
+    pub fn exported(&self, report: &ExportReport) {
+        self.emit(
+            || {
+                let mut text = format!(
+                    "exported {} notes, {} cases, {} gatherings, {} topics and {} members to {}",
+                    report.notes,
+                    report.cases,
+                    report.gatherings,
+                    report.topics,
+                    report.members,
+                    report.folder.display()
+                );
+                if report.missing > 0 {
+                    text.push_str(&format!(
+                        "\n{} notes or cases are listed but not on this device yet (sync first)",
+                        report.missing
+                    ));
+                }
+                text
+            },
+            || json!(report),
+        );
+    }
+
+    pub fn imported(&self, report: &ImportReport) {
+        self.emit(
+            || {
+                let mut lines = vec![format!(
+                    "imported {} notes{}",
+                    report.imported.len(),
+                    if report.copse_export {
+                        " (a copse export: from its notes/ folder)"
+                    } else {
+                        ""
+                    }
+                )];
+                for skipped in &report.skipped {
+                    lines.push(format!(
+                        "skipped {}: {}",
+                        skipped.file.display(),
+                        skipped.reason
+                    ));
+                }
+                if report.not_markdown > 0 {
+                    lines.push(format!(
+                        "left out {} files that are not Markdown (.md)",
+                        report.not_markdown
+                    ));
+                }
+                lines.join("\n")
+            },
+            || json!(report),
+        );
+    }
+
     pub fn topics(&self, community: &Community) {
         let topics = community.topics_by_endorsement();
         self.emit(
@@ -353,4 +444,24 @@ impl Output {
             },
         );
     }
+}
+
+/// `text` with each matched span wrapped in `*`, as Markdown emphasis reads in a terminal.
+fn emphasised(text: &str, spans: &[Span]) -> String {
+    let mut out = String::with_capacity(text.len() + 2 * spans.len());
+    let mut at = 0;
+    for span in spans {
+        let (Some(before), Some(matched)) =
+            (text.get(at..span.start), text.get(span.start..span.end))
+        else {
+            continue;
+        };
+        out.push_str(before);
+        out.push('*');
+        out.push_str(matched);
+        out.push('*');
+        at = span.end;
+    }
+    out.push_str(text.get(at..).unwrap_or_default());
+    out
 }

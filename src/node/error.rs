@@ -31,6 +31,12 @@ pub enum NodeError {
         "a change to document {doc} was not confirmed on disk within {secs}s; it may not be saved yet"
     )]
     NotConfirmed { doc: String, secs: u64 },
+    #[error(
+        "{folder} is not empty and holds no earlier copse export; choose an empty folder, or pass --force to write into it anyway"
+    )]
+    FolderNotEmpty { folder: String },
+    #[error("{path}: {error}")]
+    Io { path: String, error: String },
     #[error("internal error while changing a document (the document was left unchanged): {0}")]
     Panicked(String),
 }

@@ -8,8 +8,8 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
 use super::bridge::{self, Bridge, Command, Event};
 use super::{
-    actions, cases, gatherings, home, invite, members, notes, objectives, pulse, skills,
-    status_bar, thanks, topics, welcome,
+    actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
+    skills, status_bar, thanks, topics, welcome,
 };
 use crate::model::unread::{self, ItemKind, ReadMarks};
 use crate::model::{Community, CommunityId};
@@ -37,6 +37,8 @@ pub enum View {
     Objectives,
     Skills,
     Pulse,
+    Search,
+    Export,
 }
 
 impl std::str::FromStr for View {
@@ -55,7 +57,7 @@ impl std::str::FromStr for View {
 
 impl View {
     /// Every view, in navigation order, with its label.
-    pub const ALL: [(View, &'static str); 10] = [
+    pub const ALL: [(View, &'static str); 12] = [
         (View::Home, "Home"),
         (View::Notes, "Notes"),
         (View::Topics, "Topics"),
@@ -66,6 +68,8 @@ impl View {
         (View::Objectives, "Objectives"),
         (View::Pulse, "Pulse"),
         (View::Invite, "Invite"),
+        (View::Search, "Search"),
+        (View::Export, "Export"),
     ];
 }
 
@@ -89,6 +93,8 @@ pub struct App {
     pub(super) pulse: pulse::PulseState,
     pub(super) gatherings: gatherings::GatheringsState,
     pub(super) actions: actions::ActionsState,
+    pub(super) search: search::SearchState,
+    pub(super) export: export::ExportState,
     pub(super) storage: StorageStatus,
     pub(super) sync: SyncStatus,
     /// The last failure, shown until dismissed.
@@ -121,6 +127,8 @@ impl App {
             pulse: pulse::PulseState::default(),
             gatherings: gatherings::GatheringsState::default(),
             actions: actions::ActionsState::default(),
+            search: search::SearchState::default(),
+            export: export::ExportState::default(),
             storage: StorageStatus::default(),
             sync: SyncStatus::default(),
             error: None,
@@ -208,8 +216,8 @@ impl App {
             self.notes.start_new_note();
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&FIND)) {
-            self.view = View::Notes;
-            self.notes.focus_search = true;
+            self.view = View::Search;
+            self.search.focus = true;
         }
     }
 
@@ -346,6 +354,8 @@ impl eframe::App for App {
                     View::Objectives => objectives::objectives_ui(ui, self),
                     View::Skills => skills::skills_ui(ui, self),
                     View::Pulse => pulse::pulse_ui(ui, self),
+                    View::Search => search::search_ui(ui, self),
+                    View::Export => export::export_ui(ui, self),
                 });
             }
         }

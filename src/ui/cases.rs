@@ -176,6 +176,13 @@ impl CasesState {
         self.closing = false;
     }
 
+    /// Shows case `id` of `community`, opened from elsewhere (a search result); the caller asks
+    /// the node to watch it.
+    pub(super) fn show(&mut self, community: &CommunityId, id: CaseId) {
+        self.enter(community);
+        self.select(id);
+    }
+
     /// Starts afresh when the window shows another community.
     fn enter(&mut self, community: &CommunityId) {
         if self.community.as_ref() != Some(community) {
