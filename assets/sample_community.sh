@@ -40,4 +40,26 @@ copse case advance "$cx" >/dev/null
 copse case advance "$cx" >/dev/null
 copse case close "$cx" --outcome "Timebox the intro, park questions visibly." \
   --action "Try a visible parking lot next kick-off" >/dev/null
-echo "sample community ready in $dir"
+# A second member, Bo, joins over loopback from a folder of his own, adds his profile and a
+# note, asks a question on Ada's case and thanks her note; then the two folders sync.
+net=(--relay off --mdns off --bind 127.0.0.1:0)
+bodir="$dir.bo"
+bo() { "${COPSE:-copse}" --data-dir "$bodir" "$@" "${net[@]}"; }
+ticket=$(copse invite --uses 1 --expires 1h "${net[@]}" | head -1)
+"${COPSE:-copse}" --data-dir "$dir" serve "${net[@]}" >/dev/null 2>&1 &
+serving=$!
+trap 'kill -TERM $serving 2>/dev/null || true' EXIT
+sleep 2
+bo join "$ticket" --me "Bo" >/dev/null
+bo member set --skill "Graphic recording" --skill "Facilitation" \
+  --objective "Facilitating conflict well" --objective "Data visualisation" >/dev/null
+bo note add --title "Sketchnoting a retro" \
+  --body "Draw the timeline first, then let people add sticky faces. Photos go in the team channel." >/dev/null
+retro=$(bo --json case list | sed -n 's/.*"id": *"\([^"]*\)".*"title": *"My retros have gone flat".*/\1/p' | head -1)
+[ -n "$retro" ] && bo case ask "$retro" "What did the last retro that felt alive have in common?" >/dev/null
+checkin=$(bo --json note list | sed -n 's/.*"id": *"\([^"]*\)".*"title": *"Check-in questions that work".*/\1/p' | head -1)
+[ -n "$checkin" ] && bo thank note "$checkin" >/dev/null
+bo sync --timeout 30 >/dev/null
+kill -TERM $serving; wait $serving || true
+trap - EXIT
+echo "sample community ready in $dir (and Bo's copy in $bodir)"

@@ -51,7 +51,9 @@ fn window(node: &Node, runtime: &tokio::runtime::Runtime) -> Harness<'static, Ap
                 app_node.device_id().to_string(),
             )
         });
-    settle(&mut harness, "the community", |h| h.query_by_label("Pulse").is_some());
+    settle(&mut harness, "the community", |h| {
+        h.query_by_label("Pulse").is_some()
+    });
     harness
 }
 
@@ -100,7 +102,9 @@ fn open_a_note(harness: &mut Harness<'static, App>, node: &Node, rt: &tokio::run
     });
     let Some(title) = title else { return };
     harness.state_mut().view = View::Notes;
-    settle(harness, "the note list", |h| h.query_by_label(&title).is_some());
+    settle(harness, "the note list", |h| {
+        h.query_by_label(&title).is_some()
+    });
     harness.get_by_label(&title).click();
     settle(harness, "the editor", |h| {
         h.query_by_label("Note body (Markdown)").is_some()
@@ -168,7 +172,11 @@ fn main() -> anyhow::Result<()> {
     }
     println!(
         "worst median with the large community: {worst:.2} ms ({})",
-        if worst < 4.0 { "goal met" } else { "goal missed" }
+        if worst < 4.0 {
+            "goal met"
+        } else {
+            "goal missed"
+        }
     );
     runtime.block_on(async {
         large.shutdown().await?;

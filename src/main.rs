@@ -9,10 +9,12 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("COPSE_LOG")
-                // A member being offline is normal: samod's per-retry dial warnings stay quiet.
+                // A member being offline, or closing the app, is normal: samod's per-retry dial
+                // warnings and its "error sending, closing connection" on every routine close stay
+                // quiet. Our transport logs the connections that end badly.
                 .unwrap_or_else(|_| {
                     tracing_subscriber::EnvFilter::new(
-                        "warn,samod::io_loop=error,samod_core::actors::hub::state=error",
+                        "warn,samod::io_loop=off,samod_core::actors::hub::state=error",
                     )
                 }),
         )

@@ -88,7 +88,13 @@ pub fn framed(
     let incoming = FramedRead::new(recv, codec()).map(move |frame| {
         let _held_until_samod_drops_the_stream = &on_drop;
         let frame = frame.inspect_err(|e| {
-            tracing::warn!(peer = %peer, error = %e, "dropping a peer whose frame could not be read");
+            // A connection that ends is routine (a member closes the app); a frame that cannot
+            // be read (too long, cut short) is worth a warning.
+            if e.kind() == io::ErrorKind::InvalidData {
+                tracing::warn!(peer = %peer, error = %e, "dropping a peer whose frame could not be read");
+            } else {
+                tracing::debug!(peer = %peer, error = %e, "a peer's connection ended");
+            }
             on_reject.signal();
         })?;
         check_frame(&frame, &limits).map_err(|rejected| {

@@ -118,7 +118,12 @@ pub struct SyncStatus {
     pub connected: BTreeSet<String>,
     /// When a member last sent us anything (Unix ms), if ever this session.
     pub last_synced: Option<crate::model::Timestamp>,
+    /// Whether a member sent something in the last couple of seconds: sync is under way.
+    pub syncing: bool,
 }
+
+/// Messages this recent mean sync is under way.
+const SYNCING_WINDOW_MS: i64 = 2_000;
 
 /// Keeps `status` in step with samod's connections, and notes when and where each member
 /// device was last connected.
@@ -153,11 +158,14 @@ fn watch_connections(
                 .iter()
                 .filter_map(|c| c.last_received.map(|t| t.timestamp_millis()))
                 .max();
+            let syncing = received.is_some_and(|at| super::now().0 - at < SYNCING_WINDOW_MS);
             status.send_if_modified(|s| {
                 let last = received.map(crate::model::Timestamp).or(s.last_synced);
-                let changed = s.connected != connected || s.last_synced != last;
+                let changed =
+                    s.connected != connected || s.last_synced != last || s.syncing != syncing;
                 s.connected = connected.clone();
                 s.last_synced = last;
+                s.syncing = syncing;
                 changed
             });
             // Arrivals and departures are "seen" now; arrivals also tell us where they are.

@@ -24,7 +24,11 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
                 app.sync.connected.len()
             ));
         }
-        if let Some(at) = app.sync.last_synced {
+        if app.sync.syncing {
+            ui.separator();
+            ui.spinner();
+            ui.label("Syncing…");
+        } else if let Some(at) = app.sync.last_synced {
             ui.separator();
             ui.label(format!("Last synced {at}"));
         }
