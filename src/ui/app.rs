@@ -59,6 +59,7 @@ impl View {
     /// Every view, in navigation order, with its label.
     pub const ALL: [(View, &'static str); 12] = [
         (View::Home, "Home"),
+        (View::Search, "Search"),
         (View::Notes, "Notes"),
         (View::Topics, "Topics"),
         (View::Cases, "Cases"),
@@ -67,9 +68,8 @@ impl View {
         (View::Skills, "Skills"),
         (View::Objectives, "Objectives"),
         (View::Pulse, "Pulse"),
-        (View::Invite, "Invite"),
-        (View::Search, "Search"),
         (View::Export, "Export"),
+        (View::Invite, "Invite"),
     ];
 }
 
