@@ -310,3 +310,17 @@ fn answers_and_suggestions_are_thanked_and_actions_ticked_in_cases() {
     gui.until("the action done", |h| has(h, "— Ada · done"));
     gui.shutdown();
 }
+
+#[test]
+fn esc_closes_the_plan_form_without_planning() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Gatherings"));
+    gui.harness.get_by_label("Gatherings").click();
+    gui.until("the view", |h| has(h, "Plan a gathering"));
+    gui.harness.get_by_label("Plan a gathering").click();
+    gui.until("the form", |h| has(h, "Gathering date"));
+    gui.harness.key_press(eframe::egui::Key::Escape);
+    gui.until("the form to close", |h| !has(h, "Gathering date"));
+    assert_eq!(stored(&gui).gatherings.len(), 1, "nothing was planned");
+    gui.shutdown();
+}

@@ -210,6 +210,8 @@ impl App {
             self.home.close_dialogs();
             self.topics.close_dialogs();
             self.members.close_dialogs();
+            self.cases.close_dialogs();
+            self.gatherings.close_dialogs();
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&NEW_NOTE)) {
             self.view = View::Notes;

@@ -153,6 +153,11 @@ impl CasesState {
         self.select(id);
     }
 
+    /// Esc: closes the "Open a case" form.
+    pub fn close_dialogs(&mut self) {
+        self.new_case = None;
+    }
+
     /// The case shown, if any.
     pub(super) fn selected(&self) -> Option<&CaseId> {
         self.selected.as_ref()

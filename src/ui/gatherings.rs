@@ -50,6 +50,11 @@ impl GatheringsState {
     }
 
     /// Opens the "Plan a gathering" form.
+    /// Esc: closes the "Plan a gathering" form.
+    pub fn close_dialogs(&mut self) {
+        self.plan = None;
+    }
+
     pub fn start_planning(&mut self) {
         if self.plan.is_none() {
             self.plan = Some(PlanForm {
