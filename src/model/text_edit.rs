@@ -198,6 +198,20 @@ mod tests {
             prop_assert_eq!(merge(&text, &their_text, &my_text), expected);
         }
 
+        /// Any three texts merge without panicking on a character boundary, and what I typed
+        /// (the inserted stretch of my one splice) is in the result.
+        #[test]
+        fn any_three_texts_merge_and_keep_my_insertion(
+            base in "[ab🌱你é ]{0,16}",
+            mine in "[ab🌱你é ]{0,16}",
+            theirs in "[ab🌱你é ]{0,16}",
+        ) {
+            let merged = merge(&base, &mine, &theirs);
+            if let Some(my) = diff(&base, &mine) {
+                prop_assert!(merged.contains(&my.inserted), "{merged:?} lacks {:?}", my.inserted);
+            }
+        }
+
         /// With no concurrent change, merging is just my edit.
         #[test]
         fn merge_with_nothing_concurrent_is_mine(base in "[a-c🌱 ]{0,16}", mine in "[a-c🌱 ]{0,16}") {
