@@ -285,3 +285,48 @@ fn presenter_answers_a_members_question() {
     assert_eq!(question.answer.as_deref(), Some("Nobody, so far"));
     gui.shutdown();
 }
+
+#[test]
+fn a_case_history_shows_an_earlier_phase_and_restores_it() {
+    let mut gui = Gui::open_with(|node, runtime| {
+        runtime.block_on(async {
+            let c = node.create_community("Gardeners", "", "Ada").await.unwrap();
+            let case = node
+                .open_case(&c, "Stuck reviews", "Nobody reviews on time.")
+                .await
+                .unwrap();
+            node.advance_case(&c, &case).await.unwrap();
+        })
+    });
+    open_cases_view(&mut gui);
+    gui.harness.get_by_label("Stuck reviews").click();
+    gui.until("the case", |h| has(h, "History"));
+    gui.harness.get_by_label("History").click();
+    gui.until("its history", |h| {
+        h.query_by_label_contains("Ada · open case").is_some()
+            && h.query_by_label_contains("Ada · advance phase").is_some()
+    });
+    gui.harness.get_by_label_contains("Ada · open case").click();
+    gui.until("the earlier version beside today's", |h| {
+        let text = |label| {
+            h.query_by_label(label)
+                .and_then(|n| n.value())
+                .unwrap_or_default()
+        };
+        text("Earlier version").contains("phase: \"clarify\"")
+            && text("Current version").contains("phase: \"suggest\"")
+    });
+    gui.harness.get_by_label("Restore this version").click();
+    gui.until("the restore in the history", |h| {
+        h.query_by_label_contains("Ada · restore case version")
+            .is_some()
+    });
+    let id = only_community(&gui);
+    let phase = gui.runtime.block_on(async {
+        let c = gui.node.community(&id).await.unwrap();
+        let case = c.cases.keys().next().unwrap().clone();
+        gui.node.case(&id, &case).await.unwrap().phase
+    });
+    assert_eq!(phase, Phase::Clarify, "restored as a new change on top");
+    gui.shutdown();
+}

@@ -119,6 +119,35 @@ pub struct Case {
 }
 
 impl Case {
+    /// Makes this case read as `old`, an earlier version of it, again. Comments made since are
+    /// kept. Text is spliced rather than replaced: autosurgeon refuses to write a `Text`
+    /// hydrated at older heads, and a splice merges with concurrent typing anyway.
+    pub fn restore(&mut self, old: Case) {
+        let Case {
+            title,
+            presenter,
+            situation,
+            phase,
+            opened_at,
+            questions,
+            suggestions,
+            outcome,
+            next_actions,
+            comments: _,
+            closed_at,
+        } = old;
+        text_edit::splice_to(&mut self.situation, situation.as_str());
+        text_edit::splice_to(&mut self.outcome, outcome.as_str());
+        self.title = title;
+        self.presenter = presenter;
+        self.phase = phase;
+        self.opened_at = opened_at;
+        self.questions = questions;
+        self.suggestions = suggestions;
+        self.next_actions = next_actions;
+        self.closed_at = closed_at;
+    }
+
     /// Opens a case in the Clarify phase, presented by `presenter`.
     pub fn new(
         title: &str,

@@ -146,6 +146,33 @@ mod tests {
     }
 
     #[test]
+    fn a_case_is_restored_to_an_earlier_phase_as_a_new_change() {
+        use crate::model::{Case, Phase};
+        let ada = MemberId::from("ada".to_string());
+        let case = Case::new("Stuck", "Nobody reviews", &ada, Timestamp(0)).unwrap();
+        let mut doc = change::create(&case, &message("open case", "d"), Timestamp(0)).unwrap();
+        let first = revisions(&doc)[0].version.clone();
+        change::update(&mut doc, "advance", Timestamp(1), |c: &mut Case| {
+            c.advance_phase(&ada)
+        })
+        .unwrap();
+        let old: Case = at(&doc, &first).unwrap();
+        change::update(&mut doc, "restore", Timestamp(2), |c: &mut Case| {
+            c.restore(old);
+            Ok(())
+        })
+        .unwrap();
+        let now: Case = change::read(&doc).unwrap();
+        assert_eq!(now.phase, Phase::Clarify);
+        assert_eq!(now.situation.as_str(), "Nobody reviews");
+        assert_eq!(
+            revisions(&doc).len(),
+            3,
+            "history keeps the advance and the restore"
+        );
+    }
+
+    #[test]
     fn unknown_versions_and_messages_without_a_device_are_handled() {
         assert_eq!(parse_message("edit note"), ("edit note", None));
         assert_eq!(

@@ -106,7 +106,7 @@ impl Node {
         self.me(community).await?;
         let old = self.case_at(community, id, version).await?;
         self.change_case(community, id, "restore case version", move |c| {
-            *c = old;
+            c.restore(old);
             Ok(())
         })
         .await

@@ -22,6 +22,8 @@ use eframe::egui::{self, Button, ComboBox, Key, Margin, RichText, TextEdit};
 
 use super::app::App;
 use super::bridge::{self, Command};
+use super::history::{HistoryDoc, HistoryState, Shown, history_ui};
+use crate::model::markdown_export::case_page;
 use crate::model::{
     Case, CaseId, Community, CommunityId, MemberId, Phase, Question, QuestionId, Timestamp, limits,
 };
@@ -58,6 +60,10 @@ pub struct CasesState {
     /// The owner chosen for each action line (by position); `None`: the presenter.
     action_owners: Vec<Option<MemberId>>,
     comment: String,
+    /// The selected case's history, while shown.
+    history: HistoryState,
+    /// Counts the selected case's snapshots, so its history is re-read when it changes.
+    snapshots: usize,
     /// The phase a "Move to …" was sent from, so a second click cannot skip a phase.
     advancing_from: Option<Phase>,
     /// A "Close case" is on its way.
@@ -85,6 +91,8 @@ impl Default for CasesState {
             actions: String::new(),
             action_owners: Vec::new(),
             comment: String::new(),
+            history: HistoryState::default(),
+            snapshots: 0,
             advancing_from: None,
             closing: false,
             phases: HashMap::new(),
@@ -144,6 +152,7 @@ impl CasesState {
         self.answers
             .retain(|q, text| !text.is_empty() || !case.questions.contains_key(q));
         self.case = Some(case);
+        self.snapshots += 1;
     }
 
     /// Shows `id` of `community` (from elsewhere in the app, e.g. Home); the caller asks the
@@ -153,9 +162,10 @@ impl CasesState {
         self.select(id);
     }
 
-    /// Esc: closes the "Open a case" form.
+    /// Esc: closes the "Open a case" form and the history.
     pub fn close_dialogs(&mut self) {
         self.new_case = None;
+        self.history.close();
     }
 
     /// The case shown, if any.
@@ -538,6 +548,25 @@ fn detail_ui(
         Some(_) => Role::Member,
         None => Role::Reader,
     };
+    if ui.button("History").clicked() {
+        state.history.open = !state.history.open;
+    }
+    if state.history.open {
+        let now = Shown {
+            title: case.title.clone(),
+            text: case_page(id.as_str(), &case, community),
+        };
+        let doc = HistoryDoc::Case(id.clone());
+        history_ui(
+            ui,
+            &mut state.history,
+            &doc,
+            &now,
+            state.snapshots,
+            commands,
+        );
+        return;
+    }
     egui::ScrollArea::vertical()
         .id_salt(("case", id.as_str()))
         .auto_shrink([false, false])

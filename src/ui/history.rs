@@ -1,28 +1,43 @@
-//! A note's history beside its editor: who changed it, what and when, an earlier version side
-//! by side with today's, and restoring it (a new change on top, so nothing is lost).
+//! The history of a note or a case: who changed it, what and when, an earlier version side by
+//! side with today's, and restoring it (a new change on top, so nothing is lost). A case is
+//! compared as the Markdown page an export would write for it.
 
 use std::sync::mpsc;
 
 use eframe::egui;
 
 use super::bridge::{self, Command};
-use crate::model::{Note, NoteId};
+use crate::model::markdown_export::case_page;
+use crate::model::{CaseId, NoteId};
 use crate::node::HistoryEntry;
+
+/// The document whose history is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryDoc {
+    Note(NoteId),
+    Case(CaseId),
+}
+
+/// A version as the panel shows it: a title and a text.
+pub struct Shown {
+    pub title: String,
+    pub text: String,
+}
 
 /// What the node sends back to this panel.
 enum Reply {
-    Entries(NoteId, Vec<HistoryEntry>),
-    Version(NoteId, String, Box<Note>),
+    Entries(HistoryDoc, Vec<HistoryEntry>),
+    Version(HistoryDoc, String, Shown),
 }
 
 /// The history panel's state; closed until the member opens it.
 pub struct HistoryState {
     pub open: bool,
-    /// The note the entries are for, and the note snapshot's body they were read at.
-    loaded_for: Option<(NoteId, usize)>,
+    /// The document the entries are for, and which of its snapshots they were read at.
+    loaded_for: Option<(HistoryDoc, usize)>,
     entries: Option<Vec<HistoryEntry>>,
     /// The earlier version being looked at.
-    viewing: Option<(String, Note)>,
+    viewing: Option<(String, Shown)>,
     tx: mpsc::Sender<Reply>,
     rx: mpsc::Receiver<Reply>,
 }
@@ -47,12 +62,12 @@ impl HistoryState {
         self.viewing = None;
     }
 
-    fn receive(&mut self, note: &NoteId) {
+    fn receive(&mut self, doc: &HistoryDoc) {
         while let Ok(reply) = self.rx.try_recv() {
             match reply {
-                Reply::Entries(id, entries) if &id == note => self.entries = Some(entries),
-                Reply::Version(id, version, old) if &id == note => {
-                    self.viewing = Some((version, *old));
+                Reply::Entries(of, entries) if &of == doc => self.entries = Some(entries),
+                Reply::Version(of, version, old) if &of == doc => {
+                    self.viewing = Some((version, old));
                 }
                 _ => {}
             }
@@ -60,19 +75,20 @@ impl HistoryState {
     }
 }
 
-/// The panel for `note`; `revision` changes whenever the note does, so the list is re-read.
+/// The panel for `doc`, shown as it is `now`; `revision` changes whenever the document does,
+/// so the list is re-read.
 pub fn history_ui(
     ui: &mut egui::Ui,
     state: &mut HistoryState,
-    id: &NoteId,
-    now: &Note,
+    doc: &HistoryDoc,
+    now: &Shown,
     revision: usize,
     commands: &mut Vec<Command>,
 ) {
-    state.receive(id);
-    if state.loaded_for != Some((id.clone(), revision)) {
-        state.loaded_for = Some((id.clone(), revision));
-        commands.push(read_entries(state, id.clone(), ui.ctx().clone()));
+    state.receive(doc);
+    if state.loaded_for.as_ref() != Some(&(doc.clone(), revision)) {
+        state.loaded_for = Some((doc.clone(), revision));
+        commands.push(read_entries(state, doc.clone(), ui.ctx().clone()));
     }
     ui.horizontal(|ui| {
         ui.strong("History");
@@ -111,10 +127,10 @@ pub fn history_ui(
             }
         });
     if let Some(version) = picked {
-        commands.push(read_version(state, id.clone(), version, ui.ctx().clone()));
+        commands.push(read_version(state, doc.clone(), version, ui.ctx().clone()));
     }
     let Some((version, old)) = &state.viewing else {
-        ui.label("Choose a line to see the note as it was then.");
+        ui.label("Choose a line to see it as it was then.");
         return;
     };
     let when = entries
@@ -127,24 +143,27 @@ pub fn history_ui(
     ui.columns(2, |columns| {
         columns[0].strong(format!("Then: {when}"));
         columns[0].label(&old.title);
-        read_only(&mut columns[0], "Earlier version", old.body.as_str());
+        read_only(&mut columns[0], "Earlier version", &old.text);
         columns[1].strong("Now");
         columns[1].label(&now.title);
-        read_only(&mut columns[1], "Current version", now.body.as_str());
+        read_only(&mut columns[1], "Current version", &now.text);
     });
     if ui
         .button("Restore this version")
-        .on_hover_text("Makes the note read like this again, as a new change; nothing is lost.")
+        .on_hover_text("Makes it read like this again, as a new change; nothing is lost.")
         .clicked()
     {
         restore = true;
     }
     if restore {
-        let (note, version) = (id.clone(), version.clone());
+        let (doc, version) = (doc.clone(), version.clone());
         commands.push(bridge::action(
             "restore the version",
             move |node, community| async move {
-                node.restore_note(&community, &note, &version).await
+                match doc {
+                    HistoryDoc::Note(id) => node.restore_note(&community, &id, &version).await,
+                    HistoryDoc::Case(id) => node.restore_case(&community, &id, &version).await,
+                }
             },
         ));
         state.viewing = None;
@@ -168,23 +187,23 @@ fn read_only(ui: &mut egui::Ui, label: &str, text: &str) {
         });
 }
 
-fn read_entries(state: &HistoryState, note: NoteId, ctx: egui::Context) -> Command {
+fn read_entries(state: &HistoryState, doc: HistoryDoc, ctx: egui::Context) -> Command {
     let tx = state.tx.clone();
-    bridge::action(
-        "read the note's history",
-        move |node, community| async move {
-            let entries = node.note_history(&community, &note).await?;
-            if tx.send(Reply::Entries(note, entries)).is_ok() {
-                ctx.request_repaint();
-            }
-            Ok(())
-        },
-    )
+    bridge::action("read the history", move |node, community| async move {
+        let entries = match &doc {
+            HistoryDoc::Note(id) => node.note_history(&community, id).await?,
+            HistoryDoc::Case(id) => node.case_history(&community, id).await?,
+        };
+        if tx.send(Reply::Entries(doc, entries)).is_ok() {
+            ctx.request_repaint();
+        }
+        Ok(())
+    })
 }
 
 fn read_version(
     state: &HistoryState,
-    note: NoteId,
+    doc: HistoryDoc,
     version: String,
     ctx: egui::Context,
 ) -> Command {
@@ -192,11 +211,24 @@ fn read_version(
     bridge::action(
         "read the earlier version",
         move |node, community| async move {
-            let old = node.note_at(&community, &note, &version).await?;
-            if tx
-                .send(Reply::Version(note, version, Box::new(old)))
-                .is_ok()
-            {
+            let shown = match &doc {
+                HistoryDoc::Note(id) => {
+                    let old = node.note_at(&community, id, &version).await?;
+                    Shown {
+                        title: old.title,
+                        text: old.body.as_str().to_string(),
+                    }
+                }
+                HistoryDoc::Case(id) => {
+                    let old = node.case_at(&community, id, &version).await?;
+                    let c = node.community(&community).await?;
+                    Shown {
+                        text: case_page(id.as_str(), &old, &c),
+                        title: old.title,
+                    }
+                }
+            };
+            if tx.send(Reply::Version(doc, version, shown)).is_ok() {
                 ctx.request_repaint();
             }
             Ok(())

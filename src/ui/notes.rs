@@ -14,7 +14,7 @@ use eframe::egui;
 
 use super::app::App;
 use super::bridge::Command;
-use super::history::{HistoryState, history_ui};
+use super::history::{HistoryDoc, HistoryState, Shown, history_ui};
 use super::welcome::labelled_field;
 use crate::model::text_edit::{self, Splice};
 use crate::model::unread::ItemKind;
@@ -308,8 +308,19 @@ fn editor_ui(
         }
     });
     if state.history.open {
-        let revision = state.snapshots;
-        history_ui(ui, &mut state.history, &id, &note, revision, commands);
+        let now = Shown {
+            title: note.title.clone(),
+            text: note.body.as_str().to_string(),
+        };
+        let doc = HistoryDoc::Note(id.clone());
+        history_ui(
+            ui,
+            &mut state.history,
+            &doc,
+            &now,
+            state.snapshots,
+            commands,
+        );
         return;
     }
     let editor_id = ui.make_persistent_id(("note-body", &id));
