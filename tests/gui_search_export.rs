@@ -35,7 +35,7 @@ fn gui_with_garden() -> Gui {
 #[test]
 fn ctrl_f_searches_everything_and_a_result_opens_its_note() {
     let mut gui = gui_with_garden();
-    gui.until("the community", |h| has(h, "Recently changed notes"));
+    gui.until("the community", |h| has(h, "Recently changed"));
     gui.harness.key_press_modifiers(Modifiers::COMMAND, Key::F);
     gui.until("the search view", |h| has(h, "Search everything"));
     gui.harness.step();
