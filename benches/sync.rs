@@ -28,6 +28,9 @@ use std::convert::Infallible;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+#[path = "common/large.rs"]
+mod large;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use automerge::transaction::{CommitOptions, Transactable};
@@ -41,10 +44,8 @@ use samod::{
     DocumentId, PeerId, Repo, Transport,
 };
 
-use copse::model::community::NewTopic;
 use copse::model::{
-    ActionId, Case, CaseId, Community, CommunityId, DocEntry, Member, MemberId, Note, NoteEdit,
-    NoteId, QuestionId, SuggestionId, Timestamp, TopicId, change,
+    Community, CommunityId, DocEntry, Member, MemberId, Note, NoteEdit, NoteId, Timestamp, change,
 };
 use copse::node::{NetConfig, Node, NodeConfig};
 
@@ -224,9 +225,20 @@ struct Reconnect {
 async fn large_community(sizes: &Sizes) -> anyhow::Result<Large> {
     let (dir_a, dir_b) = (tempfile::tempdir()?, tempfile::tempdir()?);
     let started = Instant::now();
-    let offline = Node::open(NodeConfig::offline(dir_a.path())).await?;
-    let docs = build_large(&offline, sizes).await?;
-    offline.shutdown().await?;
+    let raw = tempfile::tempdir()?;
+    let size = large::Size {
+        notes: sizes.notes,
+        edits_per_note: sizes.edits_per_note,
+        topics: sizes.topics,
+        cases: sizes.cases,
+        members: sizes.members,
+    };
+    large::build(dir_a.path(), raw.path(), &size).await?;
+    // The baseline starts from the same documents, as saved when they were stored.
+    let mut docs = Vec::new();
+    for file in std::fs::read_dir(raw.path())? {
+        docs.push(Automerge::load(&std::fs::read(file?.path())?)?);
+    }
     let build_s = started.elapsed().as_secs_f64();
     eprintln!(
         "built the large community ({} documents) in {build_s:.1} s",
@@ -1001,203 +1013,6 @@ impl Measure {
             bytes,
         }
     }
-}
-
-/// The *large community* of `open_large`: 20 members, notes of ~2 KB written as 100 separate
-/// edits, topics with endorsements (some nested), peer-assist cases with questions and
-/// suggestions. The founder's device is this node's. Returns every document as imported
-/// (notes, cases, then the community), for the baseline.
-async fn build_large(node: &Node, sizes: &Sizes) -> anyhow::Result<Vec<Automerge>> {
-    let started = Instant::now();
-    let members: Vec<MemberId> = (0..sizes.members)
-        .map(|i| MemberId::from(format!("member{i:02}")))
-        .collect();
-    let mut docs = Vec::new();
-    let mut t = 1_700_000_000_000i64;
-    let mut tick = || {
-        t += 1_000;
-        Timestamp(t)
-    };
-
-    let mut index_notes = Vec::new();
-    for n in 0..sizes.notes {
-        let author = &members[n % members.len()];
-        let at = tick();
-        let mut doc = change::create(
-            &Note::new(&format!("Note {n}: what we learned"), "", author, at)?,
-            "add note",
-            at,
-        )?;
-        let body = match doc.get(automerge::ROOT, "body")? {
-            Some((_, body)) => body,
-            None => anyhow::bail!("a note without a body"),
-        };
-        for e in 0..sizes.edits_per_note {
-            let line = format!("Edit {e:03} of note {n}. ");
-            let options = CommitOptions::default()
-                .with_message("edit note")
-                .with_time(tick().0);
-            doc.transact_with(
-                |_| options,
-                |tx| {
-                    let end = tx.length(&body);
-                    tx.splice_text(&body, end, 0, &line)
-                },
-            )
-            .map_err(|f| anyhow::anyhow!("{}", f.error))?;
-        }
-        let id = NoteId::from(store(node, doc, &mut docs).await?);
-        index_notes.push((
-            id,
-            DocEntry {
-                title: format!("Note {n}: what we learned"),
-                author: author.clone(),
-                created_at: at,
-                updated_at: tick(),
-                updated_by: None,
-            },
-        ));
-    }
-
-    let mut index_cases = Vec::new();
-    for k in 0..sizes.cases {
-        let presenter = &members[k % members.len()];
-        let at = tick();
-        let mut doc = change::create(
-            &Case::new(
-                &format!("Case {k}"),
-                "Our situation, in a paragraph or two.",
-                presenter,
-                at,
-            )?,
-            "open case",
-            at,
-        )?;
-        for q in 0..5 {
-            let asker = members[(k + q + 1) % members.len()].clone();
-            let qid = QuestionId::from(format!("q{k}-{q}"));
-            let now = tick();
-            change::update(&mut doc, "ask", now, |c: &mut Case| {
-                c.ask_question(qid.clone(), &asker, "What have you tried so far?", now)
-            })?;
-            let p = presenter.clone();
-            change::update(&mut doc, "answer", now, |c: &mut Case| {
-                c.answer_question(&qid, &p, "Two things, both stalled.", now)
-            })?;
-        }
-        let p = presenter.clone();
-        change::update(&mut doc, "advance", tick(), |c: &mut Case| {
-            c.advance_phase(&p)
-        })?;
-        for s in 0..5 {
-            let by = members[(k + s + 2) % members.len()].clone();
-            let now = tick();
-            change::update(&mut doc, "suggest", now, |c: &mut Case| {
-                c.suggest(
-                    SuggestionId::from(format!("s{k}-{s}")),
-                    &by,
-                    "Start smaller: one team, one month.",
-                    now,
-                )
-            })?;
-        }
-        if k % 2 == 0 {
-            let now = tick();
-            change::update(&mut doc, "advance", now, |c: &mut Case| c.advance_phase(&p))?;
-            change::update(&mut doc, "close", now, |c: &mut Case| {
-                c.close(
-                    &p,
-                    "Trying the pilot.",
-                    vec![(
-                        ActionId::from(format!("a{k}")),
-                        "Ask the lead".into(),
-                        Some(p.clone()),
-                    )],
-                    now,
-                )
-            })?;
-        }
-        let id = CaseId::from(store(node, doc, &mut docs).await?);
-        index_cases.push((
-            id,
-            DocEntry {
-                title: format!("Case {k}"),
-                author: presenter.clone(),
-                created_at: at,
-                updated_at: tick(),
-                updated_by: None,
-            },
-        ));
-    }
-
-    eprintln!(
-        "  notes and cases built and stored in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let at = tick();
-    let founder = members[0].clone();
-    let mut community = Community::new(
-        "A large community",
-        "Learning together at scale",
-        &founder,
-        Member::new("member00", node.device_id(), at)?,
-        at,
-    )?;
-    for m in &members[1..] {
-        community.add_member(m.clone(), Member::new(m.as_str(), m.as_str(), at)?);
-    }
-    let mut doc = change::create(&community, "create community", at)?;
-    let mut topic_ids: Vec<TopicId> = Vec::new();
-    for i in 0..sizes.topics {
-        let by = members[i % members.len()].clone();
-        let parent = (i % 10 == 9).then(|| topic_ids[i - 1].clone());
-        let new = NewTopic {
-            title: format!("Topic {i}"),
-            description: "Why this matters to us.".into(),
-            parent,
-        };
-        let id = TopicId::from(format!("topic{i:03}"));
-        let now = tick();
-        change::update(&mut doc, "propose topic", now, |c: &mut Community| {
-            c.add_topic(id.clone(), &by, &new, now)
-        })?;
-        for e in 0..(i % 7) {
-            let who = members[(i + e) % members.len()].clone();
-            let now = tick();
-            change::update(&mut doc, "endorse", now, |c: &mut Community| {
-                c.endorse_topic(&id, &who, now)
-            })?;
-        }
-        topic_ids.push(id);
-    }
-    // The index arrives in batches of 100 entries per change. (After the topics: each change
-    // hydrates the whole community, so this order builds the same content much faster.)
-    for batch in index_notes.chunks(100) {
-        change::update(&mut doc, "index notes", tick(), |c: &mut Community| {
-            batch
-                .iter()
-                .for_each(|(id, entry)| c.index_note(id.clone(), entry.clone()));
-            Ok(())
-        })?;
-    }
-    for batch in index_cases.chunks(100) {
-        change::update(&mut doc, "index cases", tick(), |c: &mut Community| {
-            batch
-                .iter()
-                .for_each(|(id, entry)| c.index_case(id.clone(), entry.clone()));
-            Ok(())
-        })?;
-    }
-    let id = CommunityId::from(store(node, doc, &mut docs).await?);
-    node.remember_community(&id)?;
-    node.flush().await?;
-    Ok(docs)
-}
-
-/// Stores a document through the node, keeping a copy for the baseline.
-async fn store(node: &Node, doc: Automerge, docs: &mut Vec<Automerge>) -> anyhow::Result<String> {
-    docs.push(doc.clone());
-    Ok(node.import_document(doc).await?)
 }
 
 fn bench_author() -> MemberId {
