@@ -143,12 +143,37 @@ impl App {
         self.screenshot = Some(shot);
     }
 
-    /// Whether the window shows real data yet (or the first-run screen).
+    /// For a screenshot of Notes or Cases, opens the most recently changed one, so the picture
+    /// shows the editor or the case rather than an empty pane.
+    fn open_latest_for_screenshot(&mut self) {
+        let Some((id, community)) = self.current.clone() else {
+            return;
+        };
+        match self.view {
+            View::Notes if self.notes.selected().is_none() => {
+                if let Some((note, _)) = community.notes.iter().max_by_key(|(_, e)| e.updated_at) {
+                    self.notes.select(note.clone());
+                    self.send(Command::OpenNote(note.clone()));
+                }
+            }
+            View::Cases if self.cases.selected().is_none() => {
+                if let Some((case, _)) = community.cases.iter().max_by_key(|(_, e)| e.updated_at) {
+                    self.cases.open(&id, case.clone());
+                    self.send(Command::OpenCase(case.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the window shows real data yet (or the first-run screen), including the note or
+    /// case that is open.
     fn loaded(&self) -> bool {
-        match &self.communities {
+        let community = match &self.communities {
             Some(list) => list.is_empty() || self.current.is_some(),
             None => false,
-        }
+        };
+        community && self.notes.is_shown() && self.cases.is_shown()
     }
 
     /// Whether typed text is not yet confirmed on disk.
@@ -298,6 +323,9 @@ impl App {
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.apply_events();
+        if self.screenshot.is_some() {
+            self.open_latest_for_screenshot();
+        }
         let loaded = self.loaded();
         if let Some(shot) = &mut self.screenshot {
             shot.step(ctx, loaded);

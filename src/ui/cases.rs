@@ -173,6 +173,11 @@ impl CasesState {
         self.selected.as_ref()
     }
 
+    /// Whether the selected case (if any) has arrived.
+    pub(super) fn is_shown(&self) -> bool {
+        self.selected.is_none() || self.case.is_some()
+    }
+
     /// Shows `id`; the caller asks the node to watch it.
     fn select(&mut self, id: CaseId) {
         if self.selected.as_ref() == Some(&id) {
@@ -548,9 +553,6 @@ fn detail_ui(
         Some(_) => Role::Member,
         None => Role::Reader,
     };
-    if ui.button("History").clicked() {
-        state.history.open = !state.history.open;
-    }
     if state.history.open {
         let now = Shown {
             title: case.title.clone(),
@@ -577,10 +579,15 @@ fn detail_ui(
             } else {
                 community.display_name(&case.presenter)
             };
-            ui.weak(format!(
-                "Presented by {presenter} · opened {}",
-                case.opened_at
-            ));
+            ui.horizontal(|ui| {
+                ui.weak(format!(
+                    "Presented by {presenter} · opened {}",
+                    case.opened_at
+                ));
+                if ui.small_button("History").clicked() {
+                    state.history.open = true;
+                }
+            });
             ui.add_space(8.0);
             phase_indicator_ui(ui, case.phase);
             ui.add_space(6.0);

@@ -78,6 +78,11 @@ impl NotesState {
         self.selected.as_ref()
     }
 
+    /// Whether the selected note (if any) has arrived.
+    pub fn is_shown(&self) -> bool {
+        self.selected.is_none() || self.note.is_some()
+    }
+
     pub fn note_changed(&mut self, id: NoteId, note: Arc<Note>) {
         if self.selected.as_ref() != Some(&id) {
             return;
