@@ -57,7 +57,8 @@ pub struct Cli {
     pub screenshot: Option<PathBuf>,
 
     /// With --screenshot: the view to show (home, notes, topics, cases, gatherings, members,
-    /// skills, objectives, pulse, search, export, invite).
+    /// skills, objectives, pulse, search, export, invite). Notes and cases open the most
+    /// recently changed one.
     #[arg(long, value_name = "NAME", requires = "screenshot")]
     pub view: Option<crate::ui::View>,
 
