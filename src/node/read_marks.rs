@@ -33,15 +33,14 @@ impl Node {
         id: &str,
         seen: Timestamp,
     ) -> Result<(), NodeError> {
-        let key = unread::item_key(kind, id);
-        if self
-            .read_marks(community)?
-            .get(&key)
-            .is_some_and(|at| *at >= seen)
+        let key = format!("{}{}", prefix(community), unread::item_key(kind, id));
+        let marked = self.storage().get_local(&key)?;
+        if marked
+            .and_then(|at| at.parse().ok())
+            .is_some_and(|at: i64| at >= seen.0)
         {
             return Ok(());
         }
-        let key = format!("{}{key}", prefix(community));
         self.storage().set_local(&key, &seen.0.to_string())?;
         Ok(())
     }
