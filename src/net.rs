@@ -7,6 +7,8 @@ pub mod access;
 pub mod dialer;
 pub mod endpoint;
 pub mod join_protocol;
+pub mod quiet;
+pub mod summary;
 pub mod sync_protocol;
 pub mod ticket;
 pub mod transport;

@@ -19,6 +19,7 @@ mod practices;
 mod progress;
 mod read_marks;
 mod search;
+mod summary;
 mod thanks;
 
 use std::collections::HashMap;
@@ -51,6 +52,7 @@ pub use search::SEARCH_LIMIT;
 use crate::model::{ModelError, Timestamp, change, history};
 use crate::net::access::Access;
 pub use crate::net::endpoint::NetConfig;
+use crate::net::quiet::ChangeObserver;
 use crate::store::{
     DataDirLock, SqliteStorage, StorageStatus, StoreError, load_or_create_device_key,
 };
@@ -129,6 +131,7 @@ impl Node {
             .with_peer_id(PeerId::from(device_id.clone()))
             .with_storage(storage.clone())
             .with_share_policy(access.policy())
+            .with_observer(ChangeObserver(access.quiet().clone()))
             .load()
             .await;
         // The join handler answers through the node, which exists only once this returns.

@@ -212,6 +212,76 @@ async fn a_partitioned_member_catches_up_after_restart() {
     b.shutdown().await.unwrap();
 }
 
+/// Two members in step meet again: their summaries match, so no document is re-exchanged
+/// (without summaries each one cost a Bloom-filter round trip); yet edits made after they
+/// met still flow both ways, on documents that were left quiet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn members_in_step_meet_again_quietly_and_later_edits_still_flow() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let b = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bob")]).await;
+    let mut notes = Vec::new();
+    for i in 0..20 {
+        let note = a
+            .add_note(&id, &format!("Note {i}"), "start")
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            a.edit_note(&id, &note, NoteEdit::Append(" more".into()))
+                .await
+                .unwrap();
+        }
+        notes.push(note);
+    }
+    let both = [&a, &b];
+    eventually("B has every note", || converged(&both, &id)).await;
+    let (ra, rb) = tokio::join!(a.sync_now(PATIENCE), b.sync_now(PATIENCE));
+    ra.unwrap();
+    rb.unwrap();
+
+    // B closes the app and opens it again; A stayed online.
+    b.shutdown().await.unwrap();
+    let sent_by_a_before = a.traffic().0;
+    let b = online(dirs[1].path()).await;
+    let (ra, rb) = tokio::join!(a.sync_now(PATIENCE), b.sync_now(PATIENCE));
+    assert_eq!(ra.unwrap().documents, 1 + notes.len());
+    assert_eq!(rb.unwrap().documents, 1 + notes.len());
+    let documents = 1 + notes.len() as u64;
+    let sent = a.traffic().0 - sent_by_a_before + b.traffic().0;
+    assert!(
+        sent < 300 * documents,
+        "meeting again in step sent {sent} bytes for {documents} documents"
+    );
+
+    a.edit_note(&id, &notes[0], NoteEdit::Append(" from a".into()))
+        .await
+        .unwrap();
+    b.edit_note(&id, &notes[1], NoteEdit::Append(" from b".into()))
+        .await
+        .unwrap();
+    eventually("each sees the other's edit", || async {
+        let on_b = b
+            .note(&id, &notes[0])
+            .await
+            .unwrap()
+            .body
+            .as_str()
+            .to_string();
+        let on_a = a
+            .note(&id, &notes[1])
+            .await
+            .unwrap()
+            .body
+            .as_str()
+            .to_string();
+        on_b.ends_with(" from a") && on_a.ends_with(" from b")
+    })
+    .await;
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn strangers_and_wrong_secrets_get_nothing() {
     let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
@@ -366,15 +436,23 @@ async fn a_member_sending_garbage_is_dropped_and_nothing_changes() {
         e.str("documentId").unwrap().str(id.as_str()).unwrap();
         e.str("data").unwrap().bytes(&h1).unwrap();
     }
+    // Sync opens with a summary; an empty one (version 1, no documents) gets the rogue past
+    // it to samod's frames, where the rest of the attacks land.
+    let summary = [&1u32.to_be_bytes()[..], &[1u8]].concat();
+    let after_summary = |attack: &[u8]| [&summary[..], attack].concat();
     let attacks: Vec<(&str, Vec<u8>)> = vec![
         (
-            "garbage",
+            "a malformed summary",
             [&(8u32).to_be_bytes()[..], b"\xff\x00garbage"].concat(),
         ),
-        ("an oversized frame", u32::MAX.to_be_bytes().to_vec()),
+        (
+            "garbage",
+            after_summary(&[&(8u32).to_be_bytes()[..], b"\xff\x00garbage"].concat()),
+        ),
+        ("an oversized frame", after_summary(&u32::MAX.to_be_bytes())),
         (
             "the H1 Bloom filter",
-            [&(h1_frame.len() as u32).to_be_bytes()[..], &h1_frame].concat(),
+            after_summary(&[&(h1_frame.len() as u32).to_be_bytes()[..], &h1_frame].concat()),
         ),
     ];
     for (what, bytes) in attacks {

@@ -6,6 +6,9 @@
 //! the peer is one of that community's members' devices. Everyone else gets nothing. The list
 //! is a `watch` value: when a roster changes, every open policy stream yields the new decision,
 //! so a removed member is cut off from further changes at once.
+//!
+//! The policy also decides what samod announces: everything a peer may share, except the
+//! documents that are [`Quiet`] with it (in step when they connected, unchanged since).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -13,7 +16,8 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 use samod::{DocumentId, PeerId, ShareConfig};
 use tokio::sync::watch;
-use tokio_stream::wrappers::WatchStream;
+
+use super::quiet::Quiet;
 
 /// One community's part of the access list.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -49,6 +53,15 @@ impl AccessList {
         }
     }
 
+    /// Every document `peer` may share: the summary's scope.
+    pub fn documents_for(&self, peer: &str) -> HashSet<DocumentId> {
+        self.communities
+            .values()
+            .filter(|c| c.devices.contains(peer))
+            .flat_map(|c| c.documents.iter().cloned())
+            .collect()
+    }
+
     /// Every device of every community, for dialing.
     pub fn devices(&self) -> BTreeSet<String> {
         self.communities
@@ -58,16 +71,19 @@ impl AccessList {
     }
 }
 
-/// The live access list, shared by the node (which updates it) and the network (which reads it).
+/// The live access list, shared by the node (which updates it) and the network (which reads it),
+/// with the documents each peer is not being told about.
 #[derive(Clone, Debug)]
 pub struct Access {
     list: Arc<watch::Sender<AccessList>>,
+    quiet: Quiet,
 }
 
 impl Default for Access {
     fn default() -> Self {
         Access {
             list: Arc::new(watch::Sender::new(AccessList::default())),
+            quiet: Quiet::default(),
         }
     }
 }
@@ -102,24 +118,47 @@ impl Access {
         self.list.borrow().knows(peer)
     }
 
+    /// The documents left unannounced to each peer.
+    pub fn quiet(&self) -> &Quiet {
+        &self.quiet
+    }
+
     pub fn subscribe(&self) -> watch::Receiver<AccessList> {
         self.list.subscribe()
     }
 
-    /// samod's share policy: the current decision at once, then every change of it.
+    /// samod's share policy: the current decision at once, then every change of it, as the
+    /// rosters change and as quiet documents change.
     pub fn policy(
         &self,
     ) -> impl Fn(DocumentId, PeerId) -> std::pin::Pin<Box<dyn Stream<Item = ShareConfig> + Send>>
     + Clone
     + Send
     + 'static {
-        let list = self.list.clone();
+        let (list, quiet) = (self.list.clone(), self.quiet.clone());
         move |doc: DocumentId, peer: PeerId| {
-            let decisions =
-                WatchStream::new(list.subscribe()).map(move |list| list.share(&doc, peer.as_str()));
+            let (list, quiet) = (list.subscribe(), quiet.subscribe());
+            let wakes = futures::stream::once(futures::future::ready(())).chain(
+                futures::stream::select(changes(list.clone()), changes(quiet.clone())),
+            );
+            let decisions = wakes.map(move |()| {
+                let decision = list.borrow().share(&doc, peer.as_str());
+                let quiet = quiet.borrow().is_quiet(peer.as_str(), &doc);
+                decision.with_announce(decision.announce && !quiet)
+            });
             Box::pin(dedup(decisions))
         }
     }
+}
+
+/// Wakes once per change of a watched value, without copying the value (the access list and
+/// the quiet sets are large, and there is one policy stream per document and peer).
+fn changes<T: Send + Sync + 'static>(
+    rx: watch::Receiver<T>,
+) -> impl Stream<Item = ()> + Send + 'static {
+    futures::stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok().map(|()| ((), rx))
+    })
 }
 
 /// Passes on a decision only when it differs from the last one.

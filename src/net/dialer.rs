@@ -6,16 +6,14 @@ use iroh::{Endpoint, EndpointId};
 use samod::{DialError, Dialer, Transport};
 
 use super::SYNC_ALPN;
-use super::transport::{Traffic, framed};
-use super::validate::FrameLimits;
+use super::transport::{Link, open};
 
 /// Dials one device by endpoint id; its address comes from the endpoint's address lookup
 /// (remembered addresses, invites, mDNS on the LAN, or relays).
 pub struct DeviceDialer {
     pub endpoint: Endpoint,
     pub device: EndpointId,
-    pub limits: FrameLimits,
-    pub traffic: Traffic,
+    pub link: Link,
 }
 
 /// Why a dial failed.
@@ -35,8 +33,7 @@ impl Dialer for DeviceDialer {
     fn connect(&self) -> BoxFuture<'static, Result<Transport, DialError<Self::Error>>> {
         let endpoint = self.endpoint.clone();
         let device = self.device;
-        let limits = self.limits;
-        let traffic = self.traffic.clone();
+        let link = self.link.clone();
         Box::pin(async move {
             let transient = |e: String| DialError::transient(DialFailed(e));
             let conn = endpoint
@@ -44,7 +41,13 @@ impl Dialer for DeviceDialer {
                 .await
                 .map_err(|e| transient(e.to_string()))?;
             let (send, recv) = conn.open_bi().await.map_err(|e| transient(e.to_string()))?;
-            let (transport, ended) = framed(send, recv, conn.remote_id(), limits, &traffic);
+            let (transport, ended) = match open(send, recv, conn.remote_id(), &link).await {
+                Ok(opened) => opened,
+                Err(e) => {
+                    conn.close(0u32.into(), b"no usable summary");
+                    return Err(transient(e.to_string()));
+                }
+            };
             // Close our side too once samod is done with this connection.
             tokio::spawn(async move {
                 tokio::select! {

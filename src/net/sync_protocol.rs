@@ -5,8 +5,7 @@ use iroh::protocol::{AcceptError, ProtocolHandler};
 use samod::AcceptorHandle;
 
 use super::access::Access;
-use super::transport::{Traffic, framed};
-use super::validate::FrameLimits;
+use super::transport::{Link, open};
 
 /// QUIC application close code sent to a peer that is not a member.
 pub const NOT_A_MEMBER: u32 = 403;
@@ -17,8 +16,7 @@ pub const CONNECTION_ENDED: u32 = 400;
 pub struct SyncProtocol {
     pub acceptor: AcceptorHandle,
     pub access: Access,
-    pub limits: FrameLimits,
-    pub traffic: Traffic,
+    pub link: Link,
 }
 
 impl ProtocolHandler for SyncProtocol {
@@ -31,7 +29,14 @@ impl ProtocolHandler for SyncProtocol {
             return Ok(());
         }
         let (send, recv) = conn.accept_bi().await?;
-        let (transport, ended) = framed(send, recv, remote, self.limits, &self.traffic);
+        let (transport, ended) = match open(send, recv, remote, &self.link).await {
+            Ok(opened) => opened,
+            Err(e) => {
+                tracing::warn!(peer = %remote.fmt_short(), error = %e, "sync refused: no usable summary");
+                conn.close(CONNECTION_ENDED.into(), b"no usable summary");
+                return Ok(());
+            }
+        };
         let _connection = self
             .acceptor
             .accept(transport)

@@ -2,12 +2,17 @@
 //! checked before anything is allocated, every received frame checked by
 //! [`super::validate::check_frame`] before samod sees it, and the transport bound to the peer
 //! id that iroh's TLS handshake authenticated.
+//!
+//! Before samod takes the stream, both sides exchange a [`Summary`] of what they hold, so that
+//! documents already in step stay quiet ([`super::quiet`]).
 
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use futures::{SinkExt, StreamExt};
 use iroh::EndpointId;
 use iroh::endpoint::{RecvStream, SendStream};
@@ -15,6 +20,8 @@ use samod::{PeerId, Transport};
 use tokio::sync::Notify;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
+use super::quiet::{Mark, Quiet};
+use super::summary::Summary;
 use super::validate::{FrameLimits, check_frame};
 
 /// The samod peer id of an iroh endpoint: its id in hex.
@@ -63,29 +70,103 @@ impl Drop for SignalOnDrop {
     }
 }
 
-/// A transport over `send`/`recv` with the peer `remote`, and its end signal.
+/// What every sync connection of a node shares.
+#[derive(Clone)]
+pub struct Link {
+    pub limits: FrameLimits,
+    pub traffic: Traffic,
+    pub quiet: Quiet,
+    pub summaries: Arc<dyn Summaries>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link")
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// Makes this device's [`Summary`] for a peer (the node implements it).
+pub trait Summaries: Send + Sync + 'static {
+    /// What this device holds of the documents `peer` may share, and the [`Mark`] taken before
+    /// any of it was read.
+    fn summary_for(&self, peer: EndpointId) -> BoxFuture<'static, (Summary, Mark)>;
+}
+
+/// Longest wait for the peer's summary once the stream is open.
+const SUMMARY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Opens sync over `send`/`recv` with the peer `remote`: exchanges summaries, leaves the
+/// documents in step quiet, then hands the stream to samod as a [`Transport`].
 ///
-/// A frame over the limit, or one that fails validation, ends the stream with an error: samod
-/// drops that connection and the rest of the node carries on.
-pub fn framed(
+/// A peer whose summary is missing, late or malformed is refused with an error; nothing else
+/// happens.
+pub async fn open(
     send: SendStream,
     recv: RecvStream,
     remote: EndpointId,
-    limits: FrameLimits,
-    traffic: &Traffic,
-) -> (Transport, Ended) {
+    link: &Link,
+) -> io::Result<(Transport, Ended)> {
     let codec = || {
         LengthDelimitedCodec::builder()
             .length_field_type::<u32>()
-            .max_frame_length(limits.max_frame_bytes)
+            .max_frame_length(link.limits.max_frame_bytes)
             .new_codec()
     };
+    let mut reader = FramedRead::new(recv, codec());
+    let mut writer = FramedWrite::new(send, codec());
+    let (ours, mark) = link.summaries.summary_for(remote).await;
+    let encoded = Bytes::from(ours.encode());
+    let sent_bytes = encoded.len() as u64 + 4;
+    let exchange = async {
+        let (sent, theirs) = tokio::join!(writer.send(encoded), reader.next());
+        sent?;
+        theirs.unwrap_or_else(|| {
+            Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the peer closed before sending its summary",
+            ))
+        })
+    };
+    let frame = tokio::time::timeout(SUMMARY_TIMEOUT, exchange)
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no summary from the peer"))??;
+    let theirs = Summary::decode(&frame)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    link.traffic.sent.fetch_add(sent_bytes, Ordering::Relaxed);
+    link.traffic
+        .received
+        .fetch_add(frame.len() as u64 + 4, Ordering::Relaxed);
+    let in_step = ours.in_step_with(&theirs);
+    tracing::debug!(
+        peer = %remote.fmt_short(),
+        in_step = in_step.len(),
+        ours = ours.documents.len(),
+        theirs = theirs.documents.len(),
+        "summaries exchanged"
+    );
+    link.quiet.install(peer_id(&remote).as_str(), in_step, mark);
+    Ok(framed(reader, writer, remote, link))
+}
+
+/// samod's transport over the framed stream, and its end signal.
+///
+/// A frame over the limit, or one that fails validation, ends the stream with an error: samod
+/// drops that connection and the rest of the node carries on.
+fn framed(
+    reader: FramedRead<RecvStream, LengthDelimitedCodec>,
+    writer: FramedWrite<SendStream, LengthDelimitedCodec>,
+    remote: EndpointId,
+    link: &Link,
+) -> (Transport, Ended) {
+    let limits = link.limits;
     let ended = Ended::default();
     let peer = remote.fmt_short().to_string();
     let on_drop = SignalOnDrop(ended.clone());
     let on_reject = ended.clone();
-    let (sent, received) = (traffic.sent.clone(), traffic.received.clone());
-    let incoming = FramedRead::new(recv, codec()).map(move |frame| {
+    let (sent, received) = (link.traffic.sent.clone(), link.traffic.received.clone());
+    let incoming = reader.map(move |frame| {
         let _held_until_samod_drops_the_stream = &on_drop;
         let frame = frame.inspect_err(|e| {
             // A connection that ends is routine (a member closes the app); a frame that cannot
@@ -105,7 +186,7 @@ pub fn framed(
         received.fetch_add(frame.len() as u64 + 4, Ordering::Relaxed);
         Ok::<_, io::Error>(frame.to_vec())
     });
-    let outgoing = FramedWrite::new(send, codec()).with(move |msg: Vec<u8>| {
+    let outgoing = writer.with(move |msg: Vec<u8>| {
         sent.fetch_add(msg.len() as u64 + 4, Ordering::Relaxed);
         futures::future::ready(Ok::<_, io::Error>(Bytes::from(msg)))
     });

@@ -318,7 +318,7 @@ impl Node {
     }
 
     /// Waits (up to `timeout`) until the community's open documents are in step with every
-    /// connected member: they have our changes and we have theirs.
+    /// connected member: they have our changes and we have theirs, or the document was quiet.
     async fn settle(&self, id: &CommunityId, timeout: Duration) {
         let handles: Vec<_> = {
             let community = match self.community(id).await {
@@ -336,13 +336,25 @@ impl Node {
                 .collect()
         };
         let (connections, _) = self.inner.repo.connected_peers();
-        let waits = handles.iter().flat_map(|h| {
-            connections.iter().flat_map(move |c| {
-                [
-                    futures::future::Either::Left(h.they_have_our_changes(c.id)),
-                    futures::future::Either::Right(h.we_have_their_changes(c.id)),
-                ]
-            })
+        let quiet = self.access().quiet();
+        // A document quiet with a peer was in step when they connected and has not changed
+        // here since: nothing is exchanged for it, so there is nothing to wait for.
+        let pairs = handles.iter().flat_map(|h| {
+            connections
+                .iter()
+                .filter(move |c| match &c.state {
+                    ConnectionState::Connected { their_peer_id } => {
+                        !quiet.is_quiet(their_peer_id.as_str(), h.document_id())
+                    }
+                    ConnectionState::Handshaking => true,
+                })
+                .map(move |c| (h, c))
+        });
+        let waits = pairs.flat_map(|(h, c)| {
+            [
+                futures::future::Either::Left(h.they_have_our_changes(c.id)),
+                futures::future::Either::Right(h.we_have_their_changes(c.id)),
+            ]
         });
         let _ = tokio::time::timeout(timeout, futures::future::join_all(waits)).await;
     }

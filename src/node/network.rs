@@ -13,6 +13,7 @@ use iroh::{EndpointAddr, EndpointId};
 use samod::{BackoffConfig, DialerHandle, DocumentId};
 
 use super::membership::NodeAdmission;
+use super::summary::NodeSummaries;
 use super::{Inner, Node, NodeError, lock};
 use crate::model::{Community, CommunityId};
 use crate::net::access::{Access, CommunityAccess};
@@ -21,7 +22,7 @@ use crate::net::endpoint::BoundEndpoint;
 use crate::net::endpoint::NetConfig;
 use crate::net::join_protocol::JoinProtocol;
 use crate::net::sync_protocol::SyncProtocol;
-use crate::net::transport::Traffic;
+use crate::net::transport::{Link, Traffic};
 use crate::net::validate::FrameLimits;
 use crate::net::{JOIN_ALPN, SYNC_ALPN};
 use crate::store::SqliteStorage;
@@ -31,8 +32,8 @@ pub(super) struct Network {
     pub(super) bound: BoundEndpoint,
     pub(super) router: Router,
     pub(super) dialers: Mutex<HashMap<String, DialerHandle<DialFailed>>>,
-    pub(super) limits: FrameLimits,
-    pub(super) traffic: Traffic,
+    /// Limits, traffic and summaries every sync connection shares.
+    pub(super) link: Link,
     /// Watches connections; stopped at shutdown.
     pub(super) connections: tokio::task::JoinHandle<()>,
 }
@@ -72,8 +73,15 @@ pub(super) async fn start(
     if let Some(socket) = bound.endpoint.bound_sockets().first() {
         storage.set_local(PORT_KEY, &socket.port().to_string())?;
     }
-    let limits = FrameLimits::default();
-    let traffic = Traffic::default();
+    let link = Link {
+        limits: FrameLimits::default(),
+        traffic: Traffic::default(),
+        quiet: access.quiet().clone(),
+        summaries: Arc::new(NodeSummaries {
+            node: node.clone(),
+            quiet: access.quiet().clone(),
+        }),
+    };
     let url =
         samod::Url::parse("iroh://incoming").map_err(|e| NodeError::Network(e.to_string()))?;
     let acceptor = repo.make_acceptor(url)?;
@@ -83,8 +91,7 @@ pub(super) async fn start(
             SyncProtocol {
                 acceptor,
                 access: access.clone(),
-                limits,
-                traffic: traffic.clone(),
+                link: link.clone(),
             },
         )
         .accept(
@@ -100,8 +107,7 @@ pub(super) async fn start(
         bound,
         router,
         dialers: Mutex::new(HashMap::new()),
-        limits,
-        traffic,
+        link,
         connections,
     })
 }
@@ -241,7 +247,7 @@ impl Node {
         self.inner
             .network
             .as_ref()
-            .map(|n| n.traffic.totals())
+            .map(|n| n.link.traffic.totals())
             .unwrap_or((0, 0))
     }
 
@@ -300,8 +306,7 @@ impl Node {
             let dialer = DeviceDialer {
                 endpoint: net.bound.endpoint.clone(),
                 device: id,
-                limits: net.limits,
-                traffic: net.traffic.clone(),
+                link: net.link.clone(),
             };
             match self
                 .inner

@@ -6,7 +6,7 @@
 //! value is checked (`chunk_check.rs`) before samod sees it: a damaged one is moved into the
 //! `quarantine` table and reported, and everything else still loads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -190,6 +190,15 @@ impl SqliteStorage {
         self.inner
             .readers
             .with(|conn| local_with_prefix(conn, prefix))?
+            .map_err(|e| StoreError::sqlite(&self.inner.path, e))
+    }
+
+    /// The ids (as text) of every document with at least one chunk on disk. Writes still queued
+    /// are not seen.
+    pub fn stored_documents(&self) -> Result<HashSet<String>, StoreError> {
+        self.inner
+            .readers
+            .with(stored_documents)?
             .map_err(|e| StoreError::sqlite(&self.inner.path, e))
     }
 
@@ -416,6 +425,19 @@ fn stored_in_db(conn: &Connection, sets: &[Vec<String>]) -> rusqlite::Result<boo
         }
     }
     Ok(false)
+}
+
+fn stored_documents(conn: &Connection) -> rusqlite::Result<HashSet<String>> {
+    let mut stmt = conn.prepare_cached("SELECT key FROM chunks")?;
+    let mut rows = stmt.query([])?;
+    let mut documents = HashSet::new();
+    while let Some(row) = rows.next()? {
+        let key: String = row.get(0)?;
+        if let Some(doc) = key.split('/').next().filter(|d| !d.is_empty()) {
+            documents.insert(doc.to_string());
+        }
+    }
+    Ok(documents)
 }
 
 fn local_with_prefix(conn: &Connection, prefix: &str) -> rusqlite::Result<Vec<(String, String)>> {
