@@ -562,3 +562,115 @@ async fn a_reopened_node_listens_on_the_same_port() {
     );
     a.shutdown().await.unwrap();
 }
+
+/// A summary that lists nothing: the rogue below announces everything it holds.
+struct NothingHeld;
+
+impl copse::net::transport::Summaries for NothingHeld {
+    fn summary_for(
+        &self,
+        _peer: iroh::EndpointId,
+    ) -> futures::future::BoxFuture<'static, (copse::net::summary::Summary, copse::net::quiet::Mark)>
+    {
+        let mark = copse::net::quiet::Quiet::default().mark();
+        Box::pin(async move { (Default::default(), mark) })
+    }
+}
+
+/// A member of one community pushes changes to a document of another community, one it may not
+/// write (here A's private community, under its real id). A ignores them: samod answers with
+/// nothing and applies nothing. The connection is kept, because an honest member can send a
+/// document A does not list yet (a new note synced before the index that lists it), and the
+/// member's shared community keeps syncing over it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_cannot_write_a_document_of_another_community() {
+    use automerge::transaction::Transactable;
+    use samod::storage::{InMemoryStorage, Storage, StorageKey};
+
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let b = online(dirs[1].path()).await;
+    let shared = community_of(&a, &[(&b, "Bob")]).await;
+    let private = a
+        .create_community("Private", "only Ada", "Ada")
+        .await
+        .unwrap();
+    let bob_key = copse::store::load_or_create_device_key(dirs[1].path()).unwrap();
+    b.shutdown().await.unwrap();
+
+    // Bob's device runs a samod repo holding its own version of the private community.
+    let mut forged = automerge::AutoCommit::new();
+    forged
+        .put(automerge::ROOT, "name", "Taken over by Bob")
+        .unwrap();
+    let storage = InMemoryStorage::new();
+    storage
+        .put(
+            StorageKey::from_parts([private.as_str(), "snapshot", "forged"]).unwrap(),
+            forged.save(),
+        )
+        .await;
+    let rogue = samod::Repo::build_tokio()
+        .with_peer_id(samod::PeerId::from(bob_key.public().to_string()))
+        .with_storage(storage)
+        .load()
+        .await;
+    let private_doc: samod::DocumentId = private.as_str().parse().unwrap();
+    assert!(
+        rogue.find(private_doc).await.unwrap().is_some(),
+        "the rogue holds its forged copy"
+    );
+    let bound = copse::net::endpoint::bind(bob_key, &NetConfig::loopback())
+        .await
+        .unwrap();
+    let a_addr = a.address().unwrap();
+    bound.addresses.add_endpoint_info(a_addr.clone());
+    let link = copse::net::transport::Link {
+        limits: Default::default(),
+        traffic: Default::default(),
+        quiet: Default::default(),
+        summaries: std::sync::Arc::new(NothingHeld),
+    };
+    let dialer = copse::net::dialer::DeviceDialer {
+        endpoint: bound.endpoint.clone(),
+        device: a_addr.id,
+        link,
+    };
+    let dialing = rogue
+        .dial(samod::BackoffConfig::default(), std::sync::Arc::new(dialer))
+        .unwrap();
+    tokio::time::timeout(PATIENCE, dialing.established())
+        .await
+        .expect("A accepts Bob's device: Bob is a member of the shared community")
+        .unwrap();
+
+    // Give the forged community every chance to be announced and pushed.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let private_now = a.community(&private).await.unwrap();
+    assert_eq!(private_now.name, "Private", "a forged change was accepted");
+    // Not just hidden by a merge: A's stored copy holds no change of Bob's at all.
+    a.flush().await.unwrap();
+    let chunks = a
+        .storage()
+        .load_range(StorageKey::from_parts([private.as_str()]).unwrap())
+        .await;
+    let mut stored = automerge::Automerge::new();
+    for chunk in chunks.values() {
+        stored.load_incremental(chunk).unwrap();
+    }
+    use automerge::ReadDoc;
+    assert_eq!(
+        stored.get_all(automerge::ROOT, "name").unwrap().len(),
+        1,
+        "Bob's forged name reached A's disk"
+    );
+    // The member's own community still syncs over the same connection.
+    let shared_doc: samod::DocumentId = shared.as_str().parse().unwrap();
+    let fetched = tokio::time::timeout(PATIENCE, rogue.find(shared_doc))
+        .await
+        .expect("the shared community arrives")
+        .unwrap();
+    assert!(fetched.is_some(), "Bob still gets the community he is in");
+    rogue.stop().await;
+    a.shutdown().await.unwrap();
+}
