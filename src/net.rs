@@ -6,6 +6,7 @@
 pub mod access;
 pub mod dialer;
 pub mod endpoint;
+pub mod expulsion;
 pub mod join_protocol;
 pub mod quiet;
 pub mod summary;

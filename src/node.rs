@@ -7,6 +7,7 @@
 //! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
 
 mod actions;
+mod containment;
 mod error;
 mod export;
 mod gatherings;
@@ -38,6 +39,7 @@ use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
 pub use actions::ActionItem;
+pub use containment::UncheckedPeer;
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};
 pub use gatherings::{GatheringList, agenda_markdown};
@@ -113,6 +115,8 @@ struct Inner {
     /// Background tasks that hold the node (snapshot watchers, roster followers): aborted at
     /// shutdown, so the node and its endpoint are really let go.
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+    /// Document actors that panicked, and the repo that reopens their documents from disk.
+    containment: containment::Containment,
     /// Held until shutdown: one process per data folder. Released explicitly there, because
     /// background tasks may still hold the node for a moment after.
     lock: Mutex<Option<DataDirLock>>,
@@ -127,11 +131,13 @@ impl Node {
         let device_id = key.public().to_string();
         let storage = SqliteStorage::open(&config.data_dir.join("copse.db"))?;
         let access = Access::default();
+        let (containment, actor_pool) = containment::Containment::new()?;
         let repo = Repo::build_tokio()
             .with_peer_id(PeerId::from(device_id.clone()))
             .with_storage(storage.clone())
             .with_share_policy(access.policy())
             .with_observer(ChangeObserver(access.quiet().clone()))
+            .with_concurrency(samod::ConcurrencyConfig::Threadpool(actor_pool))
             .load()
             .await;
         // The join handler answers through the node, which exists only once this returns.
@@ -164,11 +170,14 @@ impl Node {
                 network,
                 sync_status,
                 tasks: Mutex::new(Vec::new()),
+                containment,
                 lock: Mutex::new(Some(lock)),
             }),
         };
         let _ = slot.set(Arc::downgrade(&node.inner));
+        node.watch_for_panics();
         if node.inner.network.is_some() {
+            node.check_quiet_documents();
             for id in node.community_ids()? {
                 if let Err(e) = node.follow_community(id.clone()).await {
                     tracing::warn!(community = %id, error = %e, "community not synced");
@@ -210,7 +219,17 @@ impl Node {
             }
             net.bound.endpoint.close().await;
         }
-        self.inner.repo.stop().await;
+        if self.inner.containment.any_died() {
+            // samod waits forever for an actor that panicked; what it had is on disk already.
+            let stopped =
+                tokio::time::timeout(containment::STOP_AFTER_PANIC, self.inner.repo.stop());
+            if stopped.await.is_err() {
+                tracing::warn!("the repo did not stop: a document actor had panicked");
+            }
+        } else {
+            self.inner.repo.stop().await;
+        }
+        self.inner.containment.stop().await;
         self.inner.storage.close();
         drop(lock(&self.inner.lock).take());
         flushed?;
@@ -262,6 +281,9 @@ impl Node {
     /// The handle of a document, from the cache or storage.
     async fn handle(&self, what: &'static str, id: &str) -> Result<DocHandle, NodeError> {
         let doc_id = parse_doc_id(what, id)?;
+        if let Some(reopened) = self.reopened(&doc_id).await {
+            return reopened;
+        }
         if let Some(handle) = self.cached(&doc_id) {
             return Ok(handle);
         }
@@ -325,7 +347,7 @@ impl Node {
         R: Send + 'static,
     {
         let handle = self.handle(what, id).await?;
-        contained(handle.with_document_async(|doc| guarded(|| f(doc))).await?)
+        contained(self.on_actor(&handle, |doc| guarded(|| f(doc))).await?)
     }
 
     /// Reads a document as `T`, reusing `known` when the document's heads have not moved since
@@ -340,8 +362,8 @@ impl Node {
         T: Hydrate + Send + Sync + 'static,
     {
         let handle = self.handle(what, id).await?;
-        let read = handle
-            .with_document_async(move |doc| {
+        let read = self
+            .on_actor(&handle, move |doc| {
                 let heads = doc.get_heads();
                 match known {
                     Some((known_heads, value)) if known_heads == heads => Ok(Ok((heads, value))),
@@ -369,8 +391,8 @@ impl Node {
         let handle = self.handle(what, id).await?;
         let at = now();
         let message = history::message(message, self.device_id());
-        let (result, heads) = handle
-            .with_document_async(move |doc| {
+        let (result, heads) = self
+            .on_actor(&handle, move |doc| {
                 let before = doc.get_heads();
                 let result = guarded(|| change::update(doc, &message, at, f));
                 let after = doc.get_heads();

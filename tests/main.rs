@@ -16,6 +16,7 @@ mod gui_search_export;
 mod gui_topics;
 mod lan;
 mod node;
+mod panic_containment;
 mod search_export;
 mod sync;
 mod sync_rhythm;

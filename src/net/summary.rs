@@ -11,7 +11,7 @@
 //! 16-byte id and an 8-byte digest (SHA-256 of its sorted heads, truncated). A malformed
 //! summary closes the connection, like any bad frame.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use automerge::ChangeHash;
 use samod::DocumentId;
@@ -106,12 +106,13 @@ impl Summary {
         Ok(Summary { documents })
     }
 
-    /// The documents both sides hold with the same heads: nothing to exchange for them.
-    pub fn in_step_with(&self, theirs: &Summary) -> HashSet<DocumentId> {
+    /// The documents both sides hold with the same heads (and those heads): nothing to
+    /// exchange for them.
+    pub fn in_step_with(&self, theirs: &Summary) -> HashMap<DocumentId, HeadsDigest> {
         self.documents
             .iter()
             .filter(|(doc, digest)| theirs.documents.get(*doc) == Some(*digest))
-            .map(|(doc, _)| doc.clone())
+            .map(|(doc, digest)| (doc.clone(), *digest))
             .collect()
     }
 }
@@ -158,7 +159,10 @@ mod tests {
         };
         let received = Summary::decode(&theirs.encode()).expect("our own encoding decodes");
         assert_eq!(received, theirs);
-        assert_eq!(mine.in_step_with(&received), HashSet::from([same]));
+        assert_eq!(
+            mine.in_step_with(&received),
+            HashMap::from([(same, digest(&[hash(1)]))])
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! samod's transport over one iroh QUIC bi-stream: length-prefixed frames with a size limit
 //! checked before anything is allocated, every received frame checked by
 //! [`super::validate::check_frame`] before samod sees it, and the transport bound to the peer
-//! id that iroh's TLS handshake authenticated.
+//! id that iroh's TLS handshake authenticated. Every connection also ends when the node expels
+//! its peer ([`Expulsions`]), e.g. after that peer's message made automerge panic.
 //!
 //! Before samod takes the stream, both sides exchange a [`Summary`] of what they hold, so that
 //! documents already in step stay quiet ([`super::quiet`]).
@@ -20,9 +21,10 @@ use samod::{PeerId, Transport};
 use tokio::sync::Notify;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 
+use super::expulsion::Expulsions;
 use super::quiet::{Mark, Quiet};
 use super::summary::Summary;
-use super::validate::{FrameLimits, check_frame};
+use super::validate::{FrameLimits, check_frame, document_of};
 
 /// The samod peer id of an iroh endpoint: its id in hex.
 pub fn peer_id(endpoint: &EndpointId) -> PeerId {
@@ -44,11 +46,13 @@ impl Ended {
     }
 }
 
-/// Bytes of samod frames sent and received by one node, over all its connections.
+/// Bytes of samod frames sent and received by one node, over all its connections; and, shared
+/// the same way, who last wrote to each document and which peers the node has expelled.
 #[derive(Clone, Debug, Default)]
 pub struct Traffic {
     pub sent: Arc<AtomicU64>,
     pub received: Arc<AtomicU64>,
+    pub expulsions: Expulsions,
 }
 
 impl Traffic {
@@ -166,6 +170,7 @@ fn framed(
     let on_drop = SignalOnDrop(ended.clone());
     let on_reject = ended.clone();
     let (sent, received) = (link.traffic.sent.clone(), link.traffic.received.clone());
+    let expulsions = link.traffic.expulsions.clone();
     let incoming = reader.map(move |frame| {
         let _held_until_samod_drops_the_stream = &on_drop;
         let frame = frame.inspect_err(|e| {
@@ -184,12 +189,64 @@ fn framed(
             io::Error::new(io::ErrorKind::InvalidData, rejected.to_string())
         })?;
         received.fetch_add(frame.len() as u64 + 4, Ordering::Relaxed);
+        if let Some(document) = document_of(&frame, &limits) {
+            expulsions.delivered(remote, document);
+        }
         Ok::<_, io::Error>(frame.to_vec())
     });
+    let incoming = until_expelled(incoming, remote, &link.traffic.expulsions, ended.clone());
     let outgoing = writer.with(move |msg: Vec<u8>| {
         sent.fetch_add(msg.len() as u64 + 4, Ordering::Relaxed);
         futures::future::ready(Ok::<_, io::Error>(Bytes::from(msg)))
     });
     let transport = Transport::new(incoming, outgoing).with_expected_peer_id(peer_id(&remote));
     (transport, ended)
+}
+
+/// Ends `incoming` (so samod closes the connection, and [`Ended`] fires) once `remote` is
+/// expelled; at once if it already was.
+fn until_expelled<S>(
+    incoming: S,
+    remote: EndpointId,
+    expulsions: &Expulsions,
+    ended: Ended,
+) -> impl futures::Stream<Item = S::Item> + Send + Unpin + 'static
+where
+    S: futures::Stream + Send + Unpin + 'static,
+{
+    let peer = remote.fmt_short().to_string();
+    let expelled = expulsions.until_expelled(remote);
+    incoming.take_until(Box::pin(async move {
+        expelled.await;
+        tracing::warn!(peer = %peer, "closing the connection of an expelled peer");
+        ended.signal();
+    }))
+}
+
+/// Test support only, never reached from the network: a transport with `remote` over
+/// in-memory channels whose frames are NOT checked, so a test can make automerge panic inside
+/// samod as a peer with an unknown bug could. Expulsion and attribution work as on a real
+/// connection. Dropping `to_node` ends the connection; `from_node` ends when the node drops it.
+#[doc(hidden)]
+pub fn unchecked_for_tests(
+    remote: EndpointId,
+    traffic: &Traffic,
+) -> (
+    Transport,
+    futures::channel::mpsc::UnboundedSender<Vec<u8>>,
+    futures::channel::mpsc::UnboundedReceiver<Vec<u8>>,
+) {
+    let (to_node, from_peer) = futures::channel::mpsc::unbounded::<Vec<u8>>();
+    let (to_peer, from_node) = futures::channel::mpsc::unbounded::<Vec<u8>>();
+    let expulsions = traffic.expulsions.clone();
+    let limits = FrameLimits::default();
+    let incoming = from_peer.map(move |frame| {
+        if let Some(document) = document_of(&frame, &limits) {
+            expulsions.delivered(remote, document);
+        }
+        Ok::<_, io::Error>(frame)
+    });
+    let incoming = until_expelled(incoming, remote, &traffic.expulsions, Ended::default());
+    let transport = Transport::new(incoming, to_peer).with_expected_peer_id(peer_id(&remote));
+    (transport, to_node, from_node)
 }

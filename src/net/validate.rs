@@ -99,6 +99,15 @@ pub fn check_frame(frame: &[u8], limits: &FrameLimits) -> Result<(), FrameReject
     inspect_frame(frame, limits).map(drop)
 }
 
+/// The document a frame is about ("sync", "request" and ephemeral messages name one), if the
+/// envelope can be read. Bounded like [`check_frame`]; for attributing failures, not a check.
+pub fn document_of<'a>(frame: &'a [u8], limits: &FrameLimits) -> Option<&'a str> {
+    if frame.len() > limits.max_frame_bytes {
+        return None;
+    }
+    envelope::parse(frame, limits).ok()?.document
+}
+
 /// What an accepted frame held; tests use it to show which paths a frame exercised.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct Inspection {

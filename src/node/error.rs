@@ -37,6 +37,10 @@ pub enum NodeError {
     FolderNotEmpty { folder: String },
     #[error("{path}: {error}")]
     Io { path: String, error: String },
+    #[error(
+        "document {doc} stopped after a member's message crashed it and was reopened from disk; try again"
+    )]
+    Reopened { doc: String },
     #[error("internal error while changing a document (the document was left unchanged): {0}")]
     Panicked(String),
 }

@@ -1,13 +1,19 @@
-//! This device's [`Summary`] for a peer when they connect: the heads of every document the
-//! peer may share that is held here. Documents are loaded first, and the quiet mark is taken
-//! after loading and before any heads are read (see [`crate::net::quiet`]).
+//! The node's side of quiet documents ([`crate::net::quiet`]): this device's [`Summary`] for a
+//! peer when they connect (the heads of every document the peer may share that is held here;
+//! documents are loaded first, and the quiet mark is taken after loading and before any heads
+//! are read), and the task that checks the heads of quiet documents samod wrote.
 
 use std::sync::{Arc, OnceLock, Weak};
 
+use std::collections::HashMap;
+
+use automerge::ChangeHash;
+use futures::StreamExt;
 use futures::future::BoxFuture;
 use iroh::EndpointId;
+use samod::DocumentId;
 
-use super::{Inner, Node};
+use super::{Inner, Node, NodeError};
 use crate::net::quiet::{Mark, Quiet};
 use crate::net::summary::{Summary, digest};
 use crate::net::transport::Summaries;
@@ -49,20 +55,56 @@ impl Node {
         let held = shared
             .into_iter()
             .filter(|doc| self.cached(doc).is_some() || stored.contains(&doc.to_string()));
-        let loads = held.map(|doc| async move { self.handle("document", &doc.to_string()).await });
-        let handles: Vec<_> = futures::future::join_all(loads)
-            .await
-            .into_iter()
-            .filter_map(Result::ok)
-            .collect();
+        // A few at a time: the first summary after a start opens every document.
+        let handles: Vec<_> = futures::stream::iter(held)
+            .map(|doc| async move { self.handle("document", &doc.to_string()).await })
+            .buffer_unordered(LOADS_AT_ONCE)
+            .filter_map(|loaded| async move { loaded.ok() })
+            .collect()
+            .await;
         let mark = quiet.mark();
-        let documents = handles
-            .iter()
-            .map(|h| {
-                let heads = h.with_document(|d| d.get_heads());
-                (h.document_id().clone(), digest(&heads))
+        let documents: HashMap<_, _> = futures::stream::iter(handles)
+            .map(|handle| async move {
+                let doc = handle.document_id().clone();
+                self.heads(&doc)
+                    .await
+                    .ok()
+                    .map(|heads| (doc, digest(&heads)))
             })
-            .collect();
+            .buffer_unordered(LOADS_AT_ONCE)
+            .filter_map(|read| async move { read })
+            .collect()
+            .await;
         (Summary { documents }, mark)
     }
+
+    /// A document's heads, read on its actor with panics contained.
+    async fn heads(&self, doc: &DocumentId) -> Result<Vec<ChangeHash>, NodeError> {
+        self.inspect("document", &doc.to_string(), |d| Ok(d.get_heads()))
+            .await
+    }
+
+    /// Checks the heads of every quiet document samod writes, for as long as the node runs:
+    /// a change ends its quiet, a compaction does not.
+    pub(super) fn check_quiet_documents(&self) {
+        let quiet = self.access().quiet().clone();
+        let Some(mut touched) = quiet.take_touched() else {
+            return;
+        };
+        let node = self.clone();
+        self.track(tokio::spawn(async move {
+            while let Some(doc) = touched.recv().await {
+                match node.heads(&doc).await {
+                    Ok(heads) => quiet.check(&doc, digest(&heads)),
+                    Err(e) => {
+                        tracing::debug!(%doc, error = %e, "announcing a document whose heads could not be read");
+                        quiet.end(&doc);
+                    }
+                }
+            }
+        }));
+    }
 }
+
+/// Documents opened at once while making a summary.
+const LOADS_AT_ONCE: usize = 16;

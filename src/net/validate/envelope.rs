@@ -15,13 +15,16 @@ use super::{FrameLimits, FrameRejected};
 /// messages nest three levels at most (`newHeads` → storage id → `heads`).
 const MAX_DEPTH: usize = 32;
 
-/// The two fields of the envelope the check needs, borrowed from the frame.
+/// The fields of the envelope the check needs, borrowed from the frame.
 #[derive(Debug)]
 pub(super) struct Envelope<'a> {
     /// The "type" field: "sync", "request", "join", …
     pub(super) kind: &'a str,
     /// The "data" field, if present.
     pub(super) data: Option<&'a [u8]>,
+    /// The "documentId" field, if present as text: which document a message is for, so that a
+    /// document that fails can be traced back to the peer that last wrote to it.
+    pub(super) document: Option<&'a str>,
 }
 
 fn not_cbor(e: minicbor::decode::Error) -> FrameRejected {
@@ -72,6 +75,7 @@ pub(super) fn parse<'a>(
 
     let mut kind = None;
     let mut data = None;
+    let mut document = None;
     // Each entry reads at least two bytes, so a huge claimed length ends at the frame's end.
     for _ in 0..len {
         items.count()?;
@@ -99,11 +103,19 @@ pub(super) fn parse<'a>(
                     return Err(bad("\"data\" appears twice"));
                 }
             }
+            "documentId" if d.datatype().map_err(not_cbor)? == Type::String => {
+                items.count()?;
+                document = Some(d.str().map_err(not_cbor)?);
+            }
             _ => skip_value(&mut d, &mut items)?,
         }
     }
     let kind = kind.ok_or_else(|| bad("no \"type\" field"))?;
-    Ok(Envelope { kind, data })
+    Ok(Envelope {
+        kind,
+        data,
+        document,
+    })
 }
 
 /// Skips one CBOR value without allocating: open containers are tracked in a fixed array.
