@@ -212,6 +212,28 @@ async fn a_partitioned_member_catches_up_after_restart() {
     b.shutdown().await.unwrap();
 }
 
+/// A newcomer joining a community with many notes gets every one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_newcomer_gets_every_note_of_a_large_community() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let id = a
+        .create_community("Gardeners", "grow", "Ada")
+        .await
+        .unwrap();
+    for i in 0..120 {
+        a.add_note(&id, &format!("Note {i}"), "words")
+            .await
+            .unwrap();
+    }
+    let b = online(dirs[1].path()).await;
+    let ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+    let joined = b.join(&ticket, "Bob", PATIENCE).await.unwrap();
+    assert_eq!((joined.notes, joined.missing), (120, 0));
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
 /// Two members in step meet again: their summaries match, so no document is re-exchanged
 /// (without summaries each one cost a Bloom-filter round trip); yet edits made after they
 /// met still flow both ways, on documents that were left quiet.

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use futures::future::BoxFuture;
 use iroh::EndpointId;
 use samod::{ConnectionState, DocumentId};
@@ -223,13 +224,52 @@ impl Node {
             .chain(community.cases.keys().map(|c| ("case", c.to_string())))
             .collect();
         let deadline = Instant::now() + timeout;
-        let finds = docs.iter().map(|(what, doc)| {
-            let left = deadline.saturating_duration_since(Instant::now());
-            tokio::time::timeout(left, self.handle(what, doc))
-        });
+        let finds = docs
+            .iter()
+            .map(|(_, doc)| self.find_patiently(doc, deadline));
         let results = futures::future::join_all(finds).await;
-        let present = results.iter().filter(|r| matches!(r, Ok(Ok(_)))).count();
+        let present = results.iter().filter(|found| **found).count();
         Ok((present, docs.len() - present))
+    }
+
+    /// Whether a document listed in a community is here, fetching it from members if not.
+    ///
+    /// Unlike `Repo::find`, this does not give up the moment every connected member answers
+    /// "unavailable": a newcomer's first answers often are, because members announce documents
+    /// before the newcomer's access list knows them, and samod resumes once access is granted.
+    /// Only an answer that stays "unavailable" for [`UNAVAILABLE_GRACE`] counts as missing.
+    async fn find_patiently(&self, doc: &str, deadline: Instant) -> bool {
+        let Ok(doc_id) = DocumentId::from_str(doc) else {
+            return false;
+        };
+        if self.cached(&doc_id).is_some() {
+            return true;
+        }
+        let Ok((mut state, mut updates)) = self.inner.repo.search(doc_id.clone()) else {
+            return false;
+        };
+        let mut unavailable_since: Option<Instant> = None;
+        loop {
+            match state {
+                samod::SearchState::Found(handle) => {
+                    self.lock_handles().insert(doc_id, handle);
+                    return true;
+                }
+                samod::SearchState::Requesting(ref request)
+                    if request.is_currently_unavailable() =>
+                {
+                    unavailable_since.get_or_insert_with(Instant::now);
+                }
+                _ => unavailable_since = None,
+            }
+            let give_up = unavailable_since
+                .map_or(deadline, |since| (since + UNAVAILABLE_GRACE).min(deadline));
+            let left = give_up.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, updates.next()).await {
+                Ok(Some(next)) => state = next,
+                Ok(None) | Err(_) => return false,
+            }
+        }
     }
 
     /// Removes a member from the roster. They keep what they already had, but receive no
@@ -384,3 +424,6 @@ impl Node {
         Ok(out)
     }
 }
+
+/// How long every member may keep answering "unavailable" before a document counts as missing.
+const UNAVAILABLE_GRACE: Duration = Duration::from_secs(3);
