@@ -97,6 +97,11 @@ async fn a_panic_in_a_peers_sync_session_is_contained() {
         a.note(&id, &victim).await.unwrap().body.as_str(),
         "before and after"
     );
+    assert_eq!(
+        a.sync_status().borrow().reopened,
+        1,
+        "the status bar says a document was reopened"
+    );
     // Other documents never stopped, and an honest member still receives A's edits.
     a.edit_note(&id, &other, NoteEdit::Append(", still".into()))
         .await

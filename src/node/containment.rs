@@ -140,7 +140,8 @@ impl Node {
             self.lock_handles().remove(&doc);
             match self.reopen(&doc).await {
                 Ok(_) => {
-                    tracing::warn!(%doc, "reopened a document from disk after a panic; it syncs again when copse next starts")
+                    tracing::warn!(%doc, "reopened a document from disk after a panic; it syncs again when copse next starts");
+                    self.inner.sync_status.send_modify(|s| s.reopened += 1);
                 }
                 Err(e) => {
                     tracing::error!(%doc, error = %e, "could not reopen a document after a panic")

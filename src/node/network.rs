@@ -126,6 +126,9 @@ pub struct SyncStatus {
     pub last_synced: Option<crate::model::Timestamp>,
     /// Whether a member sent something in the last couple of seconds: sync is under way.
     pub syncing: bool,
+    /// Documents reopened from disk after a crash in Automerge: they sync again only after a
+    /// restart.
+    pub reopened: usize,
 }
 
 /// Messages this recent mean sync is under way.

@@ -24,6 +24,16 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
                 app.sync.connected.len()
             ));
         }
+        if app.sync.reopened > 0 {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "{} document(s) reopened after a crash: they sync again after a restart",
+                    app.sync.reopened
+                ),
+            );
+        }
         if app.sync.syncing {
             ui.separator();
             ui.spinner();
