@@ -11,6 +11,7 @@ mod containment;
 mod error;
 mod export;
 mod gatherings;
+mod heads_cache;
 mod history_ops;
 mod import;
 mod membership;
@@ -115,6 +116,8 @@ struct Inner {
     /// Background tasks that hold the node (snapshot watchers, roster followers): aborted at
     /// shutdown, so the node and its endpoint are really let go.
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+    /// Heads remembered at the last clean shutdown, for summaries.
+    heads_cache: heads_cache::HeadsCache,
     /// Document actors that panicked, and the repo that reopens their documents from disk.
     containment: containment::Containment,
     /// Held until shutdown: one process per data folder. Released explicitly there, because
@@ -130,6 +133,7 @@ impl Node {
         let key = load_or_create_device_key(&config.data_dir)?;
         let device_id = key.public().to_string();
         let storage = SqliteStorage::open(&config.data_dir.join("copse.db"))?;
+        let heads_cache = heads_cache::HeadsCache::load(&storage);
         let access = Access::default();
         let (containment, actor_pool) = containment::Containment::new()?;
         let repo = Repo::build_tokio()
@@ -171,6 +175,7 @@ impl Node {
                 sync_status,
                 tasks: Mutex::new(Vec::new()),
                 containment,
+                heads_cache,
                 lock: Mutex::new(Some(lock)),
             }),
         };
@@ -219,6 +224,11 @@ impl Node {
             }
             net.bound.endpoint.close().await;
         }
+        // Nothing reaches the documents any more but compaction: their heads can be kept.
+        let open_heads = match self.inner.containment.any_died() {
+            false => self.heads_before_stop().await,
+            true => None,
+        };
         if self.inner.containment.any_died() {
             // samod waits forever for an actor that panicked; what it had is on disk already.
             let stopped =
@@ -230,6 +240,9 @@ impl Node {
             self.inner.repo.stop().await;
         }
         self.inner.containment.stop().await;
+        if let Some(open) = open_heads {
+            self.remember_heads(open);
+        }
         self.inner.storage.close();
         drop(lock(&self.inner.lock).take());
         flushed?;

@@ -135,6 +135,11 @@ impl Quiet {
         });
     }
 
+    /// Whether samod has written `doc` since this node started.
+    pub fn written(&self, doc: &DocumentId) -> bool {
+        self.state.borrow().last_write.contains_key(doc)
+    }
+
     /// Whether `doc` is quiet with `peer`: in step when they connected, unchanged since.
     pub fn is_quiet(&self, peer: &str, doc: &DocumentId) -> bool {
         self.state.borrow().is_quiet(peer, doc)

@@ -378,7 +378,9 @@ impl Node {
         let (connections, _) = self.inner.repo.connected_peers();
         let quiet = self.access().quiet();
         // A document quiet with a peer was in step when they connected and has not changed
-        // here since: nothing is exchanged for it, so there is nothing to wait for.
+        // here since: nothing is exchanged for it, so there is nothing to wait for. A connection
+        // still shaking hands has no peer yet to be in step with, and would be waited on for
+        // every quiet document in vain; the connected one to the same member is enough.
         let pairs = handles.iter().flat_map(|h| {
             connections
                 .iter()
@@ -386,7 +388,7 @@ impl Node {
                     ConnectionState::Connected { their_peer_id } => {
                         !quiet.is_quiet(their_peer_id.as_str(), h.document_id())
                     }
-                    ConnectionState::Handshaking => true,
+                    ConnectionState::Handshaking => false,
                 })
                 .map(move |c| (h, c))
         });

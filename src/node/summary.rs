@@ -45,7 +45,7 @@ impl Summaries for NodeSummaries {
 impl Node {
     async fn summary_for(&self, peer: &str, quiet: &Quiet) -> (Summary, Mark) {
         let shared = self.access().current().documents_for(peer);
-        let stored = match self.inner.storage.stored_documents() {
+        let stored = match self.inner.storage.document_keys() {
             Ok(stored) => stored,
             Err(e) => {
                 tracing::warn!(error = %e, "could not list stored documents; announcing everything");
@@ -54,16 +54,23 @@ impl Node {
         };
         let held = shared
             .into_iter()
-            .filter(|doc| self.cached(doc).is_some() || stored.contains(&doc.to_string()));
-        // A few at a time: the first summary after a start opens every document.
-        let handles: Vec<_> = futures::stream::iter(held)
+            .filter(|doc| self.cached(doc).is_some() || stored.contains_key(&doc.to_string()));
+        // Documents not open yet whose heads were remembered at the last shutdown need not be
+        // opened; the rest are opened a few at a time (the first summary after a start would
+        // otherwise open every document).
+        let (remembered, to_open): (Vec<_>, Vec<_>) = held.partition(|doc| {
+            self.cached(doc).is_none()
+                && self.inner.heads_cache.get(doc).is_some()
+                && !quiet.written(doc)
+        });
+        let handles: Vec<_> = futures::stream::iter(to_open)
             .map(|doc| async move { self.handle("document", &doc.to_string()).await })
             .buffer_unordered(LOADS_AT_ONCE)
             .filter_map(|loaded| async move { loaded.ok() })
             .collect()
             .await;
         let mark = quiet.mark();
-        let documents: HashMap<_, _> = futures::stream::iter(handles)
+        let mut documents: HashMap<_, _> = futures::stream::iter(handles)
             .map(|handle| async move {
                 let doc = handle.document_id().clone();
                 self.heads(&doc)
@@ -75,11 +82,25 @@ impl Node {
             .filter_map(|read| async move { read })
             .collect()
             .await;
+        // Checked again after the mark: a write since then is rechecked when the quiet set is
+        // installed, one before it means the remembered heads may be out of date.
+        for doc in remembered {
+            match self.inner.heads_cache.get(&doc) {
+                Some(heads) if !quiet.written(&doc) => {
+                    documents.insert(doc, digest(heads));
+                }
+                _ => {
+                    if let Ok(heads) = self.heads(&doc).await {
+                        documents.insert(doc, digest(&heads));
+                    }
+                }
+            }
+        }
         (Summary { documents }, mark)
     }
 
     /// A document's heads, read on its actor with panics contained.
-    async fn heads(&self, doc: &DocumentId) -> Result<Vec<ChangeHash>, NodeError> {
+    pub(super) async fn heads(&self, doc: &DocumentId) -> Result<Vec<ChangeHash>, NodeError> {
         self.inspect("document", &doc.to_string(), |d| Ok(d.get_heads()))
             .await
     }

@@ -6,7 +6,7 @@
 //! value is checked (`chunk_check.rs`) before samod sees it: a damaged one is moved into the
 //! `quarantine` table and reported, and everything else still loads.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -193,12 +193,12 @@ impl SqliteStorage {
             .map_err(|e| StoreError::sqlite(&self.inner.path, e))
     }
 
-    /// The ids (as text) of every document with at least one chunk on disk. Writes still queued
-    /// are not seen.
-    pub fn stored_documents(&self) -> Result<HashSet<String>, StoreError> {
+    /// Every document with at least one chunk on disk (its id as text), with the keys of its
+    /// chunks in order. Writes still queued are not seen.
+    pub fn document_keys(&self) -> Result<HashMap<String, Vec<String>>, StoreError> {
         self.inner
             .readers
-            .with(stored_documents)?
+            .with(document_keys)?
             .map_err(|e| StoreError::sqlite(&self.inner.path, e))
     }
 
@@ -427,14 +427,14 @@ fn stored_in_db(conn: &Connection, sets: &[Vec<String>]) -> rusqlite::Result<boo
     Ok(false)
 }
 
-fn stored_documents(conn: &Connection) -> rusqlite::Result<HashSet<String>> {
-    let mut stmt = conn.prepare_cached("SELECT key FROM chunks")?;
+fn document_keys(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<String>>> {
+    let mut stmt = conn.prepare_cached("SELECT key FROM chunks ORDER BY key")?;
     let mut rows = stmt.query([])?;
-    let mut documents = HashSet::new();
+    let mut documents: HashMap<String, Vec<String>> = HashMap::new();
     while let Some(row) = rows.next()? {
         let key: String = row.get(0)?;
         if let Some(doc) = key.split('/').next().filter(|d| !d.is_empty()) {
-            documents.insert(doc.to_string());
+            documents.entry(doc.to_string()).or_default().push(key);
         }
     }
     Ok(documents)
