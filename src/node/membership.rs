@@ -1,7 +1,7 @@
 //! Who belongs: invites, admitting a joiner, joining, removing a member, syncing on demand and
 //! seeing which members are online.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use iroh::EndpointId;
-use samod::{ConnectionState, DocumentId};
+use samod::{ConnectionId, ConnectionState, DocumentId, PeerId};
 use serde::Serialize;
 
 use super::{Inner, Node, NodeError, now};
@@ -224,11 +224,15 @@ impl Node {
             .chain(community.cases.keys().map(|c| ("case", c.to_string())))
             .collect();
         let deadline = Instant::now() + timeout;
+        // Documents on disk here need no fetching (and opening them all would cost seconds).
+        let here = self.documents_here();
         let finds = docs
             .iter()
+            .filter(|(_, doc)| !here.contains(doc))
             .map(|(_, doc)| self.find_patiently(doc, deadline));
         let results = futures::future::join_all(finds).await;
-        let present = results.iter().filter(|found| **found).count();
+        let fetched = results.iter().filter(|found| **found).count();
+        let present = docs.iter().filter(|(_, doc)| here.contains(doc)).count() + fetched;
         Ok((present, docs.len() - present))
     }
 
@@ -345,57 +349,71 @@ impl Node {
     /// How many of a community's notes and cases are open here already.
     async fn known_documents(&self, id: &CommunityId) -> Result<usize, NodeError> {
         let community = self.community(id).await?;
-        let handles = super::lock(&self.inner.handles);
+        let here = self.documents_here();
         let known = community
             .notes
             .keys()
-            .map(|n| n.as_str())
-            .chain(community.cases.keys().map(|c| c.as_str()))
-            .filter_map(|d| DocumentId::from_str(d).ok())
-            .filter(|d| handles.contains_key(d))
+            .map(|n| n.to_string())
+            .chain(community.cases.keys().map(|c| c.to_string()))
+            .filter(|d| here.contains(d))
             .count();
         Ok(known)
     }
 
-    /// Waits (up to `timeout`) until the community's open documents are in step with every
-    /// connected member: they have our changes and we have theirs, or the document was quiet.
+    /// The documents open or stored here (ids as text).
+    fn documents_here(&self) -> HashSet<String> {
+        let stored = self.inner.storage.document_keys().unwrap_or_default();
+        let open = super::lock(&self.inner.handles);
+        stored
+            .into_keys()
+            .chain(open.keys().map(|d| d.to_string()))
+            .collect()
+    }
+
+    /// Waits (up to `timeout`) until the community's documents are in step with every connected
+    /// member: they have our changes and we have theirs, or the document is quiet with them.
     async fn settle(&self, id: &CommunityId, timeout: Duration) {
-        let handles: Vec<_> = {
-            let community = match self.community(id).await {
-                Ok(c) => c,
-                Err(_) => return,
-            };
-            let docs: Vec<String> = std::iter::once(id.to_string())
-                .chain(community.notes.keys().map(|n| n.to_string()))
-                .chain(community.cases.keys().map(|c| c.to_string()))
-                .collect();
-            let cached = super::lock(&self.inner.handles);
-            docs.iter()
-                .filter_map(|d| DocumentId::from_str(d).ok())
-                .filter_map(|d| cached.get(&d).cloned())
-                .collect()
+        let Ok(community) = self.community(id).await else {
+            return;
         };
+        let docs: Vec<DocumentId> = std::iter::once(id.to_string())
+            .chain(community.notes.keys().map(|n| n.to_string()))
+            .chain(community.cases.keys().map(|c| c.to_string()))
+            .filter_map(|d| DocumentId::from_str(&d).ok())
+            .collect();
         let (connections, _) = self.inner.repo.connected_peers();
-        let quiet = self.access().quiet();
+        // A connection still shaking hands has no peer yet to be in step with, and would be
+        // waited on for every quiet document in vain; the connected one to the same member is
+        // enough.
+        let peers: Vec<(ConnectionId, PeerId)> = connections
+            .iter()
+            .filter_map(|c| match &c.state {
+                ConnectionState::Connected { their_peer_id } => Some((c.id, their_peer_id.clone())),
+                ConnectionState::Handshaking => None,
+            })
+            .collect();
         // A document quiet with a peer was in step when they connected and has not changed
-        // here since: nothing is exchanged for it, so there is nothing to wait for. A connection
-        // still shaking hands has no peer yet to be in step with, and would be waited on for
-        // every quiet document in vain; the connected one to the same member is enough.
-        let pairs = handles.iter().flat_map(|h| {
-            connections
+        // here since: nothing is exchanged for it, so there is nothing to wait for. The others
+        // are opened, which is what makes samod announce them.
+        let quiet = self.access().quiet();
+        let mut pairs = Vec::new();
+        for doc in docs {
+            let busy: Vec<ConnectionId> = peers
                 .iter()
-                .filter(move |c| match &c.state {
-                    ConnectionState::Connected { their_peer_id } => {
-                        !quiet.is_quiet(their_peer_id.as_str(), h.document_id())
-                    }
-                    ConnectionState::Handshaking => false,
-                })
-                .map(move |c| (h, c))
-        });
-        let waits = pairs.flat_map(|(h, c)| {
+                .filter(|(_, peer)| !quiet.is_quiet(peer.as_str(), &doc))
+                .map(|(conn, _)| *conn)
+                .collect();
+            if busy.is_empty() {
+                continue;
+            }
+            if let Ok(handle) = self.handle("document", &doc.to_string()).await {
+                pairs.extend(busy.into_iter().map(|conn| (handle.clone(), conn)));
+            }
+        }
+        let waits = pairs.iter().flat_map(|(h, conn)| {
             [
-                futures::future::Either::Left(h.they_have_our_changes(c.id)),
-                futures::future::Either::Right(h.we_have_their_changes(c.id)),
+                futures::future::Either::Left(h.they_have_our_changes(*conn)),
+                futures::future::Either::Right(h.we_have_their_changes(*conn)),
             ]
         });
         let _ = tokio::time::timeout(timeout, futures::future::join_all(waits)).await;
