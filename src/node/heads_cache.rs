@@ -101,6 +101,7 @@ impl Node {
         let Ok(keys_after) = self.inner.storage.document_keys() else {
             return;
         };
+        let mut entries = Vec::with_capacity(open.heads.len());
         for (doc, heads) in open.heads {
             let id = doc.to_string();
             let (Some(before), Some(after)) = (open.keys_before.get(&id), keys_after.get(&id))
@@ -112,14 +113,10 @@ impl Node {
             }
             let heads: Vec<String> = heads.iter().map(ChangeHash::to_string).collect();
             let value = format!("{} {}", fingerprint(after), heads.join(","));
-            if let Err(e) = self
-                .inner
-                .storage
-                .set_local(&format!("{PREFIX}{id}"), &value)
-            {
-                tracing::debug!(error = %e, "could not remember a document's heads");
-                return;
-            }
+            entries.push((format!("{PREFIX}{id}"), value));
+        }
+        if let Err(e) = self.inner.storage.set_locals(&entries) {
+            tracing::debug!(error = %e, "could not remember documents' heads");
         }
     }
 }

@@ -172,6 +172,11 @@ impl SqliteStorage {
         self.inner.writer.set_local(key, value)
     }
 
+    /// Sets several local values at once (committed together where possible).
+    pub fn set_locals(&self, entries: &[(String, String)]) -> Result<(), StoreError> {
+        self.inner.writer.set_locals(entries)
+    }
+
     /// A local value, if set.
     pub fn get_local(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.inner

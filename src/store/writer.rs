@@ -217,21 +217,40 @@ impl WriterHandle {
 
     /// Stores one local key/value pair, blocking until it is committed.
     pub(crate) fn set_local(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let (done, finished) = mpsc::sync_channel(1);
-        let sent = self.send_write(WriteRequest::SetLocal {
-            key: key.to_string(),
-            value: value.to_string(),
-            done,
-        });
-        match finished.recv() {
-            Ok(result) if sent => result,
-            _ => {
-                self.status.finish_pending(1);
-                Err(StoreError::Closed {
-                    path: self.path.clone(),
-                })
+        self.set_locals(&[(key.to_string(), value.to_string())])
+    }
+
+    /// Stores local key/value pairs, blocking until all are committed. They are queued together,
+    /// so group commit writes them in a few transactions rather than one each.
+    pub(crate) fn set_locals(&self, entries: &[(String, String)]) -> Result<(), StoreError> {
+        let waits: Vec<_> = entries
+            .iter()
+            .map(|(key, value)| {
+                let (done, finished) = mpsc::sync_channel(1);
+                let sent = self.send_write(WriteRequest::SetLocal {
+                    key: key.clone(),
+                    value: value.clone(),
+                    done,
+                });
+                (sent, finished)
+            })
+            .collect();
+        let mut outcome = Ok(());
+        for (sent, finished) in waits {
+            let result = match finished.recv() {
+                Ok(result) if sent => result,
+                _ => {
+                    self.status.finish_pending(1);
+                    Err(StoreError::Closed {
+                        path: self.path.clone(),
+                    })
+                }
+            };
+            if outcome.is_ok() {
+                outcome = result;
             }
         }
+        outcome
     }
 
     pub(crate) fn inject_fault(&self, fault: Option<WriteFault>) {
