@@ -224,12 +224,13 @@ impl Node {
             }
             net.bound.endpoint.close().await;
         }
+        let actor_died = self.inner.containment.any_died();
         // Nothing reaches the documents any more but compaction: their heads can be kept.
-        let open_heads = match self.inner.containment.any_died() {
-            false => self.heads_before_stop().await,
+        let open_heads = match actor_died {
             true => None,
+            false => self.heads_before_stop().await,
         };
-        if self.inner.containment.any_died() {
+        if actor_died {
             // samod waits forever for an actor that panicked; what it had is on disk already.
             let stopped =
                 tokio::time::timeout(containment::STOP_AFTER_PANIC, self.inner.repo.stop());

@@ -592,9 +592,10 @@ impl copse::net::transport::Summaries for NothingHeld {
     fn summary_for(
         &self,
         _peer: iroh::EndpointId,
+        quiet: copse::net::quiet::Quiet,
     ) -> futures::future::BoxFuture<'static, (copse::net::summary::Summary, copse::net::quiet::Mark)>
     {
-        let mark = copse::net::quiet::Quiet::default().mark();
+        let mark = quiet.mark();
         Box::pin(async move { (Default::default(), mark) })
     }
 }
@@ -650,6 +651,7 @@ async fn a_member_cannot_write_a_document_of_another_community() {
     let link = copse::net::transport::Link {
         limits: Default::default(),
         traffic: Default::default(),
+        expulsions: Default::default(),
         quiet: Default::default(),
         summaries: std::sync::Arc::new(NothingHeld),
     };

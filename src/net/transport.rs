@@ -46,13 +46,11 @@ impl Ended {
     }
 }
 
-/// Bytes of samod frames sent and received by one node, over all its connections; and, shared
-/// the same way, who last wrote to each document and which peers the node has expelled.
+/// Bytes of samod frames sent and received by one node, over all its connections.
 #[derive(Clone, Debug, Default)]
 pub struct Traffic {
     pub sent: Arc<AtomicU64>,
     pub received: Arc<AtomicU64>,
-    pub expulsions: Expulsions,
 }
 
 impl Traffic {
@@ -79,6 +77,8 @@ impl Drop for SignalOnDrop {
 pub struct Link {
     pub limits: FrameLimits,
     pub traffic: Traffic,
+    /// Who last wrote to each document, and which peers the node has expelled.
+    pub expulsions: Expulsions,
     pub quiet: Quiet,
     pub summaries: Arc<dyn Summaries>,
 }
@@ -93,9 +93,9 @@ impl std::fmt::Debug for Link {
 
 /// Makes this device's [`Summary`] for a peer (the node implements it).
 pub trait Summaries: Send + Sync + 'static {
-    /// What this device holds of the documents `peer` may share, and the [`Mark`] taken before
-    /// any of it was read.
-    fn summary_for(&self, peer: EndpointId) -> BoxFuture<'static, (Summary, Mark)>;
+    /// What this device holds of the documents `peer` may share, and the [`Mark`] on `quiet`
+    /// taken before any of it was read.
+    fn summary_for(&self, peer: EndpointId, quiet: Quiet) -> BoxFuture<'static, (Summary, Mark)>;
 }
 
 /// Longest wait for the peer's summary once the stream is open.
@@ -120,7 +120,7 @@ pub async fn open(
     };
     let mut reader = FramedRead::new(recv, codec());
     let mut writer = FramedWrite::new(send, codec());
-    let (ours, mark) = link.summaries.summary_for(remote).await;
+    let (ours, mark) = link.summaries.summary_for(remote, link.quiet.clone()).await;
     let encoded = Bytes::from(ours.encode());
     let sent_bytes = encoded.len() as u64 + 4;
     let exchange = async {
@@ -170,7 +170,7 @@ fn framed(
     let on_drop = SignalOnDrop(ended.clone());
     let on_reject = ended.clone();
     let (sent, received) = (link.traffic.sent.clone(), link.traffic.received.clone());
-    let expulsions = link.traffic.expulsions.clone();
+    let expulsions = link.expulsions.clone();
     let incoming = reader.map(move |frame| {
         let _held_until_samod_drops_the_stream = &on_drop;
         let frame = frame.inspect_err(|e| {
@@ -194,7 +194,7 @@ fn framed(
         }
         Ok::<_, io::Error>(frame.to_vec())
     });
-    let incoming = until_expelled(incoming, remote, &link.traffic.expulsions, ended.clone());
+    let incoming = until_expelled(incoming, remote, &link.expulsions, ended.clone());
     let outgoing = writer.with(move |msg: Vec<u8>| {
         sent.fetch_add(msg.len() as u64 + 4, Ordering::Relaxed);
         futures::future::ready(Ok::<_, io::Error>(Bytes::from(msg)))
@@ -230,7 +230,7 @@ where
 #[doc(hidden)]
 pub fn unchecked_for_tests(
     remote: EndpointId,
-    traffic: &Traffic,
+    expulsions: &Expulsions,
 ) -> (
     Transport,
     futures::channel::mpsc::UnboundedSender<Vec<u8>>,
@@ -238,15 +238,15 @@ pub fn unchecked_for_tests(
 ) {
     let (to_node, from_peer) = futures::channel::mpsc::unbounded::<Vec<u8>>();
     let (to_peer, from_node) = futures::channel::mpsc::unbounded::<Vec<u8>>();
-    let expulsions = traffic.expulsions.clone();
+    let delivered = expulsions.clone();
     let limits = FrameLimits::default();
     let incoming = from_peer.map(move |frame| {
         if let Some(document) = document_of(&frame, &limits) {
-            expulsions.delivered(remote, document);
+            delivered.delivered(remote, document);
         }
         Ok::<_, io::Error>(frame)
     });
-    let incoming = until_expelled(incoming, remote, &traffic.expulsions, Ended::default());
+    let incoming = until_expelled(incoming, remote, expulsions, Ended::default());
     let transport = Transport::new(incoming, to_peer).with_expected_peer_id(peer_id(&remote));
     (transport, to_node, from_node)
 }

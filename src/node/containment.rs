@@ -159,7 +159,7 @@ impl Node {
             .inner
             .network
             .as_ref()
-            .map(|net| net.link.traffic.expulsions.documents())
+            .map(|net| net.link.expulsions.documents())
             .unwrap_or_default();
         for id in sent_to {
             let Ok(doc) = DocumentId::from_str(&id) else {
@@ -195,12 +195,11 @@ impl Node {
         };
         match net
             .link
-            .traffic
             .expulsions
             .last_sender_before(&doc.to_string(), panicked_at)
         {
             Some(peer) => {
-                if net.link.traffic.expulsions.expel(peer) {
+                if net.link.expulsions.expel(peer) {
                     tracing::warn!(%doc, peer = %peer.fmt_short(), "expelled the peer whose message broke a document, until copse restarts");
                 }
             }
@@ -301,7 +300,7 @@ impl Node {
             .map_err(|e| NodeError::Network(e.to_string()))?;
         let acceptor = self.inner.repo.make_acceptor(url)?;
         let (transport, to_node, from_node) =
-            crate::net::transport::unchecked_for_tests(remote, &net.link.traffic);
+            crate::net::transport::unchecked_for_tests(remote, &net.link.expulsions);
         acceptor.accept(transport)?;
         Ok(UncheckedPeer { to_node, from_node })
     }

@@ -76,11 +76,9 @@ pub(super) async fn start(
     let link = Link {
         limits: FrameLimits::default(),
         traffic: Traffic::default(),
+        expulsions: Default::default(),
         quiet: access.quiet().clone(),
-        summaries: Arc::new(NodeSummaries {
-            node: node.clone(),
-            quiet: access.quiet().clone(),
-        }),
+        summaries: Arc::new(NodeSummaries { node: node.clone() }),
     };
     let url =
         samod::Url::parse("iroh://incoming").map_err(|e| NodeError::Network(e.to_string()))?;

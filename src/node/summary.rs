@@ -22,17 +22,15 @@ use crate::net::transport::Summaries;
 /// connection before that gets an empty summary (so everything is announced, as without one).
 pub(super) struct NodeSummaries {
     pub(super) node: Arc<OnceLock<Weak<Inner>>>,
-    pub(super) quiet: Quiet,
 }
 
 impl Summaries for NodeSummaries {
-    fn summary_for(&self, peer: EndpointId) -> BoxFuture<'static, (Summary, Mark)> {
+    fn summary_for(&self, peer: EndpointId, quiet: Quiet) -> BoxFuture<'static, (Summary, Mark)> {
         let node = self
             .node
             .get()
             .and_then(Weak::upgrade)
             .map(|inner| Node { inner });
-        let quiet = self.quiet.clone();
         Box::pin(async move {
             match node {
                 Some(node) => node.summary_for(&peer.to_string(), &quiet).await,
