@@ -33,8 +33,10 @@ copse case open --title "My retros have gone flat" \
   --situation "Same format for a year, the team answers on autopilot. I want energy back without a gimmick." >/dev/null
 
 # A rhythm: a past gathering and the next one, planned by rotation with its meeting note.
-copse gathering plan --when 2026-01-15T18:00 --title "January circle" >/dev/null
-copse gathering plan --when "$(date -u -d '+14 days' +%Y-%m-%d)T18:00" >/dev/null
+# Dates are relative to the clock (COPSE_NOW when set, as in the screenshots' tests).
+today=$(date -u -d "${COPSE_NOW:-now}" +%Y-%m-%d)
+copse gathering plan --when "$(date -u -d "$today -30 days" +%Y-%m-%d)T18:00" --title "Last month's circle" >/dev/null
+copse gathering plan --when "$(date -u -d "$today +14 days" +%Y-%m-%d)T18:00" >/dev/null
 cx=$(copse case open --title "Kick-offs run over time" --situation "My project kick-offs overrun by an hour.")
 copse case advance "$cx" >/dev/null
 copse case advance "$cx" >/dev/null

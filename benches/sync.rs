@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[path = "common/large.rs"]
 mod large;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, ChangeHash, ReadDoc};
@@ -1020,11 +1020,7 @@ fn bench_author() -> MemberId {
 }
 
 fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    Timestamp(ms)
+    copse::clock::Clock::system().now()
 }
 
 /// CPU time (user + system) this process has used so far, in ms, from /proc/self/stat.

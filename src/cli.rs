@@ -64,6 +64,10 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// Where "now" comes from: the system clock, or `COPSE_NOW` (set by `main`).
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 #[derive(Debug, Subcommand)]
@@ -375,7 +379,8 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
         NodeConfig::online(cli.data_dir()?, cli.net_config())
     } else {
         NodeConfig::offline(cli.data_dir()?)
-    };
+    }
+    .with_clock(cli.clock.clone());
     let node = Node::open(config).await?;
     let status = node.storage_status();
     let out = Output::new(cli.json);

@@ -8,9 +8,11 @@
 //!   device key.
 //! - [`net`]: peer-to-peer sync over iroh (arrives with the sync issue).
 //! - [`node`]: [`node::Node`] owns the samod repo and the store; the one API the UI and CLI use.
+//! - [`clock`]: the time of day, injected so that no rule reads the system clock itself.
 //! - [`ui`] and [`cli`]: the desktop window and the headless commands, both on `Node`.
 
 pub mod cli;
+pub mod clock;
 pub mod model;
 pub mod net;
 pub mod node;

@@ -20,7 +20,15 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let args = Cli::parse();
+    let mut args = Cli::parse();
+    // A testing aid: COPSE_NOW starts this process's clock at a given moment.
+    args.clock = match copse::clock::Clock::from_env() {
+        Ok(clock) => clock,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

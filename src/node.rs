@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use automerge::ChangeHash;
 use samod::storage::StorageKey;
@@ -52,6 +52,7 @@ pub use operations::{CommunitySummary, WhoAmI};
 pub use progress::Progress;
 pub use search::SEARCH_LIMIT;
 
+use crate::clock::Clock;
 use crate::model::{ModelError, Timestamp, change, history};
 use crate::net::access::Access;
 pub use crate::net::endpoint::NetConfig;
@@ -66,6 +67,8 @@ pub struct NodeConfig {
     pub data_dir: PathBuf,
     /// `None`: offline (local commands); `Some`: listen and sync with members.
     pub network: Option<NetConfig>,
+    /// Where every "now" comes from.
+    pub clock: Clock,
 }
 
 impl NodeConfig {
@@ -74,6 +77,7 @@ impl NodeConfig {
         NodeConfig {
             data_dir: data_dir.into(),
             network: None,
+            clock: Clock::system(),
         }
     }
 
@@ -82,7 +86,13 @@ impl NodeConfig {
         NodeConfig {
             data_dir: data_dir.into(),
             network: Some(network),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same node, taking its time from `clock`.
+    pub fn with_clock(self, clock: Clock) -> NodeConfig {
+        NodeConfig { clock, ..self }
     }
 
     /// The platform's data folder for copse (e.g. `~/.local/share/copse` on Linux).
@@ -102,6 +112,7 @@ struct Inner {
     storage: SqliteStorage,
     device_id: String,
     data_dir: PathBuf,
+    clock: Clock,
     handles: Mutex<HashMap<DocumentId, DocHandle>>,
     /// Changes made through this node whose writes have not yet been confirmed by [`Node::flush`].
     unconfirmed: Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>,
@@ -154,8 +165,19 @@ impl Node {
             Some(net) => {
                 let status = sync_status.clone();
                 Some(
-                    network::start(&repo, &storage, key, net, &access, slot.clone(), status)
-                        .await?,
+                    network::start(
+                        &repo,
+                        &storage,
+                        key,
+                        net,
+                        &access,
+                        slot.clone(),
+                        network::StatusFeed {
+                            sender: status,
+                            clock: config.clock.clone(),
+                        },
+                    )
+                    .await?,
                 )
             }
             None => None,
@@ -166,6 +188,7 @@ impl Node {
                 storage,
                 device_id,
                 data_dir: config.data_dir,
+                clock: config.clock,
                 handles: Mutex::new(HashMap::new()),
                 unconfirmed: Mutex::new(Vec::new()),
                 communities: Mutex::new(HashMap::new()),
@@ -199,6 +222,16 @@ impl Node {
 
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
+    }
+
+    /// The clock this node takes "now" from.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The time now, by this node's clock.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
     }
 
     /// The storage's health: pending and failed writes, quarantined chunks.
@@ -325,7 +358,7 @@ impl Node {
     /// Stores a new document and returns its id.
     async fn create<T: Reconcile>(&self, value: &T, message: &str) -> Result<String, NodeError> {
         let message = history::message(message, self.device_id());
-        self.import_document(change::create(value, &message, now())?)
+        self.import_document(change::create(value, &message, self.now())?)
             .await
     }
 
@@ -403,7 +436,7 @@ impl Node {
         R: Send + 'static,
     {
         let handle = self.handle(what, id).await?;
-        let at = now();
+        let at = self.now();
         let message = history::message(message, self.device_id());
         let (result, heads) = self
             .on_actor(&handle, move |doc| {
@@ -509,15 +542,6 @@ fn check_writes(status: &StorageStatus) -> Result<(), NodeError> {
     } else {
         Ok(())
     }
-}
-
-/// The current time for the model.
-pub(crate) fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    Timestamp(ms)
 }
 
 fn parse_doc_id(what: &'static str, id: &str) -> Result<DocumentId, NodeError> {

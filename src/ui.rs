@@ -39,10 +39,9 @@ pub const WINDOW_STATE_FILE: &str = "window.ron";
 /// `--screenshot`, until the picture is saved).
 pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
     let data_dir = cli.data_dir()?;
-    let node = runtime.block_on(Node::open(NodeConfig::online(
-        data_dir.clone(),
-        cli.net_config(),
-    )))?;
+    let config =
+        NodeConfig::online(data_dir.clone(), cli.net_config()).with_clock(cli.clock.clone());
+    let node = runtime.block_on(Node::open(config))?;
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         // Window size and the last view belong to this data folder, beside its data. The

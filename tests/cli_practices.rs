@@ -70,7 +70,22 @@ fn skills_answer_who_can_help_with_a_fuzzy_question() {
 
 #[test]
 fn pulse_counts_what_members_did() {
-    let f = Folder::with_community();
+    pulse_counts_this_weeks_contributions(Folder::with_community());
+}
+
+/// The pulse's weeks end at the clock's "now", not at the day the test runs.
+#[test]
+fn the_pulse_counts_this_week_in_2020_and_in_2030() {
+    for start in ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"] {
+        let start = chrono::DateTime::parse_from_rfc3339(start)
+            .unwrap()
+            .to_utc();
+        pulse_counts_this_weeks_contributions(Folder::at(start).with_a_community());
+    }
+}
+
+/// A note, a comment and a topic by Ada: three contributions this week, Ada active.
+fn pulse_counts_this_weeks_contributions(f: Folder) {
     let note = f.ok(&["note", "add", "--title", "Soil"]);
     f.ok(&["note", "comment", &note, "Needs air"]);
     f.ok(&["topic", "add", "--title", "Worms"]);

@@ -14,16 +14,37 @@ fn planned_topic(f: &Folder, title: &str, endorse: bool) -> String {
 
 #[test]
 fn planning_a_gathering_proposes_agenda_and_roles_and_writes_its_note() {
-    let f = Folder::with_community();
+    planning_proposes_agenda_and_roles(Folder::with_community());
+}
+
+/// The clock, not the calendar of the day the test runs, decides what is upcoming.
+#[test]
+fn planning_and_listing_gatherings_holds_in_2020_and_in_2030() {
+    for start in ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"] {
+        let start = chrono::DateTime::parse_from_rfc3339(start)
+            .unwrap()
+            .to_utc();
+        planning_proposes_agenda_and_roles(Folder::at(start).with_a_community());
+    }
+}
+
+/// Plans three gatherings (tomorrow evening, in five weeks, and over a year ago) and checks
+/// the agenda, the roles, the meeting note and the upcoming/past split.
+fn planning_proposes_agenda_and_roles(f: Folder) {
+    let tomorrow = f.day(1, "18:00");
+    let tomorrow_day = &tomorrow[..10];
+    // A date alone, as a member may type it.
+    let in_five_weeks = f.day(35, "00:00")[..10].to_string();
+    let long_ago = f.day(-400, "00:00")[..10].to_string();
     let older = planned_topic(&f, "Soil health", false);
     let liked = planned_topic(&f, "Seed swap", true);
     let newer = planned_topic(&f, "Water", false);
     planned_topic(&f, "Pests", false);
     f.ok(&["topic", "add", "--title", "Only proposed"]);
 
-    let planned = f.json(&["gathering", "plan", "--when", "2026-12-03T18:00"]);
-    assert_eq!(planned["title"], "Gathering 2026-12-03");
-    assert_eq!(planned["when"], "2026-12-03T18:00:00Z");
+    let planned = f.json(&["gathering", "plan", "--when", &tomorrow]);
+    assert_eq!(planned["title"], format!("Gathering {tomorrow_day}"));
+    assert_eq!(planned["when"], format!("{tomorrow}:00Z"));
     // Most endorsed first, then the oldest planned topics; three at most.
     let agenda: Vec<&str> = planned["agenda"]
         .as_array()
@@ -38,7 +59,7 @@ fn planning_a_gathering_proposes_agenda_and_roles_and_writes_its_note() {
     }
     let note = planned["note"].as_str().unwrap().to_string();
     let shown = f.json(&["note", "show", &note]);
-    assert_eq!(shown["title"], "Gathering 2026-12-03");
+    assert_eq!(shown["title"], format!("Gathering {tomorrow_day}"));
     let body = shown["body"].as_str().unwrap();
     assert!(
         body.contains("1. Seed swap\n2. Soil health\n3. Water"),
@@ -62,7 +83,7 @@ fn planning_a_gathering_proposes_agenda_and_roles_and_writes_its_note() {
         "gathering",
         "plan",
         "--when",
-        "2027-01-07",
+        &in_five_weeks,
         "--title",
         "New year",
     ]);
@@ -79,7 +100,7 @@ fn planning_a_gathering_proposes_agenda_and_roles_and_writes_its_note() {
     let err = f.fails(&["gathering", "set-role", &later_id, "presenter", "Zed"]);
     assert!(err.contains("Zed is not a member"), "{err}");
 
-    let old = f.json(&["gathering", "plan", "--when", "2020-05-01"]);
+    let old = f.json(&["gathering", "plan", "--when", &long_ago]);
     let list = f.json(&["gathering", "list"]);
     assert_eq!(
         ids(&list["upcoming"]),

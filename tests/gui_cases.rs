@@ -145,7 +145,8 @@ fn presenter_takes_a_case_through_every_phase_with_no_suggestion_box_in_clarify(
 /// Ada (this device) and Bo (a member with no device here) in a community holding `cases`,
 /// built with the model and imported as documents. Returns the cases' ids in order.
 async fn community_with_cases(node: &Node, cases: Vec<Case>) -> Vec<CaseId> {
-    let at = Timestamp(1_700_000_000_000);
+    // A day ago by the node's clock.
+    let at = Timestamp(node.now().0 - 24 * 60 * 60 * 1000);
     let ada = MemberId::from(node.device_id().to_string());
     let mut community = Community::new(
         "Facilitators",

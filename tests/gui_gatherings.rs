@@ -6,13 +6,22 @@ use copse::model::community::NewTopic;
 use copse::model::{
     ActionId, Case, CaseId, Community, CommunityId, DocEntry, Gathering, GatheringId, Member,
     MemberId, Note, NoteId, QuestionId, Roles, SuggestionId, Timestamp, TopicId, TopicStatus,
-    change,
+    change, gathering,
 };
 use copse::node::Node;
 use eframe::egui::accesskit::Role as A11y;
 use egui_kittest::kittest::Queryable;
 
 use crate::gui::{Gui, has};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// When the past gathering (and everything else in the fixture) happened: 100 days ago by
+/// the node's clock, on the minute.
+fn past_gathering_time(node: &Node) -> Timestamp {
+    let at = node.now().0 - 100 * DAY_MS;
+    Timestamp(at - at % 60_000)
+}
 
 fn bo() -> MemberId {
     MemberId::from("bo".to_string())
@@ -26,7 +35,7 @@ fn cy() -> MemberId {
 /// (1), a proposed one, and a past gathering that Ada facilitated. Also a note by Bo, and a
 /// closed case of Bo's with an action for Ada. Built as documents and imported.
 async fn rhythm_community(node: &Node) {
-    let at = Timestamp(1_700_000_000_000);
+    let at = past_gathering_time(node);
     let ada = MemberId::from(node.device_id().to_string());
     let mut c = Community::new(
         "Gardeners",
@@ -159,12 +168,16 @@ fn planning_a_gathering_shows_the_rotation_and_the_agenda_and_writes_its_note() 
     assert!(has(&gui.harness, "No gathering planned."), "Home says so");
     gui.harness.get_by_label("Gatherings").click();
     gui.until("the view", |h| has(h, "Plan a gathering"));
-    assert!(has(&gui.harness, "Spring gathering · 2023-11-14 22:13 UTC"));
+    let spring = past_gathering_time(&gui.node);
+    assert!(has(&gui.harness, &format!("Spring gathering · {spring}")));
     assert!(has(&gui.harness, "Upcoming (0)") && has(&gui.harness, "Past (1)"));
 
+    // Four weeks from today, by the node's clock.
+    let day = gathering::day_of(Timestamp(gui.node.now().0 + 28 * DAY_MS));
+    let title = format!("Gathering {day}");
     gui.harness.get_by_label("Plan a gathering").click();
     gui.until("the form", |h| has(h, "Gathering date"));
-    gui.type_into("Gathering date", "2030-03-01 18:00");
+    gui.type_into("Gathering date", &format!("{day} 18:00"));
     gui.until("the suggestion", |h| has(h, "Suggested agenda"));
     // Agenda: the planned topics, most endorsed first; the proposed one is not on it.
     assert!(has(&gui.harness, "1. Seed swap"));
@@ -177,7 +190,7 @@ fn planning_a_gathering_shows_the_rotation_and_the_agenda_and_writes_its_note() 
 
     gui.harness.get_by_label("Plan gathering").click();
     gui.until("the planned gathering", |h| {
-        has(h, "Gathering 2030-03-01") && has(h, "Open the meeting note")
+        has(h, &title) && has(h, "Open the meeting note")
     });
     assert!(has(&gui.harness, "Upcoming (1)"));
     let community = stored(&gui);
@@ -206,10 +219,7 @@ fn planning_a_gathering_shows_the_rotation_and_the_agenda_and_writes_its_note() 
     loop {
         gui.harness.step();
         let c = stored(&gui);
-        let g = c
-            .gatherings
-            .values()
-            .find(|g| g.title == "Gathering 2030-03-01");
+        let g = c.gatherings.values().find(|g| g.title == title);
         if g.is_some_and(|g| g.roles.facilitator == Some(cy())) {
             break;
         }
@@ -233,10 +243,7 @@ fn planning_a_gathering_shows_the_rotation_and_the_agenda_and_writes_its_note() 
     // Home shows it as the next gathering, with its roles.
     gui.harness.get_by_label("Home").click();
     gui.until("Home", |h| has(h, "Next gathering"));
-    assert!(has(
-        &gui.harness,
-        "Gathering 2030-03-01 · 2030-03-01 18:00 UTC"
-    ));
+    assert!(has(&gui.harness, &format!("{title} · {day} 18:00 UTC")));
     assert!(has(
         &gui.harness,
         "Facilitator: Cy · Presenter: Ada · Note-taker: Cy"

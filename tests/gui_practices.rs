@@ -2,8 +2,6 @@
 //! objective becomes a credited topic, a fuzzy question finds a helper, and the pulse shows
 //! levels and a notice. Communities with other members are built with the model and imported.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use copse::model::community::NewTopic;
 use copse::model::{Community, CommunityId, Member, MemberId, Timestamp, TopicId, change};
 use copse::node::Node;
@@ -13,27 +11,19 @@ use crate::gui::{Gui, has};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn now() -> Timestamp {
-    Timestamp(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64,
-    )
-}
-
 fn member_id(name: &str) -> MemberId {
     MemberId::from(name.to_lowercase())
 }
 
 /// Ada (this device) and the others named, each with (skills, objectives); `shape` then adds
-/// whatever the test needs before the community is imported.
+/// whatever the test needs before the community is imported, given the node's "now".
 async fn community(
     node: &Node,
     people: &[(&str, &[&str], &[&str])],
-    shape: impl FnOnce(&mut Community, &MemberId),
+    shape: impl FnOnce(&mut Community, &MemberId, Timestamp),
 ) {
-    let created = Timestamp(now().0 - 200 * DAY_MS);
+    let now = node.now();
+    let created = Timestamp(now.0 - 200 * DAY_MS);
     let ada = MemberId::from(node.device_id().to_string());
     let mut c = Community::new(
         "Facilitators",
@@ -56,7 +46,7 @@ async fn community(
         m.skills = skills.iter().map(|s| s.to_string()).collect();
         m.objectives = objectives.iter().map(|o| o.to_string()).collect();
     }
-    shape(&mut c, &ada);
+    shape(&mut c, &ada, now);
     let doc = change::create(&c, "create community", created).unwrap();
     let id = CommunityId::from(node.import_document(doc).await.unwrap());
     node.flush().await.unwrap();
@@ -80,7 +70,7 @@ fn a_shared_objective_becomes_a_topic_crediting_its_holders() {
                 ("Bo", &[], &["facilitating workshops"]),
                 ("Cy", &[], &["Data visualisation"]),
             ],
-            |_, _| {},
+            |_, _, _| {},
         ))
     });
     open_view(&mut gui, "Objectives", "Shared learning objectives");
@@ -135,7 +125,7 @@ fn who_can_help_finds_a_helper_by_a_word_prefix() {
                 ("Ada", &["Composting"], &[]),
                 ("Bo", &["Workshop facilitation", "Beekeeping"], &[]),
             ],
-            |_, _| {},
+            |_, _, _| {},
         ))
     });
     open_view(&mut gui, "Skills", "Who can help with");
@@ -161,12 +151,12 @@ fn the_pulse_shows_levels_and_a_solo_lead_notice() {
         runtime.block_on(community(
             node,
             &[("Bo", &[], &[]), ("Cy", &[], &[])],
-            |c, ada| {
+            |c, ada, now| {
                 // Ada proposes a topic every three days for six weeks: core, and 9 of the last
                 // four weeks' 10 contributions. Bo endorses one: peripheral. Cy: quiet.
                 let mut first = None;
                 for i in 0..14 {
-                    let at = Timestamp(now().0 - (1 + 3 * i) * DAY_MS);
+                    let at = Timestamp(now.0 - (1 + 3 * i) * DAY_MS);
                     let new = NewTopic {
                         title: format!("Topic {i}"),
                         ..Default::default()
@@ -175,7 +165,7 @@ fn the_pulse_shows_levels_and_a_solo_lead_notice() {
                     first.get_or_insert(id);
                 }
                 let bo = member_id("Bo");
-                c.endorse_topic(&first.unwrap(), &bo, Timestamp(now().0 - 2 * DAY_MS))
+                c.endorse_topic(&first.unwrap(), &bo, Timestamp(now.0 - 2 * DAY_MS))
                     .unwrap();
             },
         ))

@@ -266,7 +266,8 @@ fn linked_notes_are_listed_by_title_and_open_in_notes() {
 /// A community with `topics` topics (the first linked to a note when `with_note`), built as
 /// documents and imported, since linking a note has no node operation.
 async fn prepared_community(node: &Node, topics: usize, with_note: bool) {
-    let at = Timestamp(1_700_000_000_000);
+    // A day ago by the node's clock.
+    let at = Timestamp(node.now().0 - 24 * 60 * 60 * 1000);
     let ada = MemberId::from("ada".to_string());
     let mut community = Community::new(
         "Gardeners",

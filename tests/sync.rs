@@ -5,6 +5,7 @@ use std::future::Future;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use copse::clock::Clock;
 use copse::model::community::NewTopic;
 use copse::model::{CommunityId, MemberId, NoteEdit, NoteId};
 use copse::node::{NetConfig, Node, NodeConfig};
@@ -12,7 +13,12 @@ use copse::node::{NetConfig, Node, NodeConfig};
 const PATIENCE: Duration = Duration::from_secs(30);
 
 pub(crate) async fn online(dir: &Path) -> Node {
-    Node::open(NodeConfig::online(dir, NetConfig::loopback()))
+    online_with(dir, Clock::system()).await
+}
+
+/// A node on loopback that tells the time by `clock`.
+pub(crate) async fn online_with(dir: &Path, clock: Clock) -> Node {
+    Node::open(NodeConfig::online(dir, NetConfig::loopback()).with_clock(clock))
         .await
         .unwrap()
 }
@@ -343,6 +349,36 @@ async fn strangers_and_wrong_secrets_get_nothing() {
     );
     a.shutdown().await.unwrap();
     stranger.shutdown().await.unwrap();
+}
+
+/// An invite that expires in an hour admits a newcomer within the hour and refuses one after
+/// it, by the inviter's clock, whatever year that clock says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_invite_expires_by_the_inviters_clock_in_2020_and_in_2030() {
+    for start in ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"] {
+        let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        let clock = Clock::parse_start(start).unwrap();
+        let a = online_with(dirs[0].path(), clock.clone()).await;
+        let b = online(dirs[1].path()).await;
+        let c = online(dirs[2].path()).await;
+        let id = a
+            .create_community("Gardeners", "grow", "Ada")
+            .await
+            .unwrap();
+        let hour = Duration::from_secs(60 * 60);
+        let early = a.create_invite(&id, Some(hour), None).await.unwrap();
+        let late = a.create_invite(&id, Some(hour), None).await.unwrap();
+        clock.advance(Duration::from_secs(59 * 60));
+        b.join(&early, "Bob", PATIENCE).await.unwrap();
+        clock.advance(Duration::from_secs(2 * 60));
+        let err = c.join(&late, "Cy", PATIENCE).await.unwrap_err();
+        assert!(err.to_string().contains("expired"), "{start}: {err}");
+        let members = a.community(&id).await.unwrap().members.len();
+        assert_eq!(members, 2, "{start}: Ada and Bob, not Cy");
+        for node in [a, b, c] {
+            node.shutdown().await.unwrap();
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

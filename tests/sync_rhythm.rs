@@ -1,7 +1,7 @@
 //! Two members on loopback: a thanks, an action tick and a role change made by one show on the
 //! other's node.
 
-use copse::model::{Role, gathering};
+use copse::model::{Role, Timestamp};
 use copse::node::Node;
 
 use crate::sync::{community_of, eventually, online};
@@ -27,7 +27,8 @@ async fn thanks_ticks_and_role_changes_reach_the_other_member() {
     )
     .await
     .unwrap();
-    let when = gathering::parse_when("2030-03-01T18:00").unwrap();
+    // Four weeks ahead by Ada's clock.
+    let when = Timestamp(a.now().0 + 28 * 24 * 60 * 60 * 1000);
     let gathering = a.plan_gathering(&id, when, None).await.unwrap();
     let planned = a.community(&id).await.unwrap().gatherings[&gathering].clone();
     // Ada is first by name and gets the first role; Bo the second.

@@ -3,18 +3,46 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use chrono::{DateTime, Utc};
 use tempfile::TempDir;
 
 /// A temporary data folder and a way to run `copse` on it.
+///
+/// Its commands tell the time by one test clock: the system's, or (with [`Folder::at`]) one
+/// started at another moment. Each command gets it through `COPSE_NOW`, so the folder's
+/// commands share one timeline that keeps ticking.
 pub struct Folder {
     pub dir: TempDir,
+    /// Milliseconds the folder's clock is ahead of the system's (negative: behind).
+    offset_ms: i64,
 }
 
 impl Folder {
     pub fn new() -> Folder {
         Folder {
             dir: tempfile::tempdir().expect("temp dir"),
+            offset_ms: 0,
         }
+    }
+
+    /// A folder whose clock reads `start` now.
+    pub fn at(start: DateTime<Utc>) -> Folder {
+        Folder {
+            offset_ms: start.timestamp_millis() - Utc::now().timestamp_millis(),
+            ..Folder::new()
+        }
+    }
+
+    /// The time now by this folder's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::milliseconds(self.offset_ms)
+    }
+
+    /// The day `days` from today (negative: ago) by this folder's clock, at `time`, as a
+    /// member types it: `2030-01-08T18:00`.
+    pub fn day(&self, days: i64, time: &str) -> String {
+        let day = self.now() + chrono::Duration::days(days);
+        format!("{}T{time}", day.format("%Y-%m-%d"))
     }
 
     pub fn path(&self) -> &Path {
@@ -30,6 +58,11 @@ impl Folder {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_copse"));
         cmd.arg("--data-dir").arg(self.path()).args(args);
         cmd.env_remove("COPSE_DATA_DIR").stdin(Stdio::null());
+        cmd.env(
+            "COPSE_NOW",
+            self.now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        );
         cmd
     }
 
@@ -73,7 +106,12 @@ impl Folder {
 
     /// A folder with one community, ready for commands.
     pub fn with_community() -> Folder {
-        let folder = Folder::new();
+        Folder::new().with_a_community()
+    }
+
+    /// This folder, with one community (Ada's "Gardeners") created in it.
+    pub fn with_a_community(self) -> Folder {
+        let folder = self;
         folder.ok(&[
             "init",
             "--name",

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Node, NodeError, now};
+use super::{Node, NodeError};
 use crate::model::{ActionId, Case, CaseId, CommunityId, MemberId, Timestamp};
 
 /// One next action, with the case it came from.
@@ -28,6 +28,7 @@ impl Node {
         outcome: String,
         actions: Vec<(String, MemberId)>,
     ) -> Result<(), NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let roster = self.community(community).await?;
         for (_, owner) in &actions {
@@ -38,7 +39,7 @@ impl Node {
             .map(|(text, owner)| (ActionId::new_random(), text, Some(owner)))
             .collect();
         self.change_case(community, id, "close case", move |c| {
-            c.close(&me, &outcome, actions, now())
+            c.close(&me, &outcome, actions, now)
         })
         .await
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::progress::Progress;
-use super::{Node, NodeError, guarded, now};
+use super::{Node, NodeError, guarded};
 use crate::model::markdown_export::{self as pages, Links, Slugs};
 use crate::model::{Case, Comment, CommentId, Community, CommunityId, Note, change};
 
@@ -60,6 +60,7 @@ impl Node {
         force: bool,
         progress: &Progress,
     ) -> Result<ExportReport, NodeError> {
+        let now = self.now();
         let snapshot = self.community(community).await?;
         let prepared = folder.to_path_buf();
         tokio::task::spawn_blocking(move || prepare_folder(&prepared, force))
@@ -168,7 +169,7 @@ impl Node {
         write(folder, "README.md", pages::readme(&snapshot, &links)).await?;
         let everything = json!({
             "format": "copse-export/1",
-            "exported_at": now().to_rfc3339(),
+            "exported_at": now.to_rfc3339(),
             "community": {
                 "id": community, "name": snapshot.name,
                 "purpose": snapshot.purpose.as_str(), "guidelines": snapshot.guidelines.as_str(),

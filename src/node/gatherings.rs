@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Node, NodeError, now};
+use super::{Node, NodeError};
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId, gathering,
     limits, rotation,
@@ -29,6 +29,7 @@ impl Node {
         when: Timestamp,
         title: Option<String>,
     ) -> Result<GatheringId, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let snapshot = self.community(community).await?;
         let plan = rotation::suggest(&snapshot, when);
@@ -63,7 +64,7 @@ impl Node {
                 let id = c.add_gathering(id, &me, new)?;
                 // The meeting note shows under each topic it discusses.
                 for topic in &agenda {
-                    c.link_note(topic, &note, &me, now())?;
+                    c.link_note(topic, &note, &me, now)?;
                 }
                 Ok(id)
             },
@@ -119,8 +120,9 @@ impl Node {
 
     /// Upcoming gatherings (from today on) and past ones.
     pub async fn gatherings(&self, community: &CommunityId) -> Result<GatheringList, NodeError> {
+        let now = self.now();
         let c = self.community(community).await?;
-        let (upcoming, past) = c.gatherings_by_date(now());
+        let (upcoming, past) = c.gatherings_by_date(now);
         let owned = |list: Vec<(&GatheringId, &Gathering)>| {
             list.into_iter()
                 .map(|(id, g)| (id.clone(), g.clone()))

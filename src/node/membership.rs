@@ -12,7 +12,7 @@ use iroh::EndpointId;
 use samod::{ConnectionId, ConnectionState, DocumentId, PeerId};
 use serde::Serialize;
 
-use super::{Inner, Node, NodeError, now};
+use super::{Inner, Node, NodeError};
 use crate::model::{Community, CommunityId, InviteId, MemberId, Timestamp};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
 use crate::net::ticket::{InviteTicket, new_secret};
@@ -95,7 +95,7 @@ impl Node {
         })?;
         let me = self.me(community).await?;
         let secret = new_secret();
-        let at = now();
+        let at = self.now();
         let expires_at = expires_in.map(|d| Timestamp(at.0.saturating_add(d.as_millis() as i64)));
         let invite = InviteId::new_random();
         let id = invite.clone();
@@ -123,6 +123,7 @@ impl Node {
         secret: [u8; 32],
         name: String,
     ) -> Result<String, NodeError> {
+        let now = self.now();
         let id = self
             .resolve_community(Some(&community))
             .map_err(|_| NodeError::NotFound {
@@ -135,7 +136,7 @@ impl Node {
                 "community",
                 id.as_str(),
                 "admit member",
-                move |c: &mut Community| c.redeem_invite(&secret, &device, &name, now()),
+                move |c: &mut Community| c.redeem_invite(&secret, &device, &name, now),
             )
             .await?;
         // The joiner is told "admitted" only once that is on disk, and the sync gate knows it.

@@ -15,6 +15,7 @@ use samod::{BackoffConfig, DialerHandle, DocumentId};
 use super::membership::NodeAdmission;
 use super::summary::NodeSummaries;
 use super::{Inner, Node, NodeError, lock};
+use crate::clock::Clock;
 use crate::model::{Community, CommunityId};
 use crate::net::access::{Access, CommunityAccess};
 use crate::net::dialer::{DeviceDialer, DialFailed};
@@ -49,7 +50,7 @@ pub(super) async fn start(
     config: &NetConfig,
     access: &Access,
     node: Arc<OnceLock<Weak<Inner>>>,
-    status: watch::Sender<SyncStatus>,
+    status: StatusFeed,
 ) -> Result<Network, NodeError> {
     let remembered = storage
         .get_local(PORT_KEY)?
@@ -110,6 +111,12 @@ pub(super) async fn start(
     })
 }
 
+/// Where the connection watcher reports, and the clock it tells the time by.
+pub(super) struct StatusFeed {
+    pub sender: watch::Sender<SyncStatus>,
+    pub clock: Clock,
+}
+
 /// Local key of the port this device listens on.
 const PORT_KEY: &str = "net/port";
 
@@ -142,7 +149,10 @@ fn watch_connections(
     repo: &samod::Repo,
     storage: &SqliteStorage,
     endpoint: &iroh::Endpoint,
-    status: watch::Sender<SyncStatus>,
+    StatusFeed {
+        sender: status,
+        clock,
+    }: StatusFeed,
 ) -> tokio::task::JoinHandle<()> {
     let (repo, storage, endpoint) = (repo.clone(), storage.clone(), endpoint.clone());
     tokio::spawn(async move {
@@ -163,11 +173,15 @@ fn watch_connections(
                 .collect();
             let received = connections
                 .iter()
-                .filter_map(|c| c.last_received.map(|t| t.timestamp_millis()))
+                .filter_map(|c| {
+                    c.last_received
+                        .map(|t| clock.from_system(t.timestamp_millis()))
+                })
                 .max();
-            let syncing = received.is_some_and(|at| super::now().0 - at < SYNCING_WINDOW_MS);
+            let now = clock.now();
+            let syncing = received.is_some_and(|at| now.0 - at.0 < SYNCING_WINDOW_MS);
             status.send_if_modified(|s| {
-                let last = received.map(crate::model::Timestamp).or(s.last_synced);
+                let last = received.or(s.last_synced);
                 let changed =
                     s.connected != connected || s.last_synced != last || s.syncing != syncing;
                 s.connected = connected.clone();
@@ -177,9 +191,7 @@ fn watch_connections(
             });
             // Arrivals and departures are "seen" now; arrivals also tell us where they are.
             for device in connected.symmetric_difference(&previous) {
-                if let Err(e) =
-                    storage.set_local(&format!("seen/{device}"), &super::now().0.to_string())
-                {
+                if let Err(e) = storage.set_local(&format!("seen/{device}"), &now.0.to_string()) {
                     tracing::debug!(error = %e, "could not note when a member was seen");
                 }
             }

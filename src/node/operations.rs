@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::{Node, NodeError, lock, now};
+use super::{Node, NodeError, lock};
 use crate::model::community::NewTopic;
 use crate::model::{
     ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, Member, MemberId, Note,
@@ -46,7 +46,7 @@ impl Node {
         purpose: &str,
         my_name: &str,
     ) -> Result<CommunityId, NodeError> {
-        let at = now();
+        let at = self.now();
         let me = MemberId::from(self.device_id().to_string());
         let founder = Member::new(my_name, self.device_id(), at)?;
         let community = Community::new(name, purpose, &me, founder, at)?;
@@ -62,8 +62,9 @@ impl Node {
 
     /// Remembers (on this device only) that this folder holds a community.
     pub fn remember_community(&self, id: &CommunityId) -> Result<(), NodeError> {
+        let now = self.now();
         let key = format!("{COMMUNITY_KEY_PREFIX}{id}");
-        self.storage().set_local(&key, &now().0.to_string())?;
+        self.storage().set_local(&key, &now.0.to_string())?;
         Ok(())
     }
 
@@ -228,7 +229,7 @@ impl Node {
         body: &str,
     ) -> Result<NoteId, NodeError> {
         let me = self.me(community).await?;
-        let at = now();
+        let at = self.now();
         let note = Note::new(title, body, &me, at)?;
         let id = self
             .create_indexed(
@@ -302,6 +303,7 @@ impl Node {
         id: &NoteId,
         text: String,
     ) -> Result<CommentId, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         self.require_indexed_note(community, id).await?;
         let comment = CommentId::new_random();
@@ -311,9 +313,7 @@ impl Node {
                 "note",
                 id.as_str(),
                 "comment on note",
-                move |n: &mut Note| {
-                    Ok((n.add_comment(comment, &by, &text, now())?, n.title.clone()))
-                },
+                move |n: &mut Note| Ok((n.add_comment(comment, &by, &text, now)?, n.title.clone())),
             )
             .await?;
         self.touch_note(community, id, title, me).await?;
@@ -327,13 +327,14 @@ impl Node {
         title: String,
         by: MemberId,
     ) -> Result<(), NodeError> {
+        let now = self.now();
         let id = id.clone();
         self.update(
             "community",
             community.as_str(),
             "update note index",
             move |c: &mut Community| {
-                c.touch_note_by(&id, &title, &by, now());
+                c.touch_note_by(&id, &title, &by, now);
                 Ok(())
             },
         )
@@ -400,13 +401,14 @@ impl Node {
         community: &CommunityId,
         new: NewTopic,
     ) -> Result<TopicId, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let id = TopicId::new_random();
         self.update(
             "community",
             community.as_str(),
             "propose topic",
-            move |c: &mut Community| c.add_topic(id, &me, &new, now()),
+            move |c: &mut Community| c.add_topic(id, &me, &new, now),
         )
         .await
     }
@@ -417,13 +419,14 @@ impl Node {
         community: &CommunityId,
         topic: &TopicId,
     ) -> Result<bool, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let topic = topic.clone();
         self.update(
             "community",
             community.as_str(),
             "endorse topic",
-            move |c: &mut Community| c.endorse_topic(&topic, &me, now()),
+            move |c: &mut Community| c.endorse_topic(&topic, &me, now),
         )
         .await
     }
@@ -469,13 +472,14 @@ impl Node {
         topic: &TopicId,
         note: &NoteId,
     ) -> Result<(), NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let (topic, note) = (topic.clone(), note.clone());
         self.update(
             "community",
             community.as_str(),
             "link note to topic",
-            move |c: &mut Community| c.link_note(&topic, &note, &me, now()),
+            move |c: &mut Community| c.link_note(&topic, &note, &me, now),
         )
         .await
     }
@@ -490,7 +494,7 @@ impl Node {
         situation: &str,
     ) -> Result<CaseId, NodeError> {
         let me = self.me(community).await?;
-        let at = now();
+        let at = self.now();
         let case = Case::new(title, situation, &me, at)?;
         let id = self
             .create_indexed(
@@ -526,10 +530,11 @@ impl Node {
         id: &CaseId,
         text: String,
     ) -> Result<QuestionId, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let question = QuestionId::new_random();
         self.change_case(community, id, "ask question", move |c| {
-            c.ask_question(question, &me, &text, now())
+            c.ask_question(question, &me, &text, now)
         })
         .await
     }
@@ -541,10 +546,11 @@ impl Node {
         question: &QuestionId,
         text: String,
     ) -> Result<(), NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let question = question.clone();
         self.change_case(community, id, "answer question", move |c| {
-            c.answer_question(&question, &me, &text, now())
+            c.answer_question(&question, &me, &text, now)
         })
         .await
     }
@@ -555,10 +561,11 @@ impl Node {
         id: &CaseId,
         text: String,
     ) -> Result<SuggestionId, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let suggestion = SuggestionId::new_random();
         self.change_case(community, id, "suggest", move |c| {
-            c.suggest(suggestion, &me, &text, now())
+            c.suggest(suggestion, &me, &text, now)
         })
         .await
     }
@@ -584,13 +591,14 @@ impl Node {
         outcome: String,
         actions: Vec<String>,
     ) -> Result<(), NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let actions = actions
             .into_iter()
             .map(|text| (ActionId::new_random(), text, Some(me.clone())))
             .collect();
         self.change_case(community, id, "close case", move |c| {
-            c.close(&me, &outcome, actions, now())
+            c.close(&me, &outcome, actions, now)
         })
         .await
     }
@@ -601,10 +609,11 @@ impl Node {
         id: &CaseId,
         text: String,
     ) -> Result<CommentId, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let comment = CommentId::new_random();
         self.change_case(community, id, "comment on case", move |c| {
-            c.add_comment(comment, &me, &text, now())
+            c.add_comment(comment, &me, &text, now)
         })
         .await
     }
@@ -619,6 +628,7 @@ impl Node {
     ) -> Result<R, NodeError> {
         self.require_indexed_case(community, id).await?;
         let by = self.me(community).await?;
+        let now = self.now();
         let (result, title) = self
             .update("case", id.as_str(), message, move |c: &mut Case| {
                 let r = f(c)?;
@@ -631,7 +641,7 @@ impl Node {
             community.as_str(),
             "update case index",
             move |c: &mut Community| {
-                c.touch_case_by(&case_id, &title, &by, now());
+                c.touch_case_by(&case_id, &title, &by, now);
                 Ok(())
             },
         )

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Node, NodeError, now};
+use super::{Node, NodeError};
 use crate::model::objectives::ObjectiveGroup;
 use crate::model::pulse::{self, Pulse};
 use crate::model::skills::{self, Helper};
@@ -28,6 +28,7 @@ impl Node {
         community: &CommunityId,
         key: &str,
     ) -> Result<TopicId, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let id = TopicId::new_random();
         let key = key.to_string();
@@ -35,7 +36,7 @@ impl Node {
             "community",
             community.as_str(),
             "topic from shared objectives",
-            move |c: &mut Community| c.add_topic_from_objectives(id, &me, &key, now()),
+            move |c: &mut Community| c.add_topic_from_objectives(id, &me, &key, now),
         )
         .await
     }
@@ -55,6 +56,7 @@ impl Node {
     /// The community pulse now. Opens every note and case for their dated comments, questions
     /// and suggestions; one that cannot be read yet (not synced) counts by its index entry.
     pub async fn pulse(&self, community: &CommunityId) -> Result<Pulse, NodeError> {
+        let now = self.now();
         let c = self.community(community).await?;
         let mut notes: BTreeMap<NoteId, Note> = BTreeMap::new();
         for id in c.notes.keys() {
@@ -75,6 +77,6 @@ impl Node {
             }
         }
         let activity = pulse::gather_activity(&c, &notes, &cases);
-        Ok(pulse::pulse(&c, &activity, now()))
+        Ok(pulse::pulse(&c, &activity, now))
     }
 }

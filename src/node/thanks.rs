@@ -1,7 +1,7 @@
 //! Recognition on the [`Node`]: thanking a note, an answer or a suggestion as this member.
 //! Each returns false when this member had already thanked it.
 
-use super::{Node, NodeError, now};
+use super::{Node, NodeError};
 use crate::model::{CaseId, CommunityId, Note, NoteId, QuestionId, SuggestionId};
 
 impl Node {
@@ -11,10 +11,11 @@ impl Node {
         community: &CommunityId,
         note: &NoteId,
     ) -> Result<bool, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         self.require_indexed_note(community, note).await?;
         self.update("note", note.as_str(), "thank", move |n: &mut Note| {
-            n.thank(&me, now())
+            n.thank(&me, now)
         })
         .await
     }
@@ -26,10 +27,11 @@ impl Node {
         case: &CaseId,
         question: &QuestionId,
     ) -> Result<bool, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let question = question.clone();
         self.change_case(community, case, "thank for an answer", move |c| {
-            c.thank_answer(&question, &me, now())
+            c.thank_answer(&question, &me, now)
         })
         .await
     }
@@ -41,10 +43,11 @@ impl Node {
         case: &CaseId,
         suggestion: &SuggestionId,
     ) -> Result<bool, NodeError> {
+        let now = self.now();
         let me = self.me(community).await?;
         let suggestion = suggestion.clone();
         self.change_case(community, case, "thank for a suggestion", move |c| {
-            c.thank_suggestion(&suggestion, &me, now())
+            c.thank_suggestion(&suggestion, &me, now)
         })
         .await
     }

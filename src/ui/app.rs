@@ -191,6 +191,11 @@ impl App {
         self.bridge.send(command);
     }
 
+    /// The time now, by the node's clock.
+    pub(super) fn now(&self) -> crate::model::Timestamp {
+        self.bridge.now()
+    }
+
     /// Applies what the node sent since the last frame.
     fn apply_events(&mut self) {
         for event in self.bridge.drain() {

@@ -10,8 +10,9 @@ use tokio::task::JoinHandle;
 
 use futures::future::BoxFuture;
 
+use crate::clock::Clock;
 use crate::model::unread::ReadMarks;
-use crate::model::{Case, CaseId, Community, CommunityId, Note, NoteEdit, NoteId};
+use crate::model::{Case, CaseId, Community, CommunityId, Note, NoteEdit, NoteId, Timestamp};
 use crate::net::ticket::InviteTicket;
 use crate::node::{CommunitySummary, Node, NodeError, SyncStatus};
 use crate::store::StorageStatus;
@@ -95,6 +96,8 @@ pub enum Event {
 pub struct Bridge {
     commands: async_mpsc::UnboundedSender<Command>,
     events: mpsc::Receiver<Event>,
+    /// The node's clock, so the window splits past from upcoming by the same "now".
+    clock: Clock,
 }
 
 impl Bridge {
@@ -110,8 +113,18 @@ impl Bridge {
             tx: event_tx,
             repaint: Arc::new(repaint),
         };
+        let clock = node.clock().clone();
         runtime.spawn(serve(node, command_rx, sender));
-        Bridge { commands, events }
+        Bridge {
+            commands,
+            events,
+            clock,
+        }
+    }
+
+    /// The time now, by the node's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// Queues a command; never blocks.

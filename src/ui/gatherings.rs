@@ -20,6 +20,10 @@ use crate::model::{
 /// The width the list opens with.
 const LIST_WIDTH: f32 = 280.0;
 
+/// The date the "Plan a gathering" form suggests as an example: a week from today.
+const EXAMPLE_DAYS_AHEAD: i64 = 7;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// The Gatherings view's own state.
 #[derive(Default)]
 pub struct GatheringsState {
@@ -80,21 +84,17 @@ impl GatheringsState {
     }
 }
 
-/// The time now, for splitting upcoming from past.
-fn now() -> Timestamp {
-    crate::node::now()
-}
-
 pub fn gatherings_ui(ui: &mut egui::Ui, app: &mut App) {
     let Some((community_id, community)) = app.current.clone() else {
         return;
     };
     let me = app.me();
+    let now = app.now();
     app.gatherings.enter(&community_id);
     app.gatherings.follow_planned(&community);
     // With nothing chosen, show the next gathering (or else the latest one).
     if app.gatherings.selected.is_none() {
-        let (upcoming, past) = community.gatherings_by_date(now());
+        let (upcoming, past) = community.gatherings_by_date(now);
         app.gatherings.selected = upcoming
             .first()
             .or(past.first())
@@ -114,6 +114,7 @@ pub fn gatherings_ui(ui: &mut egui::Ui, app: &mut App) {
                         &mut app.gatherings,
                         &community,
                         me.as_ref(),
+                        now,
                         &mut commands,
                     )
                 });
@@ -136,15 +137,16 @@ fn list_ui(
     state: &mut GatheringsState,
     community: &Community,
     me: Option<&MemberId>,
+    now: Timestamp,
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Gatherings");
     if let Some(me) = me {
-        plan_ui(ui, state, community, commands);
+        plan_ui(ui, state, community, now, commands);
         availability_ui(ui, community, me, commands);
     }
     ui.separator();
-    let (upcoming, past) = community.gatherings_by_date(now());
+    let (upcoming, past) = community.gatherings_by_date(now);
     for (heading, list, empty) in [
         ("Upcoming", upcoming, "Nothing planned yet."),
         ("Past", past, "No past gatherings."),
@@ -171,6 +173,7 @@ fn plan_ui(
     ui: &mut egui::Ui,
     state: &mut GatheringsState,
     community: &Community,
+    now: Timestamp,
     commands: &mut Vec<Command>,
 ) {
     let Some(form) = &mut state.plan else {
@@ -184,7 +187,8 @@ fn plan_ui(
     if std::mem::take(&mut form.focus) {
         date.request_focus();
     }
-    ui.weak("For example 2026-12-03 or 2026-12-03 18:00 (UTC).");
+    let example = gathering::day_of(Timestamp(now.0 + EXAMPLE_DAYS_AHEAD * DAY_MS));
+    ui.weak(format!("For example {example} or {example} 18:00 (UTC)."));
     labelled_field(ui, "Title (optional)", &mut form.title);
     let when = (!form.date.trim().is_empty()).then(|| gathering::parse_when(&form.date));
     match &when {
@@ -444,7 +448,7 @@ pub fn next_gathering_ui(ui: &mut egui::Ui, app: &mut App) {
         return;
     };
     ui.strong("Next gathering");
-    match community.next_gathering(now()) {
+    match community.next_gathering(app.now()) {
         Some((id, g)) => {
             if ui.link(format!("{} · {}", g.title, g.when)).clicked() {
                 app.gatherings.select(id.clone());

@@ -185,7 +185,7 @@ pub fn invite_ui(ui: &mut egui::Ui, app: &mut App) {
     if app.invite.pending.is_some() {
         ui.ctx().request_repaint_after(Duration::from_millis(100));
     }
-    let now = Timestamp(chrono::Utc::now().timestamp_millis());
+    let now = app.now();
     let on_roster = app.me().is_some();
     let online = app.sync.online;
     let mut commands = Vec::new();
