@@ -312,30 +312,47 @@ fn age(now: Timestamp, at: Timestamp) -> i64 {
 
 /// The pulse of `community` at `now`, from `activity` (see [`gather_activity`]).
 pub fn pulse(community: &Community, activity: &[Activity], now: Timestamp) -> Pulse {
-    let window = LEVEL_WINDOW_DAYS * DAY_MS;
-    // Each member's contributions as ages, and their last contribution.
-    let mut ages: BTreeMap<&MemberId, Vec<i64>> = BTreeMap::new();
+    // Each member's last contribution.
     let mut last: BTreeMap<&MemberId, Timestamp> = BTreeMap::new();
     for a in activity {
-        ages.entry(&a.member).or_default().push(age(now, a.at));
         let latest = last.entry(&a.member).or_insert(a.at);
         if a.at > *latest {
             *latest = a.at;
         }
     }
+    let mut notices = Vec::new();
+    notices.extend(silence_notice(community, activity, now));
+    notices.extend(dropped_anchor_notices(community, activity, &last, now));
+    notices.extend(solo_lead_notice(community, activity, now));
+    Pulse {
+        now,
+        members: member_levels(community, activity, &last, now),
+        notices,
+        weeks: weekly_counts(activity, now),
+    }
+}
 
+/// Every member's level over the last 90 days, core first, then by name.
+fn member_levels(
+    community: &Community,
+    activity: &[Activity],
+    last: &BTreeMap<&MemberId, Timestamp>,
+    now: Timestamp,
+) -> Vec<MemberPulse> {
+    let window = LEVEL_WINDOW_DAYS * DAY_MS;
+    let mut recent: BTreeMap<&MemberId, Vec<i64>> = BTreeMap::new();
+    for a in activity.iter().filter(|a| age(now, a.at) < window) {
+        recent.entry(&a.member).or_default().push(age(now, a.at));
+    }
     let mut members: Vec<MemberPulse> = community
         .members
         .iter()
         .map(|(id, m)| {
-            let recent: Vec<i64> = ages
-                .get(id)
-                .map(|all| all.iter().copied().filter(|a| *a < window).collect())
-                .unwrap_or_default();
+            let recent = recent.get(id).map(Vec::as_slice).unwrap_or_default();
             MemberPulse {
                 member: id.clone(),
                 name: m.name.clone(),
-                level: Level::of(&recent),
+                level: Level::of(recent),
                 contributions: recent.len(),
                 last_active: last.get(id).copied(),
             }
@@ -347,19 +364,32 @@ pub fn pulse(community: &Community, activity: &[Activity], now: Timestamp) -> Pu
             .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
             .then_with(|| a.member.cmp(&b.member))
     });
+    members
+}
 
-    let mut notices = Vec::new();
+/// The whole community has been silent for weeks (and is old enough for that to mean
+/// something).
+fn silence_notice(community: &Community, activity: &[Activity], now: Timestamp) -> Option<Notice> {
     let silence = SILENCE_WEEKS * WEEK_MS;
     let old_enough = age(now, community.created_at) >= silence;
-    if old_enough && activity.iter().all(|a| age(now, a.at) >= silence) {
-        notices.push(Notice::Silence {
-            weeks: activity
-                .iter()
-                .map(|a| age(now, a.at) / WEEK_MS)
-                .min()
-                .unwrap_or(age(now, community.created_at) / WEEK_MS),
-        });
-    }
+    (old_enough && activity.iter().all(|a| age(now, a.at) >= silence)).then(|| Notice::Silence {
+        weeks: activity
+            .iter()
+            .map(|a| age(now, a.at) / WEEK_MS)
+            .min()
+            .unwrap_or(age(now, community.created_at) / WEEK_MS),
+    })
+}
+
+/// Members who were core up to their last contribution and have gone quiet since.
+fn dropped_anchor_notices(
+    community: &Community,
+    activity: &[Activity],
+    last: &BTreeMap<&MemberId, Timestamp>,
+    now: Timestamp,
+) -> Vec<Notice> {
+    let window = LEVEL_WINDOW_DAYS * DAY_MS;
+    let mut notices = Vec::new();
     for (id, m) in &community.members {
         let Some(last_at) = last.get(id) else {
             continue;
@@ -383,6 +413,15 @@ pub fn pulse(community: &Community, activity: &[Activity], now: Timestamp) -> Pu
             });
         }
     }
+    notices
+}
+
+/// One member made most of the last weeks' contributions.
+fn solo_lead_notice(
+    community: &Community,
+    activity: &[Activity],
+    now: Timestamp,
+) -> Option<Notice> {
     let solo_window = SOLO_WINDOW_WEEKS * WEEK_MS;
     let mut recent: BTreeMap<&MemberId, usize> = BTreeMap::new();
     for a in activity.iter().filter(|a| age(now, a.at) < solo_window) {
@@ -395,14 +434,18 @@ pub fn pulse(community: &Community, activity: &[Activity], now: Timestamp) -> Pu
         && let Some((lead, count)) = recent.iter().max_by_key(|(_, n)| **n)
         && count * 100 >= total * SOLO_SHARE_PERCENT
     {
-        notices.push(Notice::SoloLead {
+        return Some(Notice::SoloLead {
             member: (*lead).clone(),
             name: community.display_name(lead),
             share_percent: count * 100 / total,
             contributions: total,
         });
     }
+    None
+}
 
+/// Contributions per week for the chart, oldest week first, the last ending now.
+fn weekly_counts(activity: &[Activity], now: Timestamp) -> Vec<Week> {
     let mut weeks: Vec<Week> = (0..CHART_WEEKS)
         .map(|i| Week {
             start: Timestamp(now.0 - (CHART_WEEKS - i) as i64 * WEEK_MS),
@@ -415,13 +458,7 @@ pub fn pulse(community: &Community, activity: &[Activity], now: Timestamp) -> Pu
             weeks[CHART_WEEKS - 1 - back].contributions += 1;
         }
     }
-
-    Pulse {
-        now,
-        members,
-        notices,
-        weeks,
-    }
+    weeks
 }
 
 #[cfg(test)]

@@ -322,6 +322,15 @@ struct Writer {
 }
 
 /// What finishing a request means for its caller, sent after the status is updated.
+/// What one batch did, for the status.
+#[derive(Default)]
+struct Tally {
+    failed: u64,
+    refused: u64,
+    quarantined: u64,
+    last_error: Option<String>,
+}
+
 enum Completion {
     Done(oneshot::Sender<()>),
     Local(
@@ -527,127 +536,27 @@ impl Writer {
         rescues: Vec<Option<Result<Vec<String>, String>>>,
     ) {
         let count = batch.len();
-        let mut failed = 0u64;
-        let mut refused = 0u64;
-        let mut quarantined = 0u64;
-        let mut last_error = None;
-        let mut completions = Vec::with_capacity(count);
-
-        for ((request, outcome), rescue) in batch.into_iter().zip(outcomes).zip(rescues) {
-            match (request, outcome.unwrap_or(Outcome::NotRun)) {
-                (WriteRequest::Put { key, done, .. }, Outcome::Stored) => {
-                    self.ledger.record_written(&key_text::to_text(&key));
-                    completions.push(Completion::Done(done));
-                }
-                (WriteRequest::Put { key, done, .. }, Outcome::PutFailed(reason)) => {
-                    let document = key_text::document_of(&key).to_string();
-                    let key = key_text::to_text(&key);
-                    let kept = match rescue {
-                        None => String::new(),
-                        Some(Ok(kept)) if kept.is_empty() => {
-                            "; its changes were all on disk already".to_string()
-                        }
-                        Some(Ok(kept)) => {
-                            for change_key in &kept {
-                                self.ledger.record_written(change_key);
-                            }
-                            format!(
-                                "; its {} newest changes were kept as separate chunks",
-                                kept.len()
-                            )
-                        }
-                        Some(Err(e)) => format!("; keeping its changes separately failed too: {e}"),
-                    };
-                    tracing::error!(
-                        key,
-                        error = reason,
-                        "could not save a chunk{kept}; deletes for this document are refused \
-                         until copse restarts"
-                    );
-                    // After the kept changes: a waiter must not see the failure without them.
-                    self.ledger.record_failed(&document);
-                    failed += 1;
-                    last_error = Some(format!("could not save {key}: {reason}{kept}"));
-                    completions.push(Completion::Done(done));
-                }
-                (WriteRequest::Delete { done, .. }, Outcome::Deleted) => {
-                    completions.push(Completion::Done(done));
-                }
-                (WriteRequest::Delete { key, done }, Outcome::DeleteRefused) => {
-                    let key = key_text::to_text(&key);
-                    tracing::warn!(
-                        key,
-                        "refused to delete: an earlier write for this document failed"
-                    );
-                    refused += 1;
-                    completions.push(Completion::Done(done));
-                }
-                (WriteRequest::Delete { key, done }, Outcome::DeleteFailed(reason)) => {
-                    let key = key_text::to_text(&key);
-                    // Only space is lost when a delete fails.
-                    tracing::warn!(key, error = reason, "could not delete a chunk");
-                    last_error = Some(format!("could not delete {key}: {reason}"));
-                    completions.push(Completion::Done(done));
-                }
-                (WriteRequest::Quarantine { done, .. }, Outcome::Quarantined(moved)) => {
-                    quarantined += moved as u64;
-                    completions.push(Completion::Done(done));
-                }
-                (WriteRequest::Quarantine { key, done, .. }, Outcome::QuarantineFailed(reason)) => {
-                    tracing::error!(key, error = reason, "could not set a damaged chunk aside");
-                    last_error = Some(format!(
-                        "could not set the damaged chunk {key} aside: {reason}"
-                    ));
-                    completions.push(Completion::Done(done));
-                }
-                (WriteRequest::SetLocal { done, .. }, Outcome::LocalSet) => {
-                    completions.push(Completion::Local(done, Ok(())));
-                }
-                (WriteRequest::SetLocal { done, .. }, Outcome::LocalFailed(e)) => {
-                    completions.push(Completion::Local(
-                        done,
-                        Err(StoreError::sqlite(&self.path, e)),
-                    ));
-                }
-                (request, _) => {
-                    // Cannot happen: every request gets an outcome of its own kind. Should it
-                    // anyway, the caller must hear back rather than wait forever.
-                    tracing::error!(
-                        "internal error: a storage request finished without its outcome"
-                    );
-                    last_error =
-                        Some("internal storage error: a write was not attempted".to_string());
-                    completions.push(match request {
-                        WriteRequest::Put { key, done, .. } => {
-                            failed += 1;
-                            self.failed_docs
-                                .insert(key_text::document_of(&key).to_string());
-                            self.ledger.record_failed(key_text::document_of(&key));
-                            Completion::Done(done)
-                        }
-                        WriteRequest::Delete { done, .. }
-                        | WriteRequest::Quarantine { done, .. } => Completion::Done(done),
-                        WriteRequest::SetLocal { done, .. } => Completion::Local(
-                            done,
-                            Err(StoreError::io(
-                                &self.path,
-                                std::io::Error::other(
-                                    "internal error: the write was not attempted",
-                                ),
-                            )),
-                        ),
-                    });
-                }
-            }
-        }
-
+        let mut tally = Tally::default();
+        let completions: Vec<Completion> = batch
+            .into_iter()
+            .zip(outcomes)
+            .zip(rescues)
+            .map(|((request, outcome), rescue)| {
+                self.settle(
+                    request,
+                    outcome.unwrap_or(Outcome::NotRun),
+                    rescue,
+                    &mut tally,
+                )
+            })
+            .collect();
         self.status.update(|s| {
             s.pending_writes = s.pending_writes.saturating_sub(count);
-            s.failed_writes += failed;
-            s.refused_deletes += refused;
-            s.quarantined += quarantined;
-            if last_error.is_some() {
-                s.last_error = last_error;
+            s.failed_writes += tally.failed;
+            s.refused_deletes += tally.refused;
+            s.quarantined += tally.quarantined;
+            if tally.last_error.is_some() {
+                s.last_error = tally.last_error;
             }
         });
         // A caller that stopped waiting has nothing to be told.
@@ -660,6 +569,127 @@ impl Writer {
                     let _ = done.send(result);
                 }
             }
+        }
+    }
+
+    /// Records one request's outcome in the ledger and the tally, logs what went wrong, and
+    /// returns how its caller is to be told.
+    fn settle(
+        &mut self,
+        request: WriteRequest,
+        outcome: Outcome,
+        rescue: Option<Result<Vec<String>, String>>,
+        tally: &mut Tally,
+    ) -> Completion {
+        match (request, outcome) {
+            (WriteRequest::Put { key, done, .. }, Outcome::Stored) => {
+                self.ledger.record_written(&key_text::to_text(&key));
+                Completion::Done(done)
+            }
+            (WriteRequest::Put { key, done, .. }, Outcome::PutFailed(reason)) => {
+                self.put_failed(&key, &reason, rescue, tally);
+                Completion::Done(done)
+            }
+            (WriteRequest::Delete { done, .. }, Outcome::Deleted) => Completion::Done(done),
+            (WriteRequest::Delete { key, done }, Outcome::DeleteRefused) => {
+                let key = key_text::to_text(&key);
+                tracing::warn!(
+                    key,
+                    "refused to delete: an earlier write for this document failed"
+                );
+                tally.refused += 1;
+                Completion::Done(done)
+            }
+            (WriteRequest::Delete { key, done }, Outcome::DeleteFailed(reason)) => {
+                let key = key_text::to_text(&key);
+                // Only space is lost when a delete fails.
+                tracing::warn!(key, error = reason, "could not delete a chunk");
+                tally.last_error = Some(format!("could not delete {key}: {reason}"));
+                Completion::Done(done)
+            }
+            (WriteRequest::Quarantine { done, .. }, Outcome::Quarantined(moved)) => {
+                tally.quarantined += moved as u64;
+                Completion::Done(done)
+            }
+            (WriteRequest::Quarantine { key, done, .. }, Outcome::QuarantineFailed(reason)) => {
+                tracing::error!(key, error = reason, "could not set a damaged chunk aside");
+                tally.last_error = Some(format!(
+                    "could not set the damaged chunk {key} aside: {reason}"
+                ));
+                Completion::Done(done)
+            }
+            (WriteRequest::SetLocal { done, .. }, Outcome::LocalSet) => {
+                Completion::Local(done, Ok(()))
+            }
+            (WriteRequest::SetLocal { done, .. }, Outcome::LocalFailed(e)) => {
+                Completion::Local(done, Err(StoreError::sqlite(&self.path, e)))
+            }
+            (request, _) => self.not_attempted(request, tally),
+        }
+    }
+
+    /// A snapshot or chunk that could not be saved: its document refuses deletes from now on.
+    fn put_failed(
+        &mut self,
+        key: &StorageKey,
+        reason: &str,
+        rescue: Option<Result<Vec<String>, String>>,
+        tally: &mut Tally,
+    ) {
+        let document = key_text::document_of(key).to_string();
+        let key = key_text::to_text(key);
+        let kept = match rescue {
+            None => String::new(),
+            Some(Ok(kept)) if kept.is_empty() => {
+                "; its changes were all on disk already".to_string()
+            }
+            Some(Ok(kept)) => {
+                for change_key in &kept {
+                    self.ledger.record_written(change_key);
+                }
+                format!(
+                    "; its {} newest changes were kept as separate chunks",
+                    kept.len()
+                )
+            }
+            Some(Err(e)) => format!("; keeping its changes separately failed too: {e}"),
+        };
+        tracing::error!(
+            key,
+            error = reason,
+            "could not save a chunk{kept}; deletes for this document are refused \
+             until copse restarts"
+        );
+        // After the kept changes: a waiter must not see the failure without them.
+        self.ledger.record_failed(&document);
+        tally.failed += 1;
+        tally.last_error = Some(format!("could not save {key}: {reason}{kept}"));
+    }
+
+    /// A request that finished without an outcome of its own kind. That cannot happen; should
+    /// it anyway, the caller must hear back rather than wait forever, and a put counts as
+    /// failed.
+    fn not_attempted(&mut self, request: WriteRequest, tally: &mut Tally) -> Completion {
+        tracing::error!("internal error: a storage request finished without its outcome");
+        tally.last_error = Some("internal storage error: a write was not attempted".to_string());
+        match request {
+            WriteRequest::Put { key, done, .. } => {
+                tally.failed += 1;
+                self.failed_docs
+                    .insert(key_text::document_of(&key).to_string());
+                self.ledger.record_failed(key_text::document_of(&key));
+                Completion::Done(done)
+            }
+            WriteRequest::Delete { done, .. } | WriteRequest::Quarantine { done, .. } => {
+                Completion::Done(done)
+            }
+            WriteRequest::SetLocal { done, .. } => Completion::Local(
+                done,
+                Err(StoreError::io(
+                    &self.path,
+                    std::io::Error::other("internal error: the write was not attempted"),
+                )),
+            ),
         }
     }
 }
