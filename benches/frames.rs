@@ -12,6 +12,9 @@
 //! frames (a check that the benchmark still runs, not a figure); COPSE_BENCH_DIR keeps the built
 //! community between runs.
 
+// A failing unwrap is how a benchmark reports that its setup broke.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use copse::node::{Node, NodeConfig};

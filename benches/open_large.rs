@@ -8,6 +8,9 @@
 //!
 //! Run: `cargo bench --bench open_large` (set `COPSE_BENCH_RUNS` to change the run count).
 
+// A failing unwrap is how a benchmark reports that its setup broke.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

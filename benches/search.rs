@@ -10,6 +10,9 @@
 //! Run: `cargo bench --bench search`; `COPSE_BENCH_QUICK=1` for a small community and fewer
 //! queries (a check that the benchmark still runs, not a figure).
 
+// A failing unwrap is how a benchmark reports that its setup broke.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use copse::model::{Case, CommunityId, NoteEdit};

@@ -24,6 +24,9 @@
 //! size, to check the benchmark itself; `COPSE_BENCH_ONLY=1,4` runs only some scenarios
 //! (2 and 3 run together); `RUST_LOG` turns on logs (stderr).
 
+// A failing unwrap is how a benchmark reports that its setup broke.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::convert::Infallible;
 use std::path::Path;
 use std::sync::Arc;

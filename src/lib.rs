@@ -6,7 +6,8 @@
 //!   Pure: Automerge values in, Automerge values out; no IO, no tokio, no egui, no iroh.
 //! - [`store`]: the data folder: durable SQLite storage under samod, the folder lock, the
 //!   device key.
-//! - [`net`]: peer-to-peer sync over iroh (arrives with the sync issue).
+//! - [`net`]: peer-to-peer sync over iroh: the endpoint, the sync and join protocols, checks of
+//!   every frame a peer sends.
 //! - [`node`]: [`node::Node`] owns the samod repo and the store; the one API the UI and CLI use.
 //! - [`clock`]: the time of day, injected so that no rule reads the system clock itself.
 //! - [`ui`] and [`cli`]: the desktop window and the headless commands, both on `Node`.

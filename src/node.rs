@@ -23,6 +23,8 @@ mod read_marks;
 mod search;
 mod summary;
 mod thanks;
+#[cfg(any(test, feature = "test-support"))]
+mod unchecked_peer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -40,7 +42,6 @@ use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
 pub use actions::ActionItem;
-pub use containment::UncheckedPeer;
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};
 pub use gatherings::{GatheringList, agenda_markdown};
@@ -51,6 +52,8 @@ pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};
 pub use progress::Progress;
 pub use search::SEARCH_LIMIT;
+#[cfg(any(test, feature = "test-support"))]
+pub use unchecked_peer::UncheckedPeer;
 
 use crate::clock::Clock;
 use crate::model::{ModelError, Timestamp, change, history};
@@ -239,7 +242,8 @@ impl Node {
         self.inner.storage.status()
     }
 
-    /// The data folder's storage (its status, and fault injection in tests).
+    /// The data folder's storage, for fault injection in tests.
+    #[cfg(any(test, feature = "test-support"))]
     pub fn storage(&self) -> &SqliteStorage {
         &self.inner.storage
     }

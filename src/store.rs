@@ -5,7 +5,7 @@
 //! - [`SqliteStorage`]: samod's document storage in one SQLite file (`copse.db`), plus the
 //!   device's own key/value state that is never synced.
 //!
-//! The rules this layer keeps (DESIGN.md, "Storage"; HOSTILE_INPUTS.md, H4): a write that
+//! The rules this layer keeps (docs/hostile-inputs.md, H4): a write that
 //! completed is on disk; a write that failed is reported and never followed by a delete of the
 //! same document's older data; damaged data is set aside and reported, never deleted; a file
 //! copse cannot read is left untouched.

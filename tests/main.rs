@@ -1,5 +1,8 @@
 //! Integration tests, one binary: the real `copse` executable on temporary data folders.
 
+// A failing unwrap is how a test reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod cli_practices;
 mod cli_rhythm;

@@ -1,5 +1,5 @@
 //! A panic from automerge inside samod's document actor, caused by a member's sync message
-//! that no check knew about: here H1 from HOSTILE_INPUTS.md, delivered around the transport's
+//! that no check knew about: here H1 from docs/hostile-inputs.md, delivered around the transport's
 //! checks by a test-only connection, standing in for a bug nobody has found yet.
 
 use std::time::Duration;

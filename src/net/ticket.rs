@@ -146,6 +146,10 @@ impl Ticket for InviteTicket {
         };
         // Cannot fail: postcard only refuses sequences of unknown length and types whose own
         // `Serialize` fails, and every field here has a length and an infallible `Serialize`.
+        #[expect(
+            clippy::expect_used,
+            reason = "postcard cannot fail on these fields (above)"
+        )]
         let mut bytes = postcard::to_stdvec(&wire).expect("postcard encodes a ticket");
         let checksum = Sha256::digest(&bytes);
         bytes.extend_from_slice(&checksum[..CHECKSUM_LEN]);

@@ -227,7 +227,7 @@ where
 /// in-memory channels whose frames are NOT checked, so a test can make automerge panic inside
 /// samod as a peer with an unknown bug could. Expulsion and attribution work as on a real
 /// connection. Dropping `to_node` ends the connection; `from_node` ends when the node drops it.
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub fn unchecked_for_tests(
     remote: EndpointId,
     expulsions: &Expulsions,

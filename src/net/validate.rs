@@ -3,7 +3,7 @@
 //!
 //! A frame is samod's CBOR envelope (automerge-repo's wire protocol). "request" and "sync"
 //! frames carry an automerge sync message, which automerge 0.12 cannot be trusted to receive
-//! as is (HOSTILE_INPUTS.md): a Bloom filter with zero bits per entry panics the next
+//! as is (docs/hostile-inputs.md): a Bloom filter with zero bits per entry panics the next
 //! `generate_sync_message` (H1), and compressed chunks are inflated in full before any check
 //! (H2); and, found while writing this, run-length-encoded columns let a few dozen bytes declare
 //! millions of operations that automerge expands and applies (4 s and 1.1 GiB for a 69-byte

@@ -428,8 +428,9 @@ impl Node {
         for (member, m) in &c.members {
             for device in m.devices.keys() {
                 let last_seen = self
-                    .storage()
-                    .get_local(&format!("seen/{device}"))?
+                    .inner
+                    .storage
+                    .get_local(&super::network::seen_key(device))?
                     .and_then(|v| v.parse().ok())
                     .map(Timestamp);
                 out.push(PeerStatus {

@@ -120,6 +120,11 @@ pub(super) struct StatusFeed {
 /// Local key of the port this device listens on.
 const PORT_KEY: &str = "net/port";
 
+/// Local key of when `device` was last connected (Unix ms by the node's clock).
+pub(super) fn seen_key(device: &str) -> String {
+    format!("seen/{device}")
+}
+
 /// What the status bar shows about the network.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct SyncStatus {
@@ -191,7 +196,7 @@ fn watch_connections(
             });
             // Arrivals and departures are "seen" now; arrivals also tell us where they are.
             for device in connected.symmetric_difference(&previous) {
-                if let Err(e) = storage.set_local(&format!("seen/{device}"), &now.0.to_string()) {
+                if let Err(e) = storage.set_local(&seen_key(device), &now.0.to_string()) {
                     tracing::debug!(error = %e, "could not note when a member was seen");
                 }
             }

@@ -64,13 +64,13 @@ impl Node {
     pub fn remember_community(&self, id: &CommunityId) -> Result<(), NodeError> {
         let now = self.now();
         let key = format!("{COMMUNITY_KEY_PREFIX}{id}");
-        self.storage().set_local(&key, &now.0.to_string())?;
+        self.inner.storage.set_local(&key, &now.0.to_string())?;
         Ok(())
     }
 
     /// The ids of the communities this folder holds, oldest first.
     pub fn community_ids(&self) -> Result<Vec<CommunityId>, NodeError> {
-        let mut rows = self.storage().local_with_prefix(COMMUNITY_KEY_PREFIX)?;
+        let mut rows = self.inner.storage.local_with_prefix(COMMUNITY_KEY_PREFIX)?;
         rows.sort_by_key(|(_, added)| added.parse::<i64>().unwrap_or(0));
         Ok(rows
             .into_iter()

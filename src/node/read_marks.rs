@@ -14,7 +14,8 @@ impl Node {
     pub fn read_marks(&self, community: &CommunityId) -> Result<ReadMarks, NodeError> {
         let prefix = prefix(community);
         Ok(self
-            .storage()
+            .inner
+            .storage
             .local_with_prefix(&prefix)?
             .into_iter()
             .filter_map(|(key, at)| {
@@ -34,14 +35,14 @@ impl Node {
         seen: Timestamp,
     ) -> Result<(), NodeError> {
         let key = format!("{}{}", prefix(community), unread::item_key(kind, id));
-        let marked = self.storage().get_local(&key)?;
+        let marked = self.inner.storage.get_local(&key)?;
         if marked
             .and_then(|at| at.parse().ok())
             .is_some_and(|at: i64| at >= seen.0)
         {
             return Ok(());
         }
-        self.storage().set_local(&key, &seen.0.to_string())?;
+        self.inner.storage.set_local(&key, &seen.0.to_string())?;
         Ok(())
     }
 

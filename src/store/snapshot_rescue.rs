@@ -4,7 +4,7 @@
 //! changes, and then deletes the chunks the snapshot supersedes. When the snapshot write fails,
 //! refusing those deletes (see `writer.rs`) keeps the older data — but the newest changes exist
 //! only in the failed snapshot. They would be gone after a restart, and every later change,
-//! which depends on them, would not load either (HOSTILE_INPUTS.md, H4).
+//! which depends on them, would not load either (docs/hostile-inputs.md, H4).
 //!
 //! So the writer stores those changes the way samod stores changes between compactions: one
 //! `<doc>/incremental/<change hash>` chunk each, and only the ones not on disk already. That is

@@ -22,7 +22,9 @@ use super::reader_pool::ReaderPool;
 use super::schema;
 use super::storage_status::{StatusCell, StorageStatus};
 use super::write_ledger::{Verdict, WriteLedger};
-use super::writer::{WriteFault, WriterHandle};
+#[cfg(any(test, feature = "test-support"))]
+use super::writer::WriteFault;
+use super::writer::WriterHandle;
 
 /// The name of the database file inside the data folder.
 pub const DATABASE_FILE_NAME: &str = "copse.db";
@@ -216,7 +218,7 @@ impl SqliteStorage {
     /// Test hook: from now on, a put whose key `fault` returns `true` for fails as if the disk
     /// had refused it, before the database is touched. `None` removes the hook. Applies to
     /// requests sent after this call.
-    #[doc(hidden)]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn inject_write_fault(&self, fault: Option<WriteFault>) {
         self.inner.writer.inject_fault(fault);
     }
@@ -224,7 +226,7 @@ impl SqliteStorage {
     /// Test hook: caps the database at `pages` pages (`PRAGMA max_page_count` on the write
     /// connection; SQLite never sets it below the current size), so that growing further fails
     /// with a genuine "database or disk is full". Returns once applied.
-    #[doc(hidden)]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn set_max_page_count(&self, pages: u64) {
         self.inner.writer.set_max_page_count(pages);
     }

@@ -7,7 +7,7 @@
 //! load, many puts share one fsync.
 //!
 //! samod compacts a document by writing a snapshot and then deleting the chunks it supersedes,
-//! and `Storage::put` cannot tell samod that the snapshot failed (HOSTILE_INPUTS.md, H4). So once
+//! and `Storage::put` cannot tell samod that the snapshot failed (docs/hostile-inputs.md, H4). So once
 //! any put for a document has failed, every later delete for that document is refused: skipping
 //! a delete costs space, following through would lose data. A failed snapshot also has its new
 //! changes kept another way (`snapshot_rescue.rs`).
@@ -43,7 +43,9 @@ const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
 /// What the storage handles send to the writer thread.
 enum Request {
     Write(WriteRequest),
+    #[cfg(any(test, feature = "test-support"))]
     InjectFault(Option<WriteFault>),
+    #[cfg(any(test, feature = "test-support"))]
     SetMaxPageCount {
         pages: u64,
         done: mpsc::SyncSender<()>,
@@ -253,12 +255,14 @@ impl WriterHandle {
         outcome
     }
 
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn inject_fault(&self, fault: Option<WriteFault>) {
         // If the writer is gone there is nothing left to fail.
         let _ = self.tx.send(Request::InjectFault(fault));
     }
 
     /// Sets `PRAGMA max_page_count` on the write connection, blocking until it is applied.
+    #[cfg(any(test, feature = "test-support"))]
     pub(crate) fn set_max_page_count(&self, pages: u64) {
         let (done, applied) = mpsc::sync_channel(1);
         if self
@@ -375,7 +379,9 @@ impl Writer {
     fn control(&mut self, request: Request) -> bool {
         match request {
             Request::Write(write) => self.run_batch(vec![write]),
+            #[cfg(any(test, feature = "test-support"))]
             Request::InjectFault(fault) => self.fault = fault,
+            #[cfg(any(test, feature = "test-support"))]
             Request::SetMaxPageCount { pages, done } => {
                 let pages = i64::try_from(pages).unwrap_or(i64::MAX);
                 match self

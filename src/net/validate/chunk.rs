@@ -1,5 +1,5 @@
 //! automerge storage chunks inside a sync message: their layout, a bounded inflation of
-//! everything DEFLATE-compressed in them (HOSTILE_INPUTS.md H2), and a bound on the rows
+//! everything DEFLATE-compressed in them (docs/hostile-inputs.md H2), and a bound on the rows
 //! their run-length-encoded columns declare (see [`super::columns`]).
 //!
 //! automerge inflates a compressed change (chunk type 2) and every compressed column of a

@@ -122,7 +122,7 @@ fn agrees(
     Ok(())
 }
 
-/// Checks a Bloom filter's parameters (HOSTILE_INPUTS.md H1).
+/// Checks a Bloom filter's parameters (docs/hostile-inputs.md H1).
 ///
 /// automerge reads `num_entries`, `num_bits_per_entry` and `num_probes` as LEB128 `u32`s,
 /// then `ceil(entries * bits_per_entry / 8)` bytes of bits, and ignores the rest. Probing

@@ -1,4 +1,4 @@
-//! Frames built by real automerge syncs must pass; the hostile inputs of HOSTILE_INPUTS.md and
+//! Frames built by real automerge syncs must pass; the hostile inputs of docs/hostile-inputs.md and
 //! arbitrary garbage must be refused, cheaply and without panicking.
 
 use std::io::Write;
@@ -415,7 +415,7 @@ fn too_many_haves_are_rejected() {
 
 #[test]
 fn message_decode_copies_compressed_chunks_without_inflating_them() {
-    // What HOSTILE_INPUTS.md H2 reports is inflation at load time; decoding only copies bytes.
+    // What docs/hostile-inputs.md H2 reports is inflation at load time; decoding only copies bytes.
     let bomb = chunk(2, &deflated_zeros(64));
     let data = v1_message(std::slice::from_ref(&bomb));
     let message = Message::decode(&data).expect("decodes");
