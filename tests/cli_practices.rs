@@ -1,7 +1,7 @@
 //! The practices outside the window: shared objectives into a topic, the skills directory,
 //! and the pulse, as a member at a terminal or a script sees them.
 
-use crate::util::Folder;
+use crate::util::{Folder, far_from_today};
 
 #[test]
 fn objectives_group_by_meaning_and_one_becomes_a_credited_topic() {
@@ -76,10 +76,7 @@ fn pulse_counts_what_members_did() {
 /// The pulse's weeks end at the clock's "now", not at the day the test runs.
 #[test]
 fn the_pulse_counts_this_week_in_2020_and_in_2030() {
-    for start in ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"] {
-        let start = chrono::DateTime::parse_from_rfc3339(start)
-            .unwrap()
-            .to_utc();
+    for start in far_from_today() {
         pulse_counts_this_weeks_contributions(Folder::at(start).with_a_community());
     }
 }

@@ -1,6 +1,6 @@
 //! Gatherings, next actions and thanks from the command line, as a script would use them.
 
-use crate::util::{Folder, ids};
+use crate::util::{Folder, far_from_today, ids};
 
 /// A planned topic endorsed by the only member (Ada), or not endorsed.
 fn planned_topic(f: &Folder, title: &str, endorse: bool) -> String {
@@ -20,10 +20,7 @@ fn planning_a_gathering_proposes_agenda_and_roles_and_writes_its_note() {
 /// The clock, not the calendar of the day the test runs, decides what is upcoming.
 #[test]
 fn planning_and_listing_gatherings_holds_in_2020_and_in_2030() {
-    for start in ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"] {
-        let start = chrono::DateTime::parse_from_rfc3339(start)
-            .unwrap()
-            .to_utc();
+    for start in far_from_today() {
         planning_proposes_agenda_and_roles(Folder::at(start).with_a_community());
     }
 }

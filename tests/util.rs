@@ -125,6 +125,16 @@ impl Folder {
     }
 }
 
+/// Two moments far from any day the tests run on, one before and one after: a test that
+/// passes at both does not depend on the calendar.
+pub fn far_from_today() -> [DateTime<Utc>; 2] {
+    ["2020-01-01T00:00:00Z", "2030-01-01T00:00:00Z"].map(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .expect("a constant time")
+            .to_utc()
+    })
+}
+
 /// The ids in a JSON list.
 pub fn ids(list: &serde_json::Value) -> Vec<String> {
     list.as_array()
