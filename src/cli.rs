@@ -4,23 +4,39 @@
 //! listed item carries its `id`. Errors go to stderr as one sentence with a non-zero exit code.
 //! A command that changes something reports success only after [`Node::shutdown`] has seen
 //! every write reach the disk.
+//!
+//! This file owns the arguments ([`Cli`]), the top-level [`Command`]s and their dispatch; each
+//! command group lives in its own file with its clap `Subcommand` and its `run`. Ids, roles and
+//! dates are parsed by clap, which names the argument that is wrong. Id arguments name
+//! `value_parser = XId::from_str` explicitly: ids also implement `From<String>` (to hydrate map
+//! keys), which clap would otherwise prefer, taking any text unchecked. With no command, [`Cli`]
+//! becomes a [`Launch`] for the window; the UI never sees clap.
 
+mod case;
+mod export;
+mod member;
+mod note;
 mod online;
 mod output;
 mod practices;
 mod rhythm;
+mod search;
+mod topic;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
 
-use crate::model::community::NewTopic;
-use crate::model::unread::ItemKind;
-use crate::model::{CaseId, NoteEdit, NoteId, ProfileUpdate, QuestionId, TopicId, TopicStatus};
 use crate::node::{Node, NodeConfig};
+use crate::ui::{Launch, View};
 use output::Output;
+
+pub use case::CaseCommand;
+pub use member::MemberCommand;
+pub use note::NoteCommand;
+pub use practices::ObjectivesCommand;
+pub use topic::TopicCommand;
 
 /// copse: a local-first, peer-to-peer home for communities of practice.
 ///
@@ -59,8 +75,8 @@ pub struct Cli {
     /// With --screenshot: the view to show (home, notes, topics, cases, gatherings, members,
     /// skills, objectives, pulse, search, export, invite). Notes and cases open the most
     /// recently changed one.
-    #[arg(long, value_name = "NAME", requires = "screenshot")]
-    pub view: Option<crate::ui::View>,
+    #[arg(long, value_name = "NAME", requires = "screenshot", value_parser = view_name)]
+    pub view: Option<View>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -172,15 +188,6 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub enum ObjectivesCommand {
-    /// Propose a shared objective as a topic crediting its holders; prints the topic's id.
-    Topic {
-        /// The group's number in `copse objectives`, or its wording.
-        group: String,
-    },
-}
-
 impl Command {
     /// Commands that talk to other members.
     fn is_online(&self) -> bool {
@@ -195,158 +202,17 @@ impl Command {
     }
 }
 
+/// `--view NAME` for clap (the names are [`View`]'s).
+fn view_name(value: &str) -> Result<View, String> {
+    value.parse()
+}
+
 fn on_off(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
         "off" | "false" | "0" | "no" => Ok(false),
         other => Err(format!("'{other}' is neither on nor off")),
     }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum NoteCommand {
-    /// Write a new note; prints its id.
-    Add {
-        #[arg(long)]
-        title: String,
-        #[command(flatten)]
-        body: BodySource,
-    },
-    /// List notes, most recently changed first.
-    List,
-    /// Show a note with its comments (as it was at --version, if given).
-    Show {
-        id: String,
-        /// A version from `copse note history`.
-        #[arg(long)]
-        version: Option<String>,
-    },
-    /// Who changed the note, what and when; each line names a version.
-    History { id: String },
-    /// Make the note read as it did at VERSION again (a new change; nothing is lost).
-    Restore { id: String, version: String },
-    /// Change a note's body.
-    Edit {
-        id: String,
-        #[command(flatten)]
-        edit: EditArgs,
-    },
-    /// Comment on a note.
-    Comment { id: String, text: String },
-}
-
-#[derive(Debug, Args)]
-#[group(required = false, multiple = false)]
-pub struct BodySource {
-    /// The body as Markdown text.
-    #[arg(long)]
-    body: Option<String>,
-    /// Read the body from a file ("-" for standard input).
-    #[arg(long, value_name = "FILE")]
-    body_file: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
-pub struct EditArgs {
-    /// Replace the whole body.
-    #[arg(long)]
-    body: Option<String>,
-    /// Add text at the end of the body.
-    #[arg(long)]
-    append: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum TopicCommand {
-    /// Propose a topic; prints its id.
-    Add {
-        #[arg(long)]
-        title: String,
-        #[arg(long, default_value = "")]
-        description: String,
-        /// Make it a sub-topic of this topic.
-        #[arg(long, value_name = "ID")]
-        parent: Option<String>,
-    },
-    /// List topics, most endorsed first.
-    List,
-    /// Endorse a topic (one endorsement per member).
-    Endorse { id: String },
-    /// Set a topic's status.
-    Status { id: String, status: TopicStatus },
-    /// Link a note to a topic.
-    Link { id: String, note: String },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CaseCommand {
-    /// Open a peer-assist case that you present; prints its id.
-    Open {
-        #[arg(long)]
-        title: String,
-        #[arg(long)]
-        situation: String,
-    },
-    /// List cases.
-    List,
-    /// Show a case in its current phase (as it was at --version, if given).
-    Show {
-        id: String,
-        /// A version from `copse case history`.
-        #[arg(long)]
-        version: Option<String>,
-    },
-    /// Who changed the case, what and when; each line names a version.
-    History { id: String },
-    /// Make the case read as it did at VERSION again (a new change; nothing is lost).
-    Restore { id: String, version: String },
-    /// Ask a clarifying question (Clarify phase); prints its id.
-    Ask { id: String, text: String },
-    /// Answer a question on your case.
-    Answer {
-        id: String,
-        question_id: String,
-        text: String,
-    },
-    /// Offer a suggestion (Suggest phase); prints its id.
-    Suggest { id: String, text: String },
-    /// Move your case to its next phase.
-    Advance { id: String },
-    /// Close your case after Reflect with its outcome.
-    Close {
-        id: String,
-        #[arg(long)]
-        outcome: String,
-        /// A next small action you take away (repeatable).
-        #[arg(long = "action", value_name = "TEXT")]
-        actions: Vec<String>,
-        /// A next action owned by a member, by id or name (repeatable).
-        #[arg(long = "action-for", num_args = 2, value_names = ["MEMBER", "TEXT"])]
-        actions_for: Vec<String>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum MemberCommand {
-    /// Say whether you may be suggested for gathering roles (facilitator, presenter, note-taker).
-    Available {
-        #[arg(value_name = "on|off", action = clap::ArgAction::Set, value_parser = on_off)]
-        available: bool,
-    },
-    /// Remove a member. They keep what they already have, but receive no further changes.
-    Remove { id: String },
-    /// Set your display name, skills ("ask me about") and learning objectives.
-    Set {
-        #[arg(long)]
-        name: Option<String>,
-        /// A skill you can offer (repeatable; replaces your list).
-        #[arg(long = "skill", value_name = "S")]
-        skills: Vec<String>,
-        /// A learning objective (repeatable; replaces your list).
-        #[arg(long = "objective", value_name = "O")]
-        objectives: Vec<String>,
-    },
 }
 
 impl Cli {
@@ -361,6 +227,17 @@ impl Cli {
             config.bind = bind;
         }
         config
+    }
+
+    /// What the window starts with, when no command is given.
+    pub fn launch(&self) -> Result<Launch> {
+        Ok(Launch {
+            data_dir: self.data_dir()?,
+            net: self.net_config(),
+            clock: self.clock.clone(),
+            screenshot: self.screenshot.clone(),
+            view: self.view,
+        })
     }
 
     /// The data folder to use: the flag, the environment, or the platform default.
@@ -400,6 +277,7 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
     Ok(())
 }
 
+/// Hands each command to the file that owns it.
 async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Result<()> {
     let community = || node.resolve_community(cli.community.as_deref());
     match command {
@@ -410,194 +288,15 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
         }
         Command::Communities => out.communities(&node.communities().await?),
         Command::Whoami => out.whoami(node.device_id(), node.data_dir(), &node.whoami().await?),
-        Command::Note(cmd) => {
-            let c = community()?;
-            match cmd {
-                NoteCommand::Add { title, body } => {
-                    let body = body.read()?;
-                    let id = node.add_note(&c, title, &body).await?;
-                    out.id(&id, &format!("{id}"));
-                }
-                NoteCommand::List => out.notes(&*node.community(&c).await?),
-                NoteCommand::Show { id, version } => {
-                    let id: NoteId = id.parse()?;
-                    let community = node.community(&c).await?;
-                    let note = match version {
-                        Some(v) => Arc::new(node.note_at(&c, &id, v).await?),
-                        None => node.note(&c, &id).await?,
-                    };
-                    out.note(&id, &note, &community);
-                    if let Some(entry) = community.notes.get(&id) {
-                        node.mark_read(&c, ItemKind::Note, id.as_str(), entry.updated_at)?;
-                    }
-                }
-                NoteCommand::History { id } => {
-                    let id: NoteId = id.parse()?;
-                    out.history(&node.note_history(&c, &id).await?);
-                }
-                NoteCommand::Restore { id, version } => {
-                    let id: NoteId = id.parse()?;
-                    node.restore_note(&c, &id, version).await?;
-                    out.done(&id, &format!("restored to version {version}"));
-                }
-                NoteCommand::Edit { id, edit } => {
-                    let id: NoteId = id.parse()?;
-                    let edit = match (&edit.body, &edit.append) {
-                        (Some(body), _) => NoteEdit::Replace(body.clone()),
-                        (None, Some(more)) => NoteEdit::Append(more.clone()),
-                        (None, None) => bail!("say what to change with --body or --append"),
-                    };
-                    node.edit_note(&c, &id, edit).await?;
-                    out.done(&id, "note saved");
-                }
-                NoteCommand::Comment { id, text } => {
-                    let id: NoteId = id.parse()?;
-                    let comment = node.comment_note(&c, &id, text.clone()).await?;
-                    out.id(&comment, &format!("{comment}"));
-                }
-            }
-        }
-        Command::Topic(cmd) => {
-            let c = community()?;
-            match cmd {
-                TopicCommand::Add {
-                    title,
-                    description,
-                    parent,
-                } => {
-                    let parent = parent.as_deref().map(str::parse::<TopicId>).transpose()?;
-                    let new = NewTopic {
-                        title: title.clone(),
-                        description: description.clone(),
-                        parent,
-                    };
-                    let id = node.add_topic(&c, new).await?;
-                    out.id(&id, &format!("{id}"));
-                }
-                TopicCommand::List => out.topics(&*node.community(&c).await?),
-                TopicCommand::Endorse { id } => {
-                    let id: TopicId = id.parse()?;
-                    let new = node.endorse_topic(&c, &id).await?;
-                    out.done(
-                        &id,
-                        if new {
-                            "endorsed"
-                        } else {
-                            "you already endorse this topic"
-                        },
-                    );
-                }
-                TopicCommand::Status { id, status } => {
-                    let id: TopicId = id.parse()?;
-                    node.set_topic_status(&c, &id, *status).await?;
-                    out.done(&id, &format!("status set to {status}"));
-                }
-                TopicCommand::Link { id, note } => {
-                    let id: TopicId = id.parse()?;
-                    let note: NoteId = note.parse()?;
-                    node.link_note(&c, &id, &note).await?;
-                    out.done(&id, &format!("note {note} linked"));
-                }
-            }
-        }
-        Command::Case(cmd) => {
-            let c = community()?;
-            match cmd {
-                CaseCommand::Open { title, situation } => {
-                    let id = node.open_case(&c, title, situation).await?;
-                    out.id(&id, &format!("{id}"));
-                }
-                CaseCommand::List => out.cases(&*node.community(&c).await?),
-                CaseCommand::Show { id, version } => {
-                    let id: CaseId = id.parse()?;
-                    let community = node.community(&c).await?;
-                    let case = match version {
-                        Some(v) => Arc::new(node.case_at(&c, &id, v).await?),
-                        None => node.case(&c, &id).await?,
-                    };
-                    out.case(&id, &case, &community);
-                    if let Some(entry) = community.cases.get(&id) {
-                        node.mark_read(&c, ItemKind::Case, id.as_str(), entry.updated_at)?;
-                    }
-                }
-                CaseCommand::History { id } => {
-                    let id: CaseId = id.parse()?;
-                    out.history(&node.case_history(&c, &id).await?);
-                }
-                CaseCommand::Restore { id, version } => {
-                    let id: CaseId = id.parse()?;
-                    node.restore_case(&c, &id, version).await?;
-                    out.done(&id, &format!("restored to version {version}"));
-                }
-                CaseCommand::Ask { id, text } => {
-                    let q = node.ask_question(&c, &id.parse()?, text.clone()).await?;
-                    out.id(&q, &format!("{q}"));
-                }
-                CaseCommand::Answer {
-                    id,
-                    question_id,
-                    text,
-                } => {
-                    let id: CaseId = id.parse()?;
-                    let q: QuestionId = question_id.parse()?;
-                    node.answer_question(&c, &id, &q, text.clone()).await?;
-                    out.done(&q, "answered");
-                }
-                CaseCommand::Suggest { id, text } => {
-                    let s = node.suggest(&c, &id.parse()?, text.clone()).await?;
-                    out.id(&s, &format!("{s}"));
-                }
-                CaseCommand::Advance { id } => {
-                    let id: CaseId = id.parse()?;
-                    let phase = node.advance_case(&c, &id).await?;
-                    out.phase(&id, phase);
-                }
-                CaseCommand::Close {
-                    id,
-                    outcome,
-                    actions,
-                    actions_for,
-                } => {
-                    let id: CaseId = id.parse()?;
-                    let me = node.me(&c).await?;
-                    let mut owned: Vec<_> =
-                        actions.iter().map(|a| (a.clone(), me.clone())).collect();
-                    let community = node.community(&c).await?;
-                    owned.extend(rhythm::owned_actions(&community, actions_for)?);
-                    node.close_case_with_owners(&c, &id, outcome.clone(), owned)
-                        .await?;
-                    out.phase(&id, crate::model::Phase::Closed);
-                }
-            }
-        }
+        Command::Note(cmd) => note::run(node, &community()?, cmd, out).await?,
+        Command::Topic(cmd) => topic::run(node, &community()?, cmd, out).await?,
+        Command::Case(cmd) => case::run(node, &community()?, cmd, out).await?,
+        Command::Member(cmd) => member::run(node, &community()?, cmd, out).await?,
         Command::Gathering(cmd) => rhythm::gathering(node, &community()?, cmd, out).await?,
         Command::Actions(args) => rhythm::actions(node, &community()?, args, out).await?,
         Command::Thank(cmd) => rhythm::thank(node, &community()?, cmd, out).await?,
-        Command::Member(MemberCommand::Available { available }) => {
-            let c = community()?;
-            node.set_available_for_roles(&c, *available).await?;
-            let me = node.me(&c).await?;
-            out.done(
-                &me,
-                if *available {
-                    "you may be suggested for gathering roles"
-                } else {
-                    "you will not be suggested for gathering roles"
-                },
-            );
-        }
-        Command::Member(MemberCommand::Remove { id }) => {
-            let c = community()?;
-            let member: crate::model::MemberId = id.parse()?;
-            node.remove_member(&c, &member).await?;
-            out.done(
-                &member,
-                "removed: they keep what they already had, but receive no further changes",
-            );
-        }
         Command::Invite { uses, expires } => {
-            let c = community()?;
-            online::invite(node, &c, *uses, *expires, out).await?;
+            online::invite(node, &community()?, *uses, *expires, out).await?
         }
         Command::Join { ticket, me } => {
             let name = me.clone().unwrap_or_else(default_display_name);
@@ -607,106 +306,22 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
         Command::Sync { timeout } => {
             online::sync(node, std::time::Duration::from_secs(*timeout), out).await?
         }
-        Command::Peers => {
-            let c = community()?;
-            online::peers(node, &c, out).await?;
-        }
+        Command::Peers => online::peers(node, &community()?, out).await?,
         Command::Objectives { action } => {
-            let c = community()?;
-            match action {
-                None => {
-                    let groups = node.shared_objectives(&c).await?;
-                    practices::objectives(out, &groups, &*node.community(&c).await?);
-                }
-                Some(ObjectivesCommand::Topic { group }) => {
-                    let id = node.topic_from_objectives(&c, group).await?;
-                    out.id(&id, &format!("{id}"));
-                }
-            }
+            practices::objectives(node, &community()?, action.as_ref(), out).await?
         }
-        Command::Skills { query } => {
-            let c = community()?;
-            let query = query.join(" ");
-            practices::skills(out, &query, &node.who_can_help(&c, &query).await?);
-        }
-        Command::Pulse => {
-            let c = community()?;
-            practices::pulse(out, &node.pulse(&c).await?);
-        }
-        Command::Unread => {
-            let c = community()?;
-            let community = node.community(&c).await?;
-            out.unread(&node.unread(&c).await?, &community);
-        }
+        Command::Skills { query } => practices::skills(node, &community()?, query, out).await?,
+        Command::Pulse => practices::pulse(node, &community()?, out).await?,
+        Command::Unread => search::unread(node, &community()?, out).await?,
         Command::Search { query, limit } => {
-            let c = community()?;
-            let query = query.join(" ");
-            out.search(&node.search(&c, &query, *limit).await?);
+            search::search(node, &community()?, query, *limit, out).await?
         }
         Command::Export { out: folder, force } => {
-            let c = community()?;
-            let progress = crate::node::Progress::default();
-            out.exported(&node.export_markdown(&c, folder, *force, &progress).await?);
+            export::export(node, &community()?, folder, *force, out).await?
         }
-        Command::Import { dir } => {
-            let c = community()?;
-            let progress = crate::node::Progress::default();
-            out.imported(&node.import_markdown(&c, dir, &progress).await?);
-        }
-        Command::Member(MemberCommand::Set {
-            name,
-            skills,
-            objectives,
-        }) => {
-            let c = community()?;
-            let update = ProfileUpdate {
-                name: name.clone(),
-                skills: (!skills.is_empty()).then(|| skills.clone()),
-                objectives: (!objectives.is_empty()).then(|| objectives.clone()),
-            };
-            if update == ProfileUpdate::default() {
-                bail!("nothing to change: give --name, --skill or --objective");
-            }
-            node.update_profile(&c, update).await?;
-            let me = node.me(&c).await?;
-            out.done(&me, "profile saved");
-        }
+        Command::Import { dir } => export::import(node, &community()?, dir, out).await?,
     }
     Ok(())
-}
-
-impl BodySource {
-    fn read(&self) -> Result<String> {
-        match (&self.body, &self.body_file) {
-            (Some(body), _) => Ok(body.clone()),
-            (None, Some(path)) if path.as_os_str() == "-" => {
-                // Read one byte past the limit, so an endless stream is refused, not buffered.
-                let limit = crate::model::limits::MAX_BODY_BYTES as u64;
-                let mut text = String::new();
-                std::io::Read::read_to_string(
-                    &mut std::io::Read::take(std::io::stdin(), limit + 1),
-                    &mut text,
-                )
-                .context("could not read the body from standard input as UTF-8 text")?;
-                Ok(text)
-            }
-            (None, Some(path)) => {
-                let meta = std::fs::metadata(path)
-                    .with_context(|| format!("could not read {}", path.display()))?;
-                let limit = crate::model::limits::MAX_BODY_BYTES as u64;
-                if meta.len() > limit {
-                    bail!(
-                        "{} is {} bytes; a note's body is limited to {limit} bytes",
-                        path.display(),
-                        meta.len()
-                    );
-                }
-                std::fs::read_to_string(path)
-                    .with_context(|| format!("could not read {} as UTF-8 text", path.display()))
-            }
-            (None, None) => Ok(String::new()),
-        }
-    }
 }
 
 /// The name to use when `--me` is not given: the login name, else "Me".
@@ -715,4 +330,52 @@ fn default_display_name() -> String {
         .ok()
         .filter(|u| !u.trim().is_empty() && u != "root")
         .unwrap_or_else(|| "Me".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command, NoteCommand, View};
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("copse").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_bad_id_is_refused_by_clap_naming_the_argument() {
+        let err = parse(&["note", "comment", "has spaces", "x"])
+            .expect_err("an id with spaces is refused")
+            .to_string();
+        assert!(
+            err.contains("<ID>") && err.contains("not a valid NoteId"),
+            "{err}"
+        );
+        let cli = parse(&["note", "comment", "n1", "x"]).expect("a plain id parses");
+        assert!(matches!(
+            cli.command,
+            Some(Command::Note(NoteCommand::Comment { ref id, .. })) if id.as_str() == "n1"
+        ));
+    }
+
+    #[test]
+    fn dates_roles_and_views_are_typed_values() {
+        let err = parse(&["gathering", "plan", "--when", "next tuesday"])
+            .expect_err("not a date")
+            .to_string();
+        assert!(
+            err.contains("--when") && err.contains("is not a date"),
+            "{err}"
+        );
+        let err = parse(&["gathering", "set-role", "g1", "chair", "Ada"])
+            .expect_err("not a role")
+            .to_string();
+        assert!(err.contains("'chair' is not a role"), "{err}");
+        let cli = parse(&["--screenshot", "x.png", "--view", "Pulse"]).expect("a view");
+        assert_eq!(cli.view, Some(View::Pulse));
+        let err = parse(&["--screenshot", "x.png", "--view", "garden"])
+            .expect_err("not a view")
+            .to_string();
+        assert!(err.contains("'garden' is not a view"), "{err}");
+    }
 }

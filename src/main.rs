@@ -38,7 +38,9 @@ fn main() -> ExitCode {
     };
     let result = match &args.command {
         Some(command) => runtime.block_on(cli::run(&args, command)),
-        None => copse::ui::run(&runtime, &args),
+        None => args
+            .launch()
+            .and_then(|launch| copse::ui::run(&runtime, launch)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,9 @@
 //! The UI thread never blocks and never awaits: it sends [`bridge::Command`]s to the
 //! [`Node`] running on the tokio runtime, drains [`bridge::Event`]s at the start of each frame,
 //! and draws from the immutable snapshots those events carry.
+//!
+//! The window starts from a plain [`Launch`] that the command line (or a test) builds; the UI
+//! never sees clap or the parsed arguments.
 
 mod actions;
 mod app;
@@ -23,24 +26,48 @@ mod skills;
 mod status_bar;
 mod thanks;
 mod topics;
+mod view;
 mod welcome;
+
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-pub use app::{App, FIND, NEW_NOTE, View};
+pub use app::{App, FIND, NEW_NOTE};
+pub use view::View;
 
-use crate::cli::Cli;
-use crate::node::{Node, NodeConfig};
+use crate::clock::Clock;
+use crate::node::{NetConfig, Node, NodeConfig};
 
 /// The file in the data folder where the window's size and last view are kept.
 pub const WINDOW_STATE_FILE: &str = "window.ron";
 
+/// What the window starts with (as rerun's viewer takes `StartupOptions`).
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The data folder to open.
+    pub data_dir: PathBuf,
+    /// How this process takes part in the network.
+    pub net: NetConfig,
+    /// Where "now" comes from.
+    pub clock: Clock,
+    /// Save a PNG of the window to this file once the data has loaded, then close.
+    pub screenshot: Option<PathBuf>,
+    /// With `screenshot`: the view to show (else the remembered one).
+    pub view: Option<View>,
+}
+
 /// Opens the data folder online and runs the window until it is closed (or, with
-/// `--screenshot`, until the picture is saved).
-pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
-    let data_dir = cli.data_dir()?;
-    let config =
-        NodeConfig::online(data_dir.clone(), cli.net_config()).with_clock(cli.clock.clone());
+/// a `screenshot`, until the picture is saved).
+pub fn run(runtime: &tokio::runtime::Runtime, launch: Launch) -> Result<()> {
+    let Launch {
+        data_dir,
+        net,
+        clock,
+        screenshot,
+        view,
+    } = launch;
+    let config = NodeConfig::online(data_dir.clone(), net).with_clock(clock);
     let node = runtime.block_on(Node::open(config))?;
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
@@ -53,10 +80,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, cli: &Cli) -> Result<()> {
             .with_min_inner_size([640.0, 420.0]),
         ..Default::default()
     };
-    let shot = cli.screenshot.clone().map(screenshot::Screenshot::new);
+    let shot = screenshot.map(screenshot::Screenshot::new);
     let outcome = shot.as_ref().map(|(_, outcome)| outcome.clone());
     let mut shot = shot.map(|(shot, _)| shot);
-    let view = cli.view;
     let app_node = node.clone();
     let handle = runtime.handle().clone();
     eframe::run_native(

@@ -1,13 +1,58 @@
-//! Printing the practices that read across the community: shared objectives, the skills
-//! directory and the pulse, for people or as JSON.
+//! `copse objectives`, `copse skills` and `copse pulse`: the practices that read across the
+//! community (shared objectives, the skills directory, the pulse), for people or as JSON.
 
+use anyhow::Result;
+use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::output::Output;
 use crate::model::objectives::ObjectiveGroup;
 use crate::model::pulse::{Level, Pulse};
 use crate::model::skills::Helper;
-use crate::model::{Community, Timestamp};
+use crate::model::{Community, CommunityId, Timestamp};
+use crate::node::Node;
+
+#[derive(Debug, Subcommand)]
+pub enum ObjectivesCommand {
+    /// Propose a shared objective as a topic crediting its holders; prints the topic's id.
+    Topic {
+        /// The group's number in `copse objectives`, or its wording.
+        group: String,
+    },
+}
+
+/// `copse objectives [topic GROUP]`.
+pub async fn objectives(
+    node: &Node,
+    c: &CommunityId,
+    action: Option<&ObjectivesCommand>,
+    out: &Output,
+) -> Result<()> {
+    match action {
+        None => {
+            let groups = node.shared_objectives(c).await?;
+            print_objectives(out, &groups, &*node.community(c).await?);
+        }
+        Some(ObjectivesCommand::Topic { group }) => {
+            let id = node.topic_from_objectives(c, group).await?;
+            out.id(&id, &format!("{id}"));
+        }
+    }
+    Ok(())
+}
+
+/// `copse skills QUERY…`.
+pub async fn skills(node: &Node, c: &CommunityId, query: &[String], out: &Output) -> Result<()> {
+    let query = query.join(" ");
+    print_skills(out, &query, &node.who_can_help(c, &query).await?);
+    Ok(())
+}
+
+/// `copse pulse`.
+pub async fn pulse(node: &Node, c: &CommunityId, out: &Output) -> Result<()> {
+    print_pulse(out, &node.pulse(c).await?);
+    Ok(())
+}
 
 /// The sentence every pulse carries.
 pub const PULSE_CAVEAT: &str =
@@ -24,7 +69,7 @@ fn names(community: &Community, group: &ObjectiveGroup) -> Vec<String> {
     names
 }
 
-pub fn objectives(out: &Output, groups: &[ObjectiveGroup], community: &Community) {
+fn print_objectives(out: &Output, groups: &[ObjectiveGroup], community: &Community) {
     out.emit(
         || {
             if groups.is_empty() {
@@ -75,7 +120,7 @@ fn day(at: Timestamp) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
-pub fn skills(out: &Output, question: &str, helpers: &[Helper]) {
+fn print_skills(out: &Output, question: &str, helpers: &[Helper]) {
     out.emit(
         || {
             if helpers.is_empty() {
@@ -127,7 +172,7 @@ pub fn skills(out: &Output, question: &str, helpers: &[Helper]) {
     );
 }
 
-pub fn pulse(out: &Output, pulse: &Pulse) {
+fn print_pulse(out: &Output, pulse: &Pulse) {
     out.emit(
         || {
             let mut text = format!("Community pulse — {PULSE_CAVEAT}\n");

@@ -2,14 +2,16 @@
 //! peer-assist next actions, and thanks. Each prints a short human answer or, with `--json`,
 //! one JSON value whose items carry their `id`.
 
+use std::str::FromStr;
+
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::output::Output;
 use crate::model::{
-    CaseId, Community, CommunityId, Gathering, GatheringId, MemberId, NoteId, QuestionId, Role,
-    SuggestionId, TopicId, gathering,
+    ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, MemberId, NoteId, QuestionId,
+    Role, SuggestionId, Timestamp, TopicId, gathering,
 };
 use crate::node::{ActionItem, Node};
 
@@ -18,8 +20,8 @@ pub enum GatheringCommand {
     /// Plan a gathering: the rotation proposes the agenda and roles, and a note is written.
     Plan {
         /// The date, e.g. 2026-12-03 or 2026-12-03T18:00 (UTC).
-        #[arg(long, value_name = "DATE")]
-        when: String,
+        #[arg(long, value_name = "DATE", value_parser = gathering::parse_when)]
+        when: Timestamp,
         /// A title (default: "Gathering DATE").
         #[arg(long)]
         title: Option<String>,
@@ -28,12 +30,18 @@ pub enum GatheringCommand {
     List,
     /// Give a role (facilitator, presenter, note-taker) to a member (id or name), or "nobody".
     SetRole {
-        id: String,
-        role: String,
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        role: Role,
         member: String,
     },
     /// Replace a gathering's agenda with these topics, in order.
-    Agenda { id: String, topics: Vec<String> },
+    Agenda {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        #[arg(value_parser = TopicId::from_str)]
+        topics: Vec<TopicId>,
+    },
 }
 
 /// `copse actions`: open next actions from closed cases.
@@ -56,19 +64,42 @@ pub struct ActionsArgs {
 #[derive(Debug, Subcommand)]
 pub enum ActionsCommand {
     /// Tick an action off.
-    Done { case: String, action: String },
+    Done {
+        #[arg(value_parser = CaseId::from_str)]
+        case: CaseId,
+        #[arg(value_parser = ActionId::from_str)]
+        action: ActionId,
+    },
     /// Mark a ticked action as not done after all.
-    Reopen { case: String, action: String },
+    Reopen {
+        #[arg(value_parser = CaseId::from_str)]
+        case: CaseId,
+        #[arg(value_parser = ActionId::from_str)]
+        action: ActionId,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ThankCommand {
     /// Thank the author of a note.
-    Note { id: String },
+    Note {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+    },
     /// Thank the presenter for an answer to a question on their case.
-    Answer { case: String, question: String },
+    Answer {
+        #[arg(value_parser = CaseId::from_str)]
+        case: CaseId,
+        #[arg(value_parser = QuestionId::from_str)]
+        question: QuestionId,
+    },
     /// Thank a member for a suggestion on a case.
-    Suggestion { case: String, suggestion: String },
+    Suggestion {
+        #[arg(value_parser = CaseId::from_str)]
+        case: CaseId,
+        #[arg(value_parser = SuggestionId::from_str)]
+        suggestion: SuggestionId,
+    },
 }
 
 pub async fn gathering(
@@ -79,8 +110,7 @@ pub async fn gathering(
 ) -> Result<()> {
     match command {
         GatheringCommand::Plan { when, title } => {
-            let when = gathering::parse_when(when)?;
-            let id = node.plan_gathering(c, when, title.clone()).await?;
+            let id = node.plan_gathering(c, *when, title.clone()).await?;
             let community = node.community(c).await?;
             if let Some(g) = community.gatherings.get(&id) {
                 out.emit(
@@ -124,29 +154,22 @@ pub async fn gathering(
             );
         }
         GatheringCommand::SetRole { id, role, member } => {
-            let id: GatheringId = id.parse()?;
-            let role: Role = role.parse()?;
+            let role = *role;
             let community = node.community(c).await?;
             let holder = match member.trim().to_ascii_lowercase().as_str() {
                 "nobody" | "none" | "-" => None,
                 _ => Some(community.find_member(member)?),
             };
-            node.set_gathering_role(c, &id, role, holder.clone())
-                .await?;
+            node.set_gathering_role(c, id, role, holder.clone()).await?;
             let who = holder
                 .as_ref()
                 .map(|h| community.display_name(h))
                 .unwrap_or_else(|| "nobody".into());
-            out.done(&id, &format!("{}: {who}", role.label()));
+            out.done(id, &format!("{}: {who}", role.label()));
         }
         GatheringCommand::Agenda { id, topics } => {
-            let id: GatheringId = id.parse()?;
-            let topics = topics
-                .iter()
-                .map(|t| t.parse::<TopicId>())
-                .collect::<Result<Vec<_>, _>>()?;
-            node.set_gathering_agenda(c, &id, topics).await?;
-            out.done(&id, "agenda saved");
+            node.set_gathering_agenda(c, id, topics.clone()).await?;
+            out.done(id, "agenda saved");
         }
     }
     Ok(())
@@ -211,16 +234,14 @@ pub async fn actions(node: &Node, c: &CommunityId, args: &ActionsArgs, out: &Out
             ActionsCommand::Done { case, action } => (case, action, true),
             ActionsCommand::Reopen { case, action } => (case, action, false),
         };
-        let case: CaseId = case.parse()?;
-        let action = action.parse()?;
-        let changed = node.tick_action(c, &case, &action, done).await?;
+        let changed = node.tick_action(c, case, action, done).await?;
         let message = match (done, changed) {
             (true, true) => "done",
             (true, false) => "this action was already done",
             (false, true) => "open again",
             (false, false) => "this action was already open",
         };
-        out.done(&action, message);
+        out.done(action, message);
         return Ok(());
     }
     let community = node.community(c).await?;
@@ -287,26 +308,15 @@ pub async fn thank(
     out: &Output,
 ) -> Result<()> {
     let (new, id) = match command {
-        ThankCommand::Note { id } => {
-            let id: NoteId = id.parse()?;
-            (node.thank_note(c, &id).await?, id.to_string())
-        }
-        ThankCommand::Answer { case, question } => {
-            let case: CaseId = case.parse()?;
-            let question: QuestionId = question.parse()?;
-            (
-                node.thank_answer(c, &case, &question).await?,
-                question.to_string(),
-            )
-        }
-        ThankCommand::Suggestion { case, suggestion } => {
-            let case: CaseId = case.parse()?;
-            let suggestion: SuggestionId = suggestion.parse()?;
-            (
-                node.thank_suggestion(c, &case, &suggestion).await?,
-                suggestion.to_string(),
-            )
-        }
+        ThankCommand::Note { id } => (node.thank_note(c, id).await?, id.to_string()),
+        ThankCommand::Answer { case, question } => (
+            node.thank_answer(c, case, question).await?,
+            question.to_string(),
+        ),
+        ThankCommand::Suggestion { case, suggestion } => (
+            node.thank_suggestion(c, case, suggestion).await?,
+            suggestion.to_string(),
+        ),
     };
     out.done(
         &id,

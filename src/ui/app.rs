@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
+pub use super::view::View;
+
 use super::bridge::{self, Bridge, Command, Event};
 use super::{
     actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
@@ -23,55 +25,6 @@ pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key
 
 /// Where the last view is remembered between runs.
 pub const VIEW_KEY: &str = "copse.view";
-
-/// The part of the app a member is looking at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum View {
-    Home,
-    Notes,
-    Topics,
-    Cases,
-    Gatherings,
-    Members,
-    Invite,
-    Objectives,
-    Skills,
-    Pulse,
-    Search,
-    Export,
-}
-
-impl std::str::FromStr for View {
-    type Err = String;
-    fn from_str(s: &str) -> Result<View, String> {
-        View::ALL
-            .iter()
-            .find(|(_, label)| label.eq_ignore_ascii_case(s.trim()))
-            .map(|(view, _)| *view)
-            .ok_or_else(|| {
-                let names: Vec<_> = View::ALL.iter().map(|(_, l)| l.to_lowercase()).collect();
-                format!("'{s}' is not a view (use one of: {})", names.join(", "))
-            })
-    }
-}
-
-impl View {
-    /// Every view, in navigation order, with its label.
-    pub const ALL: [(View, &'static str); 12] = [
-        (View::Home, "Home"),
-        (View::Search, "Search"),
-        (View::Notes, "Notes"),
-        (View::Topics, "Topics"),
-        (View::Cases, "Cases"),
-        (View::Gatherings, "Gatherings"),
-        (View::Members, "Members"),
-        (View::Skills, "Skills"),
-        (View::Objectives, "Objectives"),
-        (View::Pulse, "Pulse"),
-        (View::Export, "Export"),
-        (View::Invite, "Invite"),
-    ];
-}
 
 /// The whole window.
 pub struct App {

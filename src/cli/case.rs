@@ -1,0 +1,145 @@
+//! `copse case …`: peer-assist cases through their phases, and their history.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use super::output::Output;
+use super::rhythm;
+use crate::model::unread::ItemKind;
+use crate::model::{CaseId, CommunityId, Phase, QuestionId};
+use crate::node::Node;
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a peer-assist case that you present; prints its id.
+    Open {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        situation: String,
+    },
+    /// List cases.
+    List,
+    /// Show a case in its current phase (as it was at --version, if given).
+    Show {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        /// A version from `copse case history`.
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Who changed the case, what and when; each line names a version.
+    History {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+    },
+    /// Make the case read as it did at VERSION again (a new change; nothing is lost).
+    Restore {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        version: String,
+    },
+    /// Ask a clarifying question (Clarify phase); prints its id.
+    Ask {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        text: String,
+    },
+    /// Answer a question on your case.
+    Answer {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        #[arg(value_parser = QuestionId::from_str)]
+        question_id: QuestionId,
+        text: String,
+    },
+    /// Offer a suggestion (Suggest phase); prints its id.
+    Suggest {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        text: String,
+    },
+    /// Move your case to its next phase.
+    Advance {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+    },
+    /// Close your case after Reflect with its outcome.
+    Close {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        #[arg(long)]
+        outcome: String,
+        /// A next small action you take away (repeatable).
+        #[arg(long = "action", value_name = "TEXT")]
+        actions: Vec<String>,
+        /// A next action owned by a member, by id or name (repeatable).
+        #[arg(long = "action-for", num_args = 2, value_names = ["MEMBER", "TEXT"])]
+        actions_for: Vec<String>,
+    },
+}
+
+pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Output) -> Result<()> {
+    match command {
+        CaseCommand::Open { title, situation } => {
+            let id = node.open_case(c, title, situation).await?;
+            out.id(&id, &format!("{id}"));
+        }
+        CaseCommand::List => out.cases(&*node.community(c).await?),
+        CaseCommand::Show { id, version } => {
+            let community = node.community(c).await?;
+            let case = match version {
+                Some(v) => Arc::new(node.case_at(c, id, v).await?),
+                None => node.case(c, id).await?,
+            };
+            out.case(id, &case, &community);
+            if let Some(entry) = community.cases.get(id) {
+                node.mark_read(c, ItemKind::Case, id.as_str(), entry.updated_at)?;
+            }
+        }
+        CaseCommand::History { id } => out.history(&node.case_history(c, id).await?),
+        CaseCommand::Restore { id, version } => {
+            node.restore_case(c, id, version).await?;
+            out.done(id, &format!("restored to version {version}"));
+        }
+        CaseCommand::Ask { id, text } => {
+            let q = node.ask_question(c, id, text.clone()).await?;
+            out.id(&q, &format!("{q}"));
+        }
+        CaseCommand::Answer {
+            id,
+            question_id,
+            text,
+        } => {
+            node.answer_question(c, id, question_id, text.clone())
+                .await?;
+            out.done(question_id, "answered");
+        }
+        CaseCommand::Suggest { id, text } => {
+            let s = node.suggest(c, id, text.clone()).await?;
+            out.id(&s, &format!("{s}"));
+        }
+        CaseCommand::Advance { id } => {
+            let phase = node.advance_case(c, id).await?;
+            out.phase(id, phase);
+        }
+        CaseCommand::Close {
+            id,
+            outcome,
+            actions,
+            actions_for,
+        } => {
+            let me = node.me(c).await?;
+            let mut owned: Vec<_> = actions.iter().map(|a| (a.clone(), me.clone())).collect();
+            let community = node.community(c).await?;
+            owned.extend(rhythm::owned_actions(&community, actions_for)?);
+            node.close_case_with_owners(c, id, outcome.clone(), owned)
+                .await?;
+            out.phase(id, Phase::Closed);
+        }
+    }
+    Ok(())
+}
