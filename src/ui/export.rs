@@ -9,8 +9,8 @@ use std::time::Duration;
 use eframe::egui;
 
 use super::app::App;
+use super::app::widgets::labelled_field;
 use super::bridge::{self, Command};
-use super::welcome::labelled_field;
 use crate::model::markdown_export::slug;
 use crate::node::{ExportReport, ImportReport, Progress};
 

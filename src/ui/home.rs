@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use eframe::egui;
 
-use super::app::{App, View};
-use super::bridge::{self, Command};
+use super::app::{App, Navigate, View};
+use super::bridge;
 use super::{actions, gatherings};
 use crate::model::unread::{self, ItemKind};
-use crate::model::{CaseId, Community, CommunityId, NoteId, Timestamp};
+use crate::model::{CaseId, Community, NoteId, Timestamp};
 
 /// Items listed under "Recently changed".
 const RECENT: usize = 8;
@@ -26,32 +26,35 @@ impl HomeState {
     }
 }
 
-pub fn home_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((id, community)) = app.current.clone() else {
-        return;
+pub fn home_ui(ui: &mut egui::Ui, app: &mut App) -> Navigate {
+    let Some((_, community)) = app.current.clone() else {
+        return Navigate::Stay;
     };
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.heading(&community.name);
-        purpose_ui(ui, app, &community);
-        ui.add_space(6.0);
-        ui.weak(format!(
-            "{} members · {} notes · {} topics · {} cases",
-            community.members.len(),
-            community.notes.len(),
-            community.topics.len(),
-            community.cases.len()
-        ));
-        ui.add_space(12.0);
-        gatherings::next_gathering_ui(ui, app);
-        ui.add_space(12.0);
-        actions::my_actions_ui(ui, app);
-        ui.add_space(12.0);
-        unread_ui(ui, app, &id, &community);
-        ui.add_space(12.0);
-        recent_ui(ui, app, &id, &community);
-        ui.add_space(12.0);
-        online_ui(ui, app, &community);
-    });
+    egui::ScrollArea::vertical()
+        .show(ui, |ui| {
+            ui.heading(&community.name);
+            purpose_ui(ui, app, &community);
+            ui.add_space(6.0);
+            ui.weak(format!(
+                "{} members · {} notes · {} topics · {} cases",
+                community.members.len(),
+                community.notes.len(),
+                community.topics.len(),
+                community.cases.len()
+            ));
+            ui.add_space(12.0);
+            let to = gatherings::next_gathering_ui(ui, app);
+            ui.add_space(12.0);
+            actions::my_actions_ui(ui, app);
+            ui.add_space(12.0);
+            let to = to.or(unread_ui(ui, app, &community));
+            ui.add_space(12.0);
+            let to = to.or(recent_ui(ui, &community));
+            ui.add_space(12.0);
+            online_ui(ui, app, &community);
+            to
+        })
+        .inner
 }
 
 fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
@@ -111,49 +114,19 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
     }
 }
 
-/// A list row: the item's title, selectable, with a "new" marker when it is new to this
-/// device. Returns whether the title was clicked.
-pub fn list_row(ui: &mut egui::Ui, selected: bool, title: &str, is_new: bool) -> bool {
-    ui.horizontal(|ui| {
-        let text = if is_new {
-            egui::RichText::new(title).strong()
-        } else {
-            egui::RichText::new(title)
-        };
-        let clicked = ui.selectable_label(selected, text).clicked();
-        if is_new {
-            let marker = egui::RichText::new("new")
-                .small()
-                .color(ui.visuals().hyperlink_color);
-            ui.label(marker).accessible_name(format!("{title} is new"));
-        }
-        clicked
-    })
-    .inner
-}
-
-/// Opens a note or case in its view.
-fn open(app: &mut App, community: &CommunityId, kind: ItemKind, id: &str) {
+/// Where a note or case opens.
+fn open(kind: ItemKind, id: &str) -> Navigate {
     match kind {
-        ItemKind::Note => {
-            let id = NoteId::from(id.to_string());
-            app.view = View::Notes;
-            app.notes.select(id.clone());
-            app.send(Command::OpenNote(id));
-        }
-        ItemKind::Case => {
-            let id = CaseId::from(id.to_string());
-            app.view = View::Cases;
-            app.cases.open(community, id.clone());
-            app.send(Command::OpenCase(id));
-        }
+        ItemKind::Note => Navigate::OpenNote(NoteId::from(id.to_string())),
+        ItemKind::Case => Navigate::OpenCase(CaseId::from(id.to_string())),
     }
 }
 
-fn unread_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Community) {
+fn unread_ui(ui: &mut egui::Ui, app: &App, community: &Community) -> Navigate {
     let Some(me) = app.me() else {
-        return;
+        return Navigate::Stay;
     };
+    let mut to = Navigate::Stay;
     let items = unread::unread(community, &me, &app.read_marks);
     ui.strong(format!("New since you last looked ({})", items.len()));
     if items.is_empty() {
@@ -175,17 +148,18 @@ fn unread_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
                 item.updated_at
             ));
             if link.clicked() {
-                open(app, id, item.kind, &item.id);
+                to = open(item.kind, &item.id);
             }
         });
     }
     if items.len() > RECENT {
         ui.weak(format!("and {} more", items.len() - RECENT));
     }
+    to
 }
 
 /// Notes, cases and topics, most recently changed first.
-fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Community) {
+fn recent_ui(ui: &mut egui::Ui, community: &Community) -> Navigate {
     enum Item<'a> {
         Doc(ItemKind, &'a str),
         Topic,
@@ -215,6 +189,7 @@ fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
         recent.push((last.max(t.proposed_at), &t.title, Item::Topic));
     }
     recent.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
+    let mut to = Navigate::Stay;
     ui.strong("Recently changed");
     if recent.is_empty() {
         ui.weak("Nothing yet. Press Ctrl+N to write the first note.");
@@ -228,19 +203,20 @@ fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
                     "Case"
                 });
                 if ui.link(title).clicked() {
-                    open(app, id, kind, doc);
+                    to = open(kind, doc);
                 }
                 ui.weak(at.to_string());
             }
             Item::Topic => {
                 ui.weak("Topic");
                 if ui.link(title).clicked() {
-                    app.view = View::Topics;
+                    to = Navigate::To(View::Topics);
                 }
                 ui.weak(at.to_string());
             }
         });
     }
+    to
 }
 
 fn online_ui(ui: &mut egui::Ui, app: &App, community: &Community) {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use eframe::egui;
 
-use super::app::{App, View};
+use super::app::{App, Navigate, View};
 use super::bridge;
 use crate::model::objectives::ObjectiveGroup;
 use crate::model::{Community, MemberId};
@@ -53,9 +53,9 @@ fn names(community: &Community, holders: impl Iterator<Item = MemberId>) -> Stri
     names.join(", ")
 }
 
-pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) -> Navigate {
     let Some((_, community)) = app.current.clone() else {
-        return;
+        return Navigate::Stay;
     };
     let groups = app.objectives.groups(&community);
     // A refused request gives the button back.
@@ -75,9 +75,9 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
     if groups.is_empty() {
         ui.label("No learning objectives yet.");
         if ui.button("Add yours in Members").clicked() {
-            app.view = View::Members;
+            return Navigate::To(View::Members);
         }
-        return;
+        return Navigate::Stay;
     }
     let on_roster = app.me().is_some();
     let mut make: Option<String> = None;
@@ -125,9 +125,11 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
                 ui.add_space(4.0);
             }
         });
-    if go_to_topics {
-        app.view = View::Topics;
-    }
+    let to = if go_to_topics {
+        Navigate::To(View::Topics)
+    } else {
+        Navigate::Stay
+    };
     if let Some(label) = make {
         let done = Arc::new(Mutex::new(None));
         app.objectives.asked.insert(label.clone(), done.clone());
@@ -142,4 +144,5 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
             },
         ));
     }
+    to
 }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::app::{App, View};
-use super::welcome::labelled_field;
+use super::app::widgets::labelled_field;
+use super::app::{App, Navigate, View};
 use crate::model::Community;
 use crate::model::skills::{Helper, who_can_help};
 
@@ -48,9 +48,9 @@ fn day(at: crate::model::Timestamp) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
-pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) {
+pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) -> Navigate {
     let Some((_, community)) = app.current.clone() else {
-        return;
+        return Navigate::Stay;
     };
     ui.heading("Skills");
     ui.label("Ask the community: members list what they can help with under Members.");
@@ -73,9 +73,9 @@ pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) {
             ui.label("Nobody lists a skill yet.");
         }
         if ui.button("Add your skills in Members").clicked() {
-            app.view = View::Members;
+            return Navigate::To(View::Members);
         }
-        return;
+        return Navigate::Stay;
     }
     let me = app.me();
     egui::ScrollArea::vertical()
@@ -120,4 +120,5 @@ pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) {
                 ui.add_space(4.0);
             }
         });
+    Navigate::Stay
 }

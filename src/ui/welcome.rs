@@ -3,6 +3,7 @@
 use eframe::egui;
 
 use super::app::App;
+use super::app::widgets::labelled_field;
 use super::bridge::Command;
 
 #[derive(Default)]
@@ -65,10 +66,4 @@ pub fn welcome_ui(ui: &mut egui::Ui, app: &mut App) {
     if let Some(command) = command {
         app.send(command);
     }
-}
-
-/// A text field with a visible label that also names it for screen readers and tests.
-pub fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Response {
-    let label = ui.label(label);
-    ui.text_edit_singleline(text).labelled_by(label.id)
 }
