@@ -137,6 +137,13 @@ impl ViewCtx<'_> {
     pub fn unread_ids(&self, kind: ItemKind) -> HashSet<String> {
         unread_ids(self.community, self.me, self.read_marks, kind)
     }
+
+    /// The notes and cases new to this device, most recent first; none for a reader.
+    pub fn unread(&self) -> Vec<unread::Unread> {
+        self.me
+            .map(|me| unread::unread(self.community, me, self.read_marks))
+            .unwrap_or_default()
+    }
 }
 
 /// The ids of the notes or cases of `community` new to `me` on this device.
@@ -315,11 +322,6 @@ impl App {
 
     pub(super) fn send(&self, command: Command) {
         self.bridge.send(command);
-    }
-
-    /// The time now, by the node's clock.
-    pub(super) fn now(&self) -> crate::model::Timestamp {
-        self.bridge.now()
     }
 
     /// Applies what the node sent since the last frame.
@@ -514,28 +516,28 @@ impl App {
             bridge: &self.bridge,
         };
         match self.view {
-            View::Home => home::home_ui(ui, self),
+            View::Home => home::home_ui(ui, &cx, &mut self.home, &mut self.actions, &self.sync),
             View::Notes => notes::notes_ui(ui, &cx, &mut self.notes),
             View::Topics => topics::topics_ui(ui, &cx, &mut self.topics),
             View::Cases => cases::cases_ui(ui, &cx, &mut self.cases),
             View::Gatherings => gatherings::gatherings_ui(ui, &cx, &mut self.gatherings),
             View::Members => {
-                members::members_ui(ui, self);
+                members::members_ui(ui, &cx, &mut self.members, &self.sync);
                 Navigate::Stay
             }
             View::Invite => {
-                invite::invite_ui(ui, self);
+                invite::invite_ui(ui, &cx, &mut self.invite, &self.sync);
                 Navigate::Stay
             }
-            View::Objectives => objectives::objectives_ui(ui, self),
-            View::Skills => skills::skills_ui(ui, self),
+            View::Objectives => objectives::objectives_ui(ui, &cx, &mut self.objectives),
+            View::Skills => skills::skills_ui(ui, &cx, &mut self.skills, &self.sync),
             View::Pulse => {
-                pulse::pulse_ui(ui, self);
+                pulse::pulse_ui(ui, &cx, &mut self.pulse);
                 Navigate::Stay
             }
             View::Search => search::search_ui(ui, &cx, &mut self.search),
             View::Export => {
-                export::export_ui(ui, self);
+                export::export_ui(ui, &cx, &mut self.export);
                 Navigate::Stay
             }
         }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use eframe::egui::{self, Button, ComboBox};
 
 use super::app::widgets::labelled_field;
-use super::app::{App, Navigate, ViewCtx};
+use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId,
@@ -428,13 +428,11 @@ fn topic_title(community: &Community, id: &TopicId) -> String {
 }
 
 /// Home's "Next gathering": when, who holds the roles, and a way to it.
-pub fn next_gathering_ui(ui: &mut egui::Ui, app: &App) -> Navigate {
-    let Some((_, community)) = app.current.clone() else {
-        return Navigate::Stay;
-    };
+pub fn next_gathering_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
+    let community = cx.community;
     let mut to = Navigate::Stay;
     ui.strong("Next gathering");
-    match community.next_gathering(app.now()) {
+    match community.next_gathering(cx.now) {
         Some((id, g)) => {
             if ui.link(format!("{} · {}", g.title, g.when)).clicked() {
                 to = Navigate::OpenGathering(id.clone());
@@ -454,7 +452,7 @@ pub fn next_gathering_ui(ui: &mut egui::Ui, app: &App) -> Navigate {
         None => {
             ui.horizontal(|ui| {
                 ui.weak("No gathering planned.");
-                if app.me().is_some() && ui.button("Plan one").clicked() {
+                if cx.me.is_some() && ui.button("Plan one").clicked() {
                     to = Navigate::PlanGathering;
                 }
             });

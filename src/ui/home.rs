@@ -5,11 +5,13 @@ use std::collections::BTreeSet;
 
 use eframe::egui;
 
-use super::app::{App, Navigate, View};
+use super::actions::{self, ActionsState};
+use super::app::{Navigate, View, ViewCtx};
 use super::bridge;
-use super::{actions, gatherings};
-use crate::model::unread::{self, ItemKind};
+use super::gatherings;
+use crate::model::unread::ItemKind;
 use crate::model::{CaseId, Community, NoteId, Timestamp};
+use crate::node::SyncStatus;
 
 /// Items listed under "Recently changed".
 const RECENT: usize = 8;
@@ -26,14 +28,18 @@ impl HomeState {
     }
 }
 
-pub fn home_ui(ui: &mut egui::Ui, app: &mut App) -> Navigate {
-    let Some((_, community)) = app.current.clone() else {
-        return Navigate::Stay;
-    };
+pub fn home_ui(
+    ui: &mut egui::Ui,
+    cx: &ViewCtx,
+    state: &mut HomeState,
+    actions: &mut ActionsState,
+    sync: &SyncStatus,
+) -> Navigate {
+    let community = cx.community;
     egui::ScrollArea::vertical()
         .show(ui, |ui| {
             ui.heading(&community.name);
-            purpose_ui(ui, app, &community);
+            purpose_ui(ui, cx, state);
             ui.add_space(6.0);
             ui.weak(format!(
                 "{} members · {} notes · {} topics · {} cases",
@@ -43,23 +49,23 @@ pub fn home_ui(ui: &mut egui::Ui, app: &mut App) -> Navigate {
                 community.cases.len()
             ));
             ui.add_space(12.0);
-            let to = gatherings::next_gathering_ui(ui, app);
+            let to = gatherings::next_gathering_ui(ui, cx);
             ui.add_space(12.0);
-            actions::my_actions_ui(ui, app);
+            actions::my_actions_ui(ui, cx, actions);
             ui.add_space(12.0);
-            let to = to.or(unread_ui(ui, app, &community));
+            let to = to.or(unread_ui(ui, cx));
             ui.add_space(12.0);
-            let to = to.or(recent_ui(ui, &community));
+            let to = to.or(recent_ui(ui, community));
             ui.add_space(12.0);
-            online_ui(ui, app, &community);
+            online_ui(ui, sync, community);
             to
         })
         .inner
 }
 
-fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
-    let can_edit = app.me().is_some();
-    match &mut app.home.editing {
+fn purpose_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut HomeState) {
+    let (community, can_edit) = (cx.community, cx.me.is_some());
+    match &mut state.editing {
         None => {
             ui.strong("Purpose");
             let purpose = community.purpose.as_str();
@@ -76,7 +82,7 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
                 guidelines
             });
             if can_edit && ui.button("Edit purpose and guidelines").clicked() {
-                app.home.editing = Some((purpose.to_string(), guidelines.to_string()));
+                state.editing = Some((purpose.to_string(), guidelines.to_string()));
             }
         }
         Some((purpose, guidelines)) => {
@@ -99,7 +105,7 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
                 .inner;
             if save {
                 let (purpose, guidelines) = (purpose.clone(), guidelines.clone());
-                app.send(bridge::action(
+                cx.send(bridge::action(
                     "save the purpose and guidelines",
                     move |node, c| async move {
                         node.set_purpose(&c, purpose).await?;
@@ -108,7 +114,7 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
                 ));
             }
             if save || cancel {
-                app.home.editing = None;
+                state.editing = None;
             }
         }
     }
@@ -122,12 +128,13 @@ fn open(kind: ItemKind, id: &str) -> Navigate {
     }
 }
 
-fn unread_ui(ui: &mut egui::Ui, app: &App, community: &Community) -> Navigate {
-    let Some(me) = app.me() else {
+fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
+    if cx.me.is_none() {
         return Navigate::Stay;
-    };
+    }
+    let community = cx.community;
     let mut to = Navigate::Stay;
-    let items = unread::unread(community, &me, &app.read_marks);
+    let items = cx.unread();
     ui.strong(format!("New since you last looked ({})", items.len()));
     if items.is_empty() {
         ui.weak("Nothing new since you last looked.");
@@ -219,14 +226,13 @@ fn recent_ui(ui: &mut egui::Ui, community: &Community) -> Navigate {
     to
 }
 
-fn online_ui(ui: &mut egui::Ui, app: &App, community: &Community) {
+fn online_ui(ui: &mut egui::Ui, sync: &SyncStatus, community: &Community) {
     ui.strong("Online now");
-    if !app.sync.online {
+    if !sync.online {
         ui.weak("Offline mode: changes are kept here and shared when you are online.");
         return;
     }
-    let names: BTreeSet<String> = app
-        .sync
+    let names: BTreeSet<String> = sync
         .connected
         .iter()
         .filter_map(|device| community.member_for_device(device))
