@@ -479,7 +479,12 @@ impl eframe::App for App {
                 });
             }
             (Some(list), None) if list.is_empty() => {
-                egui::CentralPanel::default().show(ui, |ui| welcome::welcome_ui(ui, self));
+                let command = egui::CentralPanel::default()
+                    .show(ui, |ui| welcome::welcome_ui(ui, &mut self.welcome))
+                    .inner;
+                if let Some(command) = command {
+                    self.send(command);
+                }
             }
             (Some(_), None) => {
                 egui::CentralPanel::default().show(ui, |ui| {

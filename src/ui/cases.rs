@@ -326,20 +326,19 @@ impl CasesState {
 }
 
 pub fn cases_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut CasesState) -> Navigate {
-    let (community, me) = (cx.community, cx.me);
     let new = cx.unread_ids(ItemKind::Case);
     state.enter(cx.community_id);
     state.receive();
     let mut commands = Vec::new();
-    state.follow_opened_case(community, me, &mut commands);
+    state.follow_opened_case(cx.community, cx.me, &mut commands);
     egui::Panel::left("case-list")
         .resizable(true)
         .default_size(LIST_WIDTH)
         .show(ui, |ui| {
-            list::list_ui(ui, state, community, me, &new, &mut commands);
+            list::list_ui(ui, cx, state, &new, &mut commands);
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        detail::detail_ui(ui, state, community, me, &mut commands);
+        detail::detail_ui(ui, cx, state, &mut commands);
     });
     for command in commands {
         cx.send(command);
@@ -353,5 +352,32 @@ fn phase_name(phase: Phase) -> &'static str {
         Phase::Suggest => "Suggest",
         Phase::Reflect => "Reflect",
         Phase::Closed => "Closed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case_id(s: &str) -> CaseId {
+        CaseId::from(s.to_string())
+    }
+
+    #[test]
+    fn refused_text_goes_back_only_to_the_case_it_was_typed_for() {
+        let mut state = CasesState::default();
+        state.select(case_id("c1"));
+        state.put_back(Some(case_id("c1")), Field::Comment, "kept".into());
+        assert_eq!(state.comment, "kept");
+
+        // Something new typed since is not overwritten.
+        state.comment = "newer".into();
+        state.put_back(Some(case_id("c1")), Field::Comment, "older".into());
+        assert_eq!(state.comment, "newer");
+
+        // After moving to another case, that case's box is not the place for it.
+        state.select(case_id("c2"));
+        state.put_back(Some(case_id("c1")), Field::Question, "for c1".into());
+        assert_eq!(state.question, "");
     }
 }

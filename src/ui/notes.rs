@@ -493,6 +493,29 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_comment_goes_back_to_its_box_unless_the_member_moved_on() {
+        let (mut state, id) = open("a");
+        state.unsent.tx.send((id.clone(), "kept".into())).unwrap();
+        state.receive();
+        assert_eq!(state.comment, "kept");
+
+        state.comment = "newer".into();
+        state.unsent.tx.send((id, "older".into())).unwrap();
+        state.receive();
+        assert_eq!(state.comment, "newer", "new typing is not overwritten");
+
+        let other = NoteId::from("n2".to_string());
+        state.select(other);
+        state
+            .unsent
+            .tx
+            .send((NoteId::from("n1".to_string()), "x".into()))
+            .unwrap();
+        state.receive();
+        assert_eq!(state.comment, "", "another note's comment stays out");
+    }
+
+    #[test]
     fn a_failed_save_keeps_the_typing_on_screen() {
         let (mut state, id) = open("a");
         let t0 = Instant::now();

@@ -7,6 +7,7 @@ use eframe::egui::{self, Button, Margin, RichText};
 use super::{CasesState, Field, PHASES, close, discussion, phase_name};
 use crate::model::markdown_export::case_page;
 use crate::model::{Case, CaseId, Community, MemberId, Phase};
+use crate::ui::app::ViewCtx;
 use crate::ui::bridge::Command;
 use crate::ui::history::{HistoryDoc, Shown, history_ui};
 
@@ -31,11 +32,11 @@ pub(super) struct CaseCtx<'a> {
 /// The selected case in its current phase, or what to do when none is.
 pub(super) fn detail_ui(
     ui: &mut egui::Ui,
+    view: &ViewCtx,
     state: &mut CasesState,
-    community: &Community,
-    me: Option<&MemberId>,
     commands: &mut Vec<Command>,
 ) {
+    let (community, me) = (view.community.as_ref(), view.me);
     let (Some(id), Some(case)) = (state.selected.clone(), state.case.clone()) else {
         if state.selected.is_some() {
             ui.horizontal(|ui| {

@@ -6,21 +6,22 @@ use std::collections::HashSet;
 use eframe::egui::{self, Button};
 
 use super::{CasesState, Field, NewCase, Reply};
-use crate::model::{CaseId, Community, MemberId, Timestamp, limits};
+use crate::model::{CaseId, Community, Timestamp, limits};
+use crate::ui::app::ViewCtx;
 use crate::ui::app::widgets::{labelled_multiline, labelled_singleline, list_row};
 use crate::ui::bridge::{self, Command};
 
 /// The list of cases, most recently changed first, with the "Open a case" form above it.
 pub(super) fn list_ui(
     ui: &mut egui::Ui,
+    cx: &ViewCtx,
     state: &mut CasesState,
-    community: &Community,
-    me: Option<&MemberId>,
     new: &HashSet<String>,
     commands: &mut Vec<Command>,
 ) {
+    let community = cx.community;
     ui.heading("Peer-assist cases");
-    if me.is_some() {
+    if cx.me.is_some() {
         new_case_ui(ui, state, community, commands);
     } else {
         ui.weak(
