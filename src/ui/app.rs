@@ -299,6 +299,50 @@ impl App {
         }
     }
 
+    /// The view on screen; where the member asked to go is applied after drawing.
+    fn view_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        community_id: &CommunityId,
+        community: &Arc<Community>,
+    ) -> Navigate {
+        let me = community.member_for_device(&self.device_id).cloned();
+        let cx = ViewCtx {
+            community_id,
+            community,
+            me: me.as_ref(),
+            now: self.bridge.now(),
+            read_marks: &self.read_marks,
+            bridge: &self.bridge,
+        };
+        match self.view {
+            View::Home => home::home_ui(ui, &cx, &mut self.home, &mut self.actions, &self.sync),
+            View::Notes => notes::notes_ui(ui, &cx, &mut self.notes),
+            View::Topics => topics::topics_ui(ui, &cx, &mut self.topics),
+            View::Cases => cases::cases_ui(ui, &cx, &mut self.cases),
+            View::Gatherings => gatherings::gatherings_ui(ui, &cx, &mut self.gatherings),
+            View::Members => {
+                members::members_ui(ui, &cx, &mut self.members, &self.sync);
+                Navigate::Stay
+            }
+            View::Invite => {
+                invite::invite_ui(ui, &cx, &mut self.invite, &self.sync);
+                Navigate::Stay
+            }
+            View::Objectives => objectives::objectives_ui(ui, &cx, &mut self.objectives),
+            View::Skills => skills::skills_ui(ui, &cx, &mut self.skills, &self.sync),
+            View::Pulse => {
+                pulse::pulse_ui(ui, &cx, &mut self.pulse);
+                Navigate::Stay
+            }
+            View::Search => search::search_ui(ui, &cx, &mut self.search),
+            View::Export => {
+                export::export_ui(ui, &cx, &mut self.export);
+                Navigate::Stay
+            }
+        }
+    }
+
     /// Whether the window shows real data yet (or the first-run screen), including the note or
     /// case that is open.
     fn loaded(&self) -> bool {
@@ -498,52 +542,6 @@ impl eframe::App for App {
                     .show(ui, |ui| self.view_ui(ui, &id, &community))
                     .inner;
                 self.navigate(to);
-            }
-        }
-    }
-}
-
-impl App {
-    /// The view on screen; where the member asked to go is applied after drawing.
-    fn view_ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        community_id: &CommunityId,
-        community: &Arc<Community>,
-    ) -> Navigate {
-        let me = community.member_for_device(&self.device_id).cloned();
-        let cx = ViewCtx {
-            community_id,
-            community,
-            me: me.as_ref(),
-            now: self.bridge.now(),
-            read_marks: &self.read_marks,
-            bridge: &self.bridge,
-        };
-        match self.view {
-            View::Home => home::home_ui(ui, &cx, &mut self.home, &mut self.actions, &self.sync),
-            View::Notes => notes::notes_ui(ui, &cx, &mut self.notes),
-            View::Topics => topics::topics_ui(ui, &cx, &mut self.topics),
-            View::Cases => cases::cases_ui(ui, &cx, &mut self.cases),
-            View::Gatherings => gatherings::gatherings_ui(ui, &cx, &mut self.gatherings),
-            View::Members => {
-                members::members_ui(ui, &cx, &mut self.members, &self.sync);
-                Navigate::Stay
-            }
-            View::Invite => {
-                invite::invite_ui(ui, &cx, &mut self.invite, &self.sync);
-                Navigate::Stay
-            }
-            View::Objectives => objectives::objectives_ui(ui, &cx, &mut self.objectives),
-            View::Skills => skills::skills_ui(ui, &cx, &mut self.skills, &self.sync),
-            View::Pulse => {
-                pulse::pulse_ui(ui, &cx, &mut self.pulse);
-                Navigate::Stay
-            }
-            View::Search => search::search_ui(ui, &cx, &mut self.search),
-            View::Export => {
-                export::export_ui(ui, &cx, &mut self.export);
-                Navigate::Stay
             }
         }
     }
