@@ -259,25 +259,22 @@ impl CasesState {
     }
 
     /// Selects the case this window just opened, once it shows in the index.
-    fn follow_opened_case(
-        &mut self,
-        community: &Community,
-        me: Option<&MemberId>,
-        commands: &mut Vec<Command>,
-    ) {
-        let Some(known) = &self.opening else { return };
+    fn follow_opened_case(&mut self, community: &Community, me: Option<&MemberId>) -> Navigate {
+        let Some(known) = &self.opening else {
+            return Navigate::Stay;
+        };
         let opened = community
             .cases
             .iter()
             .filter(|(id, entry)| !known.contains(*id) && Some(&entry.author) == me)
             .max_by_key(|(_, entry)| entry.created_at)
             .map(|(id, _)| id.clone());
-        if let Some(id) = opened {
-            self.opening = None;
-            self.new_case = None;
-            self.select(id.clone());
-            commands.push(Command::OpenCase(id));
-        }
+        let Some(id) = opened else {
+            return Navigate::Stay;
+        };
+        self.opening = None;
+        self.new_case = None;
+        Navigate::OpenCase(id)
     }
 
     /// The phase to show for a case in the list, if known.
@@ -330,20 +327,19 @@ pub fn cases_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut CasesState) -> Navi
     state.enter(cx.community_id);
     state.receive();
     let mut commands = Vec::new();
-    state.follow_opened_case(cx.community, cx.me, &mut commands);
-    egui::Panel::left("case-list")
+    let opened = state.follow_opened_case(cx.community, cx.me);
+    let chosen = egui::Panel::left("case-list")
         .resizable(true)
         .default_size(LIST_WIDTH)
-        .show(ui, |ui| {
-            list::list_ui(ui, cx, state, &new, &mut commands);
-        });
+        .show(ui, |ui| list::list_ui(ui, cx, state, &new, &mut commands))
+        .inner;
     egui::CentralPanel::default().show(ui, |ui| {
         detail::detail_ui(ui, cx, state, &mut commands);
     });
     for command in commands {
         cx.send(command);
     }
-    Navigate::Stay
+    chosen.or(opened)
 }
 
 fn phase_name(phase: Phase) -> &'static str {

@@ -256,17 +256,18 @@ pub fn notes_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState) -> Navi
     state.receive();
     let community = cx.community;
     let mut commands = Vec::new();
-    egui::Panel::left("note-list")
+    let to = egui::Panel::left("note-list")
         .resizable(true)
         .show(ui, |ui| {
             let new = cx.unread_ids(ItemKind::Note);
-            list_ui(ui, state, community, &new, &mut commands);
-        });
+            list_ui(ui, state, community, &new, &mut commands)
+        })
+        .inner;
     egui::CentralPanel::default().show(ui, |ui| editor_ui(ui, state, community, &mut commands));
     for command in commands {
         cx.send(command);
     }
-    Navigate::Stay
+    to
 }
 
 fn list_ui(
@@ -275,7 +276,7 @@ fn list_ui(
     community: &Community,
     new: &HashSet<String>,
     commands: &mut Vec<Command>,
-) {
+) -> Navigate {
     if ui.button("New note (Ctrl+N)").clicked() {
         state.start_new_note();
     }
@@ -309,16 +310,17 @@ fn list_ui(
         ui.label("No note title matches.");
     }
     let row = ui.text_style_height(&egui::TextStyle::Button) + 6.0;
+    let mut to = Navigate::Stay;
     egui::ScrollArea::vertical().show_rows(ui, row, notes.len(), |ui, range| {
         for (id, entry) in &notes[range] {
             let selected = state.selected.as_ref() == Some(*id);
             let is_new = new.contains(id.as_str());
             if list_row(ui, selected, &entry.title, is_new) {
-                state.select((*id).clone());
-                commands.push(Command::OpenNote((*id).clone()));
+                to = Navigate::OpenNote((*id).clone());
             }
         }
     });
+    to
 }
 
 fn editor_ui(

@@ -7,8 +7,8 @@ use eframe::egui::{self, Button};
 
 use super::{CasesState, Field, NewCase, Reply};
 use crate::model::{CaseId, Community, Timestamp, limits};
-use crate::ui::app::ViewCtx;
 use crate::ui::app::widgets::{labelled_multiline, labelled_singleline, list_row};
+use crate::ui::app::{Navigate, ViewCtx};
 use crate::ui::bridge::{self, Command};
 
 /// The list of cases, most recently changed first, with the "Open a case" form above it.
@@ -18,7 +18,7 @@ pub(super) fn list_ui(
     state: &mut CasesState,
     new: &HashSet<String>,
     commands: &mut Vec<Command>,
-) {
+) -> Navigate {
     let community = cx.community;
     ui.heading("Peer-assist cases");
     if cx.me.is_some() {
@@ -36,7 +36,7 @@ pub(super) fn list_ui(
             "A case is a real problem one member brings to the group. The others first ask \
              questions, then offer suggestions; the presenter decides what to try next.",
         );
-        return;
+        return Navigate::Stay;
     }
     let mut cases: Vec<_> = community.cases.iter().collect();
     cases.sort_by_key(|(_, entry)| std::cmp::Reverse(entry.updated_at));
@@ -46,6 +46,7 @@ pub(super) fn list_ui(
         + spacing
         + ui.text_style_height(&egui::TextStyle::Body);
     let mut lookups = Vec::new();
+    let mut to = Navigate::Stay;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show_rows(ui, row, cases.len(), |ui, range| {
@@ -53,8 +54,7 @@ pub(super) fn list_ui(
                 let selected = state.selected.as_ref() == Some(*id);
                 let is_new = new.contains(id.as_str());
                 if list_row(ui, selected, &entry.title, is_new) && !selected {
-                    state.select((*id).clone());
-                    commands.push(Command::OpenCase((*id).clone()));
+                    to = Navigate::OpenCase((*id).clone());
                 }
                 let presenter = community.display_name(&entry.author);
                 let phase = state.phase_of(id, entry.updated_at);
@@ -78,6 +78,7 @@ pub(super) fn list_ui(
     if !lookups.is_empty() {
         commands.push(look_up_phases(lookups, state, ui.ctx().clone()));
     }
+    to
 }
 
 /// Reads the phases of `cases` on the node side and wakes the window with them. A case that
