@@ -135,7 +135,11 @@ impl ViewCtx<'_> {
 
     /// The ids of the notes or cases new to this device.
     pub fn unread_ids(&self, kind: ItemKind) -> HashSet<String> {
-        unread_ids(self.community, self.me, self.read_marks, kind)
+        self.unread()
+            .into_iter()
+            .filter(|u| u.kind == kind)
+            .map(|u| u.id)
+            .collect()
     }
 
     /// The notes and cases new to this device, most recent first; none for a reader.
@@ -144,23 +148,6 @@ impl ViewCtx<'_> {
             .map(|me| unread::unread(self.community, me, self.read_marks))
             .unwrap_or_default()
     }
-}
-
-/// The ids of the notes or cases of `community` new to `me` on this device.
-fn unread_ids(
-    community: &Community,
-    me: Option<&MemberId>,
-    read_marks: &ReadMarks,
-    kind: ItemKind,
-) -> HashSet<String> {
-    let Some(me) = me else {
-        return HashSet::new();
-    };
-    unread::unread(community, me, read_marks)
-        .into_iter()
-        .filter(|u| u.kind == kind)
-        .map(|u| u.id)
-        .collect()
 }
 
 /// The whole window.
