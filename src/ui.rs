@@ -28,6 +28,7 @@ mod thanks;
 mod topics;
 mod view;
 mod welcome;
+mod widgets;
 
 use std::path::PathBuf;
 

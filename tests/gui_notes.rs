@@ -137,3 +137,32 @@ fn an_earlier_version_is_shown_beside_today_and_restored() {
     assert_eq!(body(&gui), "first draft");
     gui.shutdown();
 }
+
+/// Regression: a comment the node refuses used to vanish from its box; it is put back, as a
+/// refused case comment is, and the error bar says why.
+#[test]
+fn a_refused_note_comment_stays_in_its_box() {
+    const COMMENT: &str = "Add a comment";
+    let mut gui = Gui::open_with(|node, rt| {
+        rt.block_on(async {
+            let id = node
+                .create_community("Gardeners", "grow", "Ada")
+                .await
+                .unwrap();
+            node.add_note(&id, "Seed swap", "").await.unwrap();
+        })
+    });
+    open_the_note(&mut gui);
+    // One byte over the limit on a comment's length.
+    let too_long = "x".repeat(copse::model::limits::MAX_SHORT_TEXT_BYTES + 1);
+    gui.type_into(COMMENT, &too_long);
+    gui.harness.get_by_label("Comment").click();
+    gui.until("the refusal, and the text back in its box", |h| {
+        h.query_by_label_contains("Could not add the comment")
+            .is_some()
+            && h.query_by_label(COMMENT).and_then(|n| n.value()).as_deref()
+                == Some(too_long.as_str())
+    });
+    assert!(has(&gui.harness, "Comments (0)"), "nothing was stored");
+    gui.shutdown();
+}

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 
 use eframe::egui;
 
-use super::app::App;
+use super::app::ViewCtx;
 use super::bridge;
 use crate::model::{ActionId, Community, CommunityId, MemberId, Timestamp};
 use crate::node::ActionItem;
@@ -54,11 +54,11 @@ fn fingerprint(id: &CommunityId, me: &MemberId, community: &Community) -> Finger
 }
 
 /// The viewer's open actions with tick boxes; nothing for someone not on the roster.
-pub fn my_actions_ui(ui: &mut egui::Ui, app: &mut App) {
-    let (Some((id, community)), Some(me)) = (app.current.clone(), app.me()) else {
+pub fn my_actions_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut ActionsState) {
+    let (id, community) = (cx.community_id, cx.community);
+    let Some(me) = cx.me.cloned() else {
         return;
     };
-    let state = &mut app.actions;
     while let Ok(reply) = state.replies.try_recv() {
         match reply {
             Reply::Found(key, found) if Some(&key) == state.looked_up.as_ref() => {
@@ -71,7 +71,7 @@ pub fn my_actions_ui(ui: &mut egui::Ui, app: &mut App) {
             }
         }
     }
-    let key = fingerprint(&id, &me, &community);
+    let key = fingerprint(id, &me, community);
     let mut commands = Vec::new();
     if state.looked_up.as_ref() != Some(&key) {
         if state.looked_up.as_ref().map(|k| (&k.0, &k.1)) != Some((&key.0, &key.1)) {
@@ -132,6 +132,6 @@ pub fn my_actions_ui(ui: &mut egui::Ui, app: &mut App) {
         }
     }
     for command in commands {
-        app.send(command);
+        cx.send(command);
     }
 }

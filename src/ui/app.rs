@@ -1,4 +1,5 @@
-//! [`App`]: the window's state, drawn from the latest snapshots each frame.
+//! [`App`]: the window's state, drawn from the latest snapshots each frame, and the one place
+//! where a view's [`Navigate`] is applied: views own their state and never write another's.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use super::{
     skills, status_bar, thanks, topics, welcome,
 };
 use crate::model::unread::{self, ItemKind, ReadMarks};
-use crate::model::{Community, CommunityId};
+use crate::model::{CaseId, Community, CommunityId, GatheringId, MemberId, NoteId, Timestamp};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
 
@@ -25,6 +26,77 @@ pub const FIND: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key
 
 /// Where the last view is remembered between runs.
 pub const VIEW_KEY: &str = "copse.view";
+
+/// Where a member asked to go while a view was drawn; [`App::navigate`] applies it after the
+/// frame, so a view never reaches into another view's state.
+#[must_use]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Navigate {
+    /// Nowhere: the member stays where they are.
+    #[default]
+    Stay,
+    /// Show a view as it was left.
+    To(View),
+    /// Show a note in Notes (and watch it).
+    OpenNote(NoteId),
+    /// Show a case in Cases (and watch it).
+    OpenCase(CaseId),
+    /// Show a gathering in Gatherings.
+    OpenGathering(GatheringId),
+    /// Open Gatherings with the "Plan a gathering" form.
+    PlanGathering,
+    /// Members, filtered to those matching this text.
+    FindMember(String),
+    /// Notes with the "New note" title field (Ctrl+N).
+    NewNote,
+    /// Search with the keyboard in its box (Ctrl+F).
+    Find,
+}
+
+impl Navigate {
+    /// `self`, unless it is [`Navigate::Stay`]: then `other`. For a view drawing several parts.
+    pub fn or(self, other: Navigate) -> Navigate {
+        match self {
+            Navigate::Stay => other,
+            chosen => chosen,
+        }
+    }
+}
+
+/// What a view of the open community reads besides its own state: the snapshot, who "I" am,
+/// the time, what is new here, and the way to the node.
+pub(super) struct ViewCtx<'a> {
+    pub community_id: &'a CommunityId,
+    pub community: &'a Arc<Community>,
+    /// This device's member, if it is on the roster.
+    pub me: Option<&'a MemberId>,
+    /// The time now, by the node's clock.
+    pub now: Timestamp,
+    read_marks: &'a ReadMarks,
+    bridge: &'a Bridge,
+}
+
+impl ViewCtx<'_> {
+    pub fn send(&self, command: Command) {
+        self.bridge.send(command);
+    }
+
+    /// The ids of the notes or cases new to this device.
+    pub fn unread_ids(&self, kind: ItemKind) -> HashSet<String> {
+        self.unread()
+            .into_iter()
+            .filter(|u| u.kind == kind)
+            .map(|u| u.id)
+            .collect()
+    }
+
+    /// The notes and cases new to this device, most recent first; none for a reader.
+    pub fn unread(&self) -> Vec<unread::Unread> {
+        self.me
+            .map(|me| unread::unread(self.community, me, self.read_marks))
+            .unwrap_or_default()
+    }
+}
 
 /// The whole window.
 pub struct App {
@@ -99,23 +171,110 @@ impl App {
     /// For a screenshot of Notes or Cases, opens the most recently changed one, so the picture
     /// shows the editor or the case rather than an empty pane.
     fn open_latest_for_screenshot(&mut self) {
-        let Some((id, community)) = self.current.clone() else {
+        let Some((_, community)) = self.current.clone() else {
             return;
         };
+        let latest = match self.view {
+            View::Notes if self.notes.selected().is_none() => community
+                .notes
+                .iter()
+                .max_by_key(|(_, e)| e.updated_at)
+                .map(|(note, _)| Navigate::OpenNote(note.clone())),
+            View::Cases if self.cases.selected().is_none() => community
+                .cases
+                .iter()
+                .max_by_key(|(_, e)| e.updated_at)
+                .map(|(case, _)| Navigate::OpenCase(case.clone())),
+            _ => None,
+        };
+        if let Some(to) = latest {
+            self.navigate(to);
+        }
+    }
+
+    /// Goes where a view (or a shortcut, or an event) asked: the one place that opens a note,
+    /// a case or a gathering, and the only writer of one view's state on another's behalf.
+    pub(super) fn navigate(&mut self, to: Navigate) {
+        match to {
+            Navigate::Stay => {}
+            Navigate::To(view) => self.view = view,
+            Navigate::OpenNote(note) => {
+                self.view = View::Notes;
+                self.notes.select(note.clone());
+                self.send(Command::OpenNote(note));
+            }
+            Navigate::OpenCase(case) => {
+                let Some((community, _)) = &self.current else {
+                    return;
+                };
+                self.view = View::Cases;
+                self.cases.open(community, case.clone());
+                self.send(Command::OpenCase(case));
+            }
+            Navigate::OpenGathering(gathering) => {
+                self.view = View::Gatherings;
+                self.gatherings.select(gathering);
+            }
+            Navigate::PlanGathering => {
+                self.view = View::Gatherings;
+                self.gatherings.start_planning();
+            }
+            Navigate::FindMember(search) => {
+                self.view = View::Members;
+                self.members.search = search;
+            }
+            Navigate::NewNote => {
+                self.view = View::Notes;
+                self.notes.start_new_note();
+            }
+            Navigate::Find => {
+                self.view = View::Search;
+                self.search.focus = true;
+            }
+        }
+    }
+
+    /// The view on screen; where the member asked to go is applied after drawing.
+    fn view_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        community_id: &CommunityId,
+        community: &Arc<Community>,
+    ) -> Navigate {
+        let me = community.member_for_device(&self.device_id).cloned();
+        let cx = ViewCtx {
+            community_id,
+            community,
+            me: me.as_ref(),
+            now: self.bridge.now(),
+            read_marks: &self.read_marks,
+            bridge: &self.bridge,
+        };
         match self.view {
-            View::Notes if self.notes.selected().is_none() => {
-                if let Some((note, _)) = community.notes.iter().max_by_key(|(_, e)| e.updated_at) {
-                    self.notes.select(note.clone());
-                    self.send(Command::OpenNote(note.clone()));
-                }
+            View::Home => home::home_ui(ui, &cx, &mut self.home, &mut self.actions, &self.sync),
+            View::Notes => notes::notes_ui(ui, &cx, &mut self.notes),
+            View::Topics => topics::topics_ui(ui, &cx, &mut self.topics),
+            View::Cases => cases::cases_ui(ui, &cx, &mut self.cases),
+            View::Gatherings => gatherings::gatherings_ui(ui, &cx, &mut self.gatherings),
+            View::Members => {
+                members::members_ui(ui, &cx, &mut self.members, &self.sync);
+                Navigate::Stay
             }
-            View::Cases if self.cases.selected().is_none() => {
-                if let Some((case, _)) = community.cases.iter().max_by_key(|(_, e)| e.updated_at) {
-                    self.cases.open(&id, case.clone());
-                    self.send(Command::OpenCase(case.clone()));
-                }
+            View::Invite => {
+                invite::invite_ui(ui, &cx, &mut self.invite, &self.sync);
+                Navigate::Stay
             }
-            _ => {}
+            View::Objectives => objectives::objectives_ui(ui, &cx, &mut self.objectives),
+            View::Skills => skills::skills_ui(ui, &cx, &mut self.skills, &self.sync),
+            View::Pulse => {
+                pulse::pulse_ui(ui, &cx, &mut self.pulse);
+                Navigate::Stay
+            }
+            View::Search => search::search_ui(ui, &cx, &mut self.search),
+            View::Export => {
+                export::export_ui(ui, &cx, &mut self.export);
+                Navigate::Stay
+            }
         }
     }
 
@@ -144,11 +303,6 @@ impl App {
         self.bridge.send(command);
     }
 
-    /// The time now, by the node's clock.
-    pub(super) fn now(&self) -> crate::model::Timestamp {
-        self.bridge.now()
-    }
-
     /// Applies what the node sent since the last frame.
     fn apply_events(&mut self) {
         for event in self.bridge.drain() {
@@ -165,11 +319,7 @@ impl App {
                 Event::ReadMarks(marks) => self.read_marks = marks,
                 Event::NoteChanged(id, note) => self.notes.note_changed(id, note),
                 Event::CaseChanged(id, case) => self.cases.case_changed(id, case),
-                Event::NoteCreated(id) => {
-                    self.view = View::Notes;
-                    self.notes.select(id.clone());
-                    self.send(Command::OpenNote(id));
-                }
+                Event::NoteCreated(id) => self.navigate(Navigate::OpenNote(id)),
                 Event::EditSaved { note, body } => self.notes.saved(note, body),
                 Event::Joined(id) => {
                     self.welcome = welcome::WelcomeState::default();
@@ -197,12 +347,10 @@ impl App {
             self.gatherings.close_dialogs();
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&NEW_NOTE)) {
-            self.view = View::Notes;
-            self.notes.start_new_note();
+            self.navigate(Navigate::NewNote);
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&FIND)) {
-            self.view = View::Search;
-            self.search.focus = true;
+            self.navigate(Navigate::Find);
         }
     }
 
@@ -231,18 +379,6 @@ impl App {
                     self.send(Command::OpenCommunity(c.id));
                 }
             }
-        }
-    }
-
-    /// The ids of the notes or cases new to this device.
-    pub(super) fn unread_ids(&self, kind: ItemKind) -> HashSet<String> {
-        match (&self.current, self.me()) {
-            (Some((_, community)), Some(me)) => unread::unread(community, &me, &self.read_marks)
-                .into_iter()
-                .filter(|u| u.kind == kind)
-                .map(|u| u.id)
-                .collect(),
-            _ => HashSet::new(),
         }
     }
 
@@ -322,29 +458,25 @@ impl eframe::App for App {
                 });
             }
             (Some(list), None) if list.is_empty() => {
-                egui::CentralPanel::default().show(ui, |ui| welcome::welcome_ui(ui, self));
+                let command = egui::CentralPanel::default()
+                    .show(ui, |ui| welcome::welcome_ui(ui, &mut self.welcome))
+                    .inner;
+                if let Some(command) = command {
+                    self.send(command);
+                }
             }
             (Some(_), None) => {
                 egui::CentralPanel::default().show(ui, |ui| {
                     ui.spinner();
                 });
             }
-            (Some(_), Some(_)) => {
+            (Some(_), Some((id, community))) => {
+                let (id, community) = (id.clone(), community.clone());
                 egui::Panel::left("navigation").show(ui, |ui| self.navigation_ui(ui));
-                egui::CentralPanel::default().show(ui, |ui| match self.view {
-                    View::Home => home::home_ui(ui, self),
-                    View::Notes => notes::notes_ui(ui, self),
-                    View::Topics => topics::topics_ui(ui, self),
-                    View::Cases => cases::cases_ui(ui, self),
-                    View::Gatherings => gatherings::gatherings_ui(ui, self),
-                    View::Members => members::members_ui(ui, self),
-                    View::Invite => invite::invite_ui(ui, self),
-                    View::Objectives => objectives::objectives_ui(ui, self),
-                    View::Skills => skills::skills_ui(ui, self),
-                    View::Pulse => pulse::pulse_ui(ui, self),
-                    View::Search => search::search_ui(ui, self),
-                    View::Export => export::export_ui(ui, self),
-                });
+                let to = egui::CentralPanel::default()
+                    .show(ui, |ui| self.view_ui(ui, &id, &community))
+                    .inner;
+                self.navigate(to);
             }
         }
     }

@@ -39,10 +39,6 @@ pub enum Command {
         from: String,
         to: String,
     },
-    CommentNote {
-        note: NoteId,
-        text: String,
-    },
     OpenCase(CaseId),
     /// Any other change to the open community: `run` gets the node and the community's id.
     /// The result shows through the community's snapshot; a failure as [`Event::Failed`].
@@ -284,12 +280,6 @@ async fn serve(
                         failed(&events, action, e);
                     }
                 });
-            }
-            Command::CommentNote { note, text } => {
-                let Some(c) = &current else { continue };
-                if let Err(e) = node.comment_note(c, &note, text).await {
-                    failed(&events, "add the comment", e);
-                }
             }
         }
     }

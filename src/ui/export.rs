@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use eframe::egui;
 
-use super::app::App;
+use super::app::ViewCtx;
+use super::widgets::labelled_field;
 use super::bridge::{self, Command};
-use super::welcome::labelled_field;
 use crate::model::markdown_export::slug;
 use crate::node::{ExportReport, ImportReport, Progress};
 
@@ -82,11 +82,8 @@ impl ExportState {
     }
 }
 
-pub fn export_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((_, community)) = app.current.clone() else {
-        return;
-    };
-    let state = &mut app.export;
+pub fn export_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut ExportState) {
+    let community = cx.community;
     state.poll();
     if state.export_folder.is_empty() {
         state.export_folder = default_folder(&community.name).display().to_string();
@@ -177,7 +174,7 @@ pub fn export_ui(ui: &mut egui::Ui, app: &mut App) {
         None => {}
     }
     for command in commands {
-        app.send(command);
+        cx.send(command);
     }
 }
 

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use eframe::egui::{self, Button, ComboBox};
 
-use super::app::{App, View};
+use super::widgets::labelled_field;
+use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
-use super::welcome::labelled_field;
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId,
     TopicStatus, gathering, rotation,
@@ -84,18 +84,14 @@ impl GatheringsState {
     }
 }
 
-pub fn gatherings_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((community_id, community)) = app.current.clone() else {
-        return;
-    };
-    let me = app.me();
-    let now = app.now();
-    app.gatherings.enter(&community_id);
-    app.gatherings.follow_planned(&community);
+pub fn gatherings_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut GatheringsState) -> Navigate {
+    let (community, me, now) = (cx.community, cx.me, cx.now);
+    state.enter(cx.community_id);
+    state.follow_planned(community);
     // With nothing chosen, show the next gathering (or else the latest one).
-    if app.gatherings.selected.is_none() {
+    if state.selected.is_none() {
         let (upcoming, past) = community.gatherings_by_date(now);
-        app.gatherings.selected = upcoming
+        state.selected = upcoming
             .first()
             .or(past.first())
             .map(|(id, _)| (*id).clone());
@@ -109,27 +105,16 @@ pub fn gatherings_ui(ui: &mut egui::Ui, app: &mut App) {
             egui::ScrollArea::vertical()
                 .id_salt("gathering-list-scroll")
                 .show(ui, |ui| {
-                    list_ui(
-                        ui,
-                        &mut app.gatherings,
-                        &community,
-                        me.as_ref(),
-                        now,
-                        &mut commands,
-                    )
+                    list_ui(ui, state, community, me, now, &mut commands)
                 });
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        open_note = detail_ui(ui, &app.gatherings, &community, me.as_ref(), &mut commands);
+        open_note = detail_ui(ui, state, community, me, &mut commands);
     });
-    if let Some(note) = open_note {
-        app.view = View::Notes;
-        app.notes.select(note.clone());
-        commands.push(Command::OpenNote(note));
-    }
     for command in commands {
-        app.send(command);
+        cx.send(command);
     }
+    open_note.map_or(Navigate::Stay, Navigate::OpenNote)
 }
 
 fn list_ui(
@@ -443,16 +428,14 @@ fn topic_title(community: &Community, id: &TopicId) -> String {
 }
 
 /// Home's "Next gathering": when, who holds the roles, and a way to it.
-pub fn next_gathering_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((_, community)) = app.current.clone() else {
-        return;
-    };
+pub fn next_gathering_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
+    let community = cx.community;
+    let mut to = Navigate::Stay;
     ui.strong("Next gathering");
-    match community.next_gathering(app.now()) {
+    match community.next_gathering(cx.now) {
         Some((id, g)) => {
             if ui.link(format!("{} · {}", g.title, g.when)).clicked() {
-                app.gatherings.select(id.clone());
-                app.view = View::Gatherings;
+                to = Navigate::OpenGathering(id.clone());
             }
             let roles: Vec<String> = Role::ALL
                 .iter()
@@ -469,11 +452,11 @@ pub fn next_gathering_ui(ui: &mut egui::Ui, app: &mut App) {
         None => {
             ui.horizontal(|ui| {
                 ui.weak("No gathering planned.");
-                if app.me().is_some() && ui.button("Plan one").clicked() {
-                    app.gatherings.start_planning();
-                    app.view = View::Gatherings;
+                if cx.me.is_some() && ui.button("Plan one").clicked() {
+                    to = Navigate::PlanGathering;
                 }
             });
         }
     }
+    to
 }

@@ -5,11 +5,13 @@ use std::collections::BTreeSet;
 
 use eframe::egui;
 
-use super::app::{App, View};
-use super::bridge::{self, Command};
-use super::{actions, gatherings};
-use crate::model::unread::{self, ItemKind};
-use crate::model::{CaseId, Community, CommunityId, NoteId, Timestamp};
+use super::actions::{self, ActionsState};
+use super::app::{Navigate, View, ViewCtx};
+use super::bridge;
+use super::gatherings;
+use crate::model::unread::ItemKind;
+use crate::model::{CaseId, Community, NoteId, Timestamp};
+use crate::node::SyncStatus;
 
 /// Items listed under "Recently changed".
 const RECENT: usize = 8;
@@ -26,37 +28,44 @@ impl HomeState {
     }
 }
 
-pub fn home_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((id, community)) = app.current.clone() else {
-        return;
-    };
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.heading(&community.name);
-        purpose_ui(ui, app, &community);
-        ui.add_space(6.0);
-        ui.weak(format!(
-            "{} members · {} notes · {} topics · {} cases",
-            community.members.len(),
-            community.notes.len(),
-            community.topics.len(),
-            community.cases.len()
-        ));
-        ui.add_space(12.0);
-        gatherings::next_gathering_ui(ui, app);
-        ui.add_space(12.0);
-        actions::my_actions_ui(ui, app);
-        ui.add_space(12.0);
-        unread_ui(ui, app, &id, &community);
-        ui.add_space(12.0);
-        recent_ui(ui, app, &id, &community);
-        ui.add_space(12.0);
-        online_ui(ui, app, &community);
-    });
+pub fn home_ui(
+    ui: &mut egui::Ui,
+    cx: &ViewCtx,
+    state: &mut HomeState,
+    actions: &mut ActionsState,
+    sync: &SyncStatus,
+) -> Navigate {
+    let community = cx.community;
+    egui::ScrollArea::vertical()
+        .show(ui, |ui| {
+            ui.heading(&community.name);
+            purpose_ui(ui, cx, state);
+            ui.add_space(6.0);
+            ui.weak(format!(
+                "{} members · {} notes · {} topics · {} cases",
+                community.members.len(),
+                community.notes.len(),
+                community.topics.len(),
+                community.cases.len()
+            ));
+            ui.add_space(12.0);
+            let to = gatherings::next_gathering_ui(ui, cx);
+            ui.add_space(12.0);
+            actions::my_actions_ui(ui, cx, actions);
+            ui.add_space(12.0);
+            let to = to.or(unread_ui(ui, cx));
+            ui.add_space(12.0);
+            let to = to.or(recent_ui(ui, community));
+            ui.add_space(12.0);
+            online_ui(ui, sync, community);
+            to
+        })
+        .inner
 }
 
-fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
-    let can_edit = app.me().is_some();
-    match &mut app.home.editing {
+fn purpose_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut HomeState) {
+    let (community, can_edit) = (cx.community, cx.me.is_some());
+    match &mut state.editing {
         None => {
             ui.strong("Purpose");
             let purpose = community.purpose.as_str();
@@ -73,7 +82,7 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
                 guidelines
             });
             if can_edit && ui.button("Edit purpose and guidelines").clicked() {
-                app.home.editing = Some((purpose.to_string(), guidelines.to_string()));
+                state.editing = Some((purpose.to_string(), guidelines.to_string()));
             }
         }
         Some((purpose, guidelines)) => {
@@ -96,7 +105,7 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
                 .inner;
             if save {
                 let (purpose, guidelines) = (purpose.clone(), guidelines.clone());
-                app.send(bridge::action(
+                cx.send(bridge::action(
                     "save the purpose and guidelines",
                     move |node, c| async move {
                         node.set_purpose(&c, purpose).await?;
@@ -105,56 +114,27 @@ fn purpose_ui(ui: &mut egui::Ui, app: &mut App, community: &Community) {
                 ));
             }
             if save || cancel {
-                app.home.editing = None;
+                state.editing = None;
             }
         }
     }
 }
 
-/// A list row: the item's title, selectable, with a "new" marker when it is new to this
-/// device. Returns whether the title was clicked.
-pub fn list_row(ui: &mut egui::Ui, selected: bool, title: &str, is_new: bool) -> bool {
-    ui.horizontal(|ui| {
-        let text = if is_new {
-            egui::RichText::new(title).strong()
-        } else {
-            egui::RichText::new(title)
-        };
-        let clicked = ui.selectable_label(selected, text).clicked();
-        if is_new {
-            let marker = egui::RichText::new("new")
-                .small()
-                .color(ui.visuals().hyperlink_color);
-            ui.label(marker).accessible_name(format!("{title} is new"));
-        }
-        clicked
-    })
-    .inner
-}
-
-/// Opens a note or case in its view.
-fn open(app: &mut App, community: &CommunityId, kind: ItemKind, id: &str) {
+/// Where a note or case opens.
+fn open(kind: ItemKind, id: &str) -> Navigate {
     match kind {
-        ItemKind::Note => {
-            let id = NoteId::from(id.to_string());
-            app.view = View::Notes;
-            app.notes.select(id.clone());
-            app.send(Command::OpenNote(id));
-        }
-        ItemKind::Case => {
-            let id = CaseId::from(id.to_string());
-            app.view = View::Cases;
-            app.cases.open(community, id.clone());
-            app.send(Command::OpenCase(id));
-        }
+        ItemKind::Note => Navigate::OpenNote(NoteId::from(id.to_string())),
+        ItemKind::Case => Navigate::OpenCase(CaseId::from(id.to_string())),
     }
 }
 
-fn unread_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Community) {
-    let Some(me) = app.me() else {
-        return;
-    };
-    let items = unread::unread(community, &me, &app.read_marks);
+fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
+    if cx.me.is_none() {
+        return Navigate::Stay;
+    }
+    let community = cx.community;
+    let mut to = Navigate::Stay;
+    let items = cx.unread();
     ui.strong(format!("New since you last looked ({})", items.len()));
     if items.is_empty() {
         ui.weak("Nothing new since you last looked.");
@@ -175,17 +155,18 @@ fn unread_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
                 item.updated_at
             ));
             if link.clicked() {
-                open(app, id, item.kind, &item.id);
+                to = open(item.kind, &item.id);
             }
         });
     }
     if items.len() > RECENT {
         ui.weak(format!("and {} more", items.len() - RECENT));
     }
+    to
 }
 
 /// Notes, cases and topics, most recently changed first.
-fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Community) {
+fn recent_ui(ui: &mut egui::Ui, community: &Community) -> Navigate {
     enum Item<'a> {
         Doc(ItemKind, &'a str),
         Topic,
@@ -215,6 +196,7 @@ fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
         recent.push((last.max(t.proposed_at), &t.title, Item::Topic));
     }
     recent.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
+    let mut to = Navigate::Stay;
     ui.strong("Recently changed");
     if recent.is_empty() {
         ui.weak("Nothing yet. Press Ctrl+N to write the first note.");
@@ -228,29 +210,29 @@ fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
                     "Case"
                 });
                 if ui.link(title).clicked() {
-                    open(app, id, kind, doc);
+                    to = open(kind, doc);
                 }
                 ui.weak(at.to_string());
             }
             Item::Topic => {
                 ui.weak("Topic");
                 if ui.link(title).clicked() {
-                    app.view = View::Topics;
+                    to = Navigate::To(View::Topics);
                 }
                 ui.weak(at.to_string());
             }
         });
     }
+    to
 }
 
-fn online_ui(ui: &mut egui::Ui, app: &App, community: &Community) {
+fn online_ui(ui: &mut egui::Ui, sync: &SyncStatus, community: &Community) {
     ui.strong("Online now");
-    if !app.sync.online {
+    if !sync.online {
         ui.weak("Offline mode: changes are kept here and shared when you are online.");
         return;
     }
-    let names: BTreeSet<String> = app
-        .sync
+    let names: BTreeSet<String> = sync
         .connected
         .iter()
         .filter_map(|device| community.member_for_device(device))

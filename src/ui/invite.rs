@@ -14,9 +14,10 @@ use std::time::Duration;
 use eframe::egui;
 use qrcode::{EcLevel, QrCode};
 
-use super::app::App;
+use super::app::ViewCtx;
 use super::bridge;
 use crate::model::{Community, CommunityId, Invite, InviteId, InviteStatus, Timestamp};
+use crate::node::SyncStatus;
 
 /// Shown instead of a failing button when this device does not take part in the network.
 pub const OFFLINE_MESSAGE: &str = "Invites need this device to be online: a newcomer joins by \
@@ -177,17 +178,15 @@ impl QrMatrix {
     }
 }
 
-pub fn invite_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((community_id, community)) = app.current.clone() else {
-        return;
-    };
-    app.invite.poll();
-    if app.invite.pending.is_some() {
+pub fn invite_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut InviteState, sync: &SyncStatus) {
+    let (community_id, community) = (cx.community_id, cx.community);
+    state.poll();
+    if state.pending.is_some() {
         ui.ctx().request_repaint_after(Duration::from_millis(100));
     }
-    let now = app.now();
-    let on_roster = app.me().is_some();
-    let online = app.sync.online;
+    let now = cx.now;
+    let on_roster = cx.me.is_some();
+    let online = sync.online;
     let mut commands = Vec::new();
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -198,23 +197,22 @@ pub fn invite_ui(ui: &mut egui::Ui, app: &mut App) {
                  Anyone holding it can join, so send it only to the person you mean.",
             );
             ui.add_space(8.0);
-            create_ui(ui, &mut app.invite, online, on_roster, &mut commands);
+            create_ui(ui, state, online, on_roster, &mut commands);
             // A ticket made for another community stays with it.
-            let created = app
-                .invite
+            let created = state
                 .created
                 .as_ref()
-                .filter(|c| c.community == community_id);
+                .filter(|c| c.community == *community_id);
             if let Some(created) = created {
                 ui.add_space(8.0);
-                ticket_ui(ui, created, &community, now, &mut app.invite.copied);
+                ticket_ui(ui, created, community, now, &mut state.copied);
             }
             ui.add_space(16.0);
             ui.separator();
-            invites_list_ui(ui, &community, now, created);
+            invites_list_ui(ui, community, now, created);
         });
     for command in commands {
-        app.send(command);
+        cx.send(command);
     }
 }
 

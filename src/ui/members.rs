@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex};
 
 use eframe::egui;
 
-use super::app::App;
+use super::app::ViewCtx;
 use super::bridge;
 use crate::model::{Community, CommunityId, Member, MemberId, ProfileUpdate, Timestamp};
+use crate::node::SyncStatus;
 
 /// What a node action answers, filled on the runtime and read by the next frame.
 type Reply = Arc<Mutex<Option<Result<(), String>>>>;
@@ -133,17 +134,15 @@ pub fn matches(member: &Member, search: &str) -> bool {
         .all(|word| haystack.contains(&word.to_lowercase()))
 }
 
-pub fn members_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((community_id, community)) = app.current.clone() else {
-        return;
-    };
-    let me = app.me();
-    app.members.refresh(
-        &community_id,
+pub fn members_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut MembersState, sync: &SyncStatus) {
+    let (community_id, community) = (cx.community_id, cx.community);
+    let me = cx.me.cloned();
+    state.refresh(
+        community_id,
         me.as_ref()
             .and_then(|id| Some((id, community.members.get(id)?))),
     );
-    if app.members.saving.is_some() {
+    if state.saving.is_some() {
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(100));
     }
@@ -153,15 +152,15 @@ pub fn members_ui(ui: &mut egui::Ui, app: &mut App) {
         .default_size(320.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                profile_ui(ui, &mut app.members, me.is_some(), &mut commands);
+                profile_ui(ui, state, me.is_some(), &mut commands);
             });
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        directory_ui(ui, app, &community, me.as_ref());
+        directory_ui(ui, state, sync, community, me.as_ref());
     });
-    confirm_removal_ui(ui, &mut app.members, &community, &mut commands);
+    confirm_removal_ui(ui, state, community, &mut commands);
     for command in commands {
-        app.send(command);
+        cx.send(command);
     }
 }
 
@@ -268,11 +267,17 @@ fn profile_ui(
     }
 }
 
-fn directory_ui(ui: &mut egui::Ui, app: &mut App, community: &Community, me: Option<&MemberId>) {
+fn directory_ui(
+    ui: &mut egui::Ui,
+    state: &mut MembersState,
+    sync: &SyncStatus,
+    community: &Community,
+    me: Option<&MemberId>,
+) {
     ui.heading(format!("Members ({})", community.members.len()));
     let label = ui.label("Search members");
     ui.add(
-        egui::TextEdit::singleline(&mut app.members.search)
+        egui::TextEdit::singleline(&mut state.search)
             .hint_text("name, skill or learning objective"),
     )
     .labelled_by(label.id);
@@ -281,7 +286,7 @@ fn directory_ui(ui: &mut egui::Ui, app: &mut App, community: &Community, me: Opt
     let mut shown: Vec<(&MemberId, &Member)> = community
         .members
         .iter()
-        .filter(|(_, m)| matches(m, &app.members.search))
+        .filter(|(_, m)| matches(m, &state.search))
         .collect();
     // You first, then by name.
     shown.sort_by_key(|(id, m)| (Some(*id) != me, m.name.to_lowercase()));
@@ -294,10 +299,7 @@ fn directory_ui(ui: &mut egui::Ui, app: &mut App, community: &Community, me: Opt
         .show(ui, |ui| {
             for (id, member) in shown {
                 let is_me = Some(id) == me;
-                let online = member
-                    .devices
-                    .keys()
-                    .any(|d| app.sync.connected.contains(d));
+                let online = member.devices.keys().any(|d| sync.connected.contains(d));
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
                     member_card_ui(ui, member, is_me, online);
@@ -305,7 +307,7 @@ fn directory_ui(ui: &mut egui::Ui, app: &mut App, community: &Community, me: Opt
                         && me.is_some()
                         && ui.button(format!("Remove {}", member.name)).clicked()
                     {
-                        app.members.confirm_remove = Some(id.clone());
+                        state.confirm_remove = Some(id.clone());
                     }
                 });
                 ui.add_space(4.0);

@@ -5,17 +5,21 @@
 //! rebases it onto the note as it is then ([`text_edit::merge`]), so words a member typed
 //! meanwhile are kept. A member's edit that arrives while you type is merged into the editor the
 //! same way, and the cursor moves with the text around it.
+//!
+//! The view keeps only its own state (the selection, the editor, the drafts); opening another
+//! view is a [`Navigate`] for the app. A comment the node refuses goes back into its box, as in
+//! Cases, and the error bar says why.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use super::app::App;
-use super::bridge::Command;
+use super::widgets::{self, labelled_field, list_row};
+use super::app::{Navigate, ViewCtx};
+use super::bridge::{self, Command};
 use super::history::{HistoryDoc, HistoryState, Shown, history_ui};
-use super::welcome::labelled_field;
 use crate::model::text_edit::{self, Splice};
 use crate::model::unread::ItemKind;
 use crate::model::{Community, Note, NoteId};
@@ -52,6 +56,21 @@ pub struct NotesState {
     snapshots: usize,
     new_title: Option<String>,
     comment: String,
+    /// Comments the node refused, coming back to their box.
+    unsent: Unsent,
+}
+
+/// The way back for a comment the node refused: the note and the text.
+struct Unsent {
+    tx: mpsc::Sender<(NoteId, String)>,
+    rx: mpsc::Receiver<(NoteId, String)>,
+}
+
+impl Default for Unsent {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel();
+        Unsent { tx, rx }
+    }
 }
 
 impl NotesState {
@@ -152,6 +171,30 @@ impl NotesState {
         Some((id, from, self.editor.clone()))
     }
 
+    /// Puts refused comments back in their box, unless the member moved to another note or
+    /// has typed something new there.
+    fn receive(&mut self) {
+        while let Ok((note, text)) = self.unsent.rx.try_recv() {
+            if self.selected.as_ref() == Some(&note) && self.comment.is_empty() {
+                self.comment = text;
+            }
+        }
+    }
+
+    /// Sends the comment in the box; if the node refuses it, the text comes back.
+    fn comment_command(&mut self, note: NoteId) -> Command {
+        let text = std::mem::take(&mut self.comment);
+        let unsent = self.unsent.tx.clone();
+        bridge::action("add the comment", move |node, community| async move {
+            let result = node.comment_note(&community, &note, text.clone()).await;
+            if result.is_err() {
+                // The window has closed if this fails; nothing is left to put back.
+                let _ = unsent.send((note, text));
+            }
+            result.map(|_| ())
+        })
+    }
+
     pub fn start_new_note(&mut self) {
         self.new_title = Some(String::new());
     }
@@ -209,23 +252,22 @@ impl CharShift {
     }
 }
 
-pub fn notes_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((_, community)) = app.current.clone() else {
-        return;
-    };
+pub fn notes_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState) -> Navigate {
+    state.receive();
+    let community = cx.community;
     let mut commands = Vec::new();
-    egui::Panel::left("note-list")
+    let to = egui::Panel::left("note-list")
         .resizable(true)
         .show(ui, |ui| {
-            let new = app.unread_ids(ItemKind::Note);
-            list_ui(ui, &mut app.notes, &community, &new, &mut commands);
-        });
-    egui::CentralPanel::default().show(ui, |ui| {
-        editor_ui(ui, &mut app.notes, &community, &mut commands)
-    });
+            let new = cx.unread_ids(ItemKind::Note);
+            list_ui(ui, state, community, &new, &mut commands)
+        })
+        .inner;
+    egui::CentralPanel::default().show(ui, |ui| editor_ui(ui, state, community, &mut commands));
     for command in commands {
-        app.send(command);
+        cx.send(command);
     }
+    to
 }
 
 fn list_ui(
@@ -234,7 +276,7 @@ fn list_ui(
     community: &Community,
     new: &HashSet<String>,
     commands: &mut Vec<Command>,
-) {
+) -> Navigate {
     if ui.button("New note (Ctrl+N)").clicked() {
         state.start_new_note();
     }
@@ -268,16 +310,17 @@ fn list_ui(
         ui.label("No note title matches.");
     }
     let row = ui.text_style_height(&egui::TextStyle::Button) + 6.0;
+    let mut to = Navigate::Stay;
     egui::ScrollArea::vertical().show_rows(ui, row, notes.len(), |ui, range| {
         for (id, entry) in &notes[range] {
             let selected = state.selected.as_ref() == Some(*id);
             let is_new = new.contains(id.as_str());
-            if super::home::list_row(ui, selected, &entry.title, is_new) {
-                state.select((*id).clone());
-                commands.push(Command::OpenNote((*id).clone()));
+            if list_row(ui, selected, &entry.title, is_new) {
+                to = Navigate::OpenNote((*id).clone());
             }
         }
     });
+    to
 }
 
 fn editor_ui(
@@ -302,7 +345,7 @@ fn editor_ui(
     ));
     if super::thanks::thanks_ui(ui, community, &note.thanks, &note.author) {
         let thanked = id.clone();
-        commands.push(super::bridge::action("thank", move |node, c| async move {
+        commands.push(bridge::action("thank", move |node, c| async move {
             node.thank_note(&c, &thanked).await.map(|_| ())
         }));
     }
@@ -366,24 +409,11 @@ fn editor_ui(
         edit_ui(ui, state);
     }
     ui.add_space(8.0);
-    ui.strong(format!("Comments ({})", note.comments.len()));
-    let mut comments: Vec<_> = note.comments.values().collect();
-    comments.sort_by_key(|c| c.at);
-    for c in comments {
-        ui.label(format!(
-            "{} ({}): {}",
-            community.display_name(&c.author),
-            c.at,
-            c.text
-        ));
-    }
+    widgets::comments_ui(ui, community, &note.comments);
     ui.horizontal(|ui| {
         labelled_field(ui, "Add a comment", &mut state.comment);
         if ui.button("Comment").clicked() && !state.comment.trim().is_empty() {
-            commands.push(Command::CommentNote {
-                note: id,
-                text: std::mem::take(&mut state.comment),
-            });
+            commands.push(state.comment_command(id));
         }
     });
 }
@@ -462,6 +492,29 @@ mod tests {
         assert_eq!(left, id);
         assert_eq!((from.as_str(), to.as_str()), ("draft", "draft, finished"));
         assert_eq!(state.editor, "", "the new note's editor starts empty");
+    }
+
+    #[test]
+    fn a_refused_comment_goes_back_to_its_box_unless_the_member_moved_on() {
+        let (mut state, id) = open("a");
+        state.unsent.tx.send((id.clone(), "kept".into())).unwrap();
+        state.receive();
+        assert_eq!(state.comment, "kept");
+
+        state.comment = "newer".into();
+        state.unsent.tx.send((id, "older".into())).unwrap();
+        state.receive();
+        assert_eq!(state.comment, "newer", "new typing is not overwritten");
+
+        let other = NoteId::from("n2".to_string());
+        state.select(other);
+        state
+            .unsent
+            .tx
+            .send((NoteId::from("n1".to_string()), "x".into()))
+            .unwrap();
+        state.receive();
+        assert_eq!(state.comment, "", "another note's comment stays out");
     }
 
     #[test]

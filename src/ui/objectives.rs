@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use eframe::egui;
 
-use super::app::{App, View};
+use super::app::{Navigate, View, ViewCtx};
 use super::bridge;
 use crate::model::objectives::ObjectiveGroup;
 use crate::model::{Community, MemberId};
@@ -53,16 +53,14 @@ fn names(community: &Community, holders: impl Iterator<Item = MemberId>) -> Stri
     names.join(", ")
 }
 
-pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((_, community)) = app.current.clone() else {
-        return;
-    };
-    let groups = app.objectives.groups(&community);
+pub fn objectives_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut ObjectivesState) -> Navigate {
+    let community = cx.community;
+    let groups = state.groups(community);
     // A refused request gives the button back.
-    app.objectives
+    state
         .asked
         .retain(|_, done| done.lock().map_or(true, |d| *d != Some(false)));
-    if !app.objectives.asked.is_empty() {
+    if !state.asked.is_empty() {
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(100));
     }
@@ -75,11 +73,11 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
     if groups.is_empty() {
         ui.label("No learning objectives yet.");
         if ui.button("Add yours in Members").clicked() {
-            app.view = View::Members;
+            return Navigate::To(View::Members);
         }
-        return;
+        return Navigate::Stay;
     }
-    let on_roster = app.me().is_some();
+    let on_roster = cx.me.is_some();
     let mut make: Option<String> = None;
     let mut go_to_topics = false;
     egui::ScrollArea::vertical()
@@ -95,7 +93,7 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
                     });
                     ui.label(format!(
                         "Held by: {}",
-                        names(&community, group.holders.keys().cloned())
+                        names(community, group.holders.keys().cloned())
                     ));
                     if group.wordings.len() > 1 {
                         ui.weak(format!(
@@ -104,13 +102,13 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
                         ));
                     }
                     ui.horizontal(|ui| {
-                        if has_topic(&community, group) {
-                            app.objectives.asked.remove(&group.label);
+                        if has_topic(community, group) {
+                            state.asked.remove(&group.label);
                             ui.weak("Already a topic.");
                             if ui.link("See it in Topics").clicked() {
                                 go_to_topics = true;
                             }
-                        } else if app.objectives.asked.contains_key(&group.label) {
+                        } else if state.asked.contains_key(&group.label) {
                             ui.spinner();
                             ui.label("Proposing the topic…");
                         } else if ui
@@ -125,13 +123,15 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
                 ui.add_space(4.0);
             }
         });
-    if go_to_topics {
-        app.view = View::Topics;
-    }
+    let to = if go_to_topics {
+        Navigate::To(View::Topics)
+    } else {
+        Navigate::Stay
+    };
     if let Some(label) = make {
         let done = Arc::new(Mutex::new(None));
-        app.objectives.asked.insert(label.clone(), done.clone());
-        app.send(bridge::action(
+        state.asked.insert(label.clone(), done.clone());
+        cx.send(bridge::action(
             "make the topic",
             move |node, community| async move {
                 let made = node.topic_from_objectives(&community, &label).await;
@@ -142,4 +142,5 @@ pub fn objectives_ui(ui: &mut egui::Ui, app: &mut App) {
             },
         ));
     }
+    to
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use eframe::egui;
 use egui_plot::{Bar, BarChart, Plot};
 
-use super::app::App;
+use super::app::ViewCtx;
 use super::bridge;
 use crate::model::Community;
 use crate::model::pulse::{Level, Pulse};
@@ -71,27 +71,25 @@ impl PulseState {
     }
 }
 
-pub fn pulse_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((_, community)) = app.current.clone() else {
-        return;
-    };
-    if let Some(command) = app.pulse.refresh(&community) {
-        app.send(command);
+pub fn pulse_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut PulseState) {
+    let community = cx.community;
+    if let Some(command) = state.refresh(community) {
+        cx.send(command);
     }
-    if app.pulse.pending.is_some() {
+    if state.pending.is_some() {
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(100));
     }
     ui.heading("Community pulse");
     ui.label(CAVEAT);
     ui.add_space(8.0);
-    if let Some(error) = &app.pulse.error {
+    if let Some(error) = &state.error {
         ui.colored_label(
             ui.visuals().error_fg_color,
             format!("The pulse could not be computed: {error}"),
         );
     }
-    let Some(pulse) = &app.pulse.pulse else {
+    let Some(pulse) = &state.pulse else {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label("Reading the community's activity…");

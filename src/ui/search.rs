@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use eframe::egui::{self, Color32, TextFormat, text::LayoutJob};
 
-use super::app::{App, View};
+use super::widgets::labelled_field;
+use super::app::{Navigate, View, ViewCtx};
 use super::bridge::{self, Command};
-use super::welcome::labelled_field;
 use crate::model::search::{Hit, HitKind, SearchResults, Span};
 use crate::model::{CaseId, Community, NoteId};
 use crate::node::SEARCH_LIMIT;
@@ -103,11 +103,7 @@ impl SearchState {
     }
 }
 
-pub fn search_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((community_id, community)) = app.current.clone() else {
-        return;
-    };
-    let state = &mut app.search;
+pub fn search_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut SearchState) -> Navigate {
     state.receive();
     ui.heading("Search");
     let response = labelled_field(ui, SEARCH_LABEL, &mut state.query);
@@ -117,10 +113,9 @@ pub fn search_ui(ui: &mut egui::Ui, app: &mut App) {
     ui.weak(
         "Notes, topics, cases and members. Every word must match; case and accents are ignored.",
     );
-    if let Some(command) = state.ask(&community) {
-        app.send(command);
+    if let Some(command) = state.ask(cx.community) {
+        cx.send(command);
     }
-    let state = &mut app.search;
     if state.waiting {
         // The answer comes through the reply channel, which does not wake the window.
         ui.ctx().request_repaint_after(Duration::from_millis(30));
@@ -136,11 +131,11 @@ pub fn search_ui(ui: &mut egui::Ui, app: &mut App) {
         if state.waiting {
             ui.spinner();
         }
-        return;
+        return Navigate::Stay;
     };
     if results.hits.is_empty() {
         ui.label(format!("Nothing matches \"{}\".", results.query));
-        return;
+        return Navigate::Stay;
     }
     ui.label(if results.total > results.hits.len() {
         format!(
@@ -164,9 +159,7 @@ pub fn search_ui(ui: &mut egui::Ui, app: &mut App) {
                 ui.add_space(6.0);
             }
         });
-    if let Some(hit) = opened {
-        open(app, &community_id, &hit);
-    }
+    opened.map_or(Navigate::Stay, |hit| open(&hit))
 }
 
 /// One result; true when clicked.
@@ -234,26 +227,13 @@ fn highlight_colour(dark: bool) -> Color32 {
     }
 }
 
-/// Opens a result where it lives.
-fn open(app: &mut App, community: &crate::model::CommunityId, hit: &Hit) {
+/// Where a result lives.
+fn open(hit: &Hit) -> Navigate {
     match hit.kind {
-        HitKind::Note => {
-            let id = NoteId::from(hit.id.clone());
-            app.view = View::Notes;
-            app.notes.select(id.clone());
-            app.send(Command::OpenNote(id));
-        }
-        HitKind::Case => {
-            let id = CaseId::from(hit.id.clone());
-            app.view = View::Cases;
-            app.cases.show(community, id.clone());
-            app.send(Command::OpenCase(id));
-        }
-        HitKind::Topic => app.view = View::Topics,
-        HitKind::Member => {
-            app.view = View::Members;
-            app.members.search = hit.title.clone();
-        }
+        HitKind::Note => Navigate::OpenNote(NoteId::from(hit.id.clone())),
+        HitKind::Case => Navigate::OpenCase(CaseId::from(hit.id.clone())),
+        HitKind::Topic => Navigate::To(View::Topics),
+        HitKind::Member => Navigate::FindMember(hit.title.clone()),
     }
 }
 

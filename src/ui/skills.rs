@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::app::{App, View};
-use super::welcome::labelled_field;
+use super::widgets::labelled_field;
+use super::app::{Navigate, View, ViewCtx};
 use crate::model::Community;
 use crate::model::skills::{Helper, who_can_help};
+use crate::node::SyncStatus;
 
 /// The search box's label, which is also the question the view answers.
 pub const QUESTION: &str = "Who can help with";
@@ -48,36 +49,39 @@ fn day(at: crate::model::Timestamp) -> String {
         .unwrap_or_else(|| at.to_string())
 }
 
-pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((_, community)) = app.current.clone() else {
-        return;
-    };
+pub fn skills_ui(
+    ui: &mut egui::Ui,
+    cx: &ViewCtx,
+    state: &mut SkillsState,
+    sync: &SyncStatus,
+) -> Navigate {
+    let community = cx.community;
     ui.heading("Skills");
     ui.label("Ask the community: members list what they can help with under Members.");
     ui.add_space(6.0);
     ui.horizontal(|ui| {
-        labelled_field(ui, QUESTION, &mut app.skills.question);
+        labelled_field(ui, QUESTION, &mut state.question);
         ui.label("?");
     });
     ui.add_space(8.0);
-    let helpers = app.skills.answer(&community);
-    let asked = !app.skills.question.trim().is_empty();
+    let helpers = state.answer(community);
+    let asked = !state.question.trim().is_empty();
     if helpers.is_empty() {
         if asked {
             ui.label(format!(
                 "Nobody lists a skill like \"{}\" yet. Try another word, or ask at the next \
                  gathering.",
-                app.skills.question.trim()
+                state.question.trim()
             ));
         } else {
             ui.label("Nobody lists a skill yet.");
         }
         if ui.button("Add your skills in Members").clicked() {
-            app.view = View::Members;
+            return Navigate::To(View::Members);
         }
-        return;
+        return Navigate::Stay;
     }
-    let me = app.me();
+    let me = cx.me;
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -85,12 +89,12 @@ pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) {
                 let online = community
                     .members
                     .get(&helper.member)
-                    .is_some_and(|m| m.devices.keys().any(|d| app.sync.connected.contains(d)));
+                    .is_some_and(|m| m.devices.keys().any(|d| sync.connected.contains(d)));
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
                     ui.horizontal(|ui| {
                         ui.strong(&helper.name);
-                        if Some(&helper.member) == me.as_ref() {
+                        if Some(&helper.member) == me {
                             ui.label("· this is you");
                         } else if online {
                             ui.colored_label(
@@ -120,4 +124,5 @@ pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) {
                 ui.add_space(4.0);
             }
         });
+    Navigate::Stay
 }

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use eframe::egui::{self, Align, Layout, Rect, RichText, UiBuilder, pos2, vec2};
 
-use super::app::{App, View};
-use super::bridge::{self, Command};
+use super::app::{Navigate, ViewCtx};
+use super::bridge;
 use crate::model::community::NewTopic;
 use crate::model::{Community, MemberId, NoteId, Topic, TopicId, TopicStatus, limits};
 
@@ -243,13 +243,9 @@ fn shown_ancestor<'a>(
     None
 }
 
-pub fn topics_ui(ui: &mut egui::Ui, app: &mut App) {
-    let Some((_, community)) = app.current.clone() else {
-        return;
-    };
-    let me = app.me();
-    let state = &mut app.topics;
-    state.notice_arrival(&community, me.as_ref());
+pub fn topics_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut TopicsState) -> Navigate {
+    let (community, me) = (cx.community, cx.me.cloned());
+    state.notice_arrival(community, me.as_ref());
     let mut intents = Vec::new();
 
     ui.heading("Topics");
@@ -261,10 +257,10 @@ pub fn topics_ui(ui: &mut egui::Ui, app: &mut App) {
         );
     }
     ui.add_space(6.0);
-    propose_ui(ui, state, &community, me.is_some(), &mut intents);
+    propose_ui(ui, state, community, me.is_some(), &mut intents);
     ui.add_space(6.0);
 
-    let listing = state.take_listing(&community);
+    let listing = state.take_listing(community);
     ui.horizontal(|ui| {
         for (filter, count) in Filter::ALL.into_iter().zip(listing.counts) {
             let text = format!("{} ({count})", filter.name());
@@ -289,7 +285,7 @@ pub fn topics_ui(ui: &mut egui::Ui, app: &mut App) {
         let reveal = state.reveal.take();
         list_ui(
             ui,
-            &community,
+            community,
             &listing.rows,
             me.as_ref(),
             reveal,
@@ -298,11 +294,13 @@ pub fn topics_ui(ui: &mut egui::Ui, app: &mut App) {
     }
     // A listing for another filter is stale anyway; it is rebuilt on the next frame.
     state.listing = Some(listing);
-    note_picker_ui(ui, state, &community, &mut intents);
+    note_picker_ui(ui, state, community, &mut intents);
 
+    let mut to = Navigate::Stay;
     for intent in intents {
-        apply(app, intent);
+        to = apply(cx, state, intent).or(to);
     }
+    to
 }
 
 /// The one-line form to propose a topic, or a sub-topic once a parent is chosen.
@@ -629,7 +627,7 @@ fn note_picker_ui(
     let modal = egui::Modal::new(egui::Id::unique("link-note")).show(ui.ctx(), |ui| {
         ui.set_width(420.0);
         ui.heading(format!("Link a note to {}", topic.title));
-        let field = super::welcome::labelled_field(ui, "Find a note", search);
+        let field = super::widgets::labelled_field(ui, "Find a note", search);
         if field_needs_focus {
             field.request_focus();
         }
@@ -677,16 +675,17 @@ fn note_picker_ui(
     }
 }
 
-fn apply(app: &mut App, intent: Intent) {
+/// Does what the member asked; opening a note is for the app to do.
+fn apply(cx: &ViewCtx, state: &mut TopicsState, intent: Intent) -> Navigate {
     match intent {
-        Intent::Propose => propose(app),
-        Intent::Endorse(topic) => app.send(bridge::action(
+        Intent::Propose => propose(cx, state),
+        Intent::Endorse(topic) => cx.send(bridge::action(
             "endorse the topic",
             move |node, community| async move {
                 node.endorse_topic(&community, &topic).await.map(|_| ())
             },
         )),
-        Intent::Withdraw(topic) => app.send(bridge::action(
+        Intent::Withdraw(topic) => cx.send(bridge::action(
             "withdraw the endorsement",
             move |node, community| async move {
                 node.withdraw_endorsement(&community, &topic)
@@ -694,57 +693,48 @@ fn apply(app: &mut App, intent: Intent) {
                     .map(|_| ())
             },
         )),
-        Intent::SetStatus(topic, status) => app.send(bridge::action(
+        Intent::SetStatus(topic, status) => cx.send(bridge::action(
             "change the topic's status",
             move |node, community| async move {
                 node.set_topic_status(&community, &topic, status).await
             },
         )),
         Intent::SubTopicOf(parent) => {
-            app.topics.parent = Some(parent);
-            app.topics.focus_title = true;
+            state.parent = Some(parent);
+            state.focus_title = true;
         }
-        Intent::PickNote(topic) => app.topics.linking = Some((topic, String::new())),
+        Intent::PickNote(topic) => state.linking = Some((topic, String::new())),
         Intent::Link(topic, note) => {
-            app.topics.linking = None;
-            app.send(bridge::action(
+            state.linking = None;
+            cx.send(bridge::action(
                 "link the note",
                 move |node, community| async move {
                     node.link_note(&community, &topic, &note).await
                 },
             ));
         }
-        Intent::OpenNote(note) => {
-            app.view = View::Notes;
-            app.notes.select(note.clone());
-            app.send(Command::OpenNote(note));
-        }
+        Intent::OpenNote(note) => return Navigate::OpenNote(note),
     }
+    Navigate::Stay
 }
 
-fn propose(app: &mut App) {
-    let state = &mut app.topics;
+fn propose(cx: &ViewCtx, state: &mut TopicsState) {
     let new = NewTopic {
         title: std::mem::take(&mut state.title),
         description: std::mem::take(&mut state.description),
         parent: state.parent.take(),
     };
     // Watch for the topic as the model will store its title, to scroll to it when it arrives.
-    if let (Ok(title), Some(me), Some((_, community))) = (
-        limits::title("a topic's title", &new.title),
-        app.me(),
-        app.current.as_ref(),
-    ) {
-        let before = mine_titled(community, &me, &title).len();
-        app.topics.awaiting = Some(Awaiting { title, before });
+    if let (Ok(title), Some(me)) = (limits::title("a topic's title", &new.title), cx.me) {
+        let before = mine_titled(cx.community, me, &title).len();
+        state.awaiting = Some(Awaiting { title, before });
     }
-    let state = &mut app.topics;
     // A new topic is proposed: show the filter it will be in, and stay ready for the next one.
     if !state.filter.shows(TopicStatus::Proposed) {
         state.filter = Filter::Status(TopicStatus::Proposed);
     }
     state.focus_title = true;
-    app.send(bridge::action(
+    cx.send(bridge::action(
         "propose the topic",
         move |node, community| async move { node.add_topic(&community, new).await.map(|_| ()) },
     ));

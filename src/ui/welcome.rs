@@ -1,8 +1,9 @@
-//! The first screen: create a community, or join one with an invite.
+//! The first screen: create a community, or join one with an invite. It keeps only its form;
+//! the command it returns is sent by the app.
 
 use eframe::egui;
 
-use super::app::App;
+use super::widgets::labelled_field;
 use super::bridge::Command;
 
 #[derive(Default)]
@@ -15,14 +16,14 @@ pub struct WelcomeState {
     pub busy: bool,
 }
 
-pub fn welcome_ui(ui: &mut egui::Ui, app: &mut App) {
+/// The form; returns the create or join command when the member asks for one.
+pub fn welcome_ui(ui: &mut egui::Ui, w: &mut WelcomeState) -> Option<Command> {
     ui.vertical_centered(|ui| {
         ui.add_space(24.0);
         ui.heading("Welcome to copse");
         ui.label("A home for your community of practice: notes, topics and peer-assist cases, kept on your members' own machines.");
     });
     ui.add_space(24.0);
-    let w = &mut app.welcome;
     let mut command = None;
     ui.columns(2, |columns| {
         let ui = &mut columns[0];
@@ -62,13 +63,5 @@ pub fn welcome_ui(ui: &mut egui::Ui, app: &mut App) {
             });
         }
     });
-    if let Some(command) = command {
-        app.send(command);
-    }
-}
-
-/// A text field with a visible label that also names it for screen readers and tests.
-pub fn labelled_field(ui: &mut egui::Ui, label: &str, text: &mut String) -> egui::Response {
-    let label = ui.label(label);
-    ui.text_edit_singleline(text).labelled_by(label.id)
+    command
 }
