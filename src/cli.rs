@@ -17,8 +17,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::model::community::NewTopic;
-use crate::model::unread::ItemKind;
-use crate::model::{CaseId, NoteEdit, NoteId, ProfileUpdate, QuestionId, TopicId, TopicStatus};
+use crate::model::{
+    CaseId, DocRef, NoteEdit, NoteId, ProfileUpdate, QuestionId, TopicId, TopicStatus,
+};
 use crate::node::{Node, NodeConfig};
 use output::Output;
 
@@ -428,16 +429,16 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                     };
                     out.note(&id, &note, &community);
                     if let Some(entry) = community.notes.get(&id) {
-                        node.mark_read(&c, ItemKind::Note, id.as_str(), entry.updated_at)?;
+                        node.mark_read(&c, &DocRef::Note(id.clone()), entry.updated_at)?;
                     }
                 }
                 NoteCommand::History { id } => {
                     let id: NoteId = id.parse()?;
-                    out.history(&node.note_history(&c, &id).await?);
+                    out.history(&node.history(&c, &DocRef::Note(id)).await?);
                 }
                 NoteCommand::Restore { id, version } => {
                     let id: NoteId = id.parse()?;
-                    node.restore_note(&c, &id, version).await?;
+                    node.restore(&c, &DocRef::Note(id.clone()), version).await?;
                     out.done(&id, &format!("restored to version {version}"));
                 }
                 NoteCommand::Edit { id, edit } => {
@@ -517,16 +518,16 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
                     };
                     out.case(&id, &case, &community);
                     if let Some(entry) = community.cases.get(&id) {
-                        node.mark_read(&c, ItemKind::Case, id.as_str(), entry.updated_at)?;
+                        node.mark_read(&c, &DocRef::Case(id.clone()), entry.updated_at)?;
                     }
                 }
                 CaseCommand::History { id } => {
                     let id: CaseId = id.parse()?;
-                    out.history(&node.case_history(&c, &id).await?);
+                    out.history(&node.history(&c, &DocRef::Case(id)).await?);
                 }
                 CaseCommand::Restore { id, version } => {
                     let id: CaseId = id.parse()?;
-                    node.restore_case(&c, &id, version).await?;
+                    node.restore(&c, &DocRef::Case(id.clone()), version).await?;
                     out.done(&id, &format!("restored to version {version}"));
                 }
                 CaseCommand::Ask { id, text } => {

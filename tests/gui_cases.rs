@@ -162,8 +162,8 @@ async fn community_with_cases(node: &Node, cases: Vec<Case>) -> Vec<CaseId> {
         let doc = change::create(&case, "open case", at).unwrap();
         let id = CaseId::from(node.import_document(doc).await.unwrap());
         let stamp = Timestamp(at.0 + n as i64);
-        community.index_case(
-            id.clone(),
+        community.index(
+            id.clone().into(),
             DocEntry {
                 title: case.title.clone(),
                 author: case.presenter.clone(),

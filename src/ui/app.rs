@@ -11,8 +11,9 @@ use super::{
     actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
     skills, status_bar, thanks, topics, welcome,
 };
-use crate::model::unread::{self, ItemKind, ReadMarks};
+use crate::model::unread::{self, ReadMarks};
 use crate::model::{Community, CommunityId};
+use crate::model::{DocKind, DocRef};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
 
@@ -282,12 +283,12 @@ impl App {
     }
 
     /// The ids of the notes or cases new to this device.
-    pub(super) fn unread_ids(&self, kind: ItemKind) -> HashSet<String> {
+    pub(super) fn unread_ids(&self, kind: DocKind) -> HashSet<String> {
         match (&self.current, self.me()) {
             (Some((_, community)), Some(me)) => unread::unread(community, &me, &self.read_marks)
                 .into_iter()
-                .filter(|u| u.kind == kind)
-                .map(|u| u.id)
+                .filter(|u| u.doc.kind() == kind)
+                .map(|u| u.doc.id_str().to_string())
                 .collect(),
             _ => HashSet::new(),
         }
@@ -302,25 +303,24 @@ impl App {
             View::Notes => self
                 .notes
                 .selected()
-                .and_then(|id| Some((ItemKind::Note, id.as_str(), community.notes.get(id)?))),
+                .and_then(|id| Some((DocRef::Note(id.clone()), community.notes.get(id)?))),
             View::Cases => self
                 .cases
                 .selected()
-                .and_then(|id| Some((ItemKind::Case, id.as_str(), community.cases.get(id)?))),
+                .and_then(|id| Some((DocRef::Case(id.clone()), community.cases.get(id)?))),
             _ => None,
         };
-        let Some((kind, id, entry)) = shown else {
+        let Some((doc, entry)) = shown else {
             return;
         };
-        let key = unread::item_key(kind, id);
-        if self.read_marks.get(&key) >= Some(&entry.updated_at) {
+        if self.read_marks.get(&doc) >= Some(&entry.updated_at) {
             return;
         }
-        let (seen, id, community_id) = (entry.updated_at, id.to_string(), community_id.clone());
-        self.read_marks.insert(key, seen);
+        let (seen, community_id) = (entry.updated_at, community_id.clone());
+        self.read_marks.insert(doc.clone(), seen);
         self.send(bridge::action(
             "remember what you have read",
-            move |node, _| async move { node.mark_read(&community_id, kind, &id, seen) },
+            move |node, _| async move { node.mark_read(&community_id, &doc, seen) },
         ));
     }
 }

@@ -22,7 +22,7 @@ use eframe::egui::{self, Button, ComboBox, Key, Margin, RichText, TextEdit};
 
 use super::app::App;
 use super::bridge::{self, Command};
-use super::history::{HistoryDoc, HistoryState, Shown, history_ui};
+use super::history::{HistoryState, Shown, history_ui};
 use crate::model::markdown_export::case_page;
 use crate::model::{
     Case, CaseId, Community, CommunityId, MemberId, Phase, Question, QuestionId, Timestamp, limits,
@@ -330,7 +330,7 @@ pub fn cases_ui(ui: &mut egui::Ui, app: &mut App) {
         return;
     };
     let me = app.me();
-    let new = app.unread_ids(crate::model::unread::ItemKind::Case);
+    let new = app.unread_ids(crate::model::DocKind::Case);
     let state = &mut app.cases;
     state.enter(&community_id);
     state.receive();
@@ -558,7 +558,7 @@ fn detail_ui(
             title: case.title.clone(),
             text: case_page(id.as_str(), &case, community),
         };
-        let doc = HistoryDoc::Case(id.clone());
+        let doc = crate::model::DocRef::Case(id.clone());
         history_ui(
             ui,
             &mut state.history,

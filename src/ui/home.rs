@@ -8,7 +8,8 @@ use eframe::egui;
 use super::app::{App, View};
 use super::bridge::{self, Command};
 use super::{actions, gatherings};
-use crate::model::unread::{self, ItemKind};
+use crate::model::DocKind;
+use crate::model::unread;
 use crate::model::{CaseId, Community, CommunityId, NoteId, Timestamp};
 
 /// Items listed under "Recently changed".
@@ -133,15 +134,15 @@ pub fn list_row(ui: &mut egui::Ui, selected: bool, title: &str, is_new: bool) ->
 }
 
 /// Opens a note or case in its view.
-fn open(app: &mut App, community: &CommunityId, kind: ItemKind, id: &str) {
+fn open(app: &mut App, community: &CommunityId, kind: DocKind, id: &str) {
     match kind {
-        ItemKind::Note => {
+        DocKind::Note => {
             let id = NoteId::from(id.to_string());
             app.view = View::Notes;
             app.notes.select(id.clone());
             app.send(Command::OpenNote(id));
         }
-        ItemKind::Case => {
+        DocKind::Case => {
             let id = CaseId::from(id.to_string());
             app.view = View::Cases;
             app.cases.open(community, id.clone());
@@ -160,9 +161,9 @@ fn unread_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
         ui.weak("Nothing new since you last looked.");
     }
     for item in items.iter().take(RECENT) {
-        let kind = match item.kind {
-            ItemKind::Note => "Note",
-            ItemKind::Case => "Case",
+        let kind = match item.doc.kind() {
+            DocKind::Note => "Note",
+            DocKind::Case => "Case",
         };
         ui.horizontal(|ui| {
             ui.weak(kind);
@@ -175,7 +176,7 @@ fn unread_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
                 item.updated_at
             ));
             if link.clicked() {
-                open(app, id, item.kind, &item.id);
+                open(app, id, item.doc.kind(), item.doc.id_str());
             }
         });
     }
@@ -187,7 +188,7 @@ fn unread_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
 /// Notes, cases and topics, most recently changed first.
 fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Community) {
     enum Item<'a> {
-        Doc(ItemKind, &'a str),
+        Doc(DocKind, &'a str),
         Topic,
     }
     let mut recent: Vec<(Timestamp, &str, Item)> = Vec::new();
@@ -195,14 +196,14 @@ fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
         recent.push((
             e.updated_at,
             &e.title,
-            Item::Doc(ItemKind::Note, nid.as_str()),
+            Item::Doc(DocKind::Note, nid.as_str()),
         ));
     }
     for (cid, e) in &community.cases {
         recent.push((
             e.updated_at,
             &e.title,
-            Item::Doc(ItemKind::Case, cid.as_str()),
+            Item::Doc(DocKind::Case, cid.as_str()),
         ));
     }
     for t in community.topics.values() {
@@ -222,7 +223,7 @@ fn recent_ui(ui: &mut egui::Ui, app: &mut App, id: &CommunityId, community: &Com
     for (at, title, item) in recent.into_iter().take(RECENT) {
         ui.horizontal(|ui| match item {
             Item::Doc(kind, doc) => {
-                ui.weak(if kind == ItemKind::Note {
+                ui.weak(if kind == DocKind::Note {
                     "Note"
                 } else {
                     "Case"

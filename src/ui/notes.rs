@@ -14,10 +14,10 @@ use eframe::egui;
 
 use super::app::App;
 use super::bridge::Command;
-use super::history::{HistoryDoc, HistoryState, Shown, history_ui};
+use super::history::{HistoryState, Shown, history_ui};
 use super::welcome::labelled_field;
+use crate::model::DocKind;
 use crate::model::text_edit::{self, Splice};
-use crate::model::unread::ItemKind;
 use crate::model::{Community, Note, NoteId};
 
 /// How long typing pauses before the text is saved.
@@ -217,7 +217,7 @@ pub fn notes_ui(ui: &mut egui::Ui, app: &mut App) {
     egui::Panel::left("note-list")
         .resizable(true)
         .show(ui, |ui| {
-            let new = app.unread_ids(ItemKind::Note);
+            let new = app.unread_ids(DocKind::Note);
             list_ui(ui, &mut app.notes, &community, &new, &mut commands);
         });
     egui::CentralPanel::default().show(ui, |ui| {
@@ -317,7 +317,7 @@ fn editor_ui(
             title: note.title.clone(),
             text: note.body.as_str().to_string(),
         };
-        let doc = HistoryDoc::Note(id.clone());
+        let doc = crate::model::DocRef::Note(id.clone());
         history_ui(
             ui,
             &mut state.history,
