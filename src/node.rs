@@ -54,7 +54,9 @@ pub use progress::Progress;
 pub use search::SEARCH_LIMIT;
 
 use crate::clock::Clock;
-use crate::model::{CaseId, CommunityId, DocRef, ModelError, NoteId, Timestamp, change, history};
+use crate::model::{
+    CaseId, CommunityId, DeviceId, DocRef, ModelError, NoteId, Timestamp, change, history,
+};
 use crate::net::access::Access;
 pub use crate::net::endpoint::NetConfig;
 use crate::net::quiet::ChangeObserver;
@@ -111,7 +113,7 @@ pub struct Node {
 struct Inner {
     repo: Repo,
     storage: SqliteStorage,
-    device_id: String,
+    device_id: DeviceId,
     data_dir: PathBuf,
     clock: Clock,
     handles: Mutex<HashMap<DocumentId, DocHandle>>,
@@ -143,13 +145,13 @@ impl Node {
     pub async fn open(config: NodeConfig) -> Result<Node, NodeError> {
         let lock = DataDirLock::acquire(&config.data_dir)?;
         let key = load_or_create_device_key(&config.data_dir)?;
-        let device_id = key.public().to_string();
+        let device_id = DeviceId::from(key.public().to_string());
         let storage = SqliteStorage::open(&config.data_dir.join("copse.db"))?;
         let heads_cache = heads_cache::HeadsCache::load(&storage);
         let access = Access::default();
         let (containment, actor_pool) = containment::Containment::new()?;
         let repo = Repo::build_tokio()
-            .with_peer_id(PeerId::from(device_id.clone()))
+            .with_peer_id(PeerId::from(device_id.to_string()))
             .with_storage(storage.clone())
             .with_share_policy(access.policy())
             .with_observer(ChangeObserver(access.quiet().clone()))
@@ -217,7 +219,7 @@ impl Node {
     }
 
     /// This device's iroh endpoint id (hex): its identity to peers.
-    pub fn device_id(&self) -> &str {
+    pub fn device_id(&self) -> &DeviceId {
         &self.inner.device_id
     }
 

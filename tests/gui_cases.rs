@@ -225,7 +225,7 @@ fn member_asks_only_in_clarify_and_suggests_only_in_suggest() {
     let case = stored_case(&gui, &ids[0]);
     let question = case.questions.values().next().unwrap();
     assert_eq!(question.text, "Who sets the agenda?");
-    assert_eq!(question.author.as_str(), gui.node.device_id());
+    assert_eq!(question.author.as_str(), gui.node.device_id().as_str());
 
     // Suggest: a suggestion box, no question box.
     gui.harness.get_by_label("Nobody volunteers").click();

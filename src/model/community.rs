@@ -7,8 +7,9 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    Case, CaseId, DocRef, Gathering, GatheringId, Invite, InviteId, Member, MemberId, ModelError,
-    Note, NoteId, ProfileUpdate, Timestamp, Topic, TopicId, TopicStatus, limits, text_edit, topic,
+    Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, Member, MemberId,
+    ModelError, Note, NoteId, ProfileUpdate, Timestamp, Topic, TopicId, TopicStatus, limits,
+    text_edit, topic,
 };
 
 /// The root document of a community.
@@ -132,11 +133,11 @@ impl Community {
             .ok_or_else(|| ModelError::NotAMember(who.to_string()))
     }
 
-    /// The member who owns the device with this endpoint id, if any.
-    pub fn member_for_device(&self, endpoint_id: &str) -> Option<&MemberId> {
+    /// The member who owns this device, if any.
+    pub fn member_for_device(&self, device: &DeviceId) -> Option<&MemberId> {
         self.members
             .iter()
-            .find(|(_, m)| m.devices.contains_key(endpoint_id))
+            .find(|(_, m)| m.devices.contains_key(device))
             .map(|(id, _)| id)
     }
 
@@ -189,7 +190,7 @@ impl Community {
     }
 
     /// Every device (iroh endpoint id) of every member: the sync layer's access list.
-    pub fn authorized_devices(&self) -> BTreeSet<String> {
+    pub fn authorized_devices(&self) -> BTreeSet<DeviceId> {
         self.members
             .values()
             .flat_map(|m| m.devices.keys().cloned())
@@ -608,15 +609,23 @@ mod tests {
     fn authorized_devices_are_every_device_of_every_member() {
         let mut c = community_with(&["ada", "bob"]);
         c.members.get_mut(&id("bob")).unwrap().devices.insert(
-            "bob-laptop".into(),
+            DeviceId::from("bob-laptop".to_string()),
             crate::model::Device {
                 added_at: Timestamp(3),
             },
         );
-        let devices: Vec<String> = c.authorized_devices().into_iter().collect();
+        let devices: Vec<String> = c
+            .authorized_devices()
+            .iter()
+            .map(DeviceId::to_string)
+            .collect();
         assert_eq!(devices, ["ada", "bob", "bob-laptop"]);
         c.remove_member(&id("ada"), &id("bob")).unwrap();
-        let devices: Vec<String> = c.authorized_devices().into_iter().collect();
+        let devices: Vec<String> = c
+            .authorized_devices()
+            .iter()
+            .map(DeviceId::to_string)
+            .collect();
         assert_eq!(devices, ["ada"]);
     }
 

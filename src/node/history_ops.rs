@@ -116,7 +116,7 @@ fn attribute(community: &Community, revisions: Vec<Revision>) -> Vec<HistoryEntr
         .map(|revision| {
             let member = revision
                 .device
-                .as_deref()
+                .as_ref()
                 .and_then(|d| community.member_for_device(d))
                 .cloned();
             let by = match (&member, &revision.device) {

@@ -13,7 +13,7 @@ use samod::{ConnectionId, ConnectionState, DocumentId, PeerId};
 use serde::Serialize;
 
 use super::{Inner, Node, NodeError};
-use crate::model::{Community, CommunityId, InviteId, MemberId, Timestamp};
+use crate::model::{Community, CommunityId, DeviceId, InviteId, MemberId, Timestamp};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
 use crate::net::ticket::{InviteTicket, new_secret};
 
@@ -46,7 +46,7 @@ pub struct SyncReport {
 pub struct PeerStatus {
     pub member: MemberId,
     pub name: String,
-    pub device: String,
+    pub device: DeviceId,
     pub this_device: bool,
     pub online: bool,
     /// Unix milliseconds of the last connection, if any.
@@ -428,7 +428,7 @@ impl Node {
                     name: m.name.clone(),
                     device: device.clone(),
                     this_device: device == self.device_id(),
-                    online: online.contains(device),
+                    online: online.contains(device.as_str()),
                     last_seen,
                 });
             }

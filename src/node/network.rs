@@ -16,7 +16,7 @@ use super::membership::NodeAdmission;
 use super::summary::NodeSummaries;
 use super::{Inner, Node, NodeError, lock};
 use crate::clock::Clock;
-use crate::model::{Community, CommunityId};
+use crate::model::{Community, CommunityId, DeviceId};
 use crate::net::access::{Access, CommunityAccess};
 use crate::net::dialer::{DeviceDialer, DialFailed};
 use crate::net::endpoint::BoundEndpoint;
@@ -309,7 +309,7 @@ impl Node {
         let devices: BTreeSet<String> = self.access().current().devices();
         let mut dialers = lock(&net.dialers);
         for device in devices {
-            if device == self.device_id() || dialers.contains_key(&device) {
+            if device == self.device_id().as_str() || dialers.contains_key(&device) {
                 continue;
             }
             let Ok(id) = EndpointId::from_str(&device) else {
@@ -371,7 +371,7 @@ pub(crate) fn access_of(doc: &DocumentId, community: &Community) -> CommunityAcc
     let devices = community
         .members
         .values()
-        .flat_map(|m| m.devices.keys().cloned())
+        .flat_map(|m| m.devices.keys().map(DeviceId::to_string))
         .collect();
     CommunityAccess { devices, documents }
 }

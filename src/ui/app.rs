@@ -13,7 +13,7 @@ use super::{
 };
 use crate::model::unread::{self, ReadMarks};
 use crate::model::{Community, CommunityId};
-use crate::model::{DocKind, DocRef};
+use crate::model::{DeviceId, DocKind, DocRef};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
 
@@ -185,7 +185,9 @@ impl App {
     /// This device's member id in the open community, if it is on the roster.
     pub(super) fn me(&self) -> Option<crate::model::MemberId> {
         let (_, community) = self.current.as_ref()?;
-        community.member_for_device(&self.device_id).cloned()
+        community
+            .member_for_device(&DeviceId::from(self.device_id.clone()))
+            .cloned()
     }
 
     pub(super) fn send(&self, command: Command) {

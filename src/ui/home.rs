@@ -8,9 +8,8 @@ use eframe::egui;
 use super::app::{App, View};
 use super::bridge::{self, Command};
 use super::{actions, gatherings};
-use crate::model::DocKind;
 use crate::model::unread;
-use crate::model::{CaseId, Community, CommunityId, NoteId, Timestamp};
+use crate::model::{CaseId, Community, CommunityId, DeviceId, DocKind, NoteId, Timestamp};
 
 /// Items listed under "Recently changed".
 const RECENT: usize = 8;
@@ -254,7 +253,7 @@ fn online_ui(ui: &mut egui::Ui, app: &App, community: &Community) {
         .sync
         .connected
         .iter()
-        .filter_map(|device| community.member_for_device(device))
+        .filter_map(|device| community.member_for_device(&DeviceId::from(device.clone())))
         .map(|m| community.display_name(m))
         .collect();
     if names.is_empty() {

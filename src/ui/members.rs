@@ -297,7 +297,7 @@ fn directory_ui(ui: &mut egui::Ui, app: &mut App, community: &Community, me: Opt
                 let online = member
                     .devices
                     .keys()
-                    .any(|d| app.sync.connected.contains(d));
+                    .any(|d| app.sync.connected.contains(d.as_str()));
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
                     member_card_ui(ui, member, is_me, online);

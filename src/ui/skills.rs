@@ -82,10 +82,11 @@ pub fn skills_ui(ui: &mut egui::Ui, app: &mut App) {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for helper in helpers.iter() {
-                let online = community
-                    .members
-                    .get(&helper.member)
-                    .is_some_and(|m| m.devices.keys().any(|d| app.sync.connected.contains(d)));
+                let online = community.members.get(&helper.member).is_some_and(|m| {
+                    m.devices
+                        .keys()
+                        .any(|d| app.sync.connected.contains(d.as_str()))
+                });
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
                     ui.horizontal(|ui| {
