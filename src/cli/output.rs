@@ -220,9 +220,9 @@ impl Output {
                 for hit in &results.hits {
                     lines.push(format!(
                         "{:<6} {}  {}",
-                        hit.kind.label(),
+                        hit.target.kind().label(),
                         emphasised(&hit.title, &hit.title_matches),
-                        hit.id
+                        hit.target.id_str()
                     ));
                     if let Some(snippet) = &hit.snippet {
                         lines.push(format!(

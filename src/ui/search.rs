@@ -10,8 +10,8 @@ use eframe::egui::{self, Color32, TextFormat, text::LayoutJob};
 use super::app::{App, View};
 use super::bridge::{self, Command};
 use super::welcome::labelled_field;
-use crate::model::search::{Hit, HitKind, SearchResults, Span};
-use crate::model::{CaseId, Community, NoteId};
+use crate::model::search::{Hit, SearchResults, Span, Target};
+use crate::model::{Community, DocRef};
 use crate::node::SEARCH_LIMIT;
 
 /// The label of the search box (kittest and screen readers find it by this).
@@ -175,7 +175,7 @@ fn hit_ui(ui: &mut egui::Ui, hit: &Hit) -> bool {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
-            ui.weak(hit.kind.label());
+            ui.weak(hit.target.kind().label());
             let title = highlighted(ui.style(), &hit.title, &hit.title_matches, true);
             let link = ui.add(egui::Label::new(title).sense(egui::Sense::click()));
             clicked = link
@@ -236,21 +236,21 @@ fn highlight_colour(dark: bool) -> Color32 {
 
 /// Opens a result where it lives.
 fn open(app: &mut App, community: &crate::model::CommunityId, hit: &Hit) {
-    match hit.kind {
-        HitKind::Note => {
-            let id = NoteId::from(hit.id.clone());
+    match &hit.target {
+        Target::Doc(DocRef::Note(id)) => {
+            let id = id.clone();
             app.view = View::Notes;
             app.notes.select(id.clone());
             app.send(Command::OpenNote(id));
         }
-        HitKind::Case => {
-            let id = CaseId::from(hit.id.clone());
+        Target::Doc(DocRef::Case(id)) => {
+            let id = id.clone();
             app.view = View::Cases;
             app.cases.show(community, id.clone());
             app.send(Command::OpenCase(id));
         }
-        HitKind::Topic => app.view = View::Topics,
-        HitKind::Member => {
+        Target::Topic(_) => app.view = View::Topics,
+        Target::Member(_) => {
             app.view = View::Members;
             app.members.search = hit.title.clone();
         }
