@@ -1,4 +1,5 @@
-//! Identifiers and timestamps, and [`DocRef`]: a note or a case, the one way to name an indexed document.
+//! Identifiers and timestamps, and [`DocRef`]: a note or a case, the one way to name an
+//! indexed document.
 //!
 //! Every id is a string newtype so it can key an Automerge map (maps keyed by a generated id
 //! never collide when members add things concurrently). New ids are made by the caller with
