@@ -589,8 +589,8 @@ async fn long_notes(sizes: &Sizes) -> anyhow::Result<Vec<Long>> {
         at,
     )?;
     for ((n, _), id) in docs.iter().zip(&notes) {
-        community.index_note(
-            id.clone(),
+        community.index(
+            id.clone().into(),
             DocEntry {
                 title: format!("{n} keystrokes"),
                 author: founder.clone(),

@@ -287,7 +287,11 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
             out.id(&id, &format!("{id}"));
         }
         Command::Communities => out.communities(&node.communities().await?),
-        Command::Whoami => out.whoami(node.device_id(), node.data_dir(), &node.whoami().await?),
+        Command::Whoami => out.whoami(
+            node.device_id().as_str(),
+            node.data_dir(),
+            &node.whoami().await?,
+        ),
         Command::Note(cmd) => note::run(node, &community()?, cmd, out).await?,
         Command::Topic(cmd) => topic::run(node, &community()?, cmd, out).await?,
         Command::Case(cmd) => case::run(node, &community()?, cmd, out).await?,

@@ -45,8 +45,8 @@ pub use error::ModelError;
 pub use gathering::{Gathering, Role, Roles};
 pub use history::Revision;
 pub use ids::{
-    ActionId, CaseId, CommentId, CommunityId, GatheringId, InviteId, MemberId, NoteId, QuestionId,
-    SuggestionId, Timestamp, TopicId,
+    ActionId, CaseId, CommentId, CommunityId, DeviceId, DocKind, DocRef, GatheringId, InviteId,
+    MemberId, NoteId, QuestionId, SuggestionId, Timestamp, TopicId,
 };
 pub use invite::{Invite, InviteStatus};
 pub use member::{Device, Member, ProfileUpdate};

@@ -26,6 +26,7 @@ mod thanks;
 #[cfg(any(test, feature = "test-support"))]
 mod unchecked_peer;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -56,7 +57,9 @@ pub use search::SEARCH_LIMIT;
 pub use unchecked_peer::UncheckedPeer;
 
 use crate::clock::Clock;
-use crate::model::{ModelError, Timestamp, change, history};
+use crate::model::{
+    CaseId, CommunityId, DeviceId, DocRef, ModelError, NoteId, Timestamp, change, history,
+};
 use crate::net::access::Access;
 pub use crate::net::endpoint::NetConfig;
 use crate::net::quiet::ChangeObserver;
@@ -113,7 +116,7 @@ pub struct Node {
 struct Inner {
     repo: Repo,
     storage: SqliteStorage,
-    device_id: String,
+    device_id: DeviceId,
     data_dir: PathBuf,
     clock: Clock,
     handles: Mutex<HashMap<DocumentId, DocHandle>>,
@@ -145,13 +148,13 @@ impl Node {
     pub async fn open(config: NodeConfig) -> Result<Node, NodeError> {
         let lock = DataDirLock::acquire(&config.data_dir)?;
         let key = load_or_create_device_key(&config.data_dir)?;
-        let device_id = key.public().to_string();
+        let device_id = DeviceId::from(key.public().to_string());
         let storage = SqliteStorage::open(&config.data_dir.join("copse.db"))?;
         let heads_cache = heads_cache::HeadsCache::load(&storage);
         let access = Access::default();
         let (containment, actor_pool) = containment::Containment::new()?;
         let repo = Repo::build_tokio()
-            .with_peer_id(PeerId::from(device_id.clone()))
+            .with_peer_id(PeerId::from(device_id.to_string()))
             .with_storage(storage.clone())
             .with_share_policy(access.policy())
             .with_observer(ChangeObserver(access.quiet().clone()))
@@ -219,7 +222,7 @@ impl Node {
     }
 
     /// This device's iroh endpoint id (hex): its identity to peers.
-    pub fn device_id(&self) -> &str {
+    pub fn device_id(&self) -> &DeviceId {
         &self.inner.device_id
     }
 
@@ -330,8 +333,8 @@ impl Node {
     }
 
     /// The handle of a document, from the cache or storage.
-    async fn handle(&self, what: &'static str, id: &str) -> Result<DocHandle, NodeError> {
-        let doc_id = parse_doc_id(what, id)?;
+    async fn handle(&self, doc: &impl DocKey) -> Result<DocHandle, NodeError> {
+        let doc_id = doc.document_id()?;
         if let Some(reopened) = self.reopened(&doc_id).await {
             return reopened;
         }
@@ -344,8 +347,8 @@ impl Node {
                 .find(doc_id.clone())
                 .await?
                 .ok_or_else(|| NodeError::NotFound {
-                    what,
-                    id: id.to_string(),
+                    what: doc.what(),
+                    id: doc.id_text().into_owned(),
                 })?;
         self.lock_handles().insert(doc_id, handle.clone());
         Ok(handle)
@@ -380,24 +383,23 @@ impl Node {
     }
 
     /// Reads a document as `T` on the document's actor.
-    async fn read<T>(&self, what: &'static str, id: &str) -> Result<T, NodeError>
+    async fn read<T>(&self, doc: &impl DocKey) -> Result<T, NodeError>
     where
         T: Hydrate + Send + 'static,
     {
-        self.inspect(what, id, change::read::<T>).await
+        self.inspect(doc, change::read::<T>).await
     }
 
     /// Runs `f` on a document without changing it (its history, an earlier version …).
     async fn inspect<R>(
         &self,
-        what: &'static str,
-        id: &str,
+        doc: &impl DocKey,
         f: impl FnOnce(&automerge::Automerge) -> Result<R, ModelError> + Send + 'static,
     ) -> Result<R, NodeError>
     where
         R: Send + 'static,
     {
-        let handle = self.handle(what, id).await?;
+        let handle = self.handle(doc).await?;
         contained(self.on_actor(&handle, |doc| guarded(|| f(doc))).await?)
     }
 
@@ -405,14 +407,13 @@ impl Node {
     /// it was read (checking heads is cheap; hydrating a large community is not).
     async fn read_unless_unchanged<T>(
         &self,
-        what: &'static str,
-        id: &str,
+        doc: &impl DocKey,
         known: Option<Snapshot<T>>,
     ) -> Result<Snapshot<T>, NodeError>
     where
         T: Hydrate + Send + Sync + 'static,
     {
-        let handle = self.handle(what, id).await?;
+        let handle = self.handle(doc).await?;
         let read = self
             .on_actor(&handle, move |doc| {
                 let heads = doc.get_heads();
@@ -430,8 +431,7 @@ impl Node {
     /// Changes a document as `T` with a model operation, as one Automerge change.
     async fn update<T, R>(
         &self,
-        what: &'static str,
-        id: &str,
+        doc: &impl DocKey,
         message: &'static str,
         f: impl FnOnce(&mut T) -> Result<R, ModelError> + Send + 'static,
     ) -> Result<R, NodeError>
@@ -439,7 +439,7 @@ impl Node {
         T: Hydrate + Reconcile,
         R: Send + 'static,
     {
-        let handle = self.handle(what, id).await?;
+        let handle = self.handle(doc).await?;
         let at = self.now();
         let message = history::message(message, self.device_id());
         let (result, heads) = self
@@ -458,18 +458,15 @@ impl Node {
 
     /// A live view of a document: the receiver always holds the latest snapshot, re-read after
     /// every local or remote change. The watching task ends when the last receiver is dropped.
-    async fn watch<T>(
-        &self,
-        what: &'static str,
-        id: &str,
-    ) -> Result<watch::Receiver<Arc<T>>, NodeError>
+    async fn watch<T>(&self, doc: &impl DocKey) -> Result<watch::Receiver<Arc<T>>, NodeError>
     where
         T: Hydrate + Send + Sync + 'static,
     {
-        let handle = self.handle(what, id).await?;
+        let handle = self.handle(doc).await?;
         // Subscribe before the first read, so no change can slip in between.
         let mut changes = handle.changes();
-        let first: T = self.read(what, id).await?;
+        let first: T = self.read(doc).await?;
+        let what = doc.what();
         let (tx, rx) = watch::channel(Arc::new(first));
         self.track(tokio::spawn(async move {
             loop {
@@ -548,11 +545,63 @@ fn check_writes(status: &StorageStatus) -> Result<(), NodeError> {
     }
 }
 
-fn parse_doc_id(what: &'static str, id: &str) -> Result<DocumentId, NodeError> {
-    DocumentId::from_str(id.trim()).map_err(|_| NodeError::InvalidId {
-        what,
-        given: id.chars().take(80).collect(),
-    })
+/// A document the node opens by its samod id: a community, a note or case ([`DocRef`], or its
+/// typed id), or any document by its [`DocumentId`].
+pub(crate) trait DocKey {
+    /// What the document is, for errors ("community", "note" …).
+    fn what(&self) -> &'static str;
+
+    /// The samod document id as text.
+    fn id_text(&self) -> Cow<'_, str>;
+
+    fn document_id(&self) -> Result<DocumentId, NodeError> {
+        let id = self.id_text();
+        DocumentId::from_str(id.trim()).map_err(|_| NodeError::InvalidId {
+            what: self.what(),
+            given: id.chars().take(80).collect(),
+        })
+    }
+}
+
+impl DocKey for DocRef {
+    fn what(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    fn id_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.id_str())
+    }
+}
+
+macro_rules! doc_key {
+    ($id:ty, $what:literal) => {
+        impl DocKey for $id {
+            fn what(&self) -> &'static str {
+                $what
+            }
+
+            fn id_text(&self) -> Cow<'_, str> {
+                Cow::Borrowed(self.as_str())
+            }
+        }
+    };
+}
+doc_key!(CommunityId, "community");
+doc_key!(NoteId, "note");
+doc_key!(CaseId, "case");
+
+impl DocKey for DocumentId {
+    fn what(&self) -> &'static str {
+        "document"
+    }
+
+    fn id_text(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+
+    fn document_id(&self) -> Result<DocumentId, NodeError> {
+        Ok(self.clone())
+    }
 }
 
 /// Runs document code so that a panic becomes an error instead of poisoning the document.

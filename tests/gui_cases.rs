@@ -162,8 +162,8 @@ async fn community_with_cases(node: &Node, cases: Vec<Case>) -> Vec<CaseId> {
         let doc = change::create(&case, "open case", at).unwrap();
         let id = CaseId::from(node.import_document(doc).await.unwrap());
         let stamp = Timestamp(at.0 + n as i64);
-        community.index_case(
-            id.clone(),
+        community.index(
+            id.clone().into(),
             DocEntry {
                 title: case.title.clone(),
                 author: case.presenter.clone(),
@@ -225,7 +225,7 @@ fn member_asks_only_in_clarify_and_suggests_only_in_suggest() {
     let case = stored_case(&gui, &ids[0]);
     let question = case.questions.values().next().unwrap();
     assert_eq!(question.text, "Who sets the agenda?");
-    assert_eq!(question.author.as_str(), gui.node.device_id());
+    assert_eq!(question.author.as_str(), gui.node.device_id().as_str());
 
     // Suggest: a suggestion box, no question box.
     gui.harness.get_by_label("Nobody volunteers").click();

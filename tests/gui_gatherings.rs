@@ -91,7 +91,7 @@ async fn rhythm_community(node: &Node) {
             .await
             .unwrap(),
     );
-    c.index_note(note_id, DocEntry::new("Compost basics", bo(), at));
+    c.index(note_id.into(), DocEntry::new("Compost basics", bo(), at));
 
     let mut case = Case::new("Reviews stall", "Nobody reviews.", &bo(), at).unwrap();
     case.advance_phase(&bo()).unwrap();
@@ -112,7 +112,7 @@ async fn rhythm_community(node: &Node) {
             .await
             .unwrap(),
     );
-    c.index_case(case_id, DocEntry::new("Reviews stall", bo(), at));
+    c.index(case_id.into(), DocEntry::new("Reviews stall", bo(), at));
 
     // Bo's case in Suggest: Ada asked, Bo answered, Cy suggested.
     let mut open = Case::new("Mentoring", "New members drift away.", &bo(), at).unwrap();
@@ -139,8 +139,8 @@ async fn rhythm_community(node: &Node) {
             .await
             .unwrap(),
     );
-    c.index_case(
-        open_id,
+    c.index(
+        open_id.into(),
         DocEntry::new("Mentoring", bo(), Timestamp(at.0 + 1)),
     );
 

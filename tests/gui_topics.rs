@@ -295,8 +295,8 @@ async fn prepared_community(node: &Node, topics: usize, with_note: bool) {
             .await
             .unwrap();
         let note = NoteId::from(note);
-        community.index_note(
-            note.clone(),
+        community.index(
+            note.clone().into(),
             DocEntry {
                 title: "Compost basics".into(),
                 author: ada.clone(),

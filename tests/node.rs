@@ -45,7 +45,7 @@ async fn everything_survives_a_restart() {
     node.shutdown().await.unwrap();
 
     let node = open(dir.path()).await;
-    assert_eq!(node.device_id(), device, "the device key is kept");
+    assert_eq!(node.device_id().as_str(), device, "the device key is kept");
     let body = node
         .note(&c, &note)
         .await

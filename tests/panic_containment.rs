@@ -49,7 +49,7 @@ async fn send_h1(a: &Node, device: &str, document: &str) -> UncheckedPeer {
         "the node answered the handshake"
     );
     peer.to_node
-        .unbounded_send(sync_frame(device, a.device_id(), document, &H1))
+        .unbounded_send(sync_frame(device, a.device_id().as_str(), document, &H1))
         .unwrap();
     peer
 }

@@ -22,7 +22,7 @@ async fn titles(node: &Node, c: &CommunityId, query: &str) -> Vec<(HitKind, Stri
         .unwrap()
         .hits
         .into_iter()
-        .map(|h| (h.kind, h.title))
+        .map(|h| (h.target.kind(), h.title))
         .collect()
 }
 

@@ -412,7 +412,7 @@ async fn a_spent_invite_is_refused_and_a_removed_member_gets_no_new_changes() {
         .unwrap();
     // B relays changes too, so the guarantee starts once B has heard of the removal.
     eventually("B stops sharing with C", || async {
-        !b.access().knows(c.device_id())
+        !b.access().knows(c.device_id().as_str())
     })
     .await;
     let after: NoteId = a.add_note(&id, "After", "not for C").await.unwrap();
@@ -490,7 +490,10 @@ async fn a_member_sending_garbage_is_dropped_and_nothing_changes() {
             .unwrap()
             .str(&rogue.id().to_string())
             .unwrap();
-        e.str("targetId").unwrap().str(a.device_id()).unwrap();
+        e.str("targetId")
+            .unwrap()
+            .str(a.device_id().as_str())
+            .unwrap();
         e.str("documentId").unwrap().str(id.as_str()).unwrap();
         e.str("data").unwrap().bytes(&h1).unwrap();
     }

@@ -81,7 +81,7 @@ async fn thanks_ticks_and_role_changes_reach_the_other_member() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn what_another_member_changed_is_new_until_looked_at() {
     use copse::model::NoteEdit;
-    use copse::model::unread::ItemKind;
+    use copse::model::{DocKind, DocRef};
 
     let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let a: Node = online(dirs[0].path()).await;
@@ -99,7 +99,7 @@ async fn what_another_member_changed_is_new_until_looked_at() {
     .await;
     let on_b = b.unread(&id).await.unwrap();
     assert_eq!(on_b.len(), 1, "Ada's note is new to Bo: {on_b:?}");
-    assert_eq!(on_b[0].kind, ItemKind::Note);
+    assert_eq!(on_b[0].doc.kind(), DocKind::Note);
     b.edit_note(&id, &note, NoteEdit::Append(" and water".into()))
         .await
         .unwrap();
@@ -109,11 +109,11 @@ async fn what_another_member_changed_is_new_until_looked_at() {
             .await
             .unwrap()
             .iter()
-            .any(|u| u.id == note.as_str() && u.title == "Compost")
+            .any(|u| u.doc.id_str() == note.as_str() && u.title == "Compost")
     })
     .await;
     let entry = a.community(&id).await.unwrap().notes[&note].clone();
-    a.mark_read(&id, ItemKind::Note, note.as_str(), entry.updated_at)
+    a.mark_read(&id, &DocRef::Note(note.clone()), entry.updated_at)
         .unwrap();
     assert!(a.unread(&id).await.unwrap().is_empty());
     // Read marks are this device's, never synced.

@@ -193,7 +193,7 @@ pub async fn build(data_dir: &Path, raw_dir: &Path, size: &Size) -> anyhow::Resu
         change::update(&mut doc, "index notes", tick(), |c: &mut Community| {
             batch
                 .iter()
-                .for_each(|(id, entry)| c.index_note(id.clone(), entry.clone()));
+                .for_each(|(id, entry)| c.index(id.clone().into(), entry.clone()));
             Ok(())
         })?;
     }
@@ -201,7 +201,7 @@ pub async fn build(data_dir: &Path, raw_dir: &Path, size: &Size) -> anyhow::Resu
         change::update(&mut doc, "index cases", tick(), |c: &mut Community| {
             batch
                 .iter()
-                .for_each(|(id, entry)| c.index_case(id.clone(), entry.clone()));
+                .for_each(|(id, entry)| c.index(id.clone().into(), entry.clone()));
             Ok(())
         })?;
     }

@@ -8,8 +8,7 @@ use clap::Subcommand;
 
 use super::output::Output;
 use super::rhythm;
-use crate::model::unread::ItemKind;
-use crate::model::{CaseId, CommunityId, Phase, QuestionId};
+use crate::model::{CaseId, CommunityId, DocRef, Phase, QuestionId};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -97,12 +96,14 @@ pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Outp
             };
             out.case(id, &case, &community);
             if let Some(entry) = community.cases.get(id) {
-                node.mark_read(c, ItemKind::Case, id.as_str(), entry.updated_at)?;
+                node.mark_read(c, &DocRef::Case(id.clone()), entry.updated_at)?;
             }
         }
-        CaseCommand::History { id } => out.history(&node.case_history(c, id).await?),
+        CaseCommand::History { id } => {
+            out.history(&node.history(c, &DocRef::Case(id.clone())).await?)
+        }
         CaseCommand::Restore { id, version } => {
-            node.restore_case(c, id, version).await?;
+            node.restore(c, &DocRef::Case(id.clone()), version).await?;
             out.done(id, &format!("restored to version {version}"));
         }
         CaseCommand::Ask { id, text } => {

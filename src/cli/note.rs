@@ -8,8 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 
 use super::output::Output;
-use crate::model::unread::ItemKind;
-use crate::model::{CommunityId, NoteEdit, NoteId};
+use crate::model::{CommunityId, DocRef, NoteEdit, NoteId};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -95,12 +94,14 @@ pub async fn run(node: &Node, c: &CommunityId, command: &NoteCommand, out: &Outp
             };
             out.note(id, &note, &community);
             if let Some(entry) = community.notes.get(id) {
-                node.mark_read(c, ItemKind::Note, id.as_str(), entry.updated_at)?;
+                node.mark_read(c, &DocRef::Note(id.clone()), entry.updated_at)?;
             }
         }
-        NoteCommand::History { id } => out.history(&node.note_history(c, id).await?),
+        NoteCommand::History { id } => {
+            out.history(&node.history(c, &DocRef::Note(id.clone())).await?)
+        }
         NoteCommand::Restore { id, version } => {
-            node.restore_note(c, id, version).await?;
+            node.restore(c, &DocRef::Note(id.clone()), version).await?;
             out.done(id, &format!("restored to version {version}"));
         }
         NoteCommand::Edit { id, edit } => {

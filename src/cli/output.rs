@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::model::search::{SearchResults, Span};
 use crate::model::thanks::thanked_by;
-use crate::model::unread::{ItemKind, Unread};
+use crate::model::unread::Unread;
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
 use crate::node::{CommunitySummary, ExportReport, HistoryEntry, ImportReport, WhoAmI};
 
@@ -163,13 +163,10 @@ impl Output {
                 items
                     .iter()
                     .map(|u| {
-                        let kind = match u.kind {
-                            ItemKind::Note => "note",
-                            ItemKind::Case => "case",
-                        };
                         format!(
-                            "{}  {kind}  {}  changed by {} {}",
-                            u.id,
+                            "{}  {}  {}  changed by {} {}",
+                            u.doc.id_str(),
+                            u.doc.kind(),
                             u.title,
                             community.display_name(&u.by),
                             u.updated_at
@@ -180,7 +177,7 @@ impl Output {
             },
             || {
                 json!(items.iter().map(|u| json!({
-                "id": u.id, "kind": u.kind, "title": u.title, "by": u.by,
+                "id": u.doc.id_str(), "kind": u.doc.kind(), "title": u.title, "by": u.by,
                 "by_name": community.display_name(&u.by), "updated_at": u.updated_at.to_rfc3339(),
             })).collect::<Vec<_>>())
             },
@@ -223,9 +220,9 @@ impl Output {
                 for hit in &results.hits {
                     lines.push(format!(
                         "{:<6} {}  {}",
-                        hit.kind.label(),
+                        hit.target.kind().label(),
                         emphasised(&hit.title, &hit.title_matches),
-                        hit.id
+                        hit.target.id_str()
                     ));
                     if let Some(snippet) = &hit.snippet {
                         lines.push(format!(

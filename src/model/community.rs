@@ -7,8 +7,9 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    CaseId, Gathering, GatheringId, Invite, InviteId, Member, MemberId, ModelError, NoteId,
-    ProfileUpdate, Timestamp, Topic, TopicId, TopicStatus, limits, text_edit, topic,
+    Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, Member, MemberId,
+    ModelError, Note, NoteId, ProfileUpdate, Timestamp, Topic, TopicId, TopicStatus, limits,
+    text_edit, topic,
 };
 
 /// The root document of a community.
@@ -64,6 +65,32 @@ impl DocEntry {
     }
 }
 
+/// A document the community lists in its index: a note or a case. Ties the document's type to
+/// its id, so one code path serves both.
+pub trait Indexed {
+    /// The document's id type.
+    type Id: Clone + From<String> + Into<DocRef>;
+
+    /// The title its index entry shows.
+    fn title(&self) -> &str;
+}
+
+impl Indexed for Note {
+    type Id = NoteId;
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+}
+
+impl Indexed for Case {
+    type Id = CaseId;
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+}
+
 /// What a new topic says.
 #[derive(Clone, Debug, Default)]
 pub struct NewTopic {
@@ -106,11 +133,11 @@ impl Community {
             .ok_or_else(|| ModelError::NotAMember(who.to_string()))
     }
 
-    /// The member who owns the device with this endpoint id, if any.
-    pub fn member_for_device(&self, endpoint_id: &str) -> Option<&MemberId> {
+    /// The member who owns this device, if any.
+    pub fn member_for_device(&self, device: &DeviceId) -> Option<&MemberId> {
         self.members
             .iter()
-            .find(|(_, m)| m.devices.contains_key(endpoint_id))
+            .find(|(_, m)| m.devices.contains_key(device))
             .map(|(id, _)| id)
     }
 
@@ -163,7 +190,7 @@ impl Community {
     }
 
     /// Every device (iroh endpoint id) of every member: the sync layer's access list.
-    pub fn authorized_devices(&self) -> BTreeSet<String> {
+    pub fn authorized_devices(&self) -> BTreeSet<DeviceId> {
         self.members
             .values()
             .flat_map(|m| m.devices.keys().cloned())
@@ -276,41 +303,45 @@ impl Community {
         Ok(())
     }
 
-    /// Records a new note document in the index.
-    pub fn index_note(&mut self, id: NoteId, entry: DocEntry) {
-        self.notes.insert(id, entry);
+    /// Records a new note or case document in the index.
+    pub fn index(&mut self, doc: DocRef, entry: DocEntry) {
+        match doc {
+            DocRef::Note(id) => self.notes.insert(id, entry),
+            DocRef::Case(id) => self.cases.insert(id, entry),
+        };
     }
 
-    /// Records a new case document in the index.
-    pub fn index_case(&mut self, id: CaseId, entry: DocEntry) {
-        self.cases.insert(id, entry);
-    }
-
-    /// Keeps a note's index entry in step with the note (title, last change).
-    pub fn touch_note(&mut self, id: &NoteId, title: &str, now: Timestamp) {
-        if let Some(entry) = self.notes.get_mut(id) {
-            touch(entry, title, now, None);
+    /// The index entry of a note or case, if the community lists it.
+    pub fn entry(&self, doc: &DocRef) -> Option<&DocEntry> {
+        match doc {
+            DocRef::Note(id) => self.notes.get(id),
+            DocRef::Case(id) => self.cases.get(id),
         }
     }
 
-    /// Keeps a case's index entry in step with the case.
-    pub fn touch_case(&mut self, id: &CaseId, title: &str, now: Timestamp) {
-        if let Some(entry) = self.cases.get_mut(id) {
-            touch(entry, title, now, None);
+    fn entry_mut(&mut self, doc: &DocRef) -> Option<&mut DocEntry> {
+        match doc {
+            DocRef::Note(id) => self.notes.get_mut(id),
+            DocRef::Case(id) => self.cases.get_mut(id),
         }
     }
 
-    /// [`Community::touch_note`], also recording who changed the note (for the pulse).
-    pub fn touch_note_by(&mut self, id: &NoteId, title: &str, by: &MemberId, now: Timestamp) {
-        if let Some(entry) = self.notes.get_mut(id) {
-            touch(entry, title, now, Some(by));
+    /// Keeps a document's index entry in step with the document: its title, when it last
+    /// changed and who changed it (for the pulse and what is new). Unlisted documents are left
+    /// alone.
+    pub fn touch(&mut self, doc: &DocRef, title: &str, by: &MemberId, now: Timestamp) {
+        let Some(entry) = self.entry_mut(doc) else {
+            return;
+        };
+        if entry.title != title {
+            entry.title = title.to_string();
         }
-    }
-
-    /// [`Community::touch_case`], also recording who changed the case (for the pulse).
-    pub fn touch_case_by(&mut self, id: &CaseId, title: &str, by: &MemberId, now: Timestamp) {
-        if let Some(entry) = self.cases.get_mut(id) {
-            touch(entry, title, now, Some(by));
+        // A change in the same millisecond as the last one still names who made it.
+        if now >= entry.updated_at && entry.updated_by.as_ref() != Some(by) {
+            entry.updated_by = Some(by.clone());
+        }
+        if now > entry.updated_at {
+            entry.updated_at = now;
         }
     }
 
@@ -362,22 +393,6 @@ impl Community {
                 id.as_str().chars().take(8).collect::<String>()
             ),
         }
-    }
-}
-
-fn touch(entry: &mut DocEntry, title: &str, now: Timestamp, by: Option<&MemberId>) {
-    if entry.title != title {
-        entry.title = title.to_string();
-    }
-    // A change in the same millisecond as the last one still names who made it.
-    if now >= entry.updated_at
-        && let Some(by) = by
-        && entry.updated_by.as_ref() != Some(by)
-    {
-        entry.updated_by = Some(by.clone());
-    }
-    if now > entry.updated_at {
-        entry.updated_at = now;
     }
 }
 
@@ -594,15 +609,23 @@ mod tests {
     fn authorized_devices_are_every_device_of_every_member() {
         let mut c = community_with(&["ada", "bob"]);
         c.members.get_mut(&id("bob")).unwrap().devices.insert(
-            "bob-laptop".into(),
+            DeviceId::from("bob-laptop".to_string()),
             crate::model::Device {
                 added_at: Timestamp(3),
             },
         );
-        let devices: Vec<String> = c.authorized_devices().into_iter().collect();
+        let devices: Vec<String> = c
+            .authorized_devices()
+            .iter()
+            .map(DeviceId::to_string)
+            .collect();
         assert_eq!(devices, ["ada", "bob", "bob-laptop"]);
         c.remove_member(&id("ada"), &id("bob")).unwrap();
-        let devices: Vec<String> = c.authorized_devices().into_iter().collect();
+        let devices: Vec<String> = c
+            .authorized_devices()
+            .iter()
+            .map(DeviceId::to_string)
+            .collect();
         assert_eq!(devices, ["ada"]);
     }
 
@@ -622,8 +645,8 @@ mod tests {
             .unwrap();
         let n = NoteId::from("n1".to_string());
         assert!(c.link_note(&t, &n, &id("ada"), Timestamp(2)).is_err());
-        c.index_note(
-            n.clone(),
+        c.index(
+            DocRef::Note(n.clone()),
             DocEntry {
                 title: "Notes".into(),
                 author: id("ada"),
@@ -634,5 +657,67 @@ mod tests {
         );
         c.link_note(&t, &n, &id("ada"), Timestamp(3)).unwrap();
         assert!(c.topics[&t].notes.contains_key(&n));
+    }
+
+    #[test]
+    fn index_lists_notes_and_cases_each_in_its_own_map() {
+        let mut c = community_with(&["ada"]);
+        let note = DocRef::Note(NoteId::from("n".to_string()));
+        let case = DocRef::Case(CaseId::from("k".to_string()));
+        c.index(note.clone(), DocEntry::new("Soil", id("ada"), Timestamp(2)));
+        c.index(
+            case.clone(),
+            DocEntry::new("Stuck", id("ada"), Timestamp(3)),
+        );
+        assert_eq!(c.notes.len(), 1);
+        assert_eq!(c.cases.len(), 1);
+        assert_eq!(c.entry(&note).map(|e| e.title.as_str()), Some("Soil"));
+        assert_eq!(c.entry(&case).map(|e| e.title.as_str()), Some("Stuck"));
+        // The same id under the other kind is a different document.
+        assert!(
+            c.entry(&DocRef::Case(CaseId::from("n".to_string())))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn touch_keeps_the_entry_in_step_for_both_kinds() {
+        for doc in [
+            DocRef::Note(NoteId::from("n".to_string())),
+            DocRef::Case(CaseId::from("k".to_string())),
+        ] {
+            let mut c = community_with(&["ada", "bo"]);
+            c.index(doc.clone(), DocEntry::new("Old", id("ada"), Timestamp(10)));
+            c.touch(&doc, "New", &id("bo"), Timestamp(20));
+            let entry = c.entry(&doc).unwrap().clone();
+            assert_eq!(entry.title, "New", "{doc}");
+            assert_eq!(entry.updated_at, Timestamp(20));
+            assert_eq!(entry.updated_by, Some(id("bo")));
+            // Same millisecond: still names who changed it; an older clock does not go back.
+            c.touch(&doc, "New", &id("ada"), Timestamp(20));
+            assert_eq!(c.entry(&doc).unwrap().updated_by, Some(id("ada")));
+            c.touch(&doc, "Newer", &id("bo"), Timestamp(5));
+            let entry = c.entry(&doc).unwrap();
+            assert_eq!(
+                (
+                    entry.title.as_str(),
+                    entry.updated_at,
+                    entry.updated_by.clone()
+                ),
+                ("Newer", Timestamp(20), Some(id("ada")))
+            );
+        }
+    }
+
+    #[test]
+    fn touching_an_unlisted_document_changes_nothing() {
+        let mut c = community_with(&["ada"]);
+        c.touch(
+            &DocRef::Case(CaseId::from("gone".to_string())),
+            "T",
+            &id("ada"),
+            Timestamp(9),
+        );
+        assert!(c.notes.is_empty() && c.cases.is_empty());
     }
 }

@@ -98,7 +98,7 @@ fn replicas() -> Vec<Replica> {
     for i in 1..REPLICAS {
         community.add_member(
             member(i),
-            Member::new(&format!("m{i}"), &format!("m{i}"), t).unwrap(),
+            Member::new(&format!("m{i}"), format!("m{i}"), t).unwrap(),
         );
     }
     let community = change::create(&community, "create", t).unwrap();

@@ -14,7 +14,7 @@ use automerge::{Automerge, ChangeHash, ReadDoc};
 use autosurgeon::Hydrate;
 use serde::Serialize;
 
-use crate::model::{ModelError, Timestamp, change};
+use crate::model::{DeviceId, ModelError, Timestamp, change};
 
 /// Changes further apart than this start a new revision.
 pub const REVISION_GAP_MS: i64 = 5 * 60 * 1000;
@@ -22,7 +22,7 @@ pub const REVISION_GAP_MS: i64 = 5 * 60 * 1000;
 const DEVICE_PREFIX: &str = "\ndevice: ";
 
 /// A change message naming what was done and the device that did it.
-pub fn message(what: &str, device: &str) -> String {
+pub fn message(what: &str, device: &DeviceId) -> String {
     format!("{what}{DEVICE_PREFIX}{device}")
 }
 
@@ -42,7 +42,7 @@ pub struct Revision {
     /// What was done ("edit note", "add comment" …).
     pub what: String,
     /// The device that did it, when the change says.
-    pub device: Option<String>,
+    pub device: Option<DeviceId>,
     /// When the first and the last change of the revision were made (the device's clock).
     pub first_at: Timestamp,
     pub last_at: Timestamp,
@@ -59,7 +59,7 @@ pub fn revisions(doc: &Automerge) -> Vec<Revision> {
         let version = change.hash().to_string();
         if let Some(last) = out.last_mut()
             && last.what == what
-            && last.device.as_deref() == device
+            && last.device.as_ref().map(DeviceId::as_str) == device
             && (at.0 - last.last_at.0).abs() <= REVISION_GAP_MS
         {
             last.version = version;
@@ -70,7 +70,7 @@ pub fn revisions(doc: &Automerge) -> Vec<Revision> {
         out.push(Revision {
             version,
             what: what.to_string(),
-            device: device.map(str::to_string),
+            device: device.map(|d| DeviceId::from(d.to_string())),
             first_at: at,
             last_at: at,
             changes: 1,
@@ -102,7 +102,7 @@ mod tests {
     fn edit(doc: &mut Automerge, device: &str, at: i64, text: &str) {
         change::update(
             doc,
-            &message("edit note", device),
+            &message("edit note", &DeviceId::from(device.to_string())),
             Timestamp(at),
             |n: &mut Note| n.edit_body(&NoteEdit::Replace(text.into())),
         )
@@ -113,7 +113,12 @@ mod tests {
     fn typing_sessions_are_one_revision_each_with_who_and_when() {
         let ada = MemberId::from("ada".to_string());
         let note = Note::new("Plan", "", &ada, Timestamp(0)).unwrap();
-        let mut doc = change::create(&note, &message("add note", "dev-a"), Timestamp(0)).unwrap();
+        let mut doc = change::create(
+            &note,
+            &message("add note", &DeviceId::from("dev-a".to_string())),
+            Timestamp(0),
+        )
+        .unwrap();
         edit(&mut doc, "dev-a", 1_000, "h");
         edit(&mut doc, "dev-a", 2_000, "hi");
         edit(&mut doc, "dev-b", 3_000, "hi bo");
@@ -123,7 +128,13 @@ mod tests {
         let log = revisions(&doc);
         let summary: Vec<_> = log
             .iter()
-            .map(|r| (r.what.as_str(), r.device.as_deref(), r.changes))
+            .map(|r| {
+                (
+                    r.what.as_str(),
+                    r.device.as_ref().map(DeviceId::as_str),
+                    r.changes,
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -150,7 +161,12 @@ mod tests {
         use crate::model::{Case, Phase};
         let ada = MemberId::from("ada".to_string());
         let case = Case::new("Stuck", "Nobody reviews", &ada, Timestamp(0)).unwrap();
-        let mut doc = change::create(&case, &message("open case", "d"), Timestamp(0)).unwrap();
+        let mut doc = change::create(
+            &case,
+            &message("open case", &DeviceId::from("d".to_string())),
+            Timestamp(0),
+        )
+        .unwrap();
         let first = revisions(&doc)[0].version.clone();
         change::update(&mut doc, "advance", Timestamp(1), |c: &mut Case| {
             c.advance_phase(&ada)
@@ -176,7 +192,7 @@ mod tests {
     fn unknown_versions_and_messages_without_a_device_are_handled() {
         assert_eq!(parse_message("edit note"), ("edit note", None));
         assert_eq!(
-            parse_message(&message("edit note", "abc")),
+            parse_message(&message("edit note", &DeviceId::from("abc".to_string()))),
             ("edit note", Some("abc"))
         );
         let ada = MemberId::from("ada".to_string());

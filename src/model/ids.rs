@@ -1,4 +1,5 @@
-//! Identifiers and timestamps.
+//! Identifiers and timestamps, and [`DocRef`]: a note or a case, the one way to name an
+//! indexed document.
 //!
 //! Every id is a string newtype so it can key an Automerge map (maps keyed by a generated id
 //! never collide when members add things concurrently). New ids are made by the caller with
@@ -96,6 +97,11 @@ string_id!(
     /// A peer-assist case's own document (a samod document id).
     CaseId
 );
+string_id!(
+    /// A device: its iroh endpoint id (hex), as the roster lists it and a change message names
+    /// it. One type wherever a device is meant, like samod's `PeerId`.
+    DeviceId
+);
 string_id!(TopicId);
 string_id!(GatheringId);
 string_id!(CommentId);
@@ -106,6 +112,107 @@ string_id!(
     /// An invite to a community, kept in the community document (its secret is not).
     InviteId
 );
+
+/// Which kind of indexed document: a note or a peer-assist case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocKind {
+    Note,
+    Case,
+}
+
+impl DocKind {
+    /// The kind as a word ("note", "case"), for messages, keys and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Note => "note",
+            DocKind::Case => "case",
+        }
+    }
+}
+
+impl fmt::Display for DocKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One of the community's indexed documents: a note or a case. The one way to name such a
+/// document across the model, the node and the views, so an id never travels apart from its
+/// kind. Serialised as `{"kind": "note", "id": "…"}`; printed (and parsed) as `note/<id>`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+pub enum DocRef {
+    Note(NoteId),
+    Case(CaseId),
+}
+
+impl DocRef {
+    pub fn kind(&self) -> DocKind {
+        match self {
+            DocRef::Note(_) => DocKind::Note,
+            DocRef::Case(_) => DocKind::Case,
+        }
+    }
+
+    /// The document's id as text (a samod document id).
+    pub fn id_str(&self) -> &str {
+        match self {
+            DocRef::Note(id) => id.as_str(),
+            DocRef::Case(id) => id.as_str(),
+        }
+    }
+
+    /// The note this names, if it is one.
+    pub fn as_note(&self) -> Option<&NoteId> {
+        match self {
+            DocRef::Note(id) => Some(id),
+            DocRef::Case(_) => None,
+        }
+    }
+
+    /// The case this names, if it is one.
+    pub fn as_case(&self) -> Option<&CaseId> {
+        match self {
+            DocRef::Case(id) => Some(id),
+            DocRef::Note(_) => None,
+        }
+    }
+}
+
+impl From<NoteId> for DocRef {
+    fn from(id: NoteId) -> Self {
+        DocRef::Note(id)
+    }
+}
+
+impl From<CaseId> for DocRef {
+    fn from(id: CaseId) -> Self {
+        DocRef::Case(id)
+    }
+}
+
+impl fmt::Display for DocRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.kind(), self.id_str())
+    }
+}
+
+impl FromStr for DocRef {
+    type Err = crate::model::ModelError;
+
+    /// Reads `note/<id>` or `case/<id>`, as [`DocRef`]'s `Display` writes it.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().split_once('/') {
+            Some(("note", id)) => Ok(DocRef::Note(id.parse()?)),
+            Some(("case", id)) => Ok(DocRef::Case(id.parse()?)),
+            _ => Err(crate::model::ModelError::InvalidId {
+                kind: "DocRef",
+                given: s.chars().take(80).collect(),
+            }),
+        }
+    }
+}
 
 /// Milliseconds since the Unix epoch.
 #[derive(
@@ -205,6 +312,21 @@ mod tests {
             back.next_actions.values().next().unwrap().owner,
             Some(presenter)
         );
+    }
+
+    #[test]
+    fn doc_refs_print_parse_and_serialise_as_kind_and_id() {
+        let note = DocRef::Note(NoteId::from("n1".to_string()));
+        let case = DocRef::Case(CaseId::from("c1".to_string()));
+        assert_eq!(note.to_string(), "note/n1");
+        assert_eq!("case/c1".parse::<DocRef>().unwrap(), case);
+        assert!("topic/t1".parse::<DocRef>().is_err());
+        assert!("note/".parse::<DocRef>().is_err());
+        assert_eq!(
+            serde_json::to_value(&case).unwrap(),
+            serde_json::json!({"kind": "case", "id": "c1"})
+        );
+        assert_eq!((note.kind(), case.id_str()), (DocKind::Note, "c1"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Community, InviteId, Member, MemberId, ModelError, Timestamp};
+use crate::model::{Community, DeviceId, InviteId, Member, MemberId, ModelError, Timestamp};
 
 /// An invite to join a community, as the community document keeps it.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
@@ -151,7 +151,7 @@ impl Community {
         let invite_id = self
             .find_invite(&hash_secret(secret))
             .ok_or(ModelError::InviteInvalid)?;
-        if let Some(existing) = self.member_for_device(joiner_device) {
+        if let Some(existing) = self.member_for_device(&DeviceId::from(joiner_device.to_string())) {
             return Ok(existing.clone());
         }
         let member_id: MemberId = joiner_device.parse()?;
@@ -301,7 +301,11 @@ mod tests {
             .unwrap();
         assert_eq!(m, id("bobdev"));
         assert_eq!(c.members[&m].name, "Bob");
-        assert!(c.members[&m].devices.contains_key("bobdev"));
+        assert!(
+            c.members[&m]
+                .devices
+                .contains_key(&DeviceId::from("bobdev".to_string()))
+        );
         assert_eq!(
             c.invites[&invite_id("i1")].uses,
             BTreeMap::from([(m, Timestamp(20))])
@@ -555,7 +559,7 @@ mod tests {
             l.authorized_devices(),
             ["ada", "bob", "carol", "dan"]
                 .into_iter()
-                .map(String::from)
+                .map(|d| DeviceId::from(d.to_string()))
                 .collect()
         );
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
-use crate::model::{ModelError, Timestamp, limits};
+use crate::model::{DeviceId, ModelError, Timestamp, limits};
 
 /// A person on the roster. Reading is membership: every member may read and write.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
@@ -21,7 +21,7 @@ pub struct Member {
     /// The member's devices, keyed by iroh endpoint id. A device on this list is admitted to
     /// sync; removing the member removes all their devices.
     #[autosurgeon(missing = "Default::default")]
-    pub devices: BTreeMap<String, Device>,
+    pub devices: BTreeMap<DeviceId, Device>,
     /// The member asked not to be suggested for gathering roles. Stored negated so that a
     /// member written before this existed (field missing) counts as available.
     #[autosurgeon(missing = "Default::default")]
@@ -43,14 +43,17 @@ pub struct ProfileUpdate {
 }
 
 impl Member {
-    /// A new member with one device.
-    pub fn new(name: &str, device: &str, at: Timestamp) -> Result<Member, ModelError> {
+    /// A new member with one device (its endpoint id, typed or as text).
+    pub fn new(name: &str, device: impl AsRef<str>, at: Timestamp) -> Result<Member, ModelError> {
         Ok(Member {
             name: limits::title("a display name", name)?,
             skills: Vec::new(),
             objectives: Vec::new(),
             joined_at: at,
-            devices: BTreeMap::from([(device.to_string(), Device { added_at: at })]),
+            devices: BTreeMap::from([(
+                DeviceId::from(device.as_ref().to_string()),
+                Device { added_at: at },
+            )]),
             not_available_for_roles: false,
         })
     }

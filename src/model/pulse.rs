@@ -464,7 +464,7 @@ fn weekly_counts(activity: &[Activity], now: Timestamp) -> Vec<Week> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Comment, CommentId, Member};
+    use crate::model::{Comment, CommentId, DocRef, Member};
 
     const NOW: Timestamp = Timestamp(1_000 * DAY_MS);
 
@@ -669,10 +669,18 @@ mod tests {
         c.endorse_topic(&topic, &id("Bo"), ago(9.0)).unwrap();
 
         let note = NoteId::new_random();
-        c.index_note(note.clone(), DocEntry::new("Compost", id("Ada"), ago(8.0)));
+        c.index(
+            DocRef::Note(note.clone()),
+            DocEntry::new("Compost", id("Ada"), ago(8.0)),
+        );
         // Bo comments; the index entry is touched a moment later.
         let comment_at = ago(5.0);
-        c.touch_note_by(&note, "Compost", &id("Bo"), Timestamp(comment_at.0 + 20));
+        c.touch(
+            &DocRef::Note(note.clone()),
+            "Compost",
+            &id("Bo"),
+            Timestamp(comment_at.0 + 20),
+        );
         let mut doc = Note::new("Compost", "", &id("Ada"), ago(8.0)).unwrap();
         doc.comments.insert(
             CommentId::new_random(),

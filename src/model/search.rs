@@ -12,8 +12,11 @@
 //! prefix above a substring. Case and accents are ignored ("creme" finds "Crème").
 
 use serde::Serialize;
+use serde::ser::SerializeStruct;
 
-use crate::model::{Case, CaseId, Community, Member, MemberId, Note, NoteId, Topic, TopicId};
+use crate::model::{
+    Case, CaseId, Community, DocRef, Member, MemberId, Note, NoteId, Topic, TopicId,
+};
 
 /// What kind of thing a hit is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -34,6 +37,44 @@ impl HitKind {
             HitKind::Case => "Case",
             HitKind::Member => "Member",
         }
+    }
+}
+
+/// What a hit is: a note or case ([`DocRef`]), a topic or a member. Serialised as
+/// `{"kind": "note", "id": "…"}`, as hits always were.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    Doc(DocRef),
+    Topic(TopicId),
+    Member(MemberId),
+}
+
+impl Target {
+    pub fn kind(&self) -> HitKind {
+        match self {
+            Target::Doc(DocRef::Note(_)) => HitKind::Note,
+            Target::Doc(DocRef::Case(_)) => HitKind::Case,
+            Target::Topic(_) => HitKind::Topic,
+            Target::Member(_) => HitKind::Member,
+        }
+    }
+
+    /// The id as text.
+    pub fn id_str(&self) -> &str {
+        match self {
+            Target::Doc(doc) => doc.id_str(),
+            Target::Topic(id) => id.as_str(),
+            Target::Member(id) => id.as_str(),
+        }
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Target", 2)?;
+        s.serialize_field("kind", &self.kind())?;
+        s.serialize_field("id", self.id_str())?;
+        s.end()
     }
 }
 
@@ -67,8 +108,7 @@ pub struct SearchField {
 /// A note, topic, case or member prepared for searching.
 #[derive(Clone, Debug)]
 pub struct SearchDoc {
-    pub kind: HitKind,
-    pub id: String,
+    pub target: Target,
     pub title: String,
     folded_title: String,
     pub fields: Vec<SearchField>,
@@ -76,15 +116,9 @@ pub struct SearchDoc {
 
 impl SearchDoc {
     /// Prepares a document; empty fields are left out.
-    pub fn new(
-        kind: HitKind,
-        id: impl Into<String>,
-        title: &str,
-        fields: Vec<(&'static str, String)>,
-    ) -> SearchDoc {
+    pub fn new(target: Target, title: &str, fields: Vec<(&'static str, String)>) -> SearchDoc {
         SearchDoc {
-            kind,
-            id: id.into(),
+            target,
             title: title.to_string(),
             folded_title: fold(title),
             fields: fields
@@ -102,8 +136,7 @@ impl SearchDoc {
     /// A note: its title and body.
     pub fn note(id: &NoteId, note: &Note) -> SearchDoc {
         SearchDoc::new(
-            HitKind::Note,
-            id.as_str(),
+            Target::Doc(DocRef::Note(id.clone())),
             &note.title,
             vec![("body", note.body.as_str().to_string())],
         )
@@ -128,14 +161,13 @@ impl SearchDoc {
                 .map(|s| ("suggestion", s.text.clone())),
         );
         fields.push(("outcome", case.outcome.as_str().to_string()));
-        SearchDoc::new(HitKind::Case, id.as_str(), &case.title, fields)
+        SearchDoc::new(Target::Doc(DocRef::Case(id.clone())), &case.title, fields)
     }
 
     /// A topic: its title and description.
     pub fn topic(id: &TopicId, topic: &Topic) -> SearchDoc {
         SearchDoc::new(
-            HitKind::Topic,
-            id.as_str(),
+            Target::Topic(id.clone()),
             &topic.title,
             vec![("description", topic.description.clone())],
         )
@@ -144,8 +176,7 @@ impl SearchDoc {
     /// A member: their name, skills and learning objectives.
     pub fn member(id: &MemberId, member: &Member) -> SearchDoc {
         SearchDoc::new(
-            HitKind::Member,
-            id.as_str(),
+            Target::Member(id.clone()),
             &member.name,
             vec![
                 ("skills", member.skills.join("; ")),
@@ -179,8 +210,9 @@ pub struct Snippet {
 /// One result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Hit {
-    pub kind: HitKind,
-    pub id: String,
+    /// What was found (in JSON, its `kind` and `id`).
+    #[serde(flatten)]
+    pub target: Target,
     pub title: String,
     pub title_matches: Vec<Span>,
     pub snippet: Option<Snippet>,
@@ -224,16 +256,15 @@ pub fn search<'a>(
     results.total = scored.len();
     scored.sort_by(|(sa, a), (sb, b)| {
         sb.cmp(sa)
-            .then(a.kind.cmp(&b.kind))
+            .then(a.target.kind().cmp(&b.target.kind()))
             .then_with(|| a.folded_title.cmp(&b.folded_title))
-            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.target.id_str().cmp(b.target.id_str()))
     });
     results.hits = scored
         .into_iter()
         .take(limit)
         .map(|(score, doc)| Hit {
-            kind: doc.kind,
-            id: doc.id.clone(),
+            target: doc.target.clone(),
             title: doc.title.clone(),
             title_matches: highlight(&doc.title, &terms),
             snippet: snippet(doc, &terms),
@@ -479,11 +510,15 @@ mod tests {
     use super::*;
 
     fn note(id: &str, title: &str, body: &str) -> SearchDoc {
-        SearchDoc::new(HitKind::Note, id, title, vec![("body", body.to_string())])
+        SearchDoc::new(
+            Target::Doc(DocRef::Note(NoteId::from(id.to_string()))),
+            title,
+            vec![("body", body.to_string())],
+        )
     }
 
     fn ids(results: &SearchResults) -> Vec<&str> {
-        results.hits.iter().map(|h| h.id.as_str()).collect()
+        results.hits.iter().map(|h| h.target.id_str()).collect()
     }
 
     fn marked(text: &str, spans: &[Span]) -> String {
@@ -620,7 +655,7 @@ mod tests {
         let docs = SearchDoc::community_docs(&community);
         let results = search(&docs, "facilitat", 10);
         assert_eq!(results.hits.len(), 1);
-        assert_eq!(results.hits[0].kind, HitKind::Member);
+        assert_eq!(results.hits[0].target.kind(), HitKind::Member);
         assert_eq!(results.hits[0].snippet.as_ref().unwrap().field, "skills");
 
         let grace = MemberId::from("grace".to_string());
@@ -643,6 +678,34 @@ mod tests {
         assert_eq!(
             terms(&(0..20).map(|i| format!("t{i} ")).collect::<String>()).len(),
             MAX_TERMS
+        );
+    }
+
+    /// `copse search --json` prints each hit's kind and id as it did before hits held a
+    /// [`Target`].
+    #[test]
+    fn a_hit_serialises_with_kind_and_id() {
+        let docs = [
+            note("n1", "Compost", "air"),
+            SearchDoc::new(
+                Target::Member(MemberId::from("m1".to_string())),
+                "Compost Carla",
+                vec![],
+            ),
+        ];
+        let json = serde_json::to_value(search(&docs, "compost", 10)).unwrap();
+        let kinds: Vec<_> = json["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["kind"].clone(), h["id"].clone()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (serde_json::json!("note"), serde_json::json!("n1")),
+                (serde_json::json!("member"), serde_json::json!("m1"))
+            ]
         );
     }
 }

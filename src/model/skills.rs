@@ -146,7 +146,7 @@ mod tests {
         for (i, (name, _)) in members.iter().enumerate().skip(1) {
             c.add_member(
                 MemberId::from(name.to_lowercase()),
-                Member::new(name, &format!("d{i}"), Timestamp(2)).unwrap(),
+                Member::new(name, format!("d{i}"), Timestamp(2)).unwrap(),
             );
         }
         for (name, skills) in members {

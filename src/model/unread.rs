@@ -9,32 +9,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{Community, DocEntry, MemberId, Timestamp};
+use crate::model::{Community, DocEntry, DocRef, MemberId, Timestamp};
 
-/// When each item was last looked at on this device, keyed by [`item_key`].
-pub type ReadMarks = BTreeMap<String, Timestamp>;
-
-/// Which kind of document an item is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ItemKind {
-    Note,
-    Case,
-}
-
-/// The key of an item in [`ReadMarks`].
-pub fn item_key(kind: ItemKind, id: &str) -> String {
-    match kind {
-        ItemKind::Note => format!("note/{id}"),
-        ItemKind::Case => format!("case/{id}"),
-    }
-}
+/// When each note or case was last looked at on this device.
+pub type ReadMarks = BTreeMap<DocRef, Timestamp>;
 
 /// An item changed by someone else since this device last looked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Unread {
-    pub kind: ItemKind,
-    pub id: String,
+    /// The note or case (in JSON, its `kind` and `id`).
+    #[serde(flatten)]
+    pub doc: DocRef,
     pub title: String,
     pub updated_at: Timestamp,
     /// Who changed it last.
@@ -56,32 +41,35 @@ pub fn unread(community: &Community, me: &MemberId, marks: &ReadMarks) -> Vec<Un
     let notes = community
         .notes
         .iter()
-        .map(|(id, e)| (ItemKind::Note, id.as_str(), e));
+        .map(|(id, e)| (DocRef::Note(id.clone()), e));
     let cases = community
         .cases
         .iter()
-        .map(|(id, e)| (ItemKind::Case, id.as_str(), e));
+        .map(|(id, e)| (DocRef::Case(id.clone()), e));
     let mut out: Vec<Unread> = notes
         .chain(cases)
-        .filter_map(|(kind, id, entry)| {
-            let since = marks.get(&item_key(kind, id)).copied().unwrap_or(joined);
+        .filter_map(|(doc, entry)| {
+            let since = marks.get(&doc).copied().unwrap_or(joined);
             changed_by_others(entry, me, since).map(|by| Unread {
-                kind,
-                id: id.to_string(),
+                doc,
                 title: entry.title.clone(),
                 updated_at: entry.updated_at,
                 by,
             })
         })
         .collect();
-    out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+    out.sort_by(|a, b| {
+        b.updated_at
+            .cmp(&a.updated_at)
+            .then(a.doc.id_str().cmp(b.doc.id_str()))
+    });
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CaseId, Member, NoteId};
+    use crate::model::{CaseId, DocKind, Member, NoteId};
 
     fn id(s: &str) -> MemberId {
         MemberId::from(s.to_string())
@@ -128,16 +116,19 @@ mod tests {
     #[test]
     fn only_changes_by_others_since_last_looked_are_new_newest_first() {
         let c = community();
-        let marks = ReadMarks::from([(item_key(ItemKind::Note, "read"), Timestamp(450))]);
+        let marks = ReadMarks::from([(
+            DocRef::Note(NoteId::from("read".to_string())),
+            Timestamp(450),
+        )]);
         let titles: Vec<_> = unread(&c, &id("ada"), &marks)
             .into_iter()
-            .map(|u| (u.kind, u.title))
+            .map(|u| (u.doc.kind(), u.title))
             .collect();
         assert_eq!(
             titles,
             vec![
-                (ItemKind::Case, "Case".to_string()),
-                (ItemKind::Note, "New".to_string())
+                (DocKind::Case, "Case".to_string()),
+                (DocKind::Note, "New".to_string())
             ]
         );
     }
@@ -145,7 +136,10 @@ mod tests {
     #[test]
     fn a_later_change_after_looking_is_new_again() {
         let c = community();
-        let marks = ReadMarks::from([(item_key(ItemKind::Note, "read"), Timestamp(399))]);
+        let marks = ReadMarks::from([(
+            DocRef::Note(NoteId::from("read".to_string())),
+            Timestamp(399),
+        )]);
         assert!(
             unread(&c, &id("ada"), &marks)
                 .iter()
@@ -153,5 +147,22 @@ mod tests {
         );
         // Someone not on the roster (a removed device's member) sees nothing as new.
         assert!(unread(&c, &id("stranger"), &ReadMarks::new()).is_empty());
+    }
+
+    /// The CLI's JSON for an unread item is what it was before items carried a [`DocRef`].
+    #[test]
+    fn an_unread_item_serialises_with_kind_and_id() {
+        let item = Unread {
+            doc: DocRef::Note(NoteId::from("n1".to_string())),
+            title: "T".into(),
+            updated_at: Timestamp(0),
+            by: id("bo"),
+        };
+        assert_eq!(
+            serde_json::to_value(&item).unwrap(),
+            serde_json::json!({
+                "kind": "note", "id": "n1", "title": "T", "updated_at": 0, "by": "bo"
+            })
+        );
     }
 }

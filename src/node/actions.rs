@@ -38,7 +38,7 @@ impl Node {
             .into_iter()
             .map(|(text, owner)| (ActionId::new_random(), text, Some(owner)))
             .collect();
-        self.change_case(community, id, "close case", move |c| {
+        self.change_indexed(community, id, "close case", move |c: &mut Case| {
             c.close(&me, &outcome, actions, now)
         })
         .await
@@ -54,7 +54,7 @@ impl Node {
     ) -> Result<bool, NodeError> {
         let me = self.me(community).await?;
         let action = action.clone();
-        self.change_case(
+        self.change_indexed(
             community,
             case,
             if done {
@@ -62,7 +62,7 @@ impl Node {
             } else {
                 "reopen action"
             },
-            move |c| c.tick_action(&action, &me, done),
+            move |c: &mut Case| c.tick_action(&action, &me, done),
         )
         .await
     }
@@ -78,7 +78,7 @@ impl Node {
         let index = self.community(community).await?;
         let mut out = Vec::new();
         for id in index.cases.keys() {
-            let case: Case = match self.read("case", id.as_str()).await {
+            let case: Case = match self.read(id).await {
                 Ok(case) => case,
                 Err(e) => {
                     tracing::debug!(case = %id, error = %e, "case not read for its actions");

@@ -85,7 +85,7 @@ impl Node {
         let mut slugs = Slugs::default();
         let mut notes_json = Vec::new();
         for (id, entry) in notes {
-            match self.read_with_history::<Note>("note", id.as_str()).await {
+            match self.read_with_history::<Note>(id).await {
                 Ok((note, changes)) => {
                     let path = format!("notes/{}.md", slugs.claim(&note.title));
                     let page = pages::note_page(id, &note, Some(entry), &snapshot);
@@ -113,7 +113,7 @@ impl Node {
         let mut slugs = Slugs::default();
         let mut cases_json = Vec::new();
         for (id, entry) in cases {
-            match self.read_with_history::<Case>("case", id.as_str()).await {
+            match self.read_with_history::<Case>(id).await {
                 Ok((case, changes)) => {
                     let path = format!("cases/{}.md", slugs.claim(&case.title));
                     write(
@@ -198,13 +198,12 @@ impl Node {
     /// A document as `T`, with when each of its changes was made.
     async fn read_with_history<T>(
         &self,
-        what: &'static str,
-        id: &str,
+        doc: &impl super::DocKey,
     ) -> Result<(T, Vec<ChangeTime>), NodeError>
     where
         T: autosurgeon::Hydrate + Send + 'static,
     {
-        let handle = self.handle(what, id).await?;
+        let handle = self.handle(doc).await?;
         let read = handle
             .with_document_async(|doc| {
                 guarded(|| change::read::<T>(doc)).map(|r| {

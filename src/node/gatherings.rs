@@ -56,19 +56,14 @@ impl Node {
             roles: plan.roles,
             note: Some(note.clone()),
         };
-        self.update(
-            "community",
-            community.as_str(),
-            "plan gathering",
-            move |c: &mut Community| {
-                let id = c.add_gathering(id, &me, new)?;
-                // The meeting note shows under each topic it discusses.
-                for topic in &agenda {
-                    c.link_note(topic, &note, &me, now)?;
-                }
-                Ok(id)
-            },
-        )
+        self.update(community, "plan gathering", move |c: &mut Community| {
+            let id = c.add_gathering(id, &me, new)?;
+            // The meeting note shows under each topic it discusses.
+            for topic in &agenda {
+                c.link_note(topic, &note, &me, now)?;
+            }
+            Ok(id)
+        })
         .await
     }
 
@@ -92,8 +87,7 @@ impl Node {
         let me = self.me(community).await?;
         let gathering = gathering.clone();
         self.update(
-            "community",
-            community.as_str(),
+            community,
             "change gathering role",
             move |c: &mut Community| c.set_gathering_role(&gathering, &me, role, holder),
         )
@@ -110,8 +104,7 @@ impl Node {
         let me = self.me(community).await?;
         let gathering = gathering.clone();
         self.update(
-            "community",
-            community.as_str(),
+            community,
             "change gathering agenda",
             move |c: &mut Community| c.set_gathering_agenda(&gathering, &me, agenda),
         )
@@ -142,8 +135,7 @@ impl Node {
     ) -> Result<(), NodeError> {
         let me = self.me(community).await?;
         self.update(
-            "community",
-            community.as_str(),
+            community,
             "set availability for roles",
             move |c: &mut Community| c.set_available_for_roles(&me, available),
         )

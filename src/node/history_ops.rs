@@ -2,8 +2,10 @@
 //! restoring one as a new change on top (so nothing is lost and members merge it normally).
 
 use super::{Node, NodeError};
+use crate::model::community::Indexed;
 use crate::model::{
-    Case, CaseId, Community, CommunityId, MemberId, Note, NoteEdit, NoteId, Revision, history,
+    Case, CaseId, Community, CommunityId, DocRef, MemberId, Note, NoteEdit, NoteId, Revision,
+    history,
 };
 
 /// A revision with the member who made it, as far as the roster knows the device.
@@ -17,14 +19,14 @@ pub struct HistoryEntry {
 }
 
 impl Node {
-    /// A note's revisions, oldest first.
-    pub async fn note_history(
+    /// A note's or case's revisions, oldest first.
+    pub async fn history(
         &self,
         community: &CommunityId,
-        id: &NoteId,
+        doc: &DocRef,
     ) -> Result<Vec<HistoryEntry>, NodeError> {
-        self.require_indexed_note(community, id).await?;
-        let revisions = self.inspect("note", id.as_str(), |doc| Ok(history::revisions(doc)));
+        self.require_indexed(community, doc).await?;
+        let revisions = self.inspect(doc, |doc| Ok(history::revisions(doc)));
         Ok(attribute(
             &*self.community(community).await?,
             revisions.await?,
@@ -38,49 +40,7 @@ impl Node {
         id: &NoteId,
         version: &str,
     ) -> Result<Note, NodeError> {
-        self.require_indexed_note(community, id).await?;
-        let version = version.to_string();
-        self.inspect("note", id.as_str(), move |doc| history::at(doc, &version))
-            .await
-    }
-
-    /// Makes a note's title and body read as they did at `version`, as a new change. Comments
-    /// made since stay.
-    pub async fn restore_note(
-        &self,
-        community: &CommunityId,
-        id: &NoteId,
-        version: &str,
-    ) -> Result<(), NodeError> {
-        let me = self.me(community).await?;
-        let old = self.note_at(community, id, version).await?;
-        let title = self
-            .update(
-                "note",
-                id.as_str(),
-                "restore note version",
-                move |n: &mut Note| {
-                    n.rename(&old.title)?;
-                    n.edit_body(&NoteEdit::Replace(old.body.as_str().to_string()))?;
-                    Ok(n.title.clone())
-                },
-            )
-            .await?;
-        self.touch_note(community, id, title, me).await
-    }
-
-    /// A case's revisions, oldest first.
-    pub async fn case_history(
-        &self,
-        community: &CommunityId,
-        id: &CaseId,
-    ) -> Result<Vec<HistoryEntry>, NodeError> {
-        self.require_indexed_case(community, id).await?;
-        let revisions = self.inspect("case", id.as_str(), |doc| Ok(history::revisions(doc)));
-        Ok(attribute(
-            &*self.community(community).await?,
-            revisions.await?,
-        ))
+        self.version_at(community, id, version).await
     }
 
     /// A case as it was at `version`.
@@ -90,26 +50,62 @@ impl Node {
         id: &CaseId,
         version: &str,
     ) -> Result<Case, NodeError> {
-        self.require_indexed_case(community, id).await?;
-        let version = version.to_string();
-        self.inspect("case", id.as_str(), move |doc| history::at(doc, &version))
-            .await
+        self.version_at(community, id, version).await
     }
 
-    /// Makes a case read as it did at `version`, as a new change on top.
-    pub async fn restore_case(
+    /// A listed note or case as it was at `version`.
+    async fn version_at<T>(
         &self,
         community: &CommunityId,
-        id: &CaseId,
+        id: &T::Id,
+        version: &str,
+    ) -> Result<T, NodeError>
+    where
+        T: Indexed + autosurgeon::Hydrate + Send + 'static,
+    {
+        let doc: DocRef = id.clone().into();
+        self.require_indexed(community, &doc).await?;
+        let version = version.to_string();
+        self.inspect(&doc, move |d| history::at(d, &version)).await
+    }
+
+    /// Makes a note or case read as it did at `version`, as a new change on top. A note gets
+    /// back its title and body (comments made since stay); a case its whole content.
+    pub async fn restore(
+        &self,
+        community: &CommunityId,
+        doc: &DocRef,
         version: &str,
     ) -> Result<(), NodeError> {
         self.me(community).await?;
-        let old = self.case_at(community, id, version).await?;
-        self.change_case(community, id, "restore case version", move |c| {
-            c.restore(old);
-            Ok(())
-        })
-        .await
+        match doc {
+            DocRef::Note(id) => {
+                let old = self.note_at(community, id, version).await?;
+                self.change_indexed(
+                    community,
+                    id,
+                    "restore note version",
+                    move |n: &mut Note| {
+                        n.rename(&old.title)?;
+                        n.edit_body(&NoteEdit::Replace(old.body.as_str().to_string()))
+                    },
+                )
+                .await
+            }
+            DocRef::Case(id) => {
+                let old = self.case_at(community, id, version).await?;
+                self.change_indexed(
+                    community,
+                    id,
+                    "restore case version",
+                    move |c: &mut Case| {
+                        c.restore(old);
+                        Ok(())
+                    },
+                )
+                .await
+            }
+        }
     }
 }
 
@@ -120,7 +116,7 @@ fn attribute(community: &Community, revisions: Vec<Revision>) -> Vec<HistoryEntr
         .map(|revision| {
             let member = revision
                 .device
-                .as_deref()
+                .as_ref()
                 .and_then(|d| community.member_for_device(d))
                 .cloned();
             let by = match (&member, &revision.device) {

@@ -13,7 +13,7 @@ use samod::{ConnectionId, ConnectionState, DocumentId, PeerId};
 use serde::Serialize;
 
 use super::{Inner, Node, NodeError};
-use crate::model::{Community, CommunityId, InviteId, MemberId, Timestamp};
+use crate::model::{Community, CommunityId, DeviceId, InviteId, MemberId, Timestamp};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
 use crate::net::ticket::{InviteTicket, new_secret};
 
@@ -46,7 +46,7 @@ pub struct SyncReport {
 pub struct PeerStatus {
     pub member: MemberId,
     pub name: String,
-    pub device: String,
+    pub device: DeviceId,
     pub this_device: bool,
     pub online: bool,
     /// Unix milliseconds of the last connection, if any.
@@ -99,12 +99,9 @@ impl Node {
         let expires_at = expires_in.map(|d| Timestamp(at.0.saturating_add(d.as_millis() as i64)));
         let invite = InviteId::new_random();
         let id = invite.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "create invite",
-            move |c: &mut Community| c.create_invite(id, &me, &secret, at, expires_at, max_uses),
-        )
+        self.update(community, "create invite", move |c: &mut Community| {
+            c.create_invite(id, &me, &secret, at, expires_at, max_uses)
+        })
         .await?;
         self.flush().await?;
         Ok(InviteTicket {
@@ -132,12 +129,9 @@ impl Node {
             })?;
         let device = joiner.to_string();
         let member = self
-            .update(
-                "community",
-                id.as_str(),
-                "admit member",
-                move |c: &mut Community| c.redeem_invite(&secret, &device, &name, now),
-            )
+            .update(&id, "admit member", move |c: &mut Community| {
+                c.redeem_invite(&secret, &device, &name, now)
+            })
             .await?;
         // The joiner is told "admitted" only once that is on disk, and the sync gate knows it.
         self.flush().await?;
@@ -182,7 +176,7 @@ impl Node {
         let deadline = Instant::now() + fetch_timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.handle("community", id.as_str())).await {
+            match tokio::time::timeout(left, self.handle(&id)).await {
                 Ok(Ok(_)) => break,
                 Ok(Err(NodeError::NotFound { .. })) if Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -286,12 +280,9 @@ impl Node {
     ) -> Result<(), NodeError> {
         let me = self.me(community).await?;
         let member = member.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "remove member",
-            move |c: &mut Community| c.remove_member(&me, &member),
-        )
+        self.update(community, "remove member", move |c: &mut Community| {
+            c.remove_member(&me, &member)
+        })
         .await?;
         if self.inner.network.is_some() {
             self.refresh_access(community).await?;
@@ -407,7 +398,7 @@ impl Node {
             if busy.is_empty() {
                 continue;
             }
-            if let Ok(handle) = self.handle("document", &doc.to_string()).await {
+            if let Ok(handle) = self.handle(&doc).await {
                 pairs.extend(busy.into_iter().map(|conn| (handle.clone(), conn)));
             }
         }
@@ -438,7 +429,7 @@ impl Node {
                     name: m.name.clone(),
                     device: device.clone(),
                     this_device: device == self.device_id(),
-                    online: online.contains(device),
+                    online: online.contains(device.as_str()),
                     last_seen,
                 });
             }

@@ -16,7 +16,7 @@ use super::membership::NodeAdmission;
 use super::summary::NodeSummaries;
 use super::{Inner, Node, NodeError, lock};
 use crate::clock::Clock;
-use crate::model::{Community, CommunityId};
+use crate::model::{Community, CommunityId, DeviceId};
 use crate::net::access::{Access, CommunityAccess};
 use crate::net::dialer::{DeviceDialer, DialFailed};
 use crate::net::endpoint::BoundEndpoint;
@@ -121,7 +121,7 @@ pub(super) struct StatusFeed {
 const PORT_KEY: &str = "net/port";
 
 /// Local key of when `device` was last connected (Unix ms by the node's clock).
-pub(super) fn seen_key(device: &str) -> String {
+pub(super) fn seen_key(device: &impl std::fmt::Display) -> String {
     format!("seen/{device}")
 }
 
@@ -314,7 +314,7 @@ impl Node {
         let devices: BTreeSet<String> = self.access().current().devices();
         let mut dialers = lock(&net.dialers);
         for device in devices {
-            if device == self.device_id() || dialers.contains_key(&device) {
+            if device == self.device_id().as_str() || dialers.contains_key(&device) {
                 continue;
             }
             let Ok(id) = EndpointId::from_str(&device) else {
@@ -376,7 +376,7 @@ pub(crate) fn access_of(doc: &DocumentId, community: &Community) -> CommunityAcc
     let devices = community
         .members
         .values()
-        .flat_map(|m| m.devices.keys().cloned())
+        .flat_map(|m| m.devices.keys().map(DeviceId::to_string))
         .collect();
     CommunityAccess { devices, documents }
 }

@@ -9,10 +9,12 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{Node, NodeError, lock};
+use crate::model::community::Indexed;
 use crate::model::community::NewTopic;
 use crate::model::{
-    ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, Member, MemberId, Note,
-    NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId, TopicId, TopicStatus,
+    ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, DocKind, DocRef, Member,
+    MemberId, ModelError, Note, NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId,
+    Timestamp, TopicId, TopicStatus,
 };
 
 const COMMUNITY_KEY_PREFIX: &str = "community/";
@@ -124,9 +126,7 @@ impl Node {
     /// The community as it is now.
     pub async fn community(&self, id: &CommunityId) -> Result<Arc<Community>, NodeError> {
         let known = lock(&self.inner.communities).get(id.as_str()).cloned();
-        let (heads, community) = self
-            .read_unless_unchanged("community", id.as_str(), known)
-            .await?;
+        let (heads, community) = self.read_unless_unchanged(id, known).await?;
         lock(&self.inner.communities).insert(id.to_string(), (heads, community.clone()));
         Ok(community)
     }
@@ -136,7 +136,7 @@ impl Node {
         &self,
         id: &CommunityId,
     ) -> Result<watch::Receiver<Arc<Community>>, NodeError> {
-        self.watch("community", id.as_str()).await
+        self.watch(id).await
     }
 
     /// The member this device acts as in a community; refused if this device is not on its
@@ -179,12 +179,9 @@ impl Node {
 
     pub async fn set_purpose(&self, id: &CommunityId, purpose: String) -> Result<(), NodeError> {
         let me = self.me(id).await?;
-        self.update(
-            "community",
-            id.as_str(),
-            "edit purpose",
-            move |c: &mut Community| c.set_purpose(&me, &purpose),
-        )
+        self.update(id, "edit purpose", move |c: &mut Community| {
+            c.set_purpose(&me, &purpose)
+        })
         .await
     }
 
@@ -194,12 +191,9 @@ impl Node {
         guidelines: String,
     ) -> Result<(), NodeError> {
         let me = self.me(id).await?;
-        self.update(
-            "community",
-            id.as_str(),
-            "edit guidelines",
-            move |c: &mut Community| c.set_guidelines(&me, &guidelines),
-        )
+        self.update(id, "edit guidelines", move |c: &mut Community| {
+            c.set_guidelines(&me, &guidelines)
+        })
         .await
     }
 
@@ -210,12 +204,9 @@ impl Node {
         update: ProfileUpdate,
     ) -> Result<(), NodeError> {
         let me = self.me(id).await?;
-        self.update(
-            "community",
-            id.as_str(),
-            "edit profile",
-            move |c: &mut Community| c.update_profile(&me, &update),
-        )
+        self.update(id, "edit profile", move |c: &mut Community| {
+            c.update_profile(&me, &update)
+        })
         .await
     }
 
@@ -228,25 +219,17 @@ impl Node {
         title: &str,
         body: &str,
     ) -> Result<NoteId, NodeError> {
-        let me = self.me(community).await?;
-        let at = self.now();
-        let note = Note::new(title, body, &me, at)?;
-        let id = self
-            .create_indexed(
-                community,
-                &note,
-                DocEntry::new(&note.title, me, at),
-                "add note",
-                |c, id, entry| c.index_note(NoteId::from(id), entry),
-            )
-            .await?;
-        Ok(NoteId::from(id))
+        self.add_indexed(community, "add note", |me, at| {
+            Note::new(title, body, me, at)
+        })
+        .await
     }
 
     /// A note of this community.
     pub async fn note(&self, community: &CommunityId, id: &NoteId) -> Result<Arc<Note>, NodeError> {
-        self.require_indexed_note(community, id).await?;
-        Ok(Arc::new(self.read("note", id.as_str()).await?))
+        self.require_indexed(community, &DocRef::Note(id.clone()))
+            .await?;
+        Ok(Arc::new(self.read(id).await?))
     }
 
     /// A note, kept up to date.
@@ -255,8 +238,9 @@ impl Node {
         community: &CommunityId,
         id: &NoteId,
     ) -> Result<watch::Receiver<Arc<Note>>, NodeError> {
-        self.require_indexed_note(community, id).await?;
-        self.watch("note", id.as_str()).await
+        self.require_indexed(community, &DocRef::Note(id.clone()))
+            .await?;
+        self.watch(id).await
     }
 
     /// Changes a note's body; returns the body as the edit left it.
@@ -266,16 +250,11 @@ impl Node {
         id: &NoteId,
         edit: NoteEdit,
     ) -> Result<String, NodeError> {
-        let me = self.me(community).await?;
-        self.require_indexed_note(community, id).await?;
-        let (title, body) = self
-            .update("note", id.as_str(), "edit note", move |n: &mut Note| {
-                n.edit_body(&edit)?;
-                Ok((n.title.clone(), n.body.as_str().to_string()))
-            })
-            .await?;
-        self.touch_note(community, id, title, me).await?;
-        Ok(body)
+        self.change_indexed(community, id, "edit note", move |n: &mut Note| {
+            n.edit_body(&edit)?;
+            Ok(n.body.as_str().to_string())
+        })
+        .await
     }
 
     /// Renames a note.
@@ -285,15 +264,10 @@ impl Node {
         id: &NoteId,
         title: String,
     ) -> Result<(), NodeError> {
-        let me = self.me(community).await?;
-        self.require_indexed_note(community, id).await?;
-        let title = self
-            .update("note", id.as_str(), "rename note", move |n: &mut Note| {
-                n.rename(&title)?;
-                Ok(n.title.clone())
-            })
-            .await?;
-        self.touch_note(community, id, title, me).await
+        self.change_indexed(community, id, "rename note", move |n: &mut Note| {
+            n.rename(&title)
+        })
+        .await
     }
 
     /// Comments on a note.
@@ -305,92 +279,86 @@ impl Node {
     ) -> Result<CommentId, NodeError> {
         let now = self.now();
         let me = self.me(community).await?;
-        self.require_indexed_note(community, id).await?;
         let comment = CommentId::new_random();
-        let by = me.clone();
-        let (comment, title) = self
-            .update(
-                "note",
-                id.as_str(),
-                "comment on note",
-                move |n: &mut Note| Ok((n.add_comment(comment, &by, &text, now)?, n.title.clone())),
-            )
-            .await?;
-        self.touch_note(community, id, title, me).await?;
-        Ok(comment)
-    }
-
-    pub(super) async fn touch_note(
-        &self,
-        community: &CommunityId,
-        id: &NoteId,
-        title: String,
-        by: MemberId,
-    ) -> Result<(), NodeError> {
-        let now = self.now();
-        let id = id.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "update note index",
-            move |c: &mut Community| {
-                c.touch_note_by(&id, &title, &by, now);
-                Ok(())
-            },
-        )
+        self.change_indexed(community, id, "comment on note", move |n: &mut Note| {
+            n.add_comment(comment, &me, &text, now)
+        })
         .await
     }
 
-    pub(super) async fn require_indexed_note(
-        &self,
-        community: &CommunityId,
-        id: &NoteId,
-    ) -> Result<(), NodeError> {
-        self.require_indexed(community, "note", |c| &c.notes, id)
-            .await
-    }
-
     /// Refuses a note or case that the community's index does not list.
-    async fn require_indexed<K: Ord + std::fmt::Display>(
+    pub(super) async fn require_indexed(
         &self,
         community: &CommunityId,
-        what: &'static str,
-        index: fn(&Community) -> &std::collections::BTreeMap<K, DocEntry>,
-        id: &K,
+        doc: &DocRef,
     ) -> Result<(), NodeError> {
-        if index(&*self.community(community).await?).contains_key(id) {
-            Ok(())
-        } else {
-            Err(NodeError::NotFound {
-                what,
-                id: id.to_string(),
-            })
+        match self.community(community).await?.entry(doc) {
+            Some(_) => Ok(()),
+            None => Err(NodeError::NotFound {
+                what: doc.kind().as_str(),
+                id: doc.id_str().to_string(),
+            }),
         }
     }
 
-    /// Stores a new note or case document and lists it in the community's index, so a
-    /// document never exists without its entry for longer than one step.
-    async fn create_indexed<T: autosurgeon::Reconcile>(
+    /// Builds a new note or case as this member, stores it and lists it in the community's
+    /// index, so a document never exists without its entry for longer than one step.
+    async fn add_indexed<T>(
         &self,
         community: &CommunityId,
-        value: &T,
-        entry: DocEntry,
         message: &'static str,
-        index: fn(&mut Community, String, DocEntry),
-    ) -> Result<String, NodeError> {
-        let id = self.create(value, message).await?;
-        let doc = id.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "index document",
-            move |c: &mut Community| {
-                index(c, doc, entry);
-                Ok(())
-            },
-        )
+        build: impl FnOnce(&MemberId, Timestamp) -> Result<T, ModelError>,
+    ) -> Result<T::Id, NodeError>
+    where
+        T: Indexed + autosurgeon::Reconcile,
+    {
+        let me = self.me(community).await?;
+        let at = self.now();
+        let value = build(&me, at)?;
+        let entry = DocEntry::new(value.title(), me, at);
+        let id = T::Id::from(self.create(&value, message).await?);
+        let doc: DocRef = id.clone().into();
+        self.update(community, "index document", move |c: &mut Community| {
+            c.index(doc, entry);
+            Ok(())
+        })
         .await?;
         Ok(id)
+    }
+
+    /// Runs an operation on a listed note or case as this member, then brings its index entry
+    /// in step (title, when, who): the one path every change to a note or case takes.
+    pub(super) async fn change_indexed<T, R>(
+        &self,
+        community: &CommunityId,
+        id: &T::Id,
+        message: &'static str,
+        f: impl FnOnce(&mut T) -> Result<R, ModelError> + Send + 'static,
+    ) -> Result<R, NodeError>
+    where
+        T: Indexed + autosurgeon::Hydrate + autosurgeon::Reconcile,
+        R: Send + 'static,
+    {
+        let by = self.me(community).await?;
+        let doc: DocRef = id.clone().into();
+        self.require_indexed(community, &doc).await?;
+        let now = self.now();
+        let (result, title) = self
+            .update(&doc, message, move |t: &mut T| {
+                let r = f(t)?;
+                Ok((r, t.title().to_string()))
+            })
+            .await?;
+        let index_message = match doc.kind() {
+            DocKind::Note => "update note index",
+            DocKind::Case => "update case index",
+        };
+        self.update(community, index_message, move |c: &mut Community| {
+            c.touch(&doc, &title, &by, now);
+            Ok(())
+        })
+        .await?;
+        Ok(result)
     }
 
     // ---- topics ---------------------------------------------------------------------------
@@ -404,12 +372,9 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let id = TopicId::new_random();
-        self.update(
-            "community",
-            community.as_str(),
-            "propose topic",
-            move |c: &mut Community| c.add_topic(id, &me, &new, now),
-        )
+        self.update(community, "propose topic", move |c: &mut Community| {
+            c.add_topic(id, &me, &new, now)
+        })
         .await
     }
 
@@ -422,12 +387,9 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let topic = topic.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "endorse topic",
-            move |c: &mut Community| c.endorse_topic(&topic, &me, now),
-        )
+        self.update(community, "endorse topic", move |c: &mut Community| {
+            c.endorse_topic(&topic, &me, now)
+        })
         .await
     }
 
@@ -440,8 +402,7 @@ impl Node {
         let me = self.me(community).await?;
         let topic = topic.clone();
         self.update(
-            "community",
-            community.as_str(),
+            community,
             "withdraw endorsement",
             move |c: &mut Community| c.withdraw_endorsement(&topic, &me),
         )
@@ -456,12 +417,9 @@ impl Node {
     ) -> Result<(), NodeError> {
         let me = self.me(community).await?;
         let topic = topic.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "set topic status",
-            move |c: &mut Community| c.set_topic_status(&topic, &me, status),
-        )
+        self.update(community, "set topic status", move |c: &mut Community| {
+            c.set_topic_status(&topic, &me, status)
+        })
         .await
     }
 
@@ -475,12 +433,9 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let (topic, note) = (topic.clone(), note.clone());
-        self.update(
-            "community",
-            community.as_str(),
-            "link note to topic",
-            move |c: &mut Community| c.link_note(&topic, &note, &me, now),
-        )
+        self.update(community, "link note to topic", move |c: &mut Community| {
+            c.link_note(&topic, &note, &me, now)
+        })
         .await
     }
 
@@ -493,25 +448,17 @@ impl Node {
         title: &str,
         situation: &str,
     ) -> Result<CaseId, NodeError> {
-        let me = self.me(community).await?;
-        let at = self.now();
-        let case = Case::new(title, situation, &me, at)?;
-        let id = self
-            .create_indexed(
-                community,
-                &case,
-                DocEntry::new(&case.title, me, at),
-                "open case",
-                |c, id, entry| c.index_case(CaseId::from(id), entry),
-            )
-            .await?;
-        Ok(CaseId::from(id))
+        self.add_indexed(community, "open case", |me, at| {
+            Case::new(title, situation, me, at)
+        })
+        .await
     }
 
     /// A case of this community.
     pub async fn case(&self, community: &CommunityId, id: &CaseId) -> Result<Arc<Case>, NodeError> {
-        self.require_indexed_case(community, id).await?;
-        Ok(Arc::new(self.read("case", id.as_str()).await?))
+        self.require_indexed(community, &DocRef::Case(id.clone()))
+            .await?;
+        Ok(Arc::new(self.read(id).await?))
     }
 
     /// A case, kept up to date.
@@ -520,8 +467,9 @@ impl Node {
         community: &CommunityId,
         id: &CaseId,
     ) -> Result<watch::Receiver<Arc<Case>>, NodeError> {
-        self.require_indexed_case(community, id).await?;
-        self.watch("case", id.as_str()).await
+        self.require_indexed(community, &DocRef::Case(id.clone()))
+            .await?;
+        self.watch(id).await
     }
 
     pub async fn ask_question(
@@ -533,7 +481,7 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let question = QuestionId::new_random();
-        self.change_case(community, id, "ask question", move |c| {
+        self.change_indexed(community, id, "ask question", move |c: &mut Case| {
             c.ask_question(question, &me, &text, now)
         })
         .await
@@ -549,7 +497,7 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let question = question.clone();
-        self.change_case(community, id, "answer question", move |c| {
+        self.change_indexed(community, id, "answer question", move |c: &mut Case| {
             c.answer_question(&question, &me, &text, now)
         })
         .await
@@ -564,7 +512,7 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let suggestion = SuggestionId::new_random();
-        self.change_case(community, id, "suggest", move |c| {
+        self.change_indexed(community, id, "suggest", move |c: &mut Case| {
             c.suggest(suggestion, &me, &text, now)
         })
         .await
@@ -577,7 +525,7 @@ impl Node {
         id: &CaseId,
     ) -> Result<Phase, NodeError> {
         let me = self.me(community).await?;
-        self.change_case(community, id, "advance phase", move |c| {
+        self.change_indexed(community, id, "advance phase", move |c: &mut Case| {
             c.advance_phase(&me)
         })
         .await
@@ -597,7 +545,7 @@ impl Node {
             .into_iter()
             .map(|text| (ActionId::new_random(), text, Some(me.clone())))
             .collect();
-        self.change_case(community, id, "close case", move |c| {
+        self.change_indexed(community, id, "close case", move |c: &mut Case| {
             c.close(&me, &outcome, actions, now)
         })
         .await
@@ -612,49 +560,9 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let comment = CommentId::new_random();
-        self.change_case(community, id, "comment on case", move |c| {
+        self.change_indexed(community, id, "comment on case", move |c: &mut Case| {
             c.add_comment(comment, &me, &text, now)
         })
         .await
-    }
-
-    /// Runs a case operation, then refreshes the case's index entry.
-    pub(super) async fn change_case<R: Send + 'static>(
-        &self,
-        community: &CommunityId,
-        id: &CaseId,
-        message: &'static str,
-        f: impl FnOnce(&mut Case) -> Result<R, crate::model::ModelError> + Send + 'static,
-    ) -> Result<R, NodeError> {
-        self.require_indexed_case(community, id).await?;
-        let by = self.me(community).await?;
-        let now = self.now();
-        let (result, title) = self
-            .update("case", id.as_str(), message, move |c: &mut Case| {
-                let r = f(c)?;
-                Ok((r, c.title.clone()))
-            })
-            .await?;
-        let case_id = id.clone();
-        self.update(
-            "community",
-            community.as_str(),
-            "update case index",
-            move |c: &mut Community| {
-                c.touch_case_by(&case_id, &title, &by, now);
-                Ok(())
-            },
-        )
-        .await?;
-        Ok(result)
-    }
-
-    pub(super) async fn require_indexed_case(
-        &self,
-        community: &CommunityId,
-        id: &CaseId,
-    ) -> Result<(), NodeError> {
-        self.require_indexed(community, "case", |c| &c.cases, id)
-            .await
     }
 }

@@ -33,8 +33,7 @@ impl Node {
         let id = TopicId::new_random();
         let key = key.to_string();
         self.update(
-            "community",
-            community.as_str(),
+            community,
             "topic from shared objectives",
             move |c: &mut Community| c.add_topic_from_objectives(id, &me, &key, now),
         )
@@ -60,7 +59,7 @@ impl Node {
         let c = self.community(community).await?;
         let mut notes: BTreeMap<NoteId, Note> = BTreeMap::new();
         for id in c.notes.keys() {
-            match self.read::<Note>("note", id.as_str()).await {
+            match self.read::<Note>(id).await {
                 Ok(note) => {
                     notes.insert(id.clone(), note);
                 }
@@ -69,7 +68,7 @@ impl Node {
         }
         let mut cases: BTreeMap<CaseId, Case> = BTreeMap::new();
         for id in c.cases.keys() {
-            match self.read::<Case>("case", id.as_str()).await {
+            match self.read::<Case>(id).await {
                 Ok(case) => {
                     cases.insert(id.clone(), case);
                 }

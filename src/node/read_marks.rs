@@ -2,8 +2,8 @@
 //! folder's local table: read marks are per device and never synced.
 
 use super::{Node, NodeError};
-use crate::model::unread::{self, ItemKind, ReadMarks, Unread};
-use crate::model::{CommunityId, Timestamp};
+use crate::model::unread::{self, ReadMarks, Unread};
+use crate::model::{CommunityId, DocRef, Timestamp};
 
 fn prefix(community: &CommunityId) -> String {
     format!("read/{community}/")
@@ -20,7 +20,9 @@ impl Node {
             .into_iter()
             .filter_map(|(key, at)| {
                 let at = at.parse().ok().map(Timestamp)?;
-                Some((key[prefix.len()..].to_string(), at))
+                // A key this version cannot read (or a damaged one) is no mark at all.
+                let doc: DocRef = key.get(prefix.len()..)?.parse().ok()?;
+                Some((doc, at))
             })
             .collect())
     }
@@ -30,11 +32,11 @@ impl Node {
     pub fn mark_read(
         &self,
         community: &CommunityId,
-        kind: ItemKind,
-        id: &str,
+        doc: &DocRef,
         seen: Timestamp,
     ) -> Result<(), NodeError> {
-        let key = format!("{}{}", prefix(community), unread::item_key(kind, id));
+        // `note/<id>` or `case/<id>`: the keys read marks always had.
+        let key = format!("{}{doc}", prefix(community));
         let marked = self.inner.storage.get_local(&key)?;
         if marked
             .and_then(|at| at.parse().ok())

@@ -61,7 +61,7 @@ impl Node {
         query: &str,
         limit: usize,
     ) -> Result<SearchResults, NodeError> {
-        let handle = self.handle("community", community.as_str()).await?;
+        let handle = self.handle(community).await?;
         // One refresh at a time per node: a second query waits and then finds the index fresh.
         let mut all = self.inner.search.communities.lock().await;
         let index = all.entry(community.clone()).or_default();
@@ -93,7 +93,6 @@ impl Node {
         }
         refresh(
             self,
-            "note",
             &mut index.notes,
             &index.note_ids,
             |id, note: &Note| SearchDoc::note(id, note),
@@ -101,7 +100,6 @@ impl Node {
         .await?;
         refresh(
             self,
-            "case",
             &mut index.cases,
             &index.case_ids,
             |id, case: &Case| SearchDoc::case(id, case),
@@ -192,20 +190,19 @@ fn map_keys<'a>(doc: &'a Automerge, key: &str) -> impl Iterator<Item = String> +
 /// prepared.
 async fn refresh<K, T>(
     node: &Node,
-    what: &'static str,
     prepared: &mut HashMap<K, (Vec<ChangeHash>, SearchDoc)>,
     listed: &[K],
     prepare: fn(&K, &T) -> SearchDoc,
 ) -> Result<(), NodeError>
 where
-    K: AsRef<str> + Clone + Eq + std::hash::Hash + Send + 'static,
+    K: super::DocKey + Clone + Eq + std::hash::Hash + Send + 'static,
     T: autosurgeon::Hydrate + Send + 'static,
 {
     let keep: HashSet<&K> = listed.iter().collect();
     prepared.retain(|id, _| keep.contains(id));
     let mut handles: Vec<(K, DocHandle)> = Vec::with_capacity(listed.len());
     for id in listed {
-        match node.handle(what, id.as_ref()).await {
+        match node.handle(id).await {
             Ok(handle) => handles.push((id.clone(), handle)),
             // A listed document not (yet) synced here: nothing to search in it.
             Err(NodeError::NotFound { .. }) => {}
@@ -244,7 +241,7 @@ where
             Ok((heads, value)) => Ok::<_, NodeError>(Some((id, heads, value))),
             // One unreadable document must not take search down with it.
             Err(e) => {
-                tracing::warn!(what, id = id.as_ref(), error = %e, "not searchable");
+                tracing::warn!(what = id.what(), id = %id.id_text(), error = %e, "not searchable");
                 Ok(None)
             }
         }

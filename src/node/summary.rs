@@ -62,7 +62,7 @@ impl Node {
                 && !quiet.written(doc)
         });
         let handles: Vec<_> = futures::stream::iter(to_open)
-            .map(|doc| async move { self.handle("document", &doc.to_string()).await })
+            .map(|doc| async move { self.handle(&doc).await })
             .buffer_unordered(LOADS_AT_ONCE)
             .filter_map(|loaded| async move { loaded.ok() })
             .collect()
@@ -99,8 +99,7 @@ impl Node {
 
     /// A document's heads, read on its actor with panics contained.
     pub(super) async fn heads(&self, doc: &DocumentId) -> Result<Vec<ChangeHash>, NodeError> {
-        self.inspect("document", &doc.to_string(), |d| Ok(d.get_heads()))
-            .await
+        self.inspect(doc, |d| Ok(d.get_heads())).await
     }
 
     /// Checks the heads of every quiet document samod writes, for as long as the node runs:

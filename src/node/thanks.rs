@@ -2,7 +2,7 @@
 //! Each returns false when this member had already thanked it.
 
 use super::{Node, NodeError};
-use crate::model::{CaseId, CommunityId, Note, NoteId, QuestionId, SuggestionId};
+use crate::model::{Case, CaseId, CommunityId, Note, NoteId, QuestionId, SuggestionId};
 
 impl Node {
     /// Thanks a note's author. The note's index entry is left alone: thanks are not an edit.
@@ -13,11 +13,10 @@ impl Node {
     ) -> Result<bool, NodeError> {
         let now = self.now();
         let me = self.me(community).await?;
-        self.require_indexed_note(community, note).await?;
-        self.update("note", note.as_str(), "thank", move |n: &mut Note| {
-            n.thank(&me, now)
-        })
-        .await
+        self.require_indexed(community, &crate::model::DocRef::Note(note.clone()))
+            .await?;
+        self.update(note, "thank", move |n: &mut Note| n.thank(&me, now))
+            .await
     }
 
     /// Thanks the presenter for an answer.
@@ -30,9 +29,12 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let question = question.clone();
-        self.change_case(community, case, "thank for an answer", move |c| {
-            c.thank_answer(&question, &me, now)
-        })
+        self.change_indexed(
+            community,
+            case,
+            "thank for an answer",
+            move |c: &mut Case| c.thank_answer(&question, &me, now),
+        )
         .await
     }
 
@@ -46,9 +48,12 @@ impl Node {
         let now = self.now();
         let me = self.me(community).await?;
         let suggestion = suggestion.clone();
-        self.change_case(community, case, "thank for a suggestion", move |c| {
-            c.thank_suggestion(&suggestion, &me, now)
-        })
+        self.change_indexed(
+            community,
+            case,
+            "thank for a suggestion",
+            move |c: &mut Case| c.thank_suggestion(&suggestion, &me, now),
+        )
         .await
     }
 }

@@ -14,8 +14,11 @@ use super::{
     actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
     skills, status_bar, thanks, topics, welcome,
 };
-use crate::model::unread::{self, ItemKind, ReadMarks};
-use crate::model::{CaseId, Community, CommunityId, GatheringId, MemberId, NoteId, Timestamp};
+use crate::model::unread::{self, ReadMarks};
+use crate::model::{
+    CaseId, Community, CommunityId, DeviceId, DocKind, DocRef, GatheringId, MemberId, NoteId,
+    Timestamp,
+};
 use crate::node::{CommunitySummary, SyncStatus};
 use crate::store::StorageStatus;
 
@@ -54,6 +57,14 @@ pub enum Navigate {
 }
 
 impl Navigate {
+    /// Open a note or a case.
+    pub fn open(doc: &DocRef) -> Navigate {
+        match doc {
+            DocRef::Note(id) => Navigate::OpenNote(id.clone()),
+            DocRef::Case(id) => Navigate::OpenCase(id.clone()),
+        }
+    }
+
     /// `self`, unless it is [`Navigate::Stay`]: then `other`. For a view drawing several parts.
     pub fn or(self, other: Navigate) -> Navigate {
         match self {
@@ -82,11 +93,11 @@ impl ViewCtx<'_> {
     }
 
     /// The ids of the notes or cases new to this device.
-    pub fn unread_ids(&self, kind: ItemKind) -> HashSet<String> {
+    pub fn unread_ids(&self, kind: DocKind) -> HashSet<String> {
         self.unread()
             .into_iter()
-            .filter(|u| u.kind == kind)
-            .map(|u| u.id)
+            .filter(|u| u.doc.kind() == kind)
+            .map(|u| u.doc.id_str().to_string())
             .collect()
     }
 
@@ -241,7 +252,9 @@ impl App {
         community_id: &CommunityId,
         community: &Arc<Community>,
     ) -> Navigate {
-        let me = community.member_for_device(&self.device_id).cloned();
+        let me = community
+            .member_for_device(&DeviceId::from(self.device_id.clone()))
+            .cloned();
         let cx = ViewCtx {
             community_id,
             community,
@@ -296,7 +309,9 @@ impl App {
     /// This device's member id in the open community, if it is on the roster.
     pub(super) fn me(&self) -> Option<crate::model::MemberId> {
         let (_, community) = self.current.as_ref()?;
-        community.member_for_device(&self.device_id).cloned()
+        community
+            .member_for_device(&DeviceId::from(self.device_id.clone()))
+            .cloned()
     }
 
     pub(super) fn send(&self, command: Command) {
@@ -391,25 +406,24 @@ impl App {
             View::Notes => self
                 .notes
                 .selected()
-                .and_then(|id| Some((ItemKind::Note, id.as_str(), community.notes.get(id)?))),
+                .and_then(|id| Some((DocRef::Note(id.clone()), community.notes.get(id)?))),
             View::Cases => self
                 .cases
                 .selected()
-                .and_then(|id| Some((ItemKind::Case, id.as_str(), community.cases.get(id)?))),
+                .and_then(|id| Some((DocRef::Case(id.clone()), community.cases.get(id)?))),
             _ => None,
         };
-        let Some((kind, id, entry)) = shown else {
+        let Some((doc, entry)) = shown else {
             return;
         };
-        let key = unread::item_key(kind, id);
-        if self.read_marks.get(&key) >= Some(&entry.updated_at) {
+        if self.read_marks.get(&doc) >= Some(&entry.updated_at) {
             return;
         }
-        let (seen, id, community_id) = (entry.updated_at, id.to_string(), community_id.clone());
-        self.read_marks.insert(key, seen);
+        let (seen, community_id) = (entry.updated_at, community_id.clone());
+        self.read_marks.insert(doc.clone(), seen);
         self.send(bridge::action(
             "remember what you have read",
-            move |node, _| async move { node.mark_read(&community_id, kind, &id, seen) },
+            move |node, _| async move { node.mark_read(&community_id, &doc, seen) },
         ));
     }
 }

@@ -32,7 +32,7 @@ use eframe::egui;
 use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
 use super::history::HistoryState;
-use crate::model::unread::ItemKind;
+use crate::model::DocKind;
 use crate::model::{Case, CaseId, Community, CommunityId, MemberId, Phase, QuestionId, Timestamp};
 use crate::node::{Node, NodeError};
 
@@ -323,7 +323,7 @@ impl CasesState {
 }
 
 pub fn cases_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut CasesState) -> Navigate {
-    let new = cx.unread_ids(ItemKind::Case);
+    let new = cx.unread_ids(DocKind::Case);
     state.enter(cx.community_id);
     state.receive();
     let mut commands = Vec::new();

@@ -9,8 +9,8 @@ use std::time::Duration;
 use eframe::egui;
 
 use super::app::ViewCtx;
-use super::widgets::labelled_field;
 use super::bridge::{self, Command};
+use super::widgets::labelled_field;
 use crate::model::markdown_export::slug;
 use crate::node::{ExportReport, ImportReport, Progress};
 

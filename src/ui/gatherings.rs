@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use eframe::egui::{self, Button, ComboBox};
 
-use super::widgets::labelled_field;
 use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
+use super::widgets::labelled_field;
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId,
     TopicStatus, gathering, rotation,

@@ -7,16 +7,9 @@ use std::sync::mpsc;
 use eframe::egui;
 
 use super::bridge::{self, Command};
+use crate::model::DocRef;
 use crate::model::markdown_export::case_page;
-use crate::model::{CaseId, NoteId};
 use crate::node::HistoryEntry;
-
-/// The document whose history is shown.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HistoryDoc {
-    Note(NoteId),
-    Case(CaseId),
-}
 
 /// A version as the panel shows it: a title and a text.
 pub struct Shown {
@@ -26,15 +19,15 @@ pub struct Shown {
 
 /// What the node sends back to this panel.
 enum Reply {
-    Entries(HistoryDoc, Vec<HistoryEntry>),
-    Version(HistoryDoc, String, Shown),
+    Entries(DocRef, Vec<HistoryEntry>),
+    Version(DocRef, String, Shown),
 }
 
 /// The history panel's state; closed until the member opens it.
 pub struct HistoryState {
     pub open: bool,
     /// The document the entries are for, and which of its snapshots they were read at.
-    loaded_for: Option<(HistoryDoc, usize)>,
+    loaded_for: Option<(DocRef, usize)>,
     entries: Option<Vec<HistoryEntry>>,
     /// The earlier version being looked at.
     viewing: Option<(String, Shown)>,
@@ -62,7 +55,7 @@ impl HistoryState {
         self.viewing = None;
     }
 
-    fn receive(&mut self, doc: &HistoryDoc) {
+    fn receive(&mut self, doc: &DocRef) {
         while let Ok(reply) = self.rx.try_recv() {
             match reply {
                 Reply::Entries(of, entries) if &of == doc => self.entries = Some(entries),
@@ -80,7 +73,7 @@ impl HistoryState {
 pub fn history_ui(
     ui: &mut egui::Ui,
     state: &mut HistoryState,
-    doc: &HistoryDoc,
+    doc: &DocRef,
     now: &Shown,
     revision: usize,
     commands: &mut Vec<Command>,
@@ -159,12 +152,7 @@ pub fn history_ui(
         let (doc, version) = (doc.clone(), version.clone());
         commands.push(bridge::action(
             "restore the version",
-            move |node, community| async move {
-                match doc {
-                    HistoryDoc::Note(id) => node.restore_note(&community, &id, &version).await,
-                    HistoryDoc::Case(id) => node.restore_case(&community, &id, &version).await,
-                }
-            },
+            move |node, community| async move { node.restore(&community, &doc, &version).await },
         ));
         state.viewing = None;
     }
@@ -187,13 +175,10 @@ fn read_only(ui: &mut egui::Ui, label: &str, text: &str) {
         });
 }
 
-fn read_entries(state: &HistoryState, doc: HistoryDoc, ctx: egui::Context) -> Command {
+fn read_entries(state: &HistoryState, doc: DocRef, ctx: egui::Context) -> Command {
     let tx = state.tx.clone();
     bridge::action("read the history", move |node, community| async move {
-        let entries = match &doc {
-            HistoryDoc::Note(id) => node.note_history(&community, id).await?,
-            HistoryDoc::Case(id) => node.case_history(&community, id).await?,
-        };
+        let entries = node.history(&community, &doc).await?;
         if tx.send(Reply::Entries(doc, entries)).is_ok() {
             ctx.request_repaint();
         }
@@ -201,25 +186,20 @@ fn read_entries(state: &HistoryState, doc: HistoryDoc, ctx: egui::Context) -> Co
     })
 }
 
-fn read_version(
-    state: &HistoryState,
-    doc: HistoryDoc,
-    version: String,
-    ctx: egui::Context,
-) -> Command {
+fn read_version(state: &HistoryState, doc: DocRef, version: String, ctx: egui::Context) -> Command {
     let tx = state.tx.clone();
     bridge::action(
         "read the earlier version",
         move |node, community| async move {
             let shown = match &doc {
-                HistoryDoc::Note(id) => {
+                DocRef::Note(id) => {
                     let old = node.note_at(&community, id, &version).await?;
                     Shown {
                         title: old.title,
                         text: old.body.as_str().to_string(),
                     }
                 }
-                HistoryDoc::Case(id) => {
+                DocRef::Case(id) => {
                     let old = node.case_at(&community, id, &version).await?;
                     let c = node.community(&community).await?;
                     Shown {

@@ -9,8 +9,8 @@ use super::actions::{self, ActionsState};
 use super::app::{Navigate, View, ViewCtx};
 use super::bridge;
 use super::gatherings;
-use crate::model::unread::ItemKind;
-use crate::model::{CaseId, Community, NoteId, Timestamp};
+use crate::model::{Community, Timestamp};
+use crate::model::{DeviceId, DocKind, DocRef};
 use crate::node::SyncStatus;
 
 /// Items listed under "Recently changed".
@@ -120,14 +120,6 @@ fn purpose_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut HomeState) {
     }
 }
 
-/// Where a note or case opens.
-fn open(kind: ItemKind, id: &str) -> Navigate {
-    match kind {
-        ItemKind::Note => Navigate::OpenNote(NoteId::from(id.to_string())),
-        ItemKind::Case => Navigate::OpenCase(CaseId::from(id.to_string())),
-    }
-}
-
 fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
     if cx.me.is_none() {
         return Navigate::Stay;
@@ -140,9 +132,9 @@ fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
         ui.weak("Nothing new since you last looked.");
     }
     for item in items.iter().take(RECENT) {
-        let kind = match item.kind {
-            ItemKind::Note => "Note",
-            ItemKind::Case => "Case",
+        let kind = match item.doc.kind() {
+            DocKind::Note => "Note",
+            DocKind::Case => "Case",
         };
         ui.horizontal(|ui| {
             ui.weak(kind);
@@ -155,7 +147,7 @@ fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
                 item.updated_at
             ));
             if link.clicked() {
-                to = open(item.kind, &item.id);
+                to = Navigate::open(&item.doc);
             }
         });
     }
@@ -167,24 +159,16 @@ fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
 
 /// Notes, cases and topics, most recently changed first.
 fn recent_ui(ui: &mut egui::Ui, community: &Community) -> Navigate {
-    enum Item<'a> {
-        Doc(ItemKind, &'a str),
+    enum Item {
+        Doc(DocRef),
         Topic,
     }
     let mut recent: Vec<(Timestamp, &str, Item)> = Vec::new();
     for (nid, e) in &community.notes {
-        recent.push((
-            e.updated_at,
-            &e.title,
-            Item::Doc(ItemKind::Note, nid.as_str()),
-        ));
+        recent.push((e.updated_at, &e.title, Item::Doc(DocRef::Note(nid.clone()))));
     }
     for (cid, e) in &community.cases {
-        recent.push((
-            e.updated_at,
-            &e.title,
-            Item::Doc(ItemKind::Case, cid.as_str()),
-        ));
+        recent.push((e.updated_at, &e.title, Item::Doc(DocRef::Case(cid.clone()))));
     }
     for t in community.topics.values() {
         let last = t
@@ -203,14 +187,13 @@ fn recent_ui(ui: &mut egui::Ui, community: &Community) -> Navigate {
     }
     for (at, title, item) in recent.into_iter().take(RECENT) {
         ui.horizontal(|ui| match item {
-            Item::Doc(kind, doc) => {
-                ui.weak(if kind == ItemKind::Note {
-                    "Note"
-                } else {
-                    "Case"
+            Item::Doc(doc) => {
+                ui.weak(match doc.kind() {
+                    DocKind::Note => "Note",
+                    DocKind::Case => "Case",
                 });
                 if ui.link(title).clicked() {
-                    to = open(kind, doc);
+                    to = Navigate::open(&doc);
                 }
                 ui.weak(at.to_string());
             }
@@ -235,7 +218,7 @@ fn online_ui(ui: &mut egui::Ui, sync: &SyncStatus, community: &Community) {
     let names: BTreeSet<String> = sync
         .connected
         .iter()
-        .filter_map(|device| community.member_for_device(device))
+        .filter_map(|device| community.member_for_device(&DeviceId::from(device.clone())))
         .map(|m| community.display_name(m))
         .collect();
     if names.is_empty() {

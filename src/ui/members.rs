@@ -299,7 +299,10 @@ fn directory_ui(
         .show(ui, |ui| {
             for (id, member) in shown {
                 let is_me = Some(id) == me;
-                let online = member.devices.keys().any(|d| sync.connected.contains(d));
+                let online = member
+                    .devices
+                    .keys()
+                    .any(|d| sync.connected.contains(d.as_str()));
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
                     member_card_ui(ui, member, is_me, online);

@@ -16,12 +16,11 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 
-use super::widgets::{self, labelled_field, list_row};
 use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
-use super::history::{HistoryDoc, HistoryState, Shown, history_ui};
+use super::history::{HistoryState, Shown, history_ui};
+use super::widgets::{self, labelled_field, list_row};
 use crate::model::text_edit::{self, Splice};
-use crate::model::unread::ItemKind;
 use crate::model::{Community, Note, NoteId};
 
 /// How long typing pauses before the text is saved.
@@ -259,7 +258,7 @@ pub fn notes_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState) -> Navi
     let to = egui::Panel::left("note-list")
         .resizable(true)
         .show(ui, |ui| {
-            let new = cx.unread_ids(ItemKind::Note);
+            let new = cx.unread_ids(crate::model::DocKind::Note);
             list_ui(ui, state, community, &new, &mut commands)
         })
         .inner;
@@ -360,7 +359,7 @@ fn editor_ui(
             title: note.title.clone(),
             text: note.body.as_str().to_string(),
         };
-        let doc = HistoryDoc::Note(id.clone());
+        let doc = crate::model::DocRef::Note(id.clone());
         history_ui(
             ui,
             &mut state.history,

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use eframe::egui::{self, Color32, TextFormat, text::LayoutJob};
 
-use super::widgets::labelled_field;
 use super::app::{Navigate, View, ViewCtx};
 use super::bridge::{self, Command};
-use crate::model::search::{Hit, HitKind, SearchResults, Span};
-use crate::model::{CaseId, Community, NoteId};
+use super::widgets::labelled_field;
+use crate::model::Community;
+use crate::model::search::{Hit, SearchResults, Span, Target};
 use crate::node::SEARCH_LIMIT;
 
 /// The label of the search box (kittest and screen readers find it by this).
@@ -168,7 +168,7 @@ fn hit_ui(ui: &mut egui::Ui, hit: &Hit) -> bool {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.set_width(ui.available_width());
         ui.horizontal(|ui| {
-            ui.weak(hit.kind.label());
+            ui.weak(hit.target.kind().label());
             let title = highlighted(ui.style(), &hit.title, &hit.title_matches, true);
             let link = ui.add(egui::Label::new(title).sense(egui::Sense::click()));
             clicked = link
@@ -229,11 +229,10 @@ fn highlight_colour(dark: bool) -> Color32 {
 
 /// Where a result lives.
 fn open(hit: &Hit) -> Navigate {
-    match hit.kind {
-        HitKind::Note => Navigate::OpenNote(NoteId::from(hit.id.clone())),
-        HitKind::Case => Navigate::OpenCase(CaseId::from(hit.id.clone())),
-        HitKind::Topic => Navigate::To(View::Topics),
-        HitKind::Member => Navigate::FindMember(hit.title.clone()),
+    match &hit.target {
+        Target::Doc(doc) => Navigate::open(doc),
+        Target::Topic(_) => Navigate::To(View::Topics),
+        Target::Member(_) => Navigate::FindMember(hit.title.clone()),
     }
 }
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::widgets::labelled_field;
 use super::app::{Navigate, View, ViewCtx};
+use super::widgets::labelled_field;
 use crate::model::Community;
 use crate::model::skills::{Helper, who_can_help};
 use crate::node::SyncStatus;
@@ -86,10 +86,11 @@ pub fn skills_ui(
         .auto_shrink([false, false])
         .show(ui, |ui| {
             for helper in helpers.iter() {
-                let online = community
-                    .members
-                    .get(&helper.member)
-                    .is_some_and(|m| m.devices.keys().any(|d| sync.connected.contains(d)));
+                let online = community.members.get(&helper.member).is_some_and(|m| {
+                    m.devices
+                        .keys()
+                        .any(|d| sync.connected.contains(d.as_str()))
+                });
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
                     ui.horizontal(|ui| {

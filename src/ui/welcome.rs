@@ -3,8 +3,8 @@
 
 use eframe::egui;
 
-use super::widgets::labelled_field;
 use super::bridge::Command;
+use super::widgets::labelled_field;
 
 #[derive(Default)]
 pub struct WelcomeState {

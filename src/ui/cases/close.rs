@@ -6,8 +6,8 @@ use eframe::egui::{self, Button, ComboBox};
 use super::detail::{CaseCtx, Role};
 use super::{CasesState, Field};
 use crate::model::MemberId;
-use crate::ui::widgets::{self, field_with_button, labelled_multiline};
 use crate::ui::bridge::Command;
+use crate::ui::widgets::{self, field_with_button, labelled_multiline};
 
 /// The presenter's close form, in Reflect: the outcome, and next actions each with an owner
 /// chosen from the members (the presenter unless changed).

@@ -9,7 +9,7 @@ use crate::model::markdown_export::case_page;
 use crate::model::{Case, CaseId, Community, MemberId, Phase};
 use crate::ui::app::ViewCtx;
 use crate::ui::bridge::Command;
-use crate::ui::history::{HistoryDoc, Shown, history_ui};
+use crate::ui::history::{Shown, history_ui};
 
 /// Who is looking at the case.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub(super) fn detail_ui(
             title: case.title.clone(),
             text: case_page(id.as_str(), &case, community),
         };
-        let doc = HistoryDoc::Case(id.clone());
+        let doc = crate::model::DocRef::Case(id.clone());
         history_ui(
             ui,
             &mut state.history,

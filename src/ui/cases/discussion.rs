@@ -6,9 +6,9 @@ use eframe::egui;
 use super::detail::{CaseCtx, Role};
 use super::{CasesState, Field};
 use crate::model::{Phase, Question, QuestionId};
-use crate::ui::widgets::field_with_button;
 use crate::ui::bridge::Command;
 use crate::ui::thanks;
+use crate::ui::widgets::field_with_button;
 
 /// The questions with the presenter's answers (and the presenter's answer boxes), and in
 /// Clarify a member's question box.

@@ -7,9 +7,9 @@ use eframe::egui::{self, Button};
 
 use super::{CasesState, Field, NewCase, Reply};
 use crate::model::{CaseId, Community, Timestamp, limits};
-use crate::ui::widgets::{labelled_multiline, labelled_singleline, list_row};
 use crate::ui::app::{Navigate, ViewCtx};
 use crate::ui::bridge::{self, Command};
+use crate::ui::widgets::{labelled_multiline, labelled_singleline, list_row};
 
 /// The list of cases, most recently changed first, with the "Open a case" form above it.
 pub(super) fn list_ui(
