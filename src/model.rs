@@ -9,6 +9,10 @@
 //! method on a document inside one Automerge transaction (hydrate → change → reconcile), which is
 //! what keeps concurrent additions by other members from being deleted by a stale copy.
 //!
+//! The documents stay flat here, one file each. Beside them, [`practice`] holds the read-only
+//! practices computed from the documents (pulse, search, objectives, skills, rotation, unread)
+//! and [`markdown`] the Markdown that copse writes and reads (export pages, front matter).
+//!
 //! This module does no IO and knows nothing of tokio, samod, iroh or egui: the caller passes in the
 //! time and any new ids, so every rule can be tested with plain values.
 
@@ -19,24 +23,18 @@ pub mod community;
 #[cfg(test)]
 mod convergence;
 pub mod error;
-pub mod front_matter;
 pub mod gathering;
 pub mod history;
 pub mod ids;
 pub mod invite;
 pub mod limits;
-pub mod markdown_export;
+pub mod markdown;
 pub mod member;
 pub mod note;
-pub mod objectives;
-pub mod pulse;
-pub mod rotation;
-pub mod search;
-pub mod skills;
+pub mod practice;
 pub mod text_edit;
 pub mod thanks;
 pub mod topic;
-pub mod unread;
 
 pub use case::{Case, NextAction, Phase, Question, Suggestion};
 pub use comment::Comment;

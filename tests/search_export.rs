@@ -4,7 +4,7 @@
 //! an export is not overwritten.
 
 use copse::model::community::NewTopic;
-use copse::model::search::HitKind;
+use copse::model::practice::search::HitKind;
 use copse::model::{CommunityId, NoteEdit, ProfileUpdate};
 use copse::node::{Node, NodeConfig, NodeError, Progress};
 

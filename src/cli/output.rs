@@ -10,9 +10,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::model::search::{SearchResults, Span};
+use crate::model::practice::search::{SearchResults, Span};
+use crate::model::practice::unread::Unread;
 use crate::model::thanks::thanked_by;
-use crate::model::unread::Unread;
 use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
 use crate::node::{CommunitySummary, ExportReport, HistoryEntry, ImportReport, WhoAmI};
 

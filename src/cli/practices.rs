@@ -6,9 +6,9 @@ use clap::Subcommand;
 use serde_json::{Value, json};
 
 use super::output::Output;
-use crate::model::objectives::ObjectiveGroup;
-use crate::model::pulse::{Level, Pulse};
-use crate::model::skills::Helper;
+use crate::model::practice::objectives::ObjectiveGroup;
+use crate::model::practice::pulse::{Level, Pulse};
+use crate::model::practice::skills::Helper;
 use crate::model::{Community, CommunityId, Timestamp};
 use crate::node::Node;
 

@@ -1,5 +1,5 @@
 //! A gathering: one of the community's regular meetings, its agenda and its rotating roles, and
-//! the rules for changing them after the rotation's suggestion (see [`crate::model::rotation`]).
+//! the rules for changing them after the rotation's suggestion (see [`crate::model::practice::rotation`]).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,5 +1,5 @@
 //! Exporting a community to a folder: the Markdown pages of
-//! [`crate::model::markdown_export`] plus `community.json` with everything (comments, and each
+//! [`crate::model::markdown::export`] plus `community.json` with everything (comments, and each
 //! note's and case's change times from its Automerge change log), so the knowledge stays the
 //! community's whatever happens to copse.
 //!
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::progress::Progress;
 use super::{Node, NodeError, guarded};
-use crate::model::markdown_export::{self as pages, Links, Slugs};
+use crate::model::markdown::export::{self as pages, Links, Slugs};
 use crate::model::{Case, Comment, CommentId, Community, CommunityId, Note, change};
 
 /// The file that marks a folder as a copse export (so a later export may replace it).

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Node, NodeError};
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId, gathering,
-    limits, rotation,
+    limits, practice::rotation,
 };
 
 /// A community's gatherings, split at the start of today.

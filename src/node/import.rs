@@ -1,6 +1,6 @@
 //! Importing a folder of Markdown files as notes: each `.md` file becomes one note, titled by
 //! its front matter, its first heading or its file name (see
-//! [`crate::model::front_matter::read_note`]). Other files, files over 1 MiB and files that are
+//! [`crate::model::markdown::front_matter::read_note`]). Other files, files over 1 MiB and files that are
 //! not UTF-8 text are skipped and reported, never half-imported.
 //!
 //! A folder that is a copse export brings in its `notes/` only: its other pages (README,
@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::export::EXPORT_MARKER;
 use super::progress::Progress;
 use super::{Node, NodeError};
-use crate::model::{CommunityId, NoteId, front_matter, limits};
+use crate::model::{CommunityId, NoteId, limits, markdown::front_matter};
 
 /// The largest file imported.
 pub const MAX_IMPORT_BYTES: u64 = limits::MAX_BODY_BYTES as u64;

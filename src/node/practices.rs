@@ -1,15 +1,15 @@
 //! The practices that read across the community: shared learning objectives (and turning one
 //! into a topic), the skills directory, and the community pulse.
 //!
-//! The rules live in [`crate::model::objectives`], [`crate::model::skills`] and
-//! [`crate::model::pulse`]; these operations fetch the documents they need.
+//! The rules live in [`crate::model::practice::objectives`], [`crate::model::practice::skills`] and
+//! [`crate::model::practice::pulse`]; these operations fetch the documents they need.
 
 use std::collections::BTreeMap;
 
 use super::{Node, NodeError};
-use crate::model::objectives::ObjectiveGroup;
-use crate::model::pulse::{self, Pulse};
-use crate::model::skills::{self, Helper};
+use crate::model::practice::objectives::ObjectiveGroup;
+use crate::model::practice::pulse::{self, Pulse};
+use crate::model::practice::skills::{self, Helper};
 use crate::model::{Case, CaseId, Community, CommunityId, Note, NoteId, TopicId};
 
 impl Node {

@@ -2,7 +2,7 @@
 //! folder's local table: read marks are per device and never synced.
 
 use super::{Node, NodeError};
-use crate::model::unread::{self, ReadMarks, Unread};
+use crate::model::practice::unread::{self, ReadMarks, Unread};
 use crate::model::{CommunityId, DocRef, Timestamp};
 
 fn prefix(community: &CommunityId) -> String {

@@ -8,7 +8,7 @@
 //! cases) are read again — hydrating the whole community on every edit of a note's index entry
 //! would cost more than the search itself.
 //!
-//! The ranking is [`crate::model::search`]; this file owns only what to re-read.
+//! The ranking is [`crate::model::practice::search`]; this file owns only what to re-read.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -16,7 +16,7 @@ use automerge::{Automerge, ChangeHash, ObjType, Prop, ReadDoc, Value};
 use samod::DocHandle;
 
 use super::{Node, NodeError, guarded};
-use crate::model::search::{self, SearchDoc, SearchResults};
+use crate::model::practice::search::{self, SearchDoc, SearchResults};
 use crate::model::{
     Case, CaseId, CommunityId, Member, MemberId, ModelError, Note, NoteId, Topic, TopicId, change,
 };

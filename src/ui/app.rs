@@ -14,7 +14,7 @@ use super::{
     actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
     skills, status_bar, thanks, topics, welcome,
 };
-use crate::model::unread::{self, ReadMarks};
+use crate::model::practice::unread::{self, ReadMarks};
 use crate::model::{
     CaseId, Community, CommunityId, DeviceId, DocKind, DocRef, GatheringId, MemberId, NoteId,
     Timestamp,

@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use futures::future::BoxFuture;
 
 use crate::clock::Clock;
-use crate::model::unread::ReadMarks;
+use crate::model::practice::unread::ReadMarks;
 use crate::model::{Case, CaseId, Community, CommunityId, Note, NoteEdit, NoteId, Timestamp};
 use crate::net::ticket::InviteTicket;
 use crate::node::{CommunitySummary, Node, NodeError, SyncStatus};

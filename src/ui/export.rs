@@ -11,7 +11,7 @@ use eframe::egui;
 use super::app::ViewCtx;
 use super::bridge::{self, Command};
 use super::widgets::labelled_field;
-use crate::model::markdown_export::slug;
+use crate::model::markdown::export::slug;
 use crate::node::{ExportReport, ImportReport, Progress};
 
 /// The outcome of a run, as a sentence; an error as `Err`.

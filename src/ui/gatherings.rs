@@ -14,7 +14,7 @@ use super::bridge::{self, Command};
 use super::widgets::labelled_field;
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId,
-    TopicStatus, gathering, rotation,
+    TopicStatus, gathering, practice::rotation,
 };
 
 /// The width the list opens with.

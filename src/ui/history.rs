@@ -8,7 +8,7 @@ use eframe::egui;
 
 use super::bridge::{self, Command};
 use crate::model::DocRef;
-use crate::model::markdown_export::case_page;
+use crate::model::markdown::export::case_page;
 use crate::node::HistoryEntry;
 
 /// A version as the panel shows it: a title and a text.

@@ -12,7 +12,7 @@ use eframe::egui;
 
 use super::app::{Navigate, View, ViewCtx};
 use super::bridge;
-use crate::model::objectives::ObjectiveGroup;
+use crate::model::practice::objectives::ObjectiveGroup;
 use crate::model::{Community, MemberId};
 
 #[derive(Default)]

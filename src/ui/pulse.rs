@@ -13,7 +13,7 @@ use egui_plot::{Bar, BarChart, Plot};
 use super::app::ViewCtx;
 use super::bridge;
 use crate::model::Community;
-use crate::model::pulse::{Level, Pulse};
+use crate::model::practice::pulse::{Level, Pulse};
 
 /// What the view says first, word for word.
 pub const CAVEAT: &str = "These are indicators to talk about together, not targets. \

@@ -11,7 +11,7 @@ use super::app::{Navigate, View, ViewCtx};
 use super::bridge::{self, Command};
 use super::widgets::labelled_field;
 use crate::model::Community;
-use crate::model::search::{Hit, SearchResults, Span, Target};
+use crate::model::practice::search::{Hit, SearchResults, Span, Target};
 use crate::node::SEARCH_LIMIT;
 
 /// The label of the search box (kittest and screen readers find it by this).

@@ -12,7 +12,7 @@ use eframe::egui;
 use super::app::{Navigate, View, ViewCtx};
 use super::widgets::labelled_field;
 use crate::model::Community;
-use crate::model::skills::{Helper, who_can_help};
+use crate::model::practice::skills::{Helper, who_can_help};
 use crate::node::SyncStatus;
 
 /// The search box's label, which is also the question the view answers.

@@ -5,7 +5,7 @@
 use eframe::egui::{self, Button, Margin, RichText};
 
 use super::{CasesState, Field, PHASES, close, discussion, phase_name};
-use crate::model::markdown_export::case_page;
+use crate::model::markdown::export::case_page;
 use crate::model::{Case, CaseId, Community, MemberId, Phase};
 use crate::ui::app::ViewCtx;
 use crate::ui::bridge::Command;

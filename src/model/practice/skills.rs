@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::model::objectives::stem;
+use crate::model::practice::objectives::stem;
 use crate::model::{Community, MemberId, Timestamp};
 
 /// A typo still matches at or above this Jaro-Winkler score between a question word and a

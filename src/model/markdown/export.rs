@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 
 use crate::model::{
-    Case, Community, DocEntry, Gathering, Member, Note, NoteId, Phase, Timestamp, front_matter,
-    search,
+    Case, Community, DocEntry, Gathering, Member, Note, NoteId, Phase, Timestamp,
+    markdown::front_matter, practice::search,
 };
 
 /// The longest slug, in bytes (before any "-2" added to keep slugs unique).
