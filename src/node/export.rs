@@ -6,15 +6,22 @@
 //! A folder is written only if it is empty, holds an earlier export (marked by
 //! [`EXPORT_MARKER`]; its pages are replaced), or the caller forces it.
 
+mod record;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::progress::Progress;
 use super::{Node, NodeError, guarded};
+use crate::model::community::Indexed;
 use crate::model::markdown::export::{self as pages, Links, Slugs};
-use crate::model::{Case, Comment, CommentId, Community, CommunityId, Note, change};
+use crate::model::{Case, Community, CommunityId, DocEntry, DocRef, Note, change};
+use record::{
+    CaseRecord, ChangeTime, CommunityRecord, ExportFile, FORMAT, GatheringRecord, MemberRecord,
+    NoteRecord, TopicRecord,
+};
 
 /// The file that marks a folder as a copse export (so a later export may replace it).
 pub const EXPORT_MARKER: &str = ".copse-export";
@@ -43,11 +50,14 @@ pub struct ExportReport {
     pub missing: usize,
 }
 
-/// When a document changed, from its change log.
-#[derive(Clone, Debug, Serialize)]
-struct ChangeTime {
-    at: String,
-    message: Option<String>,
+/// A note or case as it was exported: its page's path, the document, its index entry and its
+/// change times.
+struct Exported<'a, T: Indexed> {
+    id: T::Id,
+    file: String,
+    doc: T,
+    entry: &'a DocEntry,
+    changes: Vec<ChangeTime>,
 }
 
 impl Node {
@@ -60,128 +70,76 @@ impl Node {
         force: bool,
         progress: &Progress,
     ) -> Result<ExportReport, NodeError> {
-        let now = self.now();
+        let exported_at = self.now();
         let snapshot = self.community(community).await?;
         let prepared = folder.to_path_buf();
         tokio::task::spawn_blocking(move || prepare_folder(&prepared, force))
             .await
             .map_err(|e| NodeError::Panicked(e.to_string()))??;
         progress.start(snapshot.notes.len() + snapshot.cases.len() + snapshot.gatherings.len());
-        let mut report = ExportReport {
-            folder: folder.to_path_buf(),
-            topics: snapshot.topics.len(),
-            members: snapshot.members.len(),
-            ..Default::default()
-        };
-        let mut links = Links {
-            notes: Default::default(),
-            cases: Vec::new(),
-            gatherings: Vec::new(),
-        };
-
-        // Oldest first, so the earliest note keeps the plain slug when titles repeat.
-        let mut notes: Vec<_> = snapshot.notes.iter().collect();
-        notes.sort_by_key(|(id, e)| (e.created_at, id.as_str()));
-        let mut slugs = Slugs::default();
-        let mut notes_json = Vec::new();
-        for (id, entry) in notes {
-            match self.read_with_history::<Note>(id).await {
-                Ok((note, changes)) => {
-                    let path = format!("notes/{}.md", slugs.claim(&note.title));
-                    let page = pages::note_page(id, &note, Some(entry), &snapshot);
-                    write(folder, &path, page).await?;
-                    notes_json.push(json!({
-                        "id": id, "file": path, "title": note.title, "author": note.author,
-                        "author_name": snapshot.display_name(&note.author),
-                        "created_at": note.created_at.to_rfc3339(),
-                        "updated_at": entry.updated_at.to_rfc3339(),
-                        "body": note.body.as_str(),
-                        "comments": comments_json(&note.comments, &snapshot),
-                        "changes": changes,
-                    }));
-                    links.notes.insert(id.clone(), (path, note.title.clone()));
-                    report.notes += 1;
-                }
-                Err(NodeError::NotFound { .. }) => report.missing += 1,
-                Err(e) => return Err(e),
-            }
-            progress.advance();
-        }
-
-        let mut cases: Vec<_> = snapshot.cases.iter().collect();
-        cases.sort_by_key(|(id, e)| (e.created_at, id.as_str()));
-        let mut slugs = Slugs::default();
-        let mut cases_json = Vec::new();
-        for (id, entry) in cases {
-            match self.read_with_history::<Case>(id).await {
-                Ok((case, changes)) => {
-                    let path = format!("cases/{}.md", slugs.claim(&case.title));
-                    write(
-                        folder,
-                        &path,
-                        pages::case_page(id.as_str(), &case, &snapshot),
-                    )
-                    .await?;
-                    cases_json.push(case_json(
-                        id.as_str(),
-                        &path,
-                        &case,
-                        entry,
-                        changes,
-                        &snapshot,
-                    ));
-                    links.cases.push((path, case.title.clone()));
-                    report.cases += 1;
-                }
-                Err(NodeError::NotFound { .. }) => report.missing += 1,
-                Err(e) => return Err(e),
-            }
-            progress.advance();
-        }
-
-        let mut gatherings: Vec<_> = snapshot.gatherings.iter().collect();
-        gatherings.sort_by_key(|(id, g)| (g.when, id.as_str()));
-        let mut slugs = Slugs::default();
-        let mut gatherings_json = Vec::new();
-        for (id, gathering) in gatherings {
-            let path = format!(
-                "gatherings/{}.md",
-                slugs.claim(&pages::gathering_stem(gathering))
-            );
-            write(
+        let c = &*snapshot;
+        let mut missing = 0;
+        let notes = self
+            .export_docs::<Note>(
                 folder,
-                &path,
-                pages::gathering_page(gathering, &snapshot, &links),
+                "notes",
+                &c.notes,
+                &mut missing,
+                progress,
+                |id, n, e| pages::note_page(id, n, Some(e), c),
             )
             .await?;
-            gatherings_json.push(json!({
-                "id": id, "file": path, "title": gathering.title,
-                "when": gathering.when.to_rfc3339(), "agenda": gathering.agenda,
-                "roles": gathering.roles, "note": gathering.note,
-            }));
-            links.gatherings.push((path, gathering.title.clone()));
-            report.gatherings += 1;
-            progress.advance();
-        }
-
-        write(folder, "topics.md", pages::topics_page(&snapshot, &links)).await?;
-        write(folder, "members.md", pages::members_page(&snapshot)).await?;
-        write(folder, "README.md", pages::readme(&snapshot, &links)).await?;
-        let everything = json!({
-            "format": "copse-export/1",
-            "exported_at": now.to_rfc3339(),
-            "community": {
-                "id": community, "name": snapshot.name,
-                "purpose": snapshot.purpose.as_str(), "guidelines": snapshot.guidelines.as_str(),
-                "created_at": snapshot.created_at.to_rfc3339(),
-            },
-            "members": members_json(&snapshot),
-            "topics": topics_json(&snapshot),
-            "gatherings": gatherings_json,
-            "notes": notes_json,
-            "cases": cases_json,
-        });
-        let text = serde_json::to_string_pretty(&everything).map_err(|e| NodeError::Io {
+        let cases = self
+            .export_docs::<Case>(
+                folder,
+                "cases",
+                &c.cases,
+                &mut missing,
+                progress,
+                |id, k, _| pages::case_page(id.as_str(), k, c),
+            )
+            .await?;
+        let mut links = Links {
+            notes: notes
+                .iter()
+                .map(|n| (n.id.clone(), (n.file.clone(), n.doc.title.clone())))
+                .collect(),
+            cases: cases
+                .iter()
+                .map(|k| (k.file.clone(), k.doc.title.clone()))
+                .collect(),
+            gatherings: Vec::new(),
+        };
+        let gatherings = export_gatherings(folder, c, &mut links, progress).await?;
+        write(folder, "topics.md", pages::topics_page(c, &links)).await?;
+        write(folder, "members.md", pages::members_page(c)).await?;
+        write(folder, "README.md", pages::readme(c, &links)).await?;
+        let report = ExportReport {
+            folder: folder.to_path_buf(),
+            notes: notes.len(),
+            cases: cases.len(),
+            gatherings: gatherings.len(),
+            topics: c.topics.len(),
+            members: c.members.len(),
+            missing,
+        };
+        let file = ExportFile {
+            format: FORMAT,
+            exported_at: exported_at.to_rfc3339(),
+            community: CommunityRecord::of(community, c),
+            members: MemberRecord::all(c),
+            topics: TopicRecord::all(c),
+            gatherings,
+            notes: notes
+                .into_iter()
+                .map(|n| NoteRecord::of(&n.id, &n.file, &n.doc, n.entry, n.changes, c))
+                .collect(),
+            cases: cases
+                .into_iter()
+                .map(|k| CaseRecord::of(&k.id, &k.file, &k.doc, k.entry, k.changes, c))
+                .collect(),
+        };
+        let text = serde_json::to_string_pretty(&file).map_err(|e| NodeError::Io {
             path: "community.json".into(),
             error: e.to_string(),
         })?;
@@ -193,6 +151,50 @@ impl Node {
         )
         .await?;
         Ok(report)
+    }
+
+    /// Writes a page for each listed note or case that is on this device, oldest first (so the
+    /// earliest keeps the plain slug when titles repeat), into `dir`; counts the others as
+    /// `missing`.
+    async fn export_docs<'a, T>(
+        &self,
+        folder: &Path,
+        dir: &str,
+        listed: &'a BTreeMap<T::Id, DocEntry>,
+        missing: &mut usize,
+        progress: &Progress,
+        page: impl Fn(&T::Id, &T, &DocEntry) -> String,
+    ) -> Result<Vec<Exported<'a, T>>, NodeError>
+    where
+        T: Indexed + autosurgeon::Hydrate + Send + 'static,
+        T::Id: Ord,
+    {
+        let mut order: Vec<(DocRef, &T::Id, &DocEntry)> = listed
+            .iter()
+            .map(|(id, entry)| (id.clone().into(), id, entry))
+            .collect();
+        order.sort_by(|a, b| (a.2.created_at, a.0.id_str()).cmp(&(b.2.created_at, b.0.id_str())));
+        let mut slugs = Slugs::default();
+        let mut exported = Vec::with_capacity(order.len());
+        for (doc_ref, id, entry) in order {
+            match self.read_with_history::<T>(&doc_ref).await {
+                Ok((doc, changes)) => {
+                    let file = format!("{dir}/{}.md", slugs.claim(doc.title()));
+                    write(folder, &file, page(id, &doc, entry)).await?;
+                    exported.push(Exported {
+                        id: id.clone(),
+                        file,
+                        doc,
+                        entry,
+                        changes,
+                    });
+                }
+                Err(NodeError::NotFound { .. }) => *missing += 1,
+                Err(e) => return Err(e),
+            }
+            progress.advance();
+        }
+        Ok(exported)
     }
 
     /// A document as `T`, with when each of its changes was made.
@@ -287,80 +289,24 @@ async fn write(folder: &Path, relative: &str, text: String) -> Result<(), NodeEr
         })
 }
 
-fn comments_json(
-    comments: &std::collections::BTreeMap<CommentId, Comment>,
-    community: &Community,
-) -> Vec<Value> {
-    let mut list: Vec<_> = comments.iter().collect();
-    list.sort_by_key(|(_, c)| c.at);
-    list.into_iter()
-        .map(|(id, c)| {
-            json!({
-                "id": id, "author": c.author, "author_name": community.display_name(&c.author),
-                "text": c.text, "at": c.at.to_rfc3339(),
-            })
-        })
-        .collect()
-}
-
-fn case_json(
-    id: &str,
-    path: &str,
-    case: &Case,
-    entry: &crate::model::DocEntry,
-    changes: Vec<ChangeTime>,
-    community: &Community,
-) -> Value {
-    json!({
-        "id": id, "file": path, "title": case.title, "presenter": case.presenter,
-        "presenter_name": community.display_name(&case.presenter),
-        "phase": case.phase, "situation": case.situation.as_str(),
-        "opened_at": case.opened_at.to_rfc3339(),
-        "updated_at": entry.updated_at.to_rfc3339(),
-        "closed_at": case.closed_at.map(|t| t.to_rfc3339()),
-        "questions": case.questions.iter().map(|(qid, q)| json!({
-            "id": qid, "author": q.author, "text": q.text, "asked_at": q.asked_at.to_rfc3339(),
-            "answer": q.answer, "answered_at": q.answered_at.map(|t| t.to_rfc3339()),
-        })).collect::<Vec<_>>(),
-        "suggestions": case.suggestions.iter().map(|(sid, s)| json!({
-            "id": sid, "author": s.author, "text": s.text, "at": s.at.to_rfc3339(),
-        })).collect::<Vec<_>>(),
-        "outcome": case.outcome.as_str(),
-        "next_actions": case.next_actions.iter().map(|(aid, a)| json!({
-            "id": aid, "text": a.text, "owner": a.owner, "done": a.done,
-        })).collect::<Vec<_>>(),
-        "comments": comments_json(&case.comments, community),
-        "changes": changes,
-    })
-}
-
-fn members_json(community: &Community) -> Vec<Value> {
-    community
-        .members
-        .iter()
-        .map(|(id, m)| {
-            json!({
-                "id": id, "name": m.name, "skills": m.skills, "objectives": m.objectives,
-                "joined_at": m.joined_at.to_rfc3339(),
-            })
-        })
-        .collect()
-}
-
-fn topics_json(community: &Community) -> Vec<Value> {
-    community
-        .topics
-        .iter()
-        .map(|(id, t)| {
-            json!({
-                "id": id, "title": t.title, "description": t.description, "status": t.status,
-                "proposer": t.proposer, "proposed_at": t.proposed_at.to_rfc3339(),
-                "parent": t.parent,
-                "endorsements": t.endorsements.iter()
-                    .map(|(m, at)| json!({ "member": m, "at": at.to_rfc3339() }))
-                    .collect::<Vec<_>>(),
-                "notes": t.notes.keys().collect::<Vec<_>>(),
-            })
-        })
-        .collect()
+/// Writes a page for each gathering, in date order, and returns their records.
+async fn export_gatherings(
+    folder: &Path,
+    c: &Community,
+    links: &mut Links,
+    progress: &Progress,
+) -> Result<Vec<GatheringRecord>, NodeError> {
+    let mut gatherings: Vec<_> = c.gatherings.iter().collect();
+    gatherings.sort_by_key(|(id, g)| (g.when, id.as_str()));
+    let mut slugs = Slugs::default();
+    let mut records = Vec::with_capacity(gatherings.len());
+    for (id, gathering) in gatherings {
+        let stem = slugs.claim(&pages::gathering_stem(gathering));
+        let file = format!("gatherings/{stem}.md");
+        write(folder, &file, pages::gathering_page(gathering, c, links)).await?;
+        records.push(GatheringRecord::of(id, &file, gathering));
+        links.gatherings.push((file, gathering.title.clone()));
+        progress.advance();
+    }
+    Ok(records)
 }
