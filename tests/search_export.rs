@@ -180,7 +180,10 @@ async fn export_then_import_into_a_second_community_keeps_titles_and_bodies() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(folder.join("community.json")).unwrap())
             .unwrap();
-    assert_eq!(json["format"], "copse-export/1", "the file names its format");
+    assert_eq!(
+        json["format"], "copse-export/1",
+        "the file names its format"
+    );
     assert_eq!(json["community"]["name"], "Gardeners");
     assert_eq!(json["notes"].as_array().unwrap().len(), notes.len());
     let commented = json["notes"]

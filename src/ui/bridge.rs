@@ -150,7 +150,8 @@ impl EventSender {
     }
 }
 
-/// The node side: answers commands and forwards the snapshots the window is looking at.
+/// The node side of the bridge: runs each command in turn, and keeps the watches of the open
+/// community, note and case.
 async fn serve(
     node: Node,
     mut commands: async_mpsc::UnboundedReceiver<Command>,
@@ -159,129 +160,164 @@ async fn serve(
     forward(node.storage_status(), events.clone(), Event::StorageChanged);
     forward(node.sync_status(), events.clone(), Event::SyncChanged);
     list_communities(&node, &events).await;
-    let mut community_watch: Option<JoinHandle<()>> = None;
-    let mut note_watch: Option<JoinHandle<()>> = None;
-    let mut case_watch: Option<JoinHandle<()>> = None;
-    let mut current: Option<CommunityId> = None;
+    let mut server = Server {
+        node,
+        events,
+        current: None,
+        community_watch: None,
+        note_watch: None,
+        case_watch: None,
+    };
     while let Some(command) = commands.recv().await {
+        server.handle(command).await;
+    }
+}
+
+/// What the node side holds between commands.
+struct Server {
+    node: Node,
+    events: EventSender,
+    /// The community the window shows; commands about notes and cases apply to it.
+    current: Option<CommunityId>,
+    community_watch: Option<JoinHandle<()>>,
+    note_watch: Option<JoinHandle<()>>,
+    case_watch: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    async fn handle(&mut self, command: Command) {
         match command {
             Command::CreateCommunity { name, purpose, me } => {
-                match node.create_community(&name, &purpose, &me).await {
-                    Ok(id) => {
-                        list_communities(&node, &events).await;
-                        events.send(Event::Joined(id));
-                    }
-                    Err(e) => failed(&events, "create the community", e),
-                }
+                let created = self.node.create_community(&name, &purpose, &me).await;
+                self.entered(created.map_err(|e| e.to_string()), "create the community")
+                    .await;
             }
             Command::Join { ticket, me } => {
                 let joined = match ticket.parse::<InviteTicket>() {
-                    Ok(ticket) => node
+                    Ok(ticket) => self
+                        .node
                         .join(&ticket, &me, std::time::Duration::from_secs(60))
                         .await
+                        .map(|summary| summary.community)
                         .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 };
-                match joined {
-                    Ok(summary) => {
-                        list_communities(&node, &events).await;
-                        events.send(Event::Joined(summary.community));
-                    }
-                    Err(error) => {
-                        events.send(Event::Failed {
-                            action: "join",
-                            error,
-                        });
-                    }
-                }
+                self.entered(joined, "join").await;
             }
-            Command::OpenCommunity(id) => match node.watch_community(&id).await {
-                Ok(rx) => {
-                    abort(&mut note_watch);
-                    abort(&mut case_watch);
-                    abort(&mut community_watch);
-                    let key = id.clone();
-                    community_watch = Some(forward(rx, events.clone(), move |c| {
-                        Event::CommunityChanged(key.clone(), c)
-                    }));
-                    match node.read_marks(&id) {
-                        Ok(marks) => {
-                            events.send(Event::ReadMarks(marks));
-                        }
-                        Err(e) => failed(&events, "read what you have seen", e),
-                    }
-                    current = Some(id);
-                }
-                Err(e) => failed(&events, "open the community", e),
-            },
+            Command::OpenCommunity(id) => self.open_community(id).await,
             Command::AddNote { title } => {
-                let Some(c) = &current else { continue };
-                match node.add_note(c, &title, "").await {
+                let Some(c) = &self.current else { return };
+                match self.node.add_note(c, &title, "").await {
                     Ok(id) => {
-                        events.send(Event::NoteCreated(id));
+                        self.events.send(Event::NoteCreated(id));
                     }
-                    Err(e) => failed(&events, "add the note", e),
+                    Err(e) => failed(&self.events, "add the note", e),
                 }
             }
-            Command::OpenNote(id) => {
-                let Some(c) = &current else { continue };
-                match node.watch_note(c, &id).await {
-                    Ok(rx) => {
-                        abort(&mut note_watch);
-                        let key = id.clone();
-                        note_watch = Some(forward(rx, events.clone(), move |n| {
-                            Event::NoteChanged(key.clone(), n)
-                        }));
-                    }
-                    Err(e) => failed(&events, "open the note", e),
-                }
+            Command::OpenNote(id) => self.open_note(id).await,
+            Command::EditNote { note, from, to } => self.edit_note(note, from, to).await,
+            Command::OpenCase(id) => self.open_case(id).await,
+            Command::Do { action, run } => self.run(action, run),
+        }
+    }
+
+    /// After creating or joining a community: the list again, and the window told which.
+    async fn entered(&self, result: Result<CommunityId, String>, action: &'static str) {
+        match result {
+            Ok(id) => {
+                list_communities(&self.node, &self.events).await;
+                self.events.send(Event::Joined(id));
             }
-            Command::EditNote { note, from, to } => {
-                let Some(c) = &current else { continue };
-                let edit = NoteEdit::Rebase { from, to };
-                let saved = match node.edit_note(c, &note, edit).await {
-                    Ok(body) => node.flush().await.map(|()| body),
-                    Err(e) => Err(e),
-                };
-                let body = saved.map_err(|e| failed(&events, "save the note", e)).ok();
-                events.send(Event::EditSaved {
-                    note: note.clone(),
-                    body,
-                });
-                // Members' edits that landed while this one was saving were held back from the
-                // editor; send the note as it is now so the editor catches up.
-                if let Ok(latest) = node.note(c, &note).await {
-                    events.send(Event::NoteChanged(note, latest));
-                }
-            }
-            Command::OpenCase(id) => {
-                let Some(c) = &current else { continue };
-                match node.watch_case(c, &id).await {
-                    Ok(rx) => {
-                        abort(&mut case_watch);
-                        let key = id.clone();
-                        case_watch = Some(forward(rx, events.clone(), move |k| {
-                            Event::CaseChanged(key.clone(), k)
-                        }));
-                    }
-                    Err(e) => failed(&events, "open the case", e),
-                }
-            }
-            Command::Do { action, run } => {
-                let Some(c) = current.clone() else { continue };
-                let (node, events) = (node.clone(), events.clone());
-                // Run beside the loop so a slow action never holds up the next command.
-                tokio::spawn(async move {
-                    let done = match run(node.clone(), c).await {
-                        Ok(()) => node.flush().await,
-                        Err(e) => Err(e),
-                    };
-                    if let Err(e) = done {
-                        failed(&events, action, e);
-                    }
-                });
+            Err(error) => {
+                self.events.send(Event::Failed { action, error });
             }
         }
+    }
+
+    async fn open_community(&mut self, id: CommunityId) {
+        match self.node.watch_community(&id).await {
+            Ok(rx) => {
+                abort(&mut self.note_watch);
+                abort(&mut self.case_watch);
+                abort(&mut self.community_watch);
+                let key = id.clone();
+                self.community_watch = Some(forward(rx, self.events.clone(), move |c| {
+                    Event::CommunityChanged(key.clone(), c)
+                }));
+                match self.node.read_marks(&id) {
+                    Ok(marks) => {
+                        self.events.send(Event::ReadMarks(marks));
+                    }
+                    Err(e) => failed(&self.events, "read what you have seen", e),
+                }
+                self.current = Some(id);
+            }
+            Err(e) => failed(&self.events, "open the community", e),
+        }
+    }
+
+    async fn open_note(&mut self, id: NoteId) {
+        let Some(c) = &self.current else { return };
+        match self.node.watch_note(c, &id).await {
+            Ok(rx) => {
+                abort(&mut self.note_watch);
+                self.note_watch = Some(forward(rx, self.events.clone(), move |n| {
+                    Event::NoteChanged(id.clone(), n)
+                }));
+            }
+            Err(e) => failed(&self.events, "open the note", e),
+        }
+    }
+
+    async fn edit_note(&self, note: NoteId, from: String, to: String) {
+        let Some(c) = &self.current else { return };
+        let edit = NoteEdit::Rebase { from, to };
+        let saved = match self.node.edit_note(c, &note, edit).await {
+            Ok(body) => self.node.flush().await.map(|()| body),
+            Err(e) => Err(e),
+        };
+        let body = saved
+            .map_err(|e| failed(&self.events, "save the note", e))
+            .ok();
+        self.events.send(Event::EditSaved {
+            note: note.clone(),
+            body,
+        });
+        // Members' edits that landed while this one was saving were held back from the
+        // editor; send the note as it is now so the editor catches up.
+        if let Ok(latest) = self.node.note(c, &note).await {
+            self.events.send(Event::NoteChanged(note, latest));
+        }
+    }
+
+    async fn open_case(&mut self, id: CaseId) {
+        let Some(c) = &self.current else { return };
+        match self.node.watch_case(c, &id).await {
+            Ok(rx) => {
+                abort(&mut self.case_watch);
+                self.case_watch = Some(forward(rx, self.events.clone(), move |k| {
+                    Event::CaseChanged(id.clone(), k)
+                }));
+            }
+            Err(e) => failed(&self.events, "open the case", e),
+        }
+    }
+
+    /// Runs a view's action beside the loop, so a slow one never holds up the next command.
+    fn run(&self, action: &'static str, run: Action) {
+        let Some(c) = self.current.clone() else {
+            return;
+        };
+        let (node, events) = (self.node.clone(), self.events.clone());
+        tokio::spawn(async move {
+            let done = match run(node.clone(), c).await {
+                Ok(()) => node.flush().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = done {
+                failed(&events, action, e);
+            }
+        });
     }
 }
 
