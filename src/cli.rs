@@ -267,8 +267,9 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
     let quarantined = status.borrow().quarantined;
     if quarantined > 0 {
         eprintln!(
-            "warning: {quarantined} damaged chunk(s) in copse.db were set aside (kept in its \
-             `quarantine` table); anything that depends on them may be missing"
+            "warning: set aside {} of copse.db (kept in its `quarantine` table); anything \
+             that depends on it may be missing",
+            crate::model::plain::count(quarantined as usize, "damaged chunk", "damaged chunks")
         );
     }
     result?;

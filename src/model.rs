@@ -31,6 +31,7 @@ pub mod limits;
 pub mod markdown;
 pub mod member;
 pub mod note;
+pub mod plain;
 pub mod practice;
 pub mod text_edit;
 pub mod thanks;

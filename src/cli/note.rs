@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 
 use super::output::Output;
-use crate::model::{CommunityId, DocRef, NoteEdit, NoteId};
+use crate::model::{CommunityId, DocRef, NoteEdit, NoteId, plain};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -139,12 +139,14 @@ impl BodySource {
             (None, Some(path)) => {
                 let meta = std::fs::metadata(path)
                     .with_context(|| format!("could not read {}", path.display()))?;
-                let limit = crate::model::limits::MAX_BODY_BYTES as u64;
-                if meta.len() > limit {
+                let limit = crate::model::limits::MAX_BODY_BYTES;
+                let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+                if size > limit {
                     bail!(
-                        "{} is {} bytes; a note's body is limited to {limit} bytes",
+                        "{} is {}; a note's body is limited to {}",
                         path.display(),
-                        meta.len()
+                        plain::size(size),
+                        plain::size(limit)
                     );
                 }
                 std::fs::read_to_string(path)

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::output::Output;
-use crate::model::CommunityId;
+use crate::model::{CommunityId, plain};
 use crate::net::ticket::InviteTicket;
 use crate::node::Node;
 
@@ -26,7 +26,8 @@ pub async fn invite(
         || {
             format!(
                 "{line}\n\nSend this line to the newcomer; they run `copse join <line>` while you are online.\n\
-                 It admits {uses} person(s) and expires in {}.",
+                 It admits {} and expires in {}.",
+                plain::count(uses as usize, "person", "people"),
                 if hours >= 48 { format!("{} days", hours / 24) } else { format!("{hours} hours") }
             )
         },
@@ -41,13 +42,16 @@ pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result
     out.emit(
         || {
             let mut text = format!(
-                "joined \"{}\" as {name}: {} members, {} notes, {} cases",
-                summary.name, summary.members, summary.notes, summary.cases
+                "joined \"{}\" as {name}: {}, {}, {}",
+                summary.name,
+                plain::count(summary.members, "member", "members"),
+                plain::count(summary.notes, "note", "notes"),
+                plain::count(summary.cases, "case", "cases")
             );
             if summary.missing > 0 {
                 text.push_str(&format!(
-                    "\n{} item(s) will arrive at the next sync",
-                    summary.missing
+                    "\n{} will arrive at the next sync",
+                    plain::count(summary.missing, "more item", "more items")
                 ));
             }
             text
@@ -62,9 +66,9 @@ pub async fn sync(node: &Node, timeout: Duration, out: &Output) -> Result<()> {
     out.emit(
         || {
             format!(
-                "in sync with {} member device(s): {} document(s) checked, {} fetched",
-                report.peers.len(),
-                report.documents,
+                "in sync with {}: {} checked, {} fetched",
+                plain::count(report.peers.len(), "member device", "member devices"),
+                plain::count(report.documents, "document", "documents"),
                 report.fetched
             )
         },

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::model::practice::search::{SearchResults, Span};
 use crate::model::practice::unread::Unread;
 use crate::model::thanks::thanked_by;
-use crate::model::{Case, CaseId, Community, Note, NoteId, Phase};
+use crate::model::{Case, CaseId, Community, Note, NoteId, Phase, plain};
 use crate::node::{CommunitySummary, ExportReport, HistoryEntry, ImportReport, WhoAmI};
 
 pub struct Output {
@@ -318,10 +318,10 @@ impl Output {
                             .map(|p| format!(" (under \"{}\")", p.title))
                             .unwrap_or_default();
                         format!(
-                            "{id}  [{}] {}{parent}  {} endorsement(s)",
+                            "{id}  [{}] {}{parent}  {}",
                             t.status,
                             t.title,
-                            t.endorsement_count()
+                            plain::count(t.endorsement_count(), "endorsement", "endorsements")
                         )
                     })
                     .collect::<Vec<_>>()

@@ -9,7 +9,7 @@ use super::output::Output;
 use crate::model::practice::objectives::ObjectiveGroup;
 use crate::model::practice::pulse::{Level, Pulse};
 use crate::model::practice::skills::Helper;
-use crate::model::{Community, CommunityId, Timestamp};
+use crate::model::{Community, CommunityId, Timestamp, plain};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -147,10 +147,10 @@ fn print_skills(out: &Output, question: &str, helpers: &[Helper]) {
                         line.push_str(&format!("\n    {label}: {}", h.other_skills.join(", ")));
                     }
                     line.push_str(&format!(
-                        "\n    member {} since {}, {} device(s)",
+                        "\n    member {} since {}, {}",
                         h.member,
                         day(h.joined_at),
-                        h.devices
+                        plain::count(h.devices, "device", "devices")
                     ));
                     line
                 })

@@ -7,7 +7,11 @@ use crate::model::Phase;
 pub enum ModelError {
     #[error("{what} must not be empty")]
     Empty { what: &'static str },
-    #[error("{what} is too long ({len} bytes; the limit is {max} bytes)")]
+    #[error(
+        "{what} is too long ({}; the limit is {})",
+        super::plain::size(*len),
+        super::plain::size(*max)
+    )]
     TooLong {
         what: &'static str,
         len: usize,

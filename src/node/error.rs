@@ -24,7 +24,8 @@ pub enum NodeError {
     #[error("the node has stopped")]
     Stopped,
     #[error(
-        "{failed} write(s) to the data folder failed ({last_error}); recent changes may not be saved"
+        "{} to the data folder failed ({last_error}); recent changes may not be saved",
+        crate::model::plain::count(*failed as usize, "write", "writes")
     )]
     WritesFailed { failed: u64, last_error: String },
     #[error(

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::export::EXPORT_MARKER;
 use super::progress::Progress;
 use super::{Node, NodeError};
-use crate::model::{CommunityId, NoteId, limits, markdown::front_matter};
+use crate::model::{CommunityId, NoteId, limits, markdown::front_matter, plain};
 
 /// The largest file imported.
 pub const MAX_IMPORT_BYTES: u64 = limits::MAX_BODY_BYTES as u64;
@@ -97,8 +97,9 @@ async fn read_file(file: &Path) -> Result<String, String> {
     let meta = tokio::fs::metadata(file).await.map_err(|e| e.to_string())?;
     if meta.len() > MAX_IMPORT_BYTES {
         return Err(format!(
-            "{} bytes is over the 1 MiB limit of a note",
-            meta.len()
+            "{} is over the {} limit of a note",
+            plain::size(usize::try_from(meta.len()).unwrap_or(usize::MAX)),
+            plain::size(limits::MAX_BODY_BYTES)
         ));
     }
     let bytes = tokio::fs::read(file).await.map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 use eframe::egui;
 
 use super::app::App;
+use crate::model::plain;
 use crate::store::StorageStatus;
 
 pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
@@ -19,18 +20,16 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         } else if app.sync.connected.is_empty() {
             ui.label("No members online");
         } else {
-            ui.label(format!(
-                "{} member device(s) online",
-                app.sync.connected.len()
-            ));
+            let devices = plain::count(app.sync.connected.len(), "member device", "member devices");
+            ui.label(format!("{devices} online"));
         }
         if app.sync.reopened > 0 {
             ui.separator();
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
-                    "{} document(s) reopened after a crash: they sync again after a restart",
-                    app.sync.reopened
+                    "{} reopened after a crash: they sync again after a restart",
+                    plain::count(app.sync.reopened, "document", "documents")
                 ),
             );
         }
@@ -49,8 +48,8 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
 pub fn save_state(status: &StorageStatus, unsent: bool) -> String {
     if status.failed_writes > 0 {
         format!(
-            "Failed to save ({} write(s) failed: {})",
-            status.failed_writes,
+            "Failed to save ({} failed: {})",
+            plain::count(status.failed_writes as usize, "write", "writes"),
             status.last_error.as_deref().unwrap_or("unknown error")
         )
     } else if unsent || status.pending_writes > 0 {
