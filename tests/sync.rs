@@ -694,10 +694,14 @@ async fn a_member_cannot_write_a_document_of_another_community() {
         quiet: Default::default(),
         summaries: std::sync::Arc::new(NothingHeld),
     };
+    // The rogue's own gate lets it dial A, as an honest member's would.
+    let access = copse::net::access::Access::default();
+    access.trust_inviter(private.as_str().parse().unwrap(), a_addr.id.to_string());
     let dialer = copse::net::dialer::DeviceDialer {
         endpoint: bound.endpoint.clone(),
         device: a_addr.id,
         link,
+        access,
     };
     let dialing = rogue
         .dial(samod::BackoffConfig::default(), std::sync::Arc::new(dialer))

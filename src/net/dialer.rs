@@ -1,11 +1,14 @@
 //! Dialing a member's device for sync: samod's [`Dialer`] over iroh. samod reconnects with
-//! backoff; each connection is bound to the endpoint id we dialed.
+//! backoff; each connection is bound to the endpoint id we dialed, and is handed to samod only
+//! while that device is still on a roster: a dial that was under way when its member was
+//! removed ends there.
 
 use futures::future::BoxFuture;
 use iroh::{Endpoint, EndpointId};
 use samod::{DialError, Dialer, Transport};
 
 use super::SYNC_ALPN;
+use super::access::Access;
 use super::transport::{Link, open};
 
 /// Dials one device by endpoint id; its address comes from the endpoint's address lookup
@@ -14,6 +17,9 @@ pub struct DeviceDialer {
     pub endpoint: Endpoint,
     pub device: EndpointId,
     pub link: Link,
+    /// Who may sync: checked once the connection is up, since closing a dialer does not stop
+    /// a connection attempt already under way.
+    pub access: Access,
 }
 
 /// Why a dial failed.
@@ -35,12 +41,17 @@ impl Dialer for DeviceDialer {
         let endpoint = self.endpoint.clone();
         let device = self.device;
         let link = self.link.clone();
+        let access = self.access.clone();
         Box::pin(async move {
             let transient = |e: String| DialError::transient(DialFailed(e));
             let conn = endpoint
                 .connect(device, SYNC_ALPN)
                 .await
                 .map_err(|e| transient(e.to_string()))?;
+            if !access.knows(&device.to_string()) {
+                conn.close(0u32.into(), b"no longer a member");
+                return Err(transient("the device is no longer on any roster".into()));
+            }
             let (send, recv) = conn.open_bi().await.map_err(|e| transient(e.to_string()))?;
             let (transport, ended) = match open(send, recv, conn.remote_id(), &link).await {
                 Ok(opened) => opened,

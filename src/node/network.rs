@@ -325,6 +325,7 @@ impl Node {
                 endpoint: net.bound.endpoint.clone(),
                 device: id,
                 link: net.link.clone(),
+                access: self.access().clone(),
             };
             match self
                 .inner
