@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod cli_lifecycle;
 mod cli_practices;
 mod cli_rhythm;
 mod cli_sync;

@@ -168,6 +168,12 @@ impl Community {
         !self.is_deleted(item) && (show_archived || !self.is_archived(item))
     }
 
+    /// Whether a list in one of its two modes shows the item: by default the items that are not
+    /// archived; with `archived_only`, only the archived ones. Deleted items never.
+    pub fn listed_as(&self, item: &Item, archived_only: bool) -> bool {
+        !self.is_deleted(item) && self.is_archived(item) == archived_only
+    }
+
     /// Renames a topic.
     pub fn rename_topic(
         &mut self,
@@ -357,6 +363,7 @@ mod tests {
             assert!(c.is_archived(&item));
             assert!(!c.shows(&item, false), "{item} hidden by default");
             assert!(c.shows(&item, true), "{item} shown with archived");
+            assert!(c.listed_as(&item, true) && !c.listed_as(&item, false));
             // Archiving twice changes nothing; the item is still listed in the index.
             assert!(!c.archive(&item, &id("ada"), Timestamp(6)).unwrap().1);
             assert_eq!(c.archived[&item.key()].by, id("bo"));
