@@ -178,3 +178,55 @@ fn bad_input_gets_a_plain_refusal() {
             .contains("no archived notes")
     );
 }
+
+/// A note deleted on A leaves B's list, and a topic archived on A shows archived on B; B's
+/// undelete comes back to A.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deletes_and_archives_reach_every_member() {
+    use copse::model::Item;
+    use copse::model::community::NewTopic;
+
+    use crate::sync::{community_of, eventually, online};
+
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = online(da.path()).await;
+    let b = online(db.path()).await;
+    let id = community_of(&a, &[(&b, "Bob")]).await;
+    let note = a.add_note(&id, "Test note", "oops").await.unwrap();
+    let topic = a
+        .add_topic(
+            &id,
+            NewTopic {
+                title: "Soil".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    eventually("B has the note and the topic", || async {
+        let c = b.community(&id).await.unwrap();
+        c.notes.contains_key(&note) && c.topics.contains_key(&topic)
+    })
+    .await;
+
+    let note_item = Item::Note(note.clone());
+    let topic_item = Item::Topic(topic.clone());
+    assert_eq!(a.delete(&id, &note_item).await.unwrap(), "Test note");
+    assert!(a.archive(&id, &topic_item).await.unwrap().1);
+    eventually("B drops the note and sees the topic archived", || async {
+        let c = b.community(&id).await.unwrap();
+        !c.notes.contains_key(&note)
+            && c.is_deleted(&note_item)
+            && c.is_archived(&topic_item)
+            && !c.shows(&topic_item, false)
+    })
+    .await;
+    assert!(b.note(&id, &note).await.is_err(), "B can no longer open it");
+
+    b.undelete(&id, &note_item).await.unwrap();
+    eventually("A lists the note again", || async {
+        a.note(&id, &note).await.is_ok()
+    })
+    .await;
+    assert_eq!(a.note(&id, &note).await.unwrap().body.as_str(), "oops");
+}
