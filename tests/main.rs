@@ -13,6 +13,7 @@ mod gui;
 mod gui_cases;
 mod gui_gatherings;
 mod gui_home;
+mod gui_lifecycle;
 mod gui_members;
 mod gui_notes;
 mod gui_practices;
