@@ -145,3 +145,81 @@ fn rename_saves_on_enter_and_escape_cancels() {
     assert_eq!(title(&gui), "Test note draft");
     gui.shutdown();
 }
+
+/// A window on a community with one case, one topic and one gathering, all titled "Soil".
+fn window_with_soil() -> Gui {
+    Gui::open_with(|node, rt| {
+        rt.block_on(async {
+            let id = node
+                .create_community("Gardeners", "grow", "Ada")
+                .await
+                .unwrap();
+            node.open_case(&id, "Soil", "the beds are hard")
+                .await
+                .unwrap();
+            node.add_topic(
+                &id,
+                copse::model::community::NewTopic {
+                    title: "Soil".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let when = copse::model::Timestamp(node.now().0 + 3 * 24 * 3600 * 1000);
+            node.plan_gathering(&id, when, Some("Soil".into()))
+                .await
+                .unwrap();
+        })
+    })
+}
+
+/// Archives the "Soil" item of a view by its button, checks the list hides it and the
+/// community marks it, then undoes it.
+fn archive_and_undo(gui: &mut Gui, view: &str, kind: &str, archive_button: &str) {
+    gui.until("the community", |h| has(h, view));
+    gui.harness.get_by_label(view).click();
+    gui.until("the item", |h| any(h, archive_button) || any(h, "Soil"));
+    if view != "Topics" {
+        gui.harness.get_all_by_label("Soil").next().unwrap().click();
+    }
+    gui.until("the archive button", |h| any(h, archive_button));
+    gui.harness
+        .get_all_by_label(archive_button)
+        .next()
+        .unwrap()
+        .click();
+    let notice = format!("Archived {kind} 'Soil'.");
+    gui.until("the undo notice", |h| has(h, &notice));
+    let id = gui.node.resolve_community(None).unwrap();
+    let archived = |gui: &Gui| {
+        let c = gui.runtime.block_on(gui.node.community(&id)).unwrap();
+        c.archived
+            .keys()
+            .any(|k| k.starts_with(&format!("{kind}/")))
+    };
+    assert!(archived(gui), "{kind} archived");
+    gui.harness.get_by_label("Show archived").click();
+    gui.until("the archived row", |h| {
+        h.query_all_by_label_contains("Soil (archived)")
+            .next()
+            .is_some()
+    });
+    gui.harness.get_by_label("Undo").click();
+    gui.until("the row no longer marked archived", |h| {
+        !has(h, &notice)
+            && h.query_all_by_label_contains("Soil (archived)")
+                .next()
+                .is_none()
+    });
+    assert!(!archived(gui), "{kind} back");
+}
+
+#[test]
+fn cases_topics_and_gatherings_archive_from_their_views_and_undo() {
+    let mut gui = window_with_soil();
+    archive_and_undo(&mut gui, "Cases", "case", "Archive");
+    archive_and_undo(&mut gui, "Topics", "topic", "Archive Soil");
+    archive_and_undo(&mut gui, "Gatherings", "gathering", "Archive");
+    gui.shutdown();
+}

@@ -74,65 +74,108 @@ pub fn actions_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut LifecycleState, i
     let Some(title) = cx.community.title_of(item).map(str::to_string) else {
         return;
     };
-    let kind = item.kind();
-    if let Some((renaming, text)) = &mut state.renaming
-        && renaming == item
-    {
-        let mut save = None;
-        let mut cancel = false;
-        ui.horizontal(|ui| {
-            let label = ui.label(format!("New {kind} title"));
-            let field = ui.text_edit_singleline(text).labelled_by(label.id);
-            if !field.has_focus() && !field.lost_focus() {
-                field.request_focus();
-            }
-            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if entered || ui.button("Save title").clicked() {
-                save = Some(text.clone());
-            }
-            // Escape reaches the app's `close_dialogs` first, which cancels too.
-            if ui.button("Cancel").clicked() {
-                cancel = true;
-            }
-        });
-        if let Some(new) = save {
-            state.renaming = None;
-            if new.trim() != title {
-                let item = item.clone();
-                cx.send(bridge::action("rename", move |node, c| async move {
-                    node.rename_item(&c, &item, new).await
-                }));
-            }
-        } else if cancel {
-            state.renaming = None;
-        }
-    } else {
+    if !rename_ui(ui, cx, state, item) {
         ui.horizontal(|ui| {
             if ui.button("Rename").clicked() {
-                state.renaming = Some((item.clone(), title.clone()));
+                state.start_rename(item, &title);
             }
             if cx.community.is_archived(item) {
                 if ui.button("Unarchive").clicked() {
-                    cx.send(unarchive(item.clone()));
-                    state.undo = None;
+                    state.unarchive(cx, item);
                 }
             } else if ui.button("Archive").clicked() {
-                cx.send(archive(item.clone()));
-                state.undo = Some(Undo {
-                    item: item.clone(),
-                    title: title.clone(),
-                    deleted: false,
-                });
+                state.archive(cx, item, &title);
             }
             if ui.button("Delete…").clicked() {
-                state.confirm_delete = Some((item.clone(), title.clone()));
+                state.ask_delete(item, &title);
             }
         });
     }
     confirm_delete_ui(ui, cx, state);
 }
 
-fn confirm_delete_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut LifecycleState) {
+impl LifecycleState {
+    /// Shows the rename field for `item`, starting from its title.
+    pub fn start_rename(&mut self, item: &Item, title: &str) {
+        self.renaming = Some((item.clone(), title.to_string()));
+    }
+
+    /// Opens the confirmation dialog for deleting `item`.
+    pub fn ask_delete(&mut self, item: &Item, title: &str) {
+        self.confirm_delete = Some((item.clone(), title.to_string()));
+    }
+
+    /// Archives `item` and offers to undo it.
+    pub fn archive(&mut self, cx: &ViewCtx, item: &Item, title: &str) {
+        cx.send(archive(item.clone()));
+        self.undo = Some(Undo {
+            item: item.clone(),
+            title: title.to_string(),
+            deleted: false,
+        });
+    }
+
+    /// Takes `item` out of the archive.
+    pub fn unarchive(&mut self, cx: &ViewCtx, item: &Item) {
+        cx.send(unarchive(item.clone()));
+        if self.undo.as_ref().is_some_and(|u| &u.item == item) {
+            self.undo = None;
+        }
+    }
+}
+
+/// The rename field, if `item` is being renamed: Enter or *Save title* saves, *Cancel* (or
+/// Escape, through the app) cancels. Returns whether it was drawn.
+pub fn rename_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut LifecycleState, item: &Item) -> bool {
+    let Some((renaming, text)) = &mut state.renaming else {
+        return false;
+    };
+    if renaming != item {
+        return false;
+    }
+    let kind = item.kind();
+    let old = cx.community.title_of(item).unwrap_or_default().to_string();
+    let mut save = None;
+    let mut cancel = false;
+    ui.horizontal(|ui| {
+        let label = ui.label(format!("New {kind} title"));
+        let field = ui.text_edit_singleline(text).labelled_by(label.id);
+        if !field.has_focus() && !field.lost_focus() {
+            field.request_focus();
+        }
+        let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if entered || ui.button("Save title").clicked() {
+            save = Some(text.clone());
+        }
+        // Escape reaches the app's `close_dialogs` first, which cancels too.
+        if ui.button("Cancel").clicked() {
+            cancel = true;
+        }
+    });
+    if let Some(new) = save {
+        state.renaming = None;
+        if new.trim() != old {
+            let item = item.clone();
+            cx.send(bridge::action("rename", move |node, c| async move {
+                node.rename_item(&c, &item, new).await
+            }));
+        }
+    } else if cancel {
+        state.renaming = None;
+    }
+    true
+}
+
+/// The rename field for whichever item is being renamed, as a bar above a list whose rows
+/// have no room for it (topics, gatherings).
+pub fn rename_bar_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut LifecycleState) {
+    if let Some((item, _)) = state.renaming.clone() {
+        rename_ui(ui, cx, state, &item);
+    }
+}
+
+/// The delete confirmation, while one is asked for.
+pub fn confirm_delete_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut LifecycleState) {
     let Some((item, title)) = state.confirm_delete.clone() else {
         return;
     };
