@@ -328,6 +328,9 @@ fn detail_ui(
                         open_note = Some(note.clone());
                     }
                 }
+                Some(note) if community.is_deleted(&Item::Note(note.clone())) => {
+                    ui.weak("The meeting note was deleted.");
+                }
                 Some(_) => {
                     ui.weak("The meeting note has not arrived from other members yet.");
                 }
