@@ -230,3 +230,25 @@ async fn deletes_and_archives_reach_every_member() {
     .await;
     assert_eq!(a.note(&id, &note).await.unwrap().body.as_str(), "oops");
 }
+
+#[test]
+fn a_member_deletes_their_own_comment_on_a_note() {
+    let f = Folder::with_community();
+    let id = add(&f, "note", "Soil");
+    let keep = f.ok(&["note", "comment", &id, "worth keeping"]);
+    let oops = f.ok(&["note", "comment", &id, "posted by mistake"]);
+    assert_eq!(
+        f.ok(&["note", "delete-comment", &id, &oops]),
+        "Deleted your comment"
+    );
+    let shown = f.json(&["note", "show", &id]);
+    let left: Vec<&str> = shown["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(left, [keep.as_str()]);
+    let err = f.fails(&["note", "delete-comment", &id, &oops]);
+    assert!(err.contains(&format!("no comment with id {oops}")), "{err}");
+}

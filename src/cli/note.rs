@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use super::lifecycle::{self, Verb};
 use super::output::Output;
-use crate::model::{CommunityId, DocRef, Item, NoteEdit, NoteId};
+use crate::model::{CommentId, CommunityId, DocRef, Item, NoteEdit, NoteId};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +84,13 @@ pub enum NoteCommand {
     Undelete {
         #[arg(value_parser = NoteId::from_str)]
         id: NoteId,
+    },
+    /// Delete one of your own comments.
+    DeleteComment {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+        #[arg(value_parser = CommentId::from_str)]
+        comment: CommentId,
     },
 }
 
@@ -162,6 +169,11 @@ pub async fn run(node: &Node, c: &CommunityId, command: &NoteCommand, out: &Outp
         }
         NoteCommand::Undelete { id } => {
             lifecycle::run(node, c, Item::Note(id.clone()), Verb::Undelete, out).await?
+        }
+        NoteCommand::DeleteComment { id, comment } => {
+            let doc = DocRef::Note(id.clone());
+            node.delete_comment(c, &doc, comment).await?;
+            out.done(comment, "Deleted your comment");
         }
     }
     Ok(())

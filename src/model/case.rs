@@ -388,6 +388,11 @@ impl Case {
             .insert(id.clone(), Comment::new(by, text, now)?);
         Ok(id)
     }
+
+    /// Deletes one's own comment.
+    pub fn delete_comment(&mut self, id: &CommentId, by: &MemberId) -> Result<(), ModelError> {
+        crate::model::comment::delete(&mut self.comments, id, by).map(|_| ())
+    }
 }
 
 #[cfg(test)]

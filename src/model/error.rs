@@ -27,6 +27,10 @@ pub enum ModelError {
     NoSuchNote(String),
     #[error("no case with id {0} in this community")]
     NoSuchCase(String),
+    #[error("no comment with id {0} here")]
+    NoSuchComment(String),
+    #[error("only the comment's author can delete it")]
+    NotCommentAuthor,
     #[error("this {what} ({id}) was not deleted, so there is nothing to restore")]
     NotDeleted { what: &'static str, id: String },
     #[error("'{0}' is not a version in this document's history (see its history for versions)")]

@@ -4,7 +4,9 @@
 //! marks are changes to the community document.
 
 use super::{Node, NodeError};
-use crate::model::{Case, CaseId, Community, CommunityId, GatheringId, Item, Note, TopicId};
+use crate::model::{
+    Case, CaseId, CommentId, Community, CommunityId, DocRef, GatheringId, Item, Note, TopicId,
+};
 
 impl Node {
     /// Renames a case.
@@ -67,6 +69,31 @@ impl Node {
             Item::Case(id) => self.rename_case(community, id, title).await,
             Item::Topic(id) => self.rename_topic(community, id, title).await,
             Item::Gathering(id) => self.rename_gathering(community, id, title).await,
+        }
+    }
+
+    /// Deletes one of this member's comments on a note or a case.
+    pub async fn delete_comment(
+        &self,
+        community: &CommunityId,
+        doc: &DocRef,
+        comment: &CommentId,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let comment = comment.clone();
+        match doc {
+            DocRef::Note(id) => {
+                self.change_indexed(community, id, "delete comment", move |n: &mut Note| {
+                    n.delete_comment(&comment, &me)
+                })
+                .await
+            }
+            DocRef::Case(id) => {
+                self.change_indexed(community, id, "delete comment", move |k: &mut Case| {
+                    k.delete_comment(&comment, &me)
+                })
+                .await
+            }
         }
     }
 
