@@ -245,15 +245,11 @@ impl Community {
             Item::Note(id) => tombstone.entry = self.notes.remove(id),
             Item::Case(id) => tombstone.entry = self.cases.remove(id),
             Item::Topic(id) => tombstone.topic = self.topics.remove(id),
-            Item::Gathering(id) => tombstone.gathering = self.gathering_removed(id),
+            Item::Gathering(id) => tombstone.gathering = self.gatherings.remove(id),
         }
         self.archived.remove(&item.key());
         self.deleted.insert(item.key(), tombstone);
         Ok(title)
-    }
-
-    fn gathering_removed(&mut self, id: &GatheringId) -> Option<Gathering> {
-        self.gatherings.remove(id)
     }
 
     /// Puts a deleted item back as it was listed when it was deleted (not archived). Returns its
