@@ -14,6 +14,7 @@
 
 mod case;
 mod export;
+mod lifecycle;
 mod member;
 mod note;
 mod online;

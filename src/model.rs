@@ -27,6 +27,7 @@ pub mod gathering;
 pub mod history;
 pub mod ids;
 pub mod invite;
+pub mod lifecycle;
 pub mod limits;
 pub mod markdown;
 pub mod member;
@@ -48,6 +49,7 @@ pub use ids::{
     MemberId, NoteId, QuestionId, SuggestionId, Timestamp, TopicId,
 };
 pub use invite::{Invite, InviteStatus};
+pub use lifecycle::{Archived, Item, Tombstone};
 pub use member::{Device, Member, ProfileUpdate};
 pub use note::{Note, NoteEdit};
 pub use topic::{Topic, TopicStatus};

@@ -14,6 +14,7 @@ mod gatherings;
 mod heads_cache;
 mod history_ops;
 mod import;
+mod lifecycle;
 mod membership;
 mod network;
 mod operations;

@@ -16,6 +16,7 @@ mod gatherings;
 mod history;
 mod home;
 mod invite;
+mod lifecycle;
 mod members;
 mod notes;
 mod objectives;

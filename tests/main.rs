@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod cli_lifecycle;
 mod cli_practices;
 mod cli_rhythm;
 mod cli_sync;
@@ -12,6 +13,7 @@ mod gui;
 mod gui_cases;
 mod gui_gatherings;
 mod gui_home;
+mod gui_lifecycle;
 mod gui_members;
 mod gui_notes;
 mod gui_practices;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::Subcommand;
 
+use super::lifecycle::{self, Verb};
 use super::output::Output;
 use super::rhythm;
-use crate::model::{CaseId, CommunityId, DocRef, Phase, QuestionId};
+use crate::model::{CaseId, CommunityId, DocRef, Item, Phase, QuestionId};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -21,7 +22,11 @@ pub enum CaseCommand {
         situation: String,
     },
     /// List cases.
-    List,
+    List {
+        /// List only the archived ones.
+        #[arg(long)]
+        archived: bool,
+    },
     /// Show a case in its current phase (as it was at --version, if given).
     Show {
         #[arg(value_parser = CaseId::from_str)]
@@ -79,6 +84,32 @@ pub enum CaseCommand {
         #[arg(long = "action-for", num_args = 2, value_names = ["MEMBER", "TEXT"])]
         actions_for: Vec<String>,
     },
+    /// Rename a case.
+    Rename {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        title: String,
+    },
+    /// Archive a case for everyone: hidden from lists, still found by search and export.
+    Archive {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+    },
+    /// Take a case out of the archive.
+    Unarchive {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+    },
+    /// Delete a case for everyone (`undelete` brings it back).
+    Delete {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+    },
+    /// Bring back a deleted case.
+    Undelete {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+    },
 }
 
 pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Output) -> Result<()> {
@@ -87,7 +118,7 @@ pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Outp
             let id = node.open_case(c, title, situation).await?;
             out.id(&id, &format!("{id}"));
         }
-        CaseCommand::List => out.cases(&*node.community(c).await?),
+        CaseCommand::List { archived } => out.cases(&*node.community(c).await?, *archived),
         CaseCommand::Show { id, version } => {
             let community = node.community(c).await?;
             let case = match version {
@@ -140,6 +171,21 @@ pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Outp
             node.close_case_with_owners(c, id, outcome.clone(), owned)
                 .await?;
             out.phase(id, Phase::Closed);
+        }
+        CaseCommand::Rename { id, title } => {
+            lifecycle::run(node, c, Item::Case(id.clone()), Verb::Rename(title), out).await?
+        }
+        CaseCommand::Archive { id } => {
+            lifecycle::run(node, c, Item::Case(id.clone()), Verb::Archive, out).await?
+        }
+        CaseCommand::Unarchive { id } => {
+            lifecycle::run(node, c, Item::Case(id.clone()), Verb::Unarchive, out).await?
+        }
+        CaseCommand::Delete { id } => {
+            lifecycle::run(node, c, Item::Case(id.clone()), Verb::Delete, out).await?
+        }
+        CaseCommand::Undelete { id } => {
+            lifecycle::run(node, c, Item::Case(id.clone()), Verb::Undelete, out).await?
         }
     }
     Ok(())

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 
+use super::lifecycle::{self, Verb};
 use super::output::Output;
-use crate::model::{CommunityId, DocRef, NoteEdit, NoteId, plain};
+use crate::model::{CommentId, CommunityId, DocRef, Item, NoteEdit, NoteId, plain};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -21,7 +22,11 @@ pub enum NoteCommand {
         body: BodySource,
     },
     /// List notes, most recently changed first.
-    List,
+    List {
+        /// List only the archived ones.
+        #[arg(long)]
+        archived: bool,
+    },
     /// Show a note with its comments (as it was at --version, if given).
     Show {
         #[arg(value_parser = NoteId::from_str)]
@@ -54,6 +59,39 @@ pub enum NoteCommand {
         id: NoteId,
         text: String,
     },
+    /// Rename a note.
+    Rename {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+        title: String,
+    },
+    /// Archive a note for everyone: hidden from lists, still found by search and export.
+    Archive {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+    },
+    /// Take a note out of the archive.
+    Unarchive {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+    },
+    /// Delete a note for everyone (`undelete` brings it back).
+    Delete {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+    },
+    /// Bring back a deleted note.
+    Undelete {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+    },
+    /// Delete one of your own comments.
+    DeleteComment {
+        #[arg(value_parser = NoteId::from_str)]
+        id: NoteId,
+        #[arg(value_parser = CommentId::from_str)]
+        comment: CommentId,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -85,7 +123,7 @@ pub async fn run(node: &Node, c: &CommunityId, command: &NoteCommand, out: &Outp
             let id = node.add_note(c, title, &body).await?;
             out.id(&id, &format!("{id}"));
         }
-        NoteCommand::List => out.notes(&*node.community(c).await?),
+        NoteCommand::List { archived } => out.notes(&*node.community(c).await?, *archived),
         NoteCommand::Show { id, version } => {
             let community = node.community(c).await?;
             let note = match version {
@@ -116,6 +154,26 @@ pub async fn run(node: &Node, c: &CommunityId, command: &NoteCommand, out: &Outp
         NoteCommand::Comment { id, text } => {
             let comment = node.comment_note(c, id, text.clone()).await?;
             out.id(&comment, &format!("{comment}"));
+        }
+        NoteCommand::Rename { id, title } => {
+            lifecycle::run(node, c, Item::Note(id.clone()), Verb::Rename(title), out).await?
+        }
+        NoteCommand::Archive { id } => {
+            lifecycle::run(node, c, Item::Note(id.clone()), Verb::Archive, out).await?
+        }
+        NoteCommand::Unarchive { id } => {
+            lifecycle::run(node, c, Item::Note(id.clone()), Verb::Unarchive, out).await?
+        }
+        NoteCommand::Delete { id } => {
+            lifecycle::run(node, c, Item::Note(id.clone()), Verb::Delete, out).await?
+        }
+        NoteCommand::Undelete { id } => {
+            lifecycle::run(node, c, Item::Note(id.clone()), Verb::Undelete, out).await?
+        }
+        NoteCommand::DeleteComment { id, comment } => {
+            let doc = DocRef::Note(id.clone());
+            node.delete_comment(c, &doc, comment).await?;
+            out.done(comment, "Deleted your comment");
         }
     }
     Ok(())

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::model::practice::search::{SearchResults, Span};
 use crate::model::practice::unread::Unread;
 use crate::model::thanks::thanked_by;
-use crate::model::{Case, CaseId, Community, Note, NoteId, Phase, plain};
+use crate::model::{Case, CaseId, Community, Item, Note, NoteId, Phase, plain};
 use crate::node::{CommunitySummary, ExportReport, HistoryEntry, ImportReport, WhoAmI};
 
 pub struct Output {
@@ -105,11 +105,19 @@ impl Output {
         );
     }
 
-    pub fn notes(&self, community: &Community) {
-        let mut notes: Vec<_> = community.notes.iter().collect();
+    /// The notes that are not archived, or with `archived` only the archived ones.
+    pub fn notes(&self, community: &Community, archived: bool) {
+        let mut notes: Vec<_> = community
+            .notes
+            .iter()
+            .filter(|(id, _)| community.listed_as(&Item::Note((*id).clone()), archived))
+            .collect();
         notes.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
         self.emit(
             || {
+                if notes.is_empty() && archived {
+                    return "no archived notes".into();
+                }
                 if notes.is_empty() {
                     return "no notes yet: add one with `copse note add --title TITLE`".into();
                 }
@@ -123,6 +131,7 @@ impl Output {
                 json!(notes.iter().map(|(id, e)| json!({
                     "id": id, "title": e.title, "author": e.author,
                     "created_at": e.created_at.to_rfc3339(), "updated_at": e.updated_at.to_rfc3339(),
+                    "archived": archived,
                 })).collect::<Vec<_>>())
             },
         );
@@ -300,10 +309,15 @@ impl Output {
         );
     }
 
-    pub fn topics(&self, community: &Community) {
-        let topics = community.topics_by_endorsement();
+    /// The topics that are not archived, or with `archived` only the archived ones.
+    pub fn topics(&self, community: &Community, archived: bool) {
+        let mut topics = community.topics_by_endorsement();
+        topics.retain(|(id, _)| community.listed_as(&Item::Topic((*id).clone()), archived));
         self.emit(
             || {
+                if topics.is_empty() && archived {
+                    return "no archived topics".into();
+                }
                 if topics.is_empty() {
                     return "no topics yet: propose one with `copse topic add --title TITLE`"
                         .into();
@@ -330,6 +344,7 @@ impl Output {
             || {
                 json!(topics.iter().map(|(id, t)| json!({
                     "id": id, "title": t.title, "description": t.description, "status": t.status,
+                    "archived": archived,
                     "proposer": t.proposer, "parent": t.parent,
                     "endorsements": t.endorsements.keys().collect::<Vec<_>>(),
                     "notes": t.notes.keys().collect::<Vec<_>>(),
@@ -341,11 +356,19 @@ impl Output {
         );
     }
 
-    pub fn cases(&self, community: &Community) {
-        let mut cases: Vec<_> = community.cases.iter().collect();
+    /// The cases that are not archived, or with `archived` only the archived ones.
+    pub fn cases(&self, community: &Community, archived: bool) {
+        let mut cases: Vec<_> = community
+            .cases
+            .iter()
+            .filter(|(id, _)| community.listed_as(&Item::Case((*id).clone()), archived))
+            .collect();
         cases.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
         self.emit(
             || {
+                if cases.is_empty() && archived {
+                    return "no archived cases".into();
+                }
                 if cases.is_empty() {
                     return "no cases yet: bring one with `copse case open --title T --situation TEXT`".into();
                 }
@@ -359,6 +382,7 @@ impl Output {
                 json!(cases.iter().map(|(id, e)| json!({
                     "id": id, "title": e.title, "presenter": e.author,
                     "created_at": e.created_at.to_rfc3339(), "updated_at": e.updated_at.to_rfc3339(),
+                    "archived": archived,
                 })).collect::<Vec<_>>())
             },
         );

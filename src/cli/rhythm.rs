@@ -8,10 +8,11 @@ use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
+use super::lifecycle::{self, Verb};
 use super::output::Output;
 use crate::model::{
-    ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, MemberId, NoteId, QuestionId,
-    Role, SuggestionId, Timestamp, TopicId, gathering,
+    ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, Item, MemberId, NoteId,
+    QuestionId, Role, SuggestionId, Timestamp, TopicId, gathering,
 };
 use crate::node::{ActionItem, Node};
 
@@ -27,7 +28,11 @@ pub enum GatheringCommand {
         title: Option<String>,
     },
     /// List upcoming and past gatherings.
-    List,
+    List {
+        /// List only the archived ones.
+        #[arg(long)]
+        archived: bool,
+    },
     /// Give a role (facilitator, presenter, note-taker) to a member (id or name), or "nobody".
     SetRole {
         #[arg(value_parser = GatheringId::from_str)]
@@ -41,6 +46,32 @@ pub enum GatheringCommand {
         id: GatheringId,
         #[arg(value_parser = TopicId::from_str)]
         topics: Vec<TopicId>,
+    },
+    /// Rename a gathering.
+    Rename {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        title: String,
+    },
+    /// Archive a gathering for everyone: hidden from lists, still found by search and export.
+    Archive {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+    },
+    /// Take a gathering out of the archive.
+    Unarchive {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+    },
+    /// Delete a gathering for everyone (`undelete` brings it back).
+    Delete {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+    },
+    /// Bring back a deleted gathering.
+    Undelete {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
     },
 }
 
@@ -119,11 +150,19 @@ pub async fn gathering(
                 );
             }
         }
-        GatheringCommand::List => {
-            let list = node.gatherings(c).await?;
+        GatheringCommand::List { archived } => {
+            let mut list = node.gatherings(c).await?;
             let community = node.community(c).await?;
+            let wanted = |(id, _): &(GatheringId, Gathering)| {
+                community.listed_as(&Item::Gathering(id.clone()), *archived)
+            };
+            list.upcoming.retain(wanted);
+            list.past.retain(wanted);
             out.emit(
                 || {
+                    if list.upcoming.is_empty() && list.past.is_empty() && *archived {
+                        return "no archived gatherings".into();
+                    }
                     if list.upcoming.is_empty() && list.past.is_empty() {
                         return "no gatherings yet: plan one with `copse gathering plan --when DATE`"
                             .into();
@@ -170,6 +209,28 @@ pub async fn gathering(
         GatheringCommand::Agenda { id, topics } => {
             node.set_gathering_agenda(c, id, topics.clone()).await?;
             out.done(id, "agenda saved");
+        }
+        GatheringCommand::Rename { id, title } => {
+            lifecycle::run(
+                node,
+                c,
+                Item::Gathering(id.clone()),
+                Verb::Rename(title),
+                out,
+            )
+            .await?
+        }
+        GatheringCommand::Archive { id } => {
+            lifecycle::run(node, c, Item::Gathering(id.clone()), Verb::Archive, out).await?
+        }
+        GatheringCommand::Unarchive { id } => {
+            lifecycle::run(node, c, Item::Gathering(id.clone()), Verb::Unarchive, out).await?
+        }
+        GatheringCommand::Delete { id } => {
+            lifecycle::run(node, c, Item::Gathering(id.clone()), Verb::Delete, out).await?
+        }
+        GatheringCommand::Undelete { id } => {
+            lifecycle::run(node, c, Item::Gathering(id.clone()), Verb::Undelete, out).await?
         }
     }
     Ok(())
@@ -225,6 +286,7 @@ fn gathering_json(community: &Community, id: &GatheringId, g: &Gathering) -> Val
             "note_taker": role(Role::NoteTaker),
         },
         "note": g.note,
+        "archived": community.is_archived(&Item::Gathering(id.clone())),
     })
 }
 

@@ -5,9 +5,10 @@ use std::str::FromStr;
 use anyhow::Result;
 use clap::Subcommand;
 
+use super::lifecycle::{self, Verb};
 use super::output::Output;
 use crate::model::community::NewTopic;
-use crate::model::{CommunityId, NoteId, TopicId, TopicStatus};
+use crate::model::{CommunityId, Item, NoteId, TopicId, TopicStatus};
 use crate::node::Node;
 
 #[derive(Debug, Subcommand)]
@@ -23,7 +24,11 @@ pub enum TopicCommand {
         parent: Option<TopicId>,
     },
     /// List topics, most endorsed first.
-    List,
+    List {
+        /// List only the archived ones.
+        #[arg(long)]
+        archived: bool,
+    },
     /// Endorse a topic (one endorsement per member).
     Endorse {
         #[arg(value_parser = TopicId::from_str)]
@@ -42,6 +47,32 @@ pub enum TopicCommand {
         #[arg(value_parser = NoteId::from_str)]
         note: NoteId,
     },
+    /// Rename a topic.
+    Rename {
+        #[arg(value_parser = TopicId::from_str)]
+        id: TopicId,
+        title: String,
+    },
+    /// Archive a topic for everyone: hidden from lists, still found by search and export.
+    Archive {
+        #[arg(value_parser = TopicId::from_str)]
+        id: TopicId,
+    },
+    /// Take a topic out of the archive.
+    Unarchive {
+        #[arg(value_parser = TopicId::from_str)]
+        id: TopicId,
+    },
+    /// Delete a topic for everyone (`undelete` brings it back).
+    Delete {
+        #[arg(value_parser = TopicId::from_str)]
+        id: TopicId,
+    },
+    /// Bring back a deleted topic.
+    Undelete {
+        #[arg(value_parser = TopicId::from_str)]
+        id: TopicId,
+    },
 }
 
 pub async fn run(node: &Node, c: &CommunityId, command: &TopicCommand, out: &Output) -> Result<()> {
@@ -59,7 +90,7 @@ pub async fn run(node: &Node, c: &CommunityId, command: &TopicCommand, out: &Out
             let id = node.add_topic(c, new).await?;
             out.id(&id, &format!("{id}"));
         }
-        TopicCommand::List => out.topics(&*node.community(c).await?),
+        TopicCommand::List { archived } => out.topics(&*node.community(c).await?, *archived),
         TopicCommand::Endorse { id } => {
             let new = node.endorse_topic(c, id).await?;
             out.done(
@@ -78,6 +109,21 @@ pub async fn run(node: &Node, c: &CommunityId, command: &TopicCommand, out: &Out
         TopicCommand::Link { id, note } => {
             node.link_note(c, id, note).await?;
             out.done(id, &format!("note {note} linked"));
+        }
+        TopicCommand::Rename { id, title } => {
+            lifecycle::run(node, c, Item::Topic(id.clone()), Verb::Rename(title), out).await?
+        }
+        TopicCommand::Archive { id } => {
+            lifecycle::run(node, c, Item::Topic(id.clone()), Verb::Archive, out).await?
+        }
+        TopicCommand::Unarchive { id } => {
+            lifecycle::run(node, c, Item::Topic(id.clone()), Verb::Unarchive, out).await?
+        }
+        TopicCommand::Delete { id } => {
+            lifecycle::run(node, c, Item::Topic(id.clone()), Verb::Delete, out).await?
+        }
+        TopicCommand::Undelete { id } => {
+            lifecycle::run(node, c, Item::Topic(id.clone()), Verb::Undelete, out).await?
         }
     }
     Ok(())

@@ -174,6 +174,15 @@ impl Case {
         })
     }
 
+    /// Renames the case; anyone in the community may, as with a note.
+    pub fn rename(&mut self, title: &str) -> Result<(), ModelError> {
+        let title = limits::title("a case's title", title)?;
+        if self.title != title {
+            self.title = title;
+        }
+        Ok(())
+    }
+
     fn require_presenter(&self, by: &MemberId, action: &'static str) -> Result<(), ModelError> {
         if &self.presenter == by {
             Ok(())
@@ -378,6 +387,11 @@ impl Case {
         self.comments
             .insert(id.clone(), Comment::new(by, text, now)?);
         Ok(id)
+    }
+
+    /// Deletes one's own comment.
+    pub fn delete_comment(&mut self, id: &CommentId, by: &MemberId) -> Result<(), ModelError> {
+        crate::model::comment::delete(&mut self.comments, id, by).map(|_| ())
     }
 }
 

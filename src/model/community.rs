@@ -7,9 +7,9 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, Member, MemberId,
-    ModelError, Note, NoteId, ProfileUpdate, Timestamp, Topic, TopicId, TopicStatus, limits,
-    text_edit, topic,
+    Archived, Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, Member,
+    MemberId, ModelError, Note, NoteId, ProfileUpdate, Timestamp, Tombstone, Topic, TopicId,
+    TopicStatus, limits, text_edit, topic,
 };
 
 /// The root document of a community.
@@ -38,6 +38,13 @@ pub struct Community {
     /// Invites to join, with their limits and who used them (see [`crate::model::invite`]).
     #[autosurgeon(missing = "Default::default")]
     pub invites: BTreeMap<InviteId, Invite>,
+    /// Archived items (`note/<id>`, `topic/<id>` …) → who archived them (see
+    /// [`crate::model::lifecycle`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub archived: BTreeMap<String, Archived>,
+    /// Deleted items → their tombstones, which keep them out of every list.
+    #[autosurgeon(missing = "Default::default")]
+    pub deleted: BTreeMap<String, Tombstone>,
 }
 
 /// What the community index knows of a note or case without opening it.
@@ -123,6 +130,8 @@ impl Community {
             notes: BTreeMap::new(),
             cases: BTreeMap::new(),
             invites: BTreeMap::new(),
+            archived: BTreeMap::new(),
+            deleted: BTreeMap::new(),
         })
     }
 
@@ -312,7 +321,11 @@ impl Community {
     }
 
     /// The index entry of a note or case, if the community lists it.
+    /// A deleted document has none, even if a late concurrent edit left its entry behind.
     pub fn entry(&self, doc: &DocRef) -> Option<&DocEntry> {
+        if self.is_deleted(&doc.clone().into()) {
+            return None;
+        }
         match doc {
             DocRef::Note(id) => self.notes.get(id),
             DocRef::Case(id) => self.cases.get(id),
@@ -320,6 +333,9 @@ impl Community {
     }
 
     fn entry_mut(&mut self, doc: &DocRef) -> Option<&mut DocEntry> {
+        if self.is_deleted(&doc.clone().into()) {
+            return None;
+        }
         match doc {
             DocRef::Note(id) => self.notes.get_mut(id),
             DocRef::Case(id) => self.cases.get_mut(id),

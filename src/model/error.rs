@@ -29,6 +29,14 @@ pub enum ModelError {
     NoSuchQuestion(String),
     #[error("no note with id {0} in this community")]
     NoSuchNote(String),
+    #[error("no case with id {0} in this community")]
+    NoSuchCase(String),
+    #[error("no comment with id {0} here")]
+    NoSuchComment(String),
+    #[error("only the comment's author can delete it")]
+    NotCommentAuthor,
+    #[error("this {what} ({id}) was not deleted, so there is nothing to restore")]
+    NotDeleted { what: &'static str, id: String },
     #[error("'{0}' is not a version in this document's history (see its history for versions)")]
     NoSuchVersion(String),
     #[error("no shared learning objective matches '{0}' (give its number or its wording)")]

@@ -100,6 +100,11 @@ impl Note {
             .insert(id.clone(), Comment::new(by, text, now)?);
         Ok(id)
     }
+
+    /// Deletes one's own comment.
+    pub fn delete_comment(&mut self, id: &CommentId, by: &MemberId) -> Result<(), ModelError> {
+        crate::model::comment::delete(&mut self.comments, id, by).map(|_| ())
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,8 @@ pub struct CasesState {
     /// Phases looked up for the list, with the index entry's `updated_at` they are valid for;
     /// `None` while the lookup runs (or when it failed).
     phases: HashMap<CaseId, (Timestamp, Option<Phase>)>,
+    /// Rename, archive, delete and their undo.
+    lifecycle: super::lifecycle::LifecycleState,
     replies_tx: mpsc::Sender<Reply>,
     replies: mpsc::Receiver<Reply>,
 }
@@ -103,6 +105,7 @@ impl Default for CasesState {
             advancing_from: None,
             closing: false,
             phases: HashMap::new(),
+            lifecycle: Default::default(),
             replies_tx,
             replies,
         }
@@ -173,6 +176,7 @@ impl CasesState {
     pub fn close_dialogs(&mut self) {
         self.new_case = None;
         self.history.close();
+        self.lifecycle.close();
     }
 
     /// The case shown, if any.

@@ -11,9 +11,10 @@ use eframe::egui::{self, Button, ComboBox};
 
 use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
+use super::lifecycle::{self, LifecycleState};
 use super::widgets::labelled_field;
 use crate::model::{
-    Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId,
+    Community, CommunityId, Gathering, GatheringId, Item, MemberId, Role, Timestamp, TopicId,
     TopicStatus, gathering, practice::rotation,
 };
 
@@ -34,6 +35,8 @@ pub struct GatheringsState {
     /// While a gathering planned here is on its way: the ones that existed before, so the new
     /// one can be recognised and selected.
     planning: Option<BTreeSet<GatheringId>>,
+    /// Rename, archive, delete and their undo.
+    lifecycle: LifecycleState,
 }
 
 #[derive(Default)]
@@ -57,6 +60,7 @@ impl GatheringsState {
     /// Esc: closes the "Plan a gathering" form.
     pub fn close_dialogs(&mut self) {
         self.plan = None;
+        self.lifecycle.close();
     }
 
     pub fn start_planning(&mut self) {
@@ -102,6 +106,7 @@ pub fn gatherings_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut GatheringsStat
         .resizable(true)
         .default_size(LIST_WIDTH)
         .show(ui, |ui| {
+            lifecycle::undo_ui(ui, cx, &mut state.lifecycle);
             egui::ScrollArea::vertical()
                 .id_salt("gathering-list-scroll")
                 .show(ui, |ui| {
@@ -109,7 +114,7 @@ pub fn gatherings_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut GatheringsStat
                 });
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        open_note = detail_ui(ui, state, community, me, &mut commands);
+        open_note = detail_ui(ui, cx, state, &mut commands);
     });
     for command in commands {
         cx.send(command);
@@ -131,7 +136,14 @@ fn list_ui(
         availability_ui(ui, community, me, commands);
     }
     ui.separator();
-    let (upcoming, past) = community.gatherings_by_date(now);
+    lifecycle::show_archived_ui(ui, &mut state.lifecycle);
+    let (mut upcoming, mut past) = community.gatherings_by_date(now);
+    let show_archived = state.lifecycle.show_archived;
+    let listed = |(id, _): &(&GatheringId, &Gathering)| {
+        community.shows(&Item::Gathering((*id).clone()), show_archived)
+    };
+    upcoming.retain(listed);
+    past.retain(listed);
     for (heading, list, empty) in [
         ("Upcoming", upcoming, "Nothing planned yet."),
         ("Past", past, "No past gatherings."),
@@ -142,8 +154,9 @@ fn list_ui(
         }
         for (id, g) in list {
             let selected = state.selected.as_ref() == Some(id);
+            let title = lifecycle::row_title(community, &Item::Gathering(id.clone()), &g.title);
             if ui
-                .selectable_label(selected, format!("{} · {}", g.title, g.when))
+                .selectable_label(selected, format!("{title} · {}", g.when))
                 .clicked()
             {
                 state.selected = Some(id.clone());
@@ -261,11 +274,11 @@ fn availability_ui(
 /// The selected gathering. Returns the meeting note to open, when asked.
 fn detail_ui(
     ui: &mut egui::Ui,
-    state: &GatheringsState,
-    community: &Community,
-    me: Option<&MemberId>,
+    cx: &ViewCtx,
+    state: &mut GatheringsState,
     commands: &mut Vec<Command>,
 ) -> Option<crate::model::NoteId> {
+    let (community, me) = (cx.community.as_ref(), cx.me);
     let selected = state
         .selected
         .as_ref()
@@ -290,7 +303,16 @@ fn detail_ui(
         .id_salt(("gathering", id.as_str()))
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            ui.heading(&g.title);
+            let item = Item::Gathering(id.clone());
+            if !state.lifecycle.is_renaming(&item) {
+                ui.heading(&g.title);
+            }
+            if community.is_archived(&item) {
+                ui.label("Archived: hidden from the list unless Show archived is on.");
+            }
+            if me.is_some() {
+                lifecycle::actions_ui(ui, cx, &mut state.lifecycle, &item);
+            }
             ui.weak(g.when.to_string());
             ui.add_space(8.0);
             agenda_ui(ui, id, g, community, me.is_some(), commands);
@@ -305,6 +327,9 @@ fn detail_ui(
                     if ui.link("Open the meeting note").clicked() {
                         open_note = Some(note.clone());
                     }
+                }
+                Some(note) if community.is_deleted(&Item::Note(note.clone())) => {
+                    ui.weak("The meeting note was deleted.");
                 }
                 Some(_) => {
                     ui.weak("The meeting note has not arrived from other members yet.");

@@ -164,13 +164,22 @@ fn recent_ui(ui: &mut egui::Ui, community: &Community) -> Navigate {
         Topic,
     }
     let mut recent: Vec<(Timestamp, &str, Item)> = Vec::new();
+    // Archived items stay out of the way here too; their own lists can show them.
+    let listed = |item: crate::model::Item| community.shows(&item, false);
     for (nid, e) in &community.notes {
-        recent.push((e.updated_at, &e.title, Item::Doc(DocRef::Note(nid.clone()))));
+        if listed(crate::model::Item::Note(nid.clone())) {
+            recent.push((e.updated_at, &e.title, Item::Doc(DocRef::Note(nid.clone()))));
+        }
     }
     for (cid, e) in &community.cases {
-        recent.push((e.updated_at, &e.title, Item::Doc(DocRef::Case(cid.clone()))));
+        if listed(crate::model::Item::Case(cid.clone())) {
+            recent.push((e.updated_at, &e.title, Item::Doc(DocRef::Case(cid.clone()))));
+        }
     }
-    for t in community.topics.values() {
+    for (tid, t) in &community.topics {
+        if !listed(crate::model::Item::Topic(tid.clone())) {
+            continue;
+        }
         let last = t
             .endorsements
             .values()

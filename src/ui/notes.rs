@@ -19,9 +19,10 @@ use eframe::egui;
 use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
 use super::history::{HistoryState, Shown, history_ui};
+use super::lifecycle::{self, LifecycleState};
 use super::widgets::{self, labelled_field, list_row};
 use crate::model::text_edit::{self, Splice};
-use crate::model::{Community, Note, NoteId};
+use crate::model::{Community, Item, Note, NoteId};
 
 /// How long typing pauses before the text is saved.
 const SAVE_AFTER: Duration = Duration::from_millis(400);
@@ -57,6 +58,8 @@ pub struct NotesState {
     comment: String,
     /// Comments the node refused, coming back to their box.
     unsent: Unsent,
+    /// Rename, archive, delete and their undo.
+    lifecycle: LifecycleState,
 }
 
 /// The way back for a comment the node refused: the note and the text.
@@ -87,6 +90,7 @@ impl NotesState {
             selected: Some(id),
             left_behind: self.left_behind.take(),
             preview: self.preview,
+            lifecycle: std::mem::take(&mut self.lifecycle),
             ..NotesState::default()
         };
     }
@@ -201,6 +205,7 @@ impl NotesState {
     pub fn close_dialogs(&mut self) {
         self.new_title = None;
         self.history.close();
+        self.lifecycle.close();
     }
 }
 
@@ -259,10 +264,11 @@ pub fn notes_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState) -> Navi
         .resizable(true)
         .show(ui, |ui| {
             let new = cx.unread_ids(crate::model::DocKind::Note);
+            lifecycle::undo_ui(ui, cx, &mut state.lifecycle);
             list_ui(ui, state, community, &new, &mut commands)
         })
         .inner;
-    egui::CentralPanel::default().show(ui, |ui| editor_ui(ui, state, community, &mut commands));
+    egui::CentralPanel::default().show(ui, |ui| editor_ui(ui, cx, state, &mut commands));
     for command in commands {
         cx.send(command);
     }
@@ -293,6 +299,7 @@ fn list_ui(
         state.new_title = None;
     }
     let search = labelled_field(ui, "Search notes", &mut state.search);
+    lifecycle::show_archived_ui(ui, &mut state.lifecycle);
     if std::mem::take(&mut state.focus_search) {
         search.request_focus();
     }
@@ -300,6 +307,10 @@ fn list_ui(
     let mut notes: Vec<_> = community
         .notes
         .iter()
+        .filter(|(id, _)| {
+            let item = Item::Note((*id).clone());
+            state.lifecycle.lists(community, &item)
+        })
         .filter(|(_, e)| needle.is_empty() || e.title.to_lowercase().contains(&needle))
         .collect();
     notes.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
@@ -314,7 +325,8 @@ fn list_ui(
         for (id, entry) in &notes[range] {
             let selected = state.selected.as_ref() == Some(*id);
             let is_new = new.contains(id.as_str());
-            if list_row(ui, selected, &entry.title, is_new) {
+            let title = lifecycle::row_title(community, &Item::Note((*id).clone()), &entry.title);
+            if list_row(ui, selected, &title, is_new) {
                 to = Navigate::OpenNote((*id).clone());
             }
         }
@@ -322,12 +334,8 @@ fn list_ui(
     to
 }
 
-fn editor_ui(
-    ui: &mut egui::Ui,
-    state: &mut NotesState,
-    community: &Community,
-    commands: &mut Vec<Command>,
-) {
+fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: &mut Vec<Command>) {
+    let community = cx.community;
     let (Some(id), Some(note)) = (state.selected.clone(), state.note.clone()) else {
         ui.label(if state.selected.is_some() {
             "Opening…"
@@ -336,7 +344,18 @@ fn editor_ui(
         });
         return;
     };
-    ui.heading(&note.title);
+    let item = Item::Note(id.clone());
+    if community.is_deleted(&item) {
+        ui.label("This note was deleted. Undo brings it back.");
+        return;
+    }
+    if !state.lifecycle.is_renaming(&item) {
+        ui.heading(&note.title);
+    }
+    if community.is_archived(&item) {
+        ui.label("Archived: hidden from the list unless Show archived is on.");
+    }
+    lifecycle::actions_ui(ui, cx, &mut state.lifecycle, &item);
     ui.label(format!(
         "by {} · {}",
         community.display_name(&note.author),

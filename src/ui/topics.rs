@@ -18,8 +18,9 @@ use eframe::egui::{self, Align, Layout, Rect, RichText, UiBuilder, pos2, vec2};
 
 use super::app::{Navigate, ViewCtx};
 use super::bridge;
+use super::lifecycle::{self, LifecycleState};
 use crate::model::community::NewTopic;
-use crate::model::{Community, MemberId, NoteId, Topic, TopicId, TopicStatus, limits};
+use crate::model::{Community, Item, MemberId, NoteId, Topic, TopicId, TopicStatus, limits};
 
 /// How far each level of sub-topics is indented, and the deepest level that still indents.
 const INDENT: f32 = 20.0;
@@ -88,6 +89,8 @@ pub struct TopicsState {
     listing: Option<Listing>,
     /// The note picker, while a note is being linked to this topic.
     linking: Option<(TopicId, String)>,
+    /// Rename, archive, delete and their undo.
+    lifecycle: LifecycleState,
 }
 
 struct Awaiting {
@@ -100,6 +103,7 @@ struct Awaiting {
 struct Listing {
     community: Arc<Community>,
     filter: Filter,
+    show_archived: bool,
     rows: Vec<Row>,
     /// Topics per filter, in [`Filter::ALL`] order.
     counts: [usize; 4],
@@ -125,30 +129,48 @@ enum Intent {
     /// Show the note picker for this topic.
     PickNote(TopicId),
     Link(TopicId, NoteId),
+    Rename(TopicId),
+    Archive(TopicId),
+    Unarchive(TopicId),
+    Delete(TopicId),
 }
 
 impl TopicsState {
     /// Esc: closes the note picker.
     pub fn close_dialogs(&mut self) {
         self.linking = None;
+        self.lifecycle.close();
     }
 
     /// The rows for this snapshot under the current filter; recomputed only when either changed.
     fn take_listing(&mut self, community: &Arc<Community>) -> Listing {
         match self.listing.take() {
-            Some(l) if Arc::ptr_eq(&l.community, community) && l.filter == self.filter => l,
-            _ => Listing {
-                community: community.clone(),
-                filter: self.filter,
-                rows: list_rows(community, self.filter),
-                counts: Filter::ALL.map(|f| {
-                    community
-                        .topics
-                        .values()
-                        .filter(|t| f.shows(t.status))
-                        .count()
-                }),
-            },
+            Some(l)
+                if Arc::ptr_eq(&l.community, community)
+                    && l.filter == self.filter
+                    && l.show_archived == self.lifecycle.show_archived =>
+            {
+                l
+            }
+            _ => {
+                let show_archived = self.lifecycle.show_archived;
+                Listing {
+                    community: community.clone(),
+                    filter: self.filter,
+                    show_archived,
+                    rows: list_rows(community, self.filter, show_archived),
+                    counts: Filter::ALL.map(|f| {
+                        community
+                            .topics
+                            .iter()
+                            .filter(|(id, t)| {
+                                f.shows(t.status)
+                                    && community.shows(&Item::Topic((*id).clone()), show_archived)
+                            })
+                            .count()
+                    }),
+                }
+            }
         }
     }
 
@@ -182,11 +204,12 @@ fn mine_titled<'a>(
 
 /// The topics `filter` shows, most endorsed first, each followed by its sub-topics (indented
 /// one level deeper). A sub-topic whose parent the filter hides is shown at the top level.
-fn list_rows(community: &Community, filter: Filter) -> Vec<Row> {
+fn list_rows(community: &Community, filter: Filter, show_archived: bool) -> Vec<Row> {
     let sorted: Vec<&TopicId> = community
         .topics_by_endorsement()
         .into_iter()
         .filter(|(_, t)| filter.shows(t.status))
+        .filter(|(id, _)| community.shows(&Item::Topic((*id).clone()), show_archived))
         .map(|(id, _)| id)
         .collect();
     let shown: HashSet<&TopicId> = sorted.iter().copied().collect();
@@ -260,6 +283,8 @@ pub fn topics_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut TopicsState) -> Na
     propose_ui(ui, state, community, me.is_some(), &mut intents);
     ui.add_space(6.0);
 
+    lifecycle::undo_ui(ui, cx, &mut state.lifecycle);
+    lifecycle::rename_bar_ui(ui, cx, &mut state.lifecycle);
     let listing = state.take_listing(community);
     ui.horizontal(|ui| {
         for (filter, count) in Filter::ALL.into_iter().zip(listing.counts) {
@@ -268,6 +293,8 @@ pub fn topics_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut TopicsState) -> Na
                 state.filter = filter;
             }
         }
+        ui.separator();
+        lifecycle::show_archived_ui(ui, &mut state.lifecycle);
     });
     ui.separator();
     if community.topics.is_empty() {
@@ -295,6 +322,7 @@ pub fn topics_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut TopicsState) -> Na
     // A listing for another filter is stale anyway; it is rebuilt on the next frame.
     state.listing = Some(listing);
     note_picker_ui(ui, state, community, &mut intents);
+    lifecycle::confirm_delete_ui(ui, cx, &mut state.lifecycle);
 
     let mut to = Navigate::Stay;
     for intent in intents {
@@ -500,7 +528,12 @@ impl RowUi<'_> {
     }
 
     fn title_ui(&self, ui: &mut egui::Ui) {
-        ui.add(egui::Label::new(RichText::new(&self.topic.title).strong()).truncate());
+        let title = lifecycle::row_title(
+            self.community,
+            &Item::Topic(self.id.clone()),
+            &self.topic.title,
+        );
+        ui.add(egui::Label::new(RichText::new(title).strong()).truncate());
         if self.parent_hidden
             && let Some(parent) = self.topic.parent.as_ref()
         {
@@ -580,6 +613,37 @@ impl RowUi<'_> {
                 .accessible_name(format!("Add a sub-topic to {}", topic.title));
             if sub.clicked() {
                 intents.push(Intent::SubTopicOf(id.clone()));
+            }
+            ui.separator();
+            let title = &topic.title;
+            if ui
+                .button("Rename")
+                .accessible_name(format!("Rename {title}"))
+                .clicked()
+            {
+                intents.push(Intent::Rename(id.clone()));
+            }
+            if self.community.is_archived(&Item::Topic(id.clone())) {
+                let button = ui.button("Unarchive");
+                if button
+                    .accessible_name(format!("Unarchive {title}"))
+                    .clicked()
+                {
+                    intents.push(Intent::Unarchive(id.clone()));
+                }
+            } else if ui
+                .button("Archive")
+                .accessible_name(format!("Archive {title}"))
+                .clicked()
+            {
+                intents.push(Intent::Archive(id.clone()));
+            }
+            if ui
+                .button("Delete…")
+                .accessible_name(format!("Delete {title}…"))
+                .clicked()
+            {
+                intents.push(Intent::Delete(id.clone()));
             }
         });
     }
@@ -714,6 +778,24 @@ fn apply(cx: &ViewCtx, state: &mut TopicsState, intent: Intent) -> Navigate {
             ));
         }
         Intent::OpenNote(note) => return Navigate::OpenNote(note),
+        Intent::Rename(topic) => {
+            let item = Item::Topic(topic);
+            if let Some(title) = cx.community.title_of(&item) {
+                state.lifecycle.start_rename(&item, title);
+            }
+        }
+        Intent::Archive(topic) => {
+            let item = Item::Topic(topic);
+            let title = cx.community.title_of(&item).unwrap_or_default().to_string();
+            state.lifecycle.archive(cx, &item, &title);
+        }
+        Intent::Unarchive(topic) => state.lifecycle.unarchive(cx, &Item::Topic(topic)),
+        Intent::Delete(topic) => {
+            let item = Item::Topic(topic);
+            if let Some(title) = cx.community.title_of(&item) {
+                state.lifecycle.ask_delete(&item, title);
+            }
+        }
     }
     Navigate::Stay
 }
@@ -798,7 +880,7 @@ mod tests {
             ("worms", Some("compost"), 2, P),
             ("mulch", Some("soil"), 4, P),
         ]);
-        let rows = list_rows(&c, Filter::All);
+        let rows = list_rows(&c, Filter::All, false);
         assert_eq!(
             shown(&rows),
             [
@@ -819,15 +901,15 @@ mod tests {
             ("worms", Some("compost"), 0, L),
         ]);
         assert_eq!(
-            shown(&list_rows(&c, Filter::Status(P))),
+            shown(&list_rows(&c, Filter::Status(P), false)),
             [("compost".into(), 0)]
         );
         // `worms` is under `soil`, the nearest planned ancestor.
         assert_eq!(
-            shown(&list_rows(&c, Filter::Status(L))),
+            shown(&list_rows(&c, Filter::Status(L), false)),
             [("soil".into(), 0), ("worms".into(), 1)]
         );
-        assert!(list_rows(&c, Filter::Status(TopicStatus::Discussed)).is_empty());
+        assert!(list_rows(&c, Filter::Status(TopicStatus::Discussed), false).is_empty());
     }
 
     #[test]
@@ -835,7 +917,7 @@ mod tests {
         let mut c = community(&[("a", None, 0, P), ("b", Some("a"), 0, P), ("c", None, 0, P)]);
         // A loop the model refuses, as a document from elsewhere might still hold it.
         c.topics.get_mut(&id("a")).unwrap().parent = Some(id("b"));
-        let rows = list_rows(&c, Filter::All);
+        let rows = list_rows(&c, Filter::All, false);
         let mut ids: Vec<_> = rows.iter().map(|r| r.id.to_string()).collect();
         ids.sort();
         assert_eq!(ids, ["a", "b", "c"]);

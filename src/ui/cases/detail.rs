@@ -50,6 +50,11 @@ pub(super) fn detail_ui(
         }
         return;
     };
+    let item = crate::model::Item::Case(id.clone());
+    if community.is_deleted(&item) {
+        ui.label("This case was deleted. Undo brings it back.");
+        return;
+    }
     let role = match me {
         Some(me) if *me == case.presenter => Role::Presenter,
         Some(_) => Role::Member,
@@ -75,7 +80,15 @@ pub(super) fn detail_ui(
         .id_salt(("case", id.as_str()))
         .auto_shrink([false, false])
         .show(ui, |ui| {
-            ui.heading(&case.title);
+            if !state.lifecycle.is_renaming(&item) {
+                ui.heading(&case.title);
+            }
+            if community.is_archived(&item) {
+                ui.label("Archived: hidden from the list unless Show archived is on.");
+            }
+            if me.is_some() {
+                crate::ui::lifecycle::actions_ui(ui, view, &mut state.lifecycle, &item);
+            }
             let presenter = if role == Role::Presenter {
                 "you".to_string()
             } else {

@@ -6,9 +6,11 @@ use std::collections::HashSet;
 use eframe::egui::{self, Button};
 
 use super::{CasesState, Field, NewCase, Reply};
+use crate::model::Item;
 use crate::model::{CaseId, Community, Timestamp, limits};
 use crate::ui::app::{Navigate, ViewCtx};
 use crate::ui::bridge::{self, Command};
+use crate::ui::lifecycle;
 use crate::ui::widgets::{labelled_multiline, labelled_singleline, list_row};
 
 /// The list of cases, most recently changed first, with the "Open a case" form above it.
@@ -30,6 +32,8 @@ pub(super) fn list_ui(
         );
     }
     ui.separator();
+    lifecycle::undo_ui(ui, cx, &mut state.lifecycle);
+    lifecycle::show_archived_ui(ui, &mut state.lifecycle);
     if community.cases.is_empty() {
         ui.label("No cases yet.");
         ui.weak(
@@ -38,7 +42,14 @@ pub(super) fn list_ui(
         );
         return Navigate::Stay;
     }
-    let mut cases: Vec<_> = community.cases.iter().collect();
+    let mut cases: Vec<_> = community
+        .cases
+        .iter()
+        .filter(|(id, _)| {
+            let item = Item::Case((*id).clone());
+            state.lifecycle.lists(community, &item)
+        })
+        .collect();
     cases.sort_by_key(|(_, entry)| std::cmp::Reverse(entry.updated_at));
     let spacing = ui.spacing().item_spacing.y;
     let row = ui.text_style_height(&egui::TextStyle::Button)
@@ -53,7 +64,9 @@ pub(super) fn list_ui(
             for (id, entry) in &cases[range] {
                 let selected = state.selected.as_ref() == Some(*id);
                 let is_new = new.contains(id.as_str());
-                if list_row(ui, selected, &entry.title, is_new) && !selected {
+                let title =
+                    lifecycle::row_title(community, &Item::Case((*id).clone()), &entry.title);
+                if list_row(ui, selected, &title, is_new) && !selected {
                     to = Navigate::OpenCase((*id).clone());
                 }
                 let presenter = community.display_name(&entry.author);
