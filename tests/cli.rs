@@ -371,3 +371,16 @@ fn a_note_history_names_who_changed_it_and_a_version_can_be_viewed_and_restored(
         "{err}"
     );
 }
+
+#[test]
+fn a_gathering_date_past_year_9999_is_refused() {
+    let f = Folder::with_community();
+    for when in ["+99999-01-01", "99999-01-01"] {
+        let err = f.fails(&["gathering", "plan", "--when", when]);
+        assert!(err.contains("is not a date"), "{when}: {err}");
+    }
+    assert!(
+        f.ok(&["gathering", "list"])
+            .starts_with("no gatherings yet")
+    );
+}
