@@ -384,3 +384,23 @@ fn a_gathering_date_past_year_9999_is_refused() {
             .starts_with("no gatherings yet")
     );
 }
+
+#[test]
+fn an_invite_valid_for_more_than_ten_years_is_refused_plainly() {
+    let f = Folder::with_community();
+    for expires in ["99999999999d", "999999999999999d", "3654d"] {
+        let err = f.fails(&[
+            "--relay",
+            "off",
+            "--mdns",
+            "off",
+            "--bind",
+            "127.0.0.1:0",
+            "invite",
+            "--expires",
+            expires,
+        ]);
+        assert!(err.contains("at most 10 years"), "{expires}: {err}");
+        assert!(!err.contains("in the future"), "{expires}: {err}");
+    }
+}

@@ -96,7 +96,11 @@ impl Node {
         let me = self.me(community).await?;
         let secret = new_secret();
         let at = self.now();
-        let expires_at = expires_in.map(|d| Timestamp(at.0.saturating_add(d.as_millis() as i64)));
+        // Saturates rather than wraps, so the model's ten-year limit sees a huge expiry as huge.
+        let expires_at = expires_in.map(|d| {
+            let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+            Timestamp(at.0.saturating_add(ms))
+        });
         let invite = InviteId::new_random();
         let id = invite.clone();
         self.update(community, "create invite", move |c: &mut Community| {
