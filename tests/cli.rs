@@ -404,3 +404,24 @@ fn an_invite_valid_for_more_than_ten_years_is_refused_plainly() {
         assert!(!err.contains("in the future"), "{expires}: {err}");
     }
 }
+
+#[test]
+fn a_data_dir_that_is_a_file_is_named_as_a_file() {
+    let f = Folder::new();
+    let file = f.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_copse"))
+        .arg("--data-dir")
+        .arg(&file)
+        .arg("communities")
+        .env_remove("COPSE_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("is a file, not a folder"), "{err}");
+    assert!(err.contains("--data-dir"), "says what to do: {err}");
+    assert!(!err.contains("os error"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"mine");
+}

@@ -20,6 +20,17 @@ pub enum StoreError {
         holder: String,
     },
 
+    /// The data folder's path (or a folder above it) is a file.
+    #[error(
+        "{} is a file, not a folder: copse keeps its data in a folder. Choose a folder with \
+         --data-dir (a new one is created for you), or move the file aside",
+        path.display()
+    )]
+    NotAFolder {
+        /// The file standing where a folder should be.
+        path: PathBuf,
+    },
+
     /// The database file is not a copse database, or is damaged beyond opening.
     #[error(
         "{} is not a usable copse database ({reason}). The file was left untouched: move it \
