@@ -425,3 +425,22 @@ fn a_data_dir_that_is_a_file_is_named_as_a_file() {
     assert!(!err.contains("os error"), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), b"mine");
 }
+
+#[test]
+fn an_emptied_database_next_to_a_device_key_is_refused_and_left_as_it_is() {
+    let f = Folder::with_community();
+    f.ok(&["note", "add", "--title", "Kept"]);
+    std::fs::write(f.db(), b"").unwrap();
+    let err = f.fails(&["note", "list"]);
+    assert!(err.contains("copse.db"), "names the file: {err}");
+    assert!(err.contains("is empty"), "{err}");
+    assert!(err.contains("Nothing was changed"), "{err}");
+    assert!(err.contains("backup"), "{err}");
+    assert!(!err.contains("there is no community yet"), "{err}");
+    assert_eq!(std::fs::read(f.db()).unwrap(), b"", "never rewritten");
+
+    std::fs::remove_file(f.db()).unwrap();
+    let err = f.fails(&["communities"]);
+    assert!(err.contains("is missing"), "{err}");
+    assert!(!f.db().exists(), "no fresh database was made");
+}
