@@ -444,3 +444,25 @@ fn an_emptied_database_next_to_a_device_key_is_refused_and_left_as_it_is() {
     assert!(err.contains("is missing"), "{err}");
     assert!(!f.db().exists(), "no fresh database was made");
 }
+
+#[test]
+fn sync_without_a_community_says_there_is_nothing_to_sync() {
+    let f = Folder::new();
+    let err = f.fails(&[
+        "--relay",
+        "off",
+        "--mdns",
+        "off",
+        "--bind",
+        "127.0.0.1:0",
+        "sync",
+        "--timeout",
+        "1",
+    ]);
+    assert!(err.contains("no community to sync yet"), "{err}");
+    assert!(
+        err.contains("copse init") && err.contains("copse join"),
+        "{err}"
+    );
+    assert!(!err.contains("no member could be reached"), "{err}");
+}
