@@ -466,3 +466,18 @@ fn sync_without_a_community_says_there_is_nothing_to_sync() {
     );
     assert!(!err.contains("no member could be reached"), "{err}");
 }
+
+#[test]
+fn routine_commands_print_nothing_on_stderr() {
+    let f = Folder::with_community();
+    for i in 0..40 {
+        let out = f
+            .command(&["note", "add", "--title", &format!("Note {i}")])
+            .env_remove("COPSE_LOG")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "note {i}: {err}");
+        assert!(err.is_empty(), "note {i} printed on stderr: {err}");
+    }
+}
