@@ -222,8 +222,9 @@ fn invite_expiry(value: &str) -> Result<std::time::Duration, String> {
         std::time::Duration::from_millis(crate::model::invite::MAX_LIFETIME_MS.unsigned_abs());
     match humantime::parse_duration(value) {
         Ok(d) if d <= max => Ok(d),
-        Ok(_) => Err(format!(
-            "'{value}' is longer than 10 years, the most an invite can stay valid: use e.g. 7d or 30d"
+        // A number too large for humantime to hold is too long either way.
+        Ok(_) | Err(humantime::DurationError::NumberOverflow) => Err(format!(
+            "'{value}' is too long: an invite can stay valid for at most 10 years (e.g. 7d or 30d)"
         )),
         Err(e) => Err(format!(
             "'{value}' is not a duration ({e}): use e.g. 7d, 12h or 30m"
