@@ -121,7 +121,7 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         uses: u32,
         /// How long it stays valid (e.g. 7d, 12h, 30m).
-        #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+        #[arg(long, default_value = "7d", value_parser = invite_expiry)]
         expires: std::time::Duration,
     },
     /// Join a community with an invite from a member who is online.
@@ -213,6 +213,23 @@ fn on_off(value: &str) -> Result<bool, String> {
         "on" | "true" | "1" | "yes" => Ok(true),
         "off" | "false" | "0" | "no" => Ok(false),
         other => Err(format!("'{other}' is neither on nor off")),
+    }
+}
+
+/// An invite's `--expires`: a duration such as `7d`, at most ten years
+/// (`model::invite::MAX_LIFETIME_MS`), so a typo is named here rather than stored.
+fn invite_expiry(value: &str) -> Result<std::time::Duration, String> {
+    let max =
+        std::time::Duration::from_millis(crate::model::invite::MAX_LIFETIME_MS.unsigned_abs());
+    match humantime::parse_duration(value) {
+        Ok(d) if d <= max => Ok(d),
+        // A number too large for humantime to hold is too long either way.
+        Ok(_) | Err(humantime::DurationError::NumberOverflow) => Err(format!(
+            "'{value}' is too long: an invite can stay valid for at most 10 years (e.g. 7d or 30d)"
+        )),
+        Err(e) => Err(format!(
+            "'{value}' is not a duration ({e}): use e.g. 7d, 12h or 30m"
+        )),
     }
 }
 

@@ -65,7 +65,8 @@ use crate::net::access::Access;
 pub use crate::net::endpoint::NetConfig;
 use crate::net::quiet::ChangeObserver;
 use crate::store::{
-    DataDirLock, SqliteStorage, StorageStatus, StoreError, load_or_create_device_key,
+    DATABASE_FILE_NAME, DEVICE_KEY_FILE_NAME, DataDirLock, SqliteStorage, StorageStatus,
+    StoreError, load_or_create_device_key,
 };
 
 /// Where a node keeps its data, and whether it takes part in the network.
@@ -148,9 +149,22 @@ impl Node {
     /// database, and starts the repo.
     pub async fn open(config: NodeConfig) -> Result<Node, NodeError> {
         let lock = DataDirLock::acquire(&config.data_dir)?;
+        // A folder with a device key has held a database: if it is gone or empty now, that is
+        // damage to report, not a first run to start afresh over. The database is opened before
+        // a new key is made, so a first run cut short never looks like that.
+        let used = config
+            .data_dir
+            .join(DEVICE_KEY_FILE_NAME)
+            .try_exists()
+            .unwrap_or(true);
+        let db = config.data_dir.join(DATABASE_FILE_NAME);
+        let storage = if used {
+            SqliteStorage::open_existing(&db)?
+        } else {
+            SqliteStorage::open(&db)?
+        };
         let key = load_or_create_device_key(&config.data_dir)?;
         let device_id = DeviceId::from(key.public().to_string());
-        let storage = SqliteStorage::open(&config.data_dir.join("copse.db"))?;
         let heads_cache = heads_cache::HeadsCache::load(&storage);
         let access = Access::default();
         let (containment, actor_pool) = containment::Containment::new()?;

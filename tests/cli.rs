@@ -371,3 +371,113 @@ fn a_note_history_names_who_changed_it_and_a_version_can_be_viewed_and_restored(
         "{err}"
     );
 }
+
+#[test]
+fn a_gathering_date_past_year_9999_is_refused() {
+    let f = Folder::with_community();
+    for when in ["+99999-01-01", "99999-01-01"] {
+        let err = f.fails(&["gathering", "plan", "--when", when]);
+        assert!(err.contains("is not a date"), "{when}: {err}");
+    }
+    assert!(
+        f.ok(&["gathering", "list"])
+            .starts_with("no gatherings yet")
+    );
+}
+
+#[test]
+fn an_invite_valid_for_more_than_ten_years_is_refused_plainly() {
+    let f = Folder::with_community();
+    for expires in ["99999999999d", "999999999999999d", "3654d"] {
+        let err = f.fails(&[
+            "--relay",
+            "off",
+            "--mdns",
+            "off",
+            "--bind",
+            "127.0.0.1:0",
+            "invite",
+            "--expires",
+            expires,
+        ]);
+        assert!(err.contains("at most 10 years"), "{expires}: {err}");
+        assert!(!err.contains("in the future"), "{expires}: {err}");
+    }
+}
+
+#[test]
+fn a_data_dir_that_is_a_file_is_named_as_a_file() {
+    let f = Folder::new();
+    let file = f.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_copse"))
+        .arg("--data-dir")
+        .arg(&file)
+        .arg("communities")
+        .env_remove("COPSE_DATA_DIR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("is a file, not a folder"), "{err}");
+    assert!(err.contains("--data-dir"), "says what to do: {err}");
+    assert!(!err.contains("os error"), "{err}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"mine");
+}
+
+#[test]
+fn an_emptied_database_next_to_a_device_key_is_refused_and_left_as_it_is() {
+    let f = Folder::with_community();
+    f.ok(&["note", "add", "--title", "Kept"]);
+    std::fs::write(f.db(), b"").unwrap();
+    let err = f.fails(&["note", "list"]);
+    assert!(err.contains("copse.db"), "names the file: {err}");
+    assert!(err.contains("is empty"), "{err}");
+    assert!(err.contains("Nothing was changed"), "{err}");
+    assert!(err.contains("backup"), "{err}");
+    assert!(!err.contains("there is no community yet"), "{err}");
+    assert_eq!(std::fs::read(f.db()).unwrap(), b"", "never rewritten");
+
+    std::fs::remove_file(f.db()).unwrap();
+    let err = f.fails(&["communities"]);
+    assert!(err.contains("is missing"), "{err}");
+    assert!(!f.db().exists(), "no fresh database was made");
+}
+
+#[test]
+fn sync_without_a_community_says_there_is_nothing_to_sync() {
+    let f = Folder::new();
+    let err = f.fails(&[
+        "--relay",
+        "off",
+        "--mdns",
+        "off",
+        "--bind",
+        "127.0.0.1:0",
+        "sync",
+        "--timeout",
+        "1",
+    ]);
+    assert!(err.contains("no community to sync yet"), "{err}");
+    assert!(
+        err.contains("copse init") && err.contains("copse join"),
+        "{err}"
+    );
+    assert!(!err.contains("no member could be reached"), "{err}");
+}
+
+#[test]
+fn routine_commands_print_nothing_on_stderr() {
+    let f = Folder::with_community();
+    for i in 0..40 {
+        let out = f
+            .command(&["note", "add", "--title", &format!("Note {i}")])
+            .env_remove("COPSE_LOG")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "note {i}: {err}");
+        assert!(err.is_empty(), "note {i} printed on stderr: {err}");
+    }
+}

@@ -741,3 +741,29 @@ async fn a_member_cannot_write_a_document_of_another_community() {
     rogue.stop().await;
     a.shutdown().await.unwrap();
 }
+
+/// A removed member's `sync` says it was removed, not that nobody could be reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_removed_member_is_told_so_when_it_syncs() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let c = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&c, "Cy")]).await;
+    a.remove_member(&id, &MemberId::from(c.device_id().to_string()))
+        .await
+        .unwrap();
+    eventually("C hears of its removal", || async {
+        c.community(&id)
+            .await
+            .map(|x| x.member_for_device(c.device_id()).is_none())
+            .unwrap_or(false)
+    })
+    .await;
+    let err = c.sync_now(Duration::from_secs(2)).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "this device was removed from Gardeners; members no longer share changes with it"
+    );
+    a.shutdown().await.unwrap();
+    c.shutdown().await.unwrap();
+}

@@ -115,9 +115,10 @@ pub type Dated<'a> = Vec<(&'a GatheringId, &'a Gathering)>;
 
 /// Reads a gathering's date as a member types it: `2026-12-03`, `2026-12-03T18:00` or
 /// `2026-12-03 18:00` (seconds allowed), in UTC like every date copse shows. A date alone
-/// means the start of that day.
+/// means the start of that day. Years outside 1000..=9999 are refused: chrono reads `+99999`
+/// as a year, and no gathering is planned that far off.
 pub fn parse_when(text: &str) -> Result<Timestamp, ModelError> {
-    use chrono::{NaiveDate, NaiveDateTime};
+    use chrono::{Datelike, NaiveDate, NaiveDateTime};
     let given = text.trim();
     let invalid = || ModelError::InvalidDate(given.chars().take(40).collect());
     let normal = given.replacen(' ', "T", 1);
@@ -129,6 +130,7 @@ pub fn parse_when(text: &str) -> Result<Timestamp, ModelError> {
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         })
+        .filter(|at| (1000..=9999).contains(&at.year()))
         .ok_or_else(invalid)?;
     Ok(Timestamp(at.and_utc().timestamp_millis()))
 }
@@ -303,6 +305,11 @@ mod tests {
             "2026-13-01",
             "03/12/2026",
             "2026-12-03T25:00",
+            "+99999-01-01",
+            "+99999-01-01T18:00",
+            "99999-01-01",
+            "0999-12-31",
+            "-2026-12-03",
         ] {
             assert!(
                 matches!(parse_when(bad), Err(ModelError::InvalidDate(_))),

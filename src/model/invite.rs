@@ -19,6 +19,10 @@ use sha2::{Digest, Sha256};
 
 use crate::model::{Community, DeviceId, InviteId, Member, MemberId, ModelError, Timestamp};
 
+/// The longest an invite may stay valid: ten years, leap days included. A longer expiry is a
+/// typo (`99999999999d`), and far enough out it would overflow into the past.
+pub const MAX_LIFETIME_MS: i64 = 3_653 * 24 * 60 * 60 * 1000;
+
 /// An invite to join a community, as the community document keeps it.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
 pub struct Invite {
@@ -113,6 +117,11 @@ impl Community {
         if expires_at.is_some_and(|at| at <= now) {
             return Err(ModelError::InviteLimit(
                 "an invite's expiry must be in the future",
+            ));
+        }
+        if expires_at.is_some_and(|at| at.0.saturating_sub(now.0) > MAX_LIFETIME_MS) {
+            return Err(ModelError::InviteLimit(
+                "an invite can stay valid for at most 10 years",
             ));
         }
         let secret_hash = hash_secret(secret);
@@ -257,6 +266,37 @@ mod tests {
         assert!(!saved.windows(32).any(|w| w == SECRET));
         let hex: String = SECRET.iter().map(|b| format!("{b:02x}")).collect();
         assert!(!saved.windows(64).any(|w| w == hex.as_bytes()));
+    }
+
+    #[test]
+    fn an_invite_lasts_at_most_ten_years() {
+        let mut c = community();
+        let expiring = |ms: i64| Some(Timestamp(10_i64.saturating_add(ms)));
+        for too_long in [MAX_LIFETIME_MS + 1, i64::MAX] {
+            let err = c
+                .create_invite(
+                    InviteId::new_random(),
+                    &id("ada"),
+                    &[7; 32],
+                    Timestamp(10),
+                    expiring(too_long),
+                    None,
+                )
+                .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "an invite can stay valid for at most 10 years"
+            );
+        }
+        c.create_invite(
+            InviteId::new_random(),
+            &id("ada"),
+            &[8; 32],
+            Timestamp(10),
+            expiring(MAX_LIFETIME_MS),
+            None,
+        )
+        .unwrap();
     }
 
     #[test]

@@ -19,6 +19,13 @@ pub enum NodeError {
         "this data folder holds {count} communities; choose one with --community ID (see `copse communities`)"
     )]
     AmbiguousCommunity { count: usize },
+    #[error(
+        "there is no community to sync yet: create one with `copse init --name NAME`, or join one \
+         with `copse join INVITE`"
+    )]
+    NothingToSync,
+    #[error("this device was removed from {community}; members no longer share changes with it")]
+    RemovedFrom { community: String },
     #[error("network: {0}")]
     Network(String),
     #[error("the node has stopped")]

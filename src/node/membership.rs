@@ -96,7 +96,11 @@ impl Node {
         let me = self.me(community).await?;
         let secret = new_secret();
         let at = self.now();
-        let expires_at = expires_in.map(|d| Timestamp(at.0.saturating_add(d.as_millis() as i64)));
+        // Saturates rather than wraps, so the model's ten-year limit sees a huge expiry as huge.
+        let expires_at = expires_in.map(|d| {
+            let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+            Timestamp(at.0.saturating_add(ms))
+        });
         let invite = InviteId::new_random();
         let id = invite.clone();
         self.update(community, "create invite", move |c: &mut Community| {
@@ -306,6 +310,24 @@ impl Node {
     /// fetching documents listed but not yet here. Fails if no member was reachable.
     pub async fn sync_now(&self, timeout: Duration) -> Result<SyncReport, NodeError> {
         let deadline = Instant::now() + timeout;
+        let ids = self.community_ids()?;
+        if ids.is_empty() {
+            return Err(NodeError::NothingToSync);
+        }
+        // A device its communities have all removed is refused by every member: waiting for one
+        // would only end in "no member could be reached".
+        let mut removed_from = None;
+        for id in &ids {
+            let community = self.community(id).await?;
+            if community.member_for_device(self.device_id()).is_some() {
+                removed_from = None;
+                break;
+            }
+            removed_from.get_or_insert_with(|| community.name.clone());
+        }
+        if let Some(community) = removed_from {
+            return Err(NodeError::RemovedFrom { community });
+        }
         // Wait for the dialers to reach someone.
         while self.connected_devices().is_empty() {
             if Instant::now() >= deadline {
@@ -318,7 +340,7 @@ impl Node {
         }
         let mut fetched = 0;
         let mut documents = 0;
-        for id in self.community_ids()? {
+        for id in ids {
             let before = self.known_documents(&id).await?;
             let left = deadline.saturating_duration_since(Instant::now());
             self.settle(&id, left).await;

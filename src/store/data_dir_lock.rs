@@ -31,7 +31,8 @@ impl DataDirLock {
     /// if it does not exist.
     ///
     /// Fails with [`StoreError::InUse`], naming the holder, when another process (or another
-    /// `DataDirLock` in this process) holds it.
+    /// `DataDirLock` in this process) holds it, and with [`StoreError::NotAFolder`] when `dir`
+    /// (or a folder above it) is a file.
     pub fn acquire(dir: &Path) -> Result<DataDirLock, StoreError> {
         create_private_dir(dir)?;
         let path = dir.join(LOCK_FILE_NAME);
@@ -87,7 +88,15 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         // The folder holds the device's secret key and every document: nobody else's business.
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(|e| StoreError::io(dir, e))
+    builder.create(dir).map_err(|e| {
+        // "File exists" or "Not a directory" from the OS: say which file is in the way.
+        match dir.ancestors().find(|p| p.is_file()) {
+            Some(file) => StoreError::NotAFolder {
+                path: file.to_path_buf(),
+            },
+            None => StoreError::io(dir, e),
+        }
+    })
 }
 
 fn write_holder(file: &mut File) -> std::io::Result<()> {
@@ -171,5 +180,27 @@ mod tests {
             "{text}"
         );
         drop(lock);
+    }
+
+    #[test]
+    fn a_file_in_place_of_the_folder_is_named_as_a_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("notes.txt");
+        std::fs::write(&file, "mine").unwrap();
+        for dir in [file.clone(), file.join("data")] {
+            let err = DataDirLock::acquire(&dir).unwrap_err();
+            assert!(
+                matches!(&err, StoreError::NotAFolder { path } if *path == file),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(message.contains("is a file, not a folder"), "{message}");
+            assert!(message.contains("--data-dir"), "{message}");
+        }
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            b"mine",
+            "the file was changed"
+        );
     }
 }

@@ -20,6 +20,31 @@ pub enum StoreError {
         holder: String,
     },
 
+    /// The data folder's path (or a folder above it) is a file.
+    #[error(
+        "{} is a file, not a folder: copse keeps its data in a folder. Choose a folder with \
+         --data-dir (a new one is created for you), or move the file aside",
+        path.display()
+    )]
+    NotAFolder {
+        /// The file standing where a folder should be.
+        path: PathBuf,
+    },
+
+    /// The database is missing or empty in a folder whose device key shows it held one.
+    #[error(
+        "{} {what}, yet this folder's device key shows it held a community: the database was \
+         lost or cut to nothing. Nothing was changed. Restore copse.db from a backup, or join \
+         again with an invite from a member (into a new folder, or after moving this one aside)",
+        path.display()
+    )]
+    DatabaseMissing {
+        /// The database file.
+        path: PathBuf,
+        /// What was found: "is missing" or "is empty (0 bytes)".
+        what: &'static str,
+    },
+
     /// The database file is not a copse database, or is damaged beyond opening.
     #[error(
         "{} is not a usable copse database ({reason}). The file was left untouched: move it \

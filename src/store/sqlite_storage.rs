@@ -88,6 +88,27 @@ impl SqliteStorage {
         })
     }
 
+    /// Opens the database of a data folder that already held one (its device key exists).
+    ///
+    /// There, a missing or empty (0-byte) file is damage, not a first run: it gives
+    /// [`StoreError::DatabaseMissing`] and nothing is created or written, where [`Self::open`]
+    /// would quietly start an empty store over it.
+    pub fn open_existing(db_path: &Path) -> Result<SqliteStorage, StoreError> {
+        let what = match std::fs::metadata(db_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("is missing"),
+            Err(e) => return Err(StoreError::io(db_path, e)),
+            Ok(meta) if meta.is_file() && meta.len() == 0 => Some("is empty (0 bytes)"),
+            Ok(_) => None,
+        };
+        match what {
+            Some(what) => Err(StoreError::DatabaseMissing {
+                path: db_path.to_path_buf(),
+                what,
+            }),
+            None => SqliteStorage::open(db_path),
+        }
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path

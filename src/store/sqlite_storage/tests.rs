@@ -454,6 +454,35 @@ async fn a_truncated_database_is_refused_and_left_untouched() {
     }
 }
 
+#[test]
+fn an_empty_or_missing_database_of_a_used_folder_is_refused_not_recreated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join(DATABASE_FILE_NAME);
+    let err = SqliteStorage::open_existing(&db).unwrap_err();
+    assert!(matches!(err, StoreError::DatabaseMissing { .. }), "{err:?}");
+    assert!(err.to_string().contains("is missing"), "{err}");
+    assert!(!db.exists(), "a fresh database was created");
+
+    std::fs::write(&db, b"").unwrap();
+    let err = SqliteStorage::open_existing(&db).unwrap_err();
+    assert!(matches!(err, StoreError::DatabaseMissing { .. }), "{err:?}");
+    let message = err.to_string();
+    for words in [
+        "is empty (0 bytes)",
+        "Nothing was changed",
+        "backup",
+        "invite",
+    ] {
+        assert!(message.contains(words), "{words}: {message}");
+    }
+    assert_untouched(&db, b"");
+
+    // A real database opens as before.
+    std::fs::remove_file(&db).unwrap();
+    drop(SqliteStorage::open(&db).unwrap());
+    drop(SqliteStorage::open_existing(&db).unwrap());
+}
+
 #[tokio::test]
 async fn damaged_database_pages_are_reported_never_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
