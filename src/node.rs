@@ -61,7 +61,7 @@ use crate::model::{
     CaseId, CommunityId, DeviceId, DocRef, ModelError, NoteId, Timestamp, change, history,
 };
 use crate::net::access::Access;
-pub use crate::net::endpoint::NetConfig;
+pub use crate::net::endpoint::{NetConfig, Relays, RelaysError};
 use crate::net::quiet::ChangeObserver;
 use crate::store::{
     DataDirLock, SqliteStorage, StorageStatus, StoreError, load_or_create_device_key,
