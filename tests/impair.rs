@@ -198,8 +198,7 @@ async fn a_join_and_two_way_edits_converge_through_a_lossy_slow_reordering_link(
 
     // A short session: each member appends to the same three notes, taking turns without
     // waiting for the other's edit to arrive.
-    for round in 0..3 {
-        let note = &notes[round];
+    for (round, note) in notes.iter().enumerate().take(3) {
         a.edit_note(&id, note, NoteEdit::Append(format!(" a{round}")))
             .await
             .unwrap();
