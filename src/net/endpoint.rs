@@ -52,7 +52,9 @@ impl FromStr for Relays {
         if !given.contains("://") {
             return Err(refuse("a relay URL starts with https://"));
         }
-        let url = RelayUrl::from_str(given).map_err(|e| refuse(&format!("{e}")))?;
+        // Parsed as a plain URL first: iroh's own error is a bare "failed to parse", the URL
+        // parser's says what is wrong (samod's `Url` is the `url` crate iroh uses too).
+        let url = RelayUrl::from(samod::Url::parse(given).map_err(|e| refuse(&e.to_string()))?);
         if !matches!(url.scheme(), "https" | "http") {
             return Err(refuse("a relay URL starts with https:// (or http://)"));
         }
