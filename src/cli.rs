@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use crate::node::{Node, NodeConfig};
+use crate::node::{Node, NodeConfig, Relays};
 use crate::ui::{Launch, View};
 use output::Output;
 
@@ -57,9 +57,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Use iroh's public relays to reach members across the internet ("off": LAN only).
-    #[arg(long, global = true, env = "COPSE_RELAY", value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = on_off)]
-    pub relay: bool,
+    /// Relays to reach members across the internet: "on" (iroh's public relays), "off" (LAN
+    /// only), or the URL of the community's own relay (https://relay.example.org).
+    #[arg(long, global = true, env = "COPSE_RELAY", value_name = "on|off|URL", default_value = "on", value_parser = relays)]
+    pub relay: Relays,
 
     /// Find members on the local network by mDNS.
     #[arg(long, global = true, env = "COPSE_MDNS", value_name = "on|off", default_value = "on", action = clap::ArgAction::Set, value_parser = on_off)]
@@ -208,6 +209,13 @@ fn view_name(value: &str) -> Result<View, String> {
     value.parse()
 }
 
+/// `--relay on|off|URL` for clap; the refusal says what was wrong with the URL.
+fn relays(value: &str) -> Result<Relays, String> {
+    value
+        .parse()
+        .map_err(|e: crate::node::RelaysError| e.to_string())
+}
+
 fn on_off(value: &str) -> Result<bool, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
@@ -237,7 +245,7 @@ impl Cli {
     /// How this process takes part in the network.
     pub fn net_config(&self) -> crate::node::NetConfig {
         let mut config = crate::node::NetConfig {
-            relay: self.relay,
+            relay: self.relay.clone(),
             mdns: self.mdns,
             ..Default::default()
         };

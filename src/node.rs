@@ -62,7 +62,7 @@ use crate::model::{
     CaseId, CommunityId, DeviceId, DocRef, ModelError, NoteId, Timestamp, change, history,
 };
 use crate::net::access::Access;
-pub use crate::net::endpoint::NetConfig;
+pub use crate::net::endpoint::{NetConfig, Relays, RelaysError};
 use crate::net::quiet::ChangeObserver;
 use crate::store::{
     DATABASE_FILE_NAME, DEVICE_KEY_FILE_NAME, DataDirLock, SqliteStorage, StorageStatus,

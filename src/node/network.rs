@@ -279,7 +279,7 @@ impl Node {
         self.inner
             .network
             .as_ref()
-            .map(|net| crate::net::endpoint::own_address(&net.bound.endpoint))
+            .map(|net| crate::net::endpoint::own_address(&net.bound))
     }
 
     /// Teaches the endpoint where a device can be reached (from an invite), and keeps it.

@@ -1,0 +1,245 @@
+//! A bad network in user space: a UDP forwarder on loopback that delays, drops, duplicates and
+//! reorders datagrams between two nodes, and the test that a join and an editing session still
+//! converge through it.
+//!
+//! The forwarder is the only way between the two nodes: the inviter listens on IPv4 loopback
+//! only and the newcomer on IPv6 loopback only, so neither can reach an address the other
+//! advertises, and the forwarder (IPv6 on the newcomer's side, IPv4 on the inviter's) carries
+//! every datagram. The newcomer dials the inviter at the forwarder's address.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use iroh::EndpointAddr;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::net::UdpSocket;
+
+use copse::model::NoteEdit;
+use copse::node::{NetConfig, Node, NodeConfig};
+
+use crate::sync::eventually;
+
+/// What the forwarder does to each datagram, in each direction.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Impairment {
+    /// Every datagram is held this long.
+    pub delay: Duration,
+    /// Plus a random extra up to this, so datagrams sent close together arrive out of order.
+    pub jitter: Duration,
+    /// Chance that a datagram is lost.
+    pub drop: f64,
+    /// Chance that a datagram that gets through arrives twice.
+    pub duplicate: f64,
+}
+
+/// The forwarder stops after this many datagrams or this long, whichever comes first.
+const MAX_DATAGRAMS: u64 = 200_000;
+const MAX_LIFETIME: Duration = Duration::from_secs(120);
+
+/// What the forwarder did, counted over both directions.
+#[derive(Debug, Default)]
+pub(crate) struct Counts {
+    pub received: AtomicU64,
+    pub dropped: AtomicU64,
+    pub duplicated: AtomicU64,
+    /// Datagrams scheduled to arrive before one that was received earlier.
+    pub reordered: AtomicU64,
+}
+
+/// A running forwarder; it stops when dropped.
+pub(crate) struct Forwarder {
+    /// Where the newcomer sends (IPv6 loopback).
+    pub addr: SocketAddr,
+    pub counts: Arc<Counts>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Forwarder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Forwarder {
+    /// Forwards between one newcomer (whoever sends to [`Forwarder::addr`]) and `target`, an
+    /// IPv4 loopback address, impairing both directions alike.
+    pub(crate) async fn start(target: SocketAddr, impairment: Impairment, seed: u64) -> Forwarder {
+        let near = Arc::new(
+            UdpSocket::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, 0)))
+                .await
+                .unwrap(),
+        );
+        let far = Arc::new(
+            UdpSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+                .await
+                .unwrap(),
+        );
+        let addr = near.local_addr().unwrap();
+        let counts = Arc::new(Counts::default());
+        let task = tokio::spawn(forward(near, far, target, impairment, seed, counts.clone()));
+        Forwarder { addr, counts, task }
+    }
+}
+
+/// The forwarding loop, bounded by [`MAX_DATAGRAMS`] and [`MAX_LIFETIME`].
+async fn forward(
+    near: Arc<UdpSocket>,
+    far: Arc<UdpSocket>,
+    target: SocketAddr,
+    impairment: Impairment,
+    seed: u64,
+    counts: Arc<Counts>,
+) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let deadline = tokio::time::Instant::now() + MAX_LIFETIME;
+    let mut newcomer: Option<SocketAddr> = None;
+    // Latest scheduled arrival in each direction (to the target, to the newcomer).
+    let mut latest = [Instant::now(); 2];
+    let (mut near_buf, mut far_buf) = (vec![0u8; 65_536], vec![0u8; 65_536]);
+    for _ in 0..MAX_DATAGRAMS {
+        // Which way this datagram goes: (socket to send from, destination, direction).
+        let (payload, out, to, way) = tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => return,
+            got = near.recv_from(&mut near_buf) => {
+                let Ok((len, from)) = got else { continue };
+                newcomer = Some(from);
+                (near_buf[..len].to_vec(), far.clone(), target, 0)
+            }
+            got = far.recv_from(&mut far_buf) => {
+                let Ok((len, _)) = got else { continue };
+                let Some(to) = newcomer else { continue };
+                (far_buf[..len].to_vec(), near.clone(), to, 1)
+            }
+        };
+        counts.received.fetch_add(1, Ordering::Relaxed);
+        if rng.random_bool(impairment.drop) {
+            counts.dropped.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        let copies = if rng.random_bool(impairment.duplicate) {
+            counts.duplicated.fetch_add(1, Ordering::Relaxed);
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            let extra = impairment.jitter.mul_f64(rng.random::<f64>());
+            let wait = impairment.delay + extra;
+            let arrival = Instant::now() + wait;
+            if arrival < latest[way] {
+                counts.reordered.fetch_add(1, Ordering::Relaxed);
+            }
+            latest[way] = latest[way].max(arrival);
+            let (out, payload) = (out.clone(), payload.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(wait).await;
+                let _ = out.send_to(&payload, to).await;
+            });
+        }
+    }
+}
+
+/// A node listening on `bind` only, relays and mDNS off.
+async fn node_on(dir: &std::path::Path, bind: SocketAddr) -> Node {
+    let mut net = NetConfig::loopback();
+    net.bind = bind;
+    Node::open(NodeConfig::online(dir, net)).await.unwrap()
+}
+
+const PATIENCE: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_join_and_two_way_edits_converge_through_a_lossy_slow_reordering_link() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = node_on(dirs[0].path(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await;
+    let b = node_on(dirs[1].path(), SocketAddr::from((Ipv6Addr::LOCALHOST, 0))).await;
+    let id = a
+        .create_community("Gardeners", "grow", "Ada")
+        .await
+        .unwrap();
+    let mut notes = Vec::new();
+    for i in 0..50 {
+        notes.push(
+            a.add_note(&id, &format!("Note {i}"), &format!("words {i}"))
+                .await
+                .unwrap(),
+        );
+    }
+
+    let ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+    let a_socket = *ticket
+        .inviter
+        .ip_addrs()
+        .find(|s| s.is_ipv4())
+        .expect("the inviter listens on IPv4 loopback");
+    let impairment = Impairment {
+        delay: Duration::from_millis(200),
+        jitter: Duration::from_millis(40),
+        drop: 0.10,
+        duplicate: 0.05,
+    };
+    let forwarder = Forwarder::start(a_socket, impairment, 17).await;
+    let mut through = ticket.clone();
+    through.inviter = EndpointAddr::new(ticket.inviter.id).with_ip_addr(forwarder.addr);
+
+    let started = Instant::now();
+    let joined = b.join(&through, "Bob", PATIENCE).await.unwrap();
+    assert_eq!((joined.notes, joined.missing), (50, 0));
+    for (i, note) in notes.iter().enumerate() {
+        assert_eq!(
+            b.note(&id, note).await.unwrap().body.as_str(),
+            format!("words {i}")
+        );
+    }
+    let join_took = started.elapsed();
+
+    // A short session: each member appends to the same three notes, taking turns without
+    // waiting for the other's edit to arrive.
+    for (round, note) in notes.iter().enumerate().take(3) {
+        a.edit_note(&id, note, NoteEdit::Append(format!(" a{round}")))
+            .await
+            .unwrap();
+        b.edit_note(&id, note, NoteEdit::Append(format!(" b{round}")))
+            .await
+            .unwrap();
+    }
+    eventually("both members hold the same three edited notes", || async {
+        for (round, note) in notes.iter().take(3).enumerate() {
+            let (Ok(na), Ok(nb)) = (a.note(&id, note).await, b.note(&id, note).await) else {
+                return false;
+            };
+            let body = na.body.as_str();
+            if body != nb.body.as_str()
+                || !body.contains(&format!(" a{round}"))
+                || !body.contains(&format!(" b{round}"))
+            {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    let members = a.community(&id).await.unwrap().members.len();
+    assert_eq!(members, 2, "the inviter sees the newcomer on the roster");
+
+    // The link really was bad, and it carried everything.
+    let counts = &forwarder.counts;
+    let (received, dropped, duplicated, reordered) = (
+        counts.received.load(Ordering::Relaxed),
+        counts.dropped.load(Ordering::Relaxed),
+        counts.duplicated.load(Ordering::Relaxed),
+        counts.reordered.load(Ordering::Relaxed),
+    );
+    eprintln!(
+        "impaired link: {received} datagrams, {dropped} dropped, {duplicated} duplicated, \
+         {reordered} reordered; join took {join_took:?}, all done in {:?}",
+        started.elapsed()
+    );
+    assert!(received > 100, "{received} datagrams");
+    assert!(dropped > 0 && duplicated > 0 && reordered > 0, "{counts:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
