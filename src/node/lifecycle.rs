@@ -5,7 +5,7 @@
 
 use super::{Node, NodeError};
 use crate::model::{
-    Case, CaseId, CommentId, Community, CommunityId, DocRef, GatheringId, Item, Note, TopicId,
+    Case, CaseId, CommentId, CommunityId, DocRef, GatheringId, Item, Note, TopicId,
 };
 
 impl Node {
@@ -29,10 +29,9 @@ impl Node {
         id: &TopicId,
         title: String,
     ) -> Result<(), NodeError> {
-        let me = self.me(community).await?;
         let id = id.clone();
-        self.update(community, "rename topic", move |c: &mut Community| {
-            c.rename_topic(&id, &me, &title)
+        self.change_as_member(community, "rename topic", move |c, me, _| {
+            c.rename_topic(&id, me, &title)
         })
         .await
     }
@@ -44,10 +43,9 @@ impl Node {
         id: &GatheringId,
         title: String,
     ) -> Result<(), NodeError> {
-        let me = self.me(community).await?;
         let id = id.clone();
-        self.update(community, "rename gathering", move |c: &mut Community| {
-            c.rename_gathering(&id, &me, &title)
+        self.change_as_member(community, "rename gathering", move |c, me, _| {
+            c.rename_gathering(&id, me, &title)
         })
         .await
     }
@@ -103,11 +101,9 @@ impl Node {
         community: &CommunityId,
         item: &Item,
     ) -> Result<(String, bool), NodeError> {
-        let now = self.now();
-        let me = self.me(community).await?;
         let item = item.clone();
-        self.update(community, "archive", move |c: &mut Community| {
-            c.archive(&item, &me, now)
+        self.change_as_member(community, "archive", move |c, me, now| {
+            c.archive(&item, me, now)
         })
         .await
     }
@@ -118,21 +114,18 @@ impl Node {
         community: &CommunityId,
         item: &Item,
     ) -> Result<(String, bool), NodeError> {
-        let me = self.me(community).await?;
         let item = item.clone();
-        self.update(community, "unarchive", move |c: &mut Community| {
-            c.unarchive(&item, &me)
+        self.change_as_member(community, "unarchive", move |c, me, _| {
+            c.unarchive(&item, me)
         })
         .await
     }
 
     /// Deletes an item for every member, leaving a tombstone. Returns its title.
     pub async fn delete(&self, community: &CommunityId, item: &Item) -> Result<String, NodeError> {
-        let now = self.now();
-        let me = self.me(community).await?;
         let item = item.clone();
-        self.update(community, "delete", move |c: &mut Community| {
-            c.delete(&item, &me, now)
+        self.change_as_member(community, "delete", move |c, me, now| {
+            c.delete(&item, me, now)
         })
         .await
     }
@@ -143,10 +136,9 @@ impl Node {
         community: &CommunityId,
         item: &Item,
     ) -> Result<String, NodeError> {
-        let me = self.me(community).await?;
         let item = item.clone();
-        self.update(community, "restore deleted", move |c: &mut Community| {
-            c.restore_deleted(&item, &me)
+        self.change_as_member(community, "restore deleted", move |c, me, _| {
+            c.restore_deleted(&item, me)
         })
         .await
     }

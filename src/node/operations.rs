@@ -41,6 +41,22 @@ pub struct WhoAmI {
 impl Node {
     // ---- communities ----------------------------------------------------------------------
 
+    /// Changes the community as this device's member, at the node's "now": the shape of every
+    /// roster, topic and lifecycle operation. `f` gets the community, me and the time.
+    pub(super) async fn change_as_member<R: Send + 'static>(
+        &self,
+        community: &CommunityId,
+        message: &'static str,
+        f: impl FnOnce(&mut Community, &MemberId, Timestamp) -> Result<R, crate::model::ModelError>
+        + Send
+        + 'static,
+    ) -> Result<R, NodeError> {
+        let now = self.now();
+        let me = self.me(community).await?;
+        self.update(community, message, move |c: &mut Community| f(c, &me, now))
+            .await
+    }
+
     /// Creates a community with this device's person as its first member.
     pub async fn create_community(
         &self,
@@ -369,11 +385,9 @@ impl Node {
         community: &CommunityId,
         new: NewTopic,
     ) -> Result<TopicId, NodeError> {
-        let now = self.now();
-        let me = self.me(community).await?;
         let id = TopicId::new_random();
-        self.update(community, "propose topic", move |c: &mut Community| {
-            c.add_topic(id, &me, &new, now)
+        self.change_as_member(community, "propose topic", move |c, me, now| {
+            c.add_topic(id, me, &new, now)
         })
         .await
     }
@@ -384,11 +398,9 @@ impl Node {
         community: &CommunityId,
         topic: &TopicId,
     ) -> Result<bool, NodeError> {
-        let now = self.now();
-        let me = self.me(community).await?;
         let topic = topic.clone();
-        self.update(community, "endorse topic", move |c: &mut Community| {
-            c.endorse_topic(&topic, &me, now)
+        self.change_as_member(community, "endorse topic", move |c, me, now| {
+            c.endorse_topic(&topic, me, now)
         })
         .await
     }
@@ -415,10 +427,9 @@ impl Node {
         topic: &TopicId,
         status: TopicStatus,
     ) -> Result<(), NodeError> {
-        let me = self.me(community).await?;
         let topic = topic.clone();
-        self.update(community, "set topic status", move |c: &mut Community| {
-            c.set_topic_status(&topic, &me, status)
+        self.change_as_member(community, "set topic status", move |c, me, _| {
+            c.set_topic_status(&topic, me, status)
         })
         .await
     }
@@ -430,11 +441,9 @@ impl Node {
         topic: &TopicId,
         note: &NoteId,
     ) -> Result<(), NodeError> {
-        let now = self.now();
-        let me = self.me(community).await?;
         let (topic, note) = (topic.clone(), note.clone());
-        self.update(community, "link note to topic", move |c: &mut Community| {
-            c.link_note(&topic, &note, &me, now)
+        self.change_as_member(community, "link note to topic", move |c, me, now| {
+            c.link_note(&topic, &note, me, now)
         })
         .await
     }
