@@ -20,6 +20,8 @@ mod network;
 mod operations;
 mod practices;
 mod progress;
+#[cfg(any(test, feature = "test-support"))]
+mod raw_document;
 mod read_marks;
 mod search;
 mod summary;

@@ -9,6 +9,7 @@ mod cli_practices;
 mod cli_rhythm;
 mod cli_sync;
 mod crash;
+mod formats;
 mod gui;
 mod gui_cases;
 mod gui_gatherings;
