@@ -183,4 +183,32 @@ fn doctor_says_healthy_or_names_each_problem_and_what_to_do() {
         .unwrap();
     assert!(!out.status.success());
     assert!(!missing.exists(), "the doctor creates nothing");
+    // A folder copse never used: said plainly, and left as it was.
+    std::fs::create_dir(&missing).unwrap();
+    std::fs::write(missing.join("notes.txt"), "mine").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_copse"))
+        .args([
+            "--data-dir",
+            missing.to_str().unwrap(),
+            "--json",
+            "doctor",
+            "--relay",
+            "off",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict(&report, "database"), "ok", "{report}");
+    assert!(
+        report["checks"][1]["says"]
+            .as_str()
+            .unwrap()
+            .contains("no community here yet"),
+        "{report}"
+    );
+    let names: Vec<_> = std::fs::read_dir(&missing)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["notes.txt"], "the doctor left a file behind");
 }

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::backup::{integrity_report, list_daily};
 use super::schema::{APPLICATION_ID, SCHEMA_VERSION, check_file_header};
-use super::{DATABASE_FILE_NAME, DEVICE_KEY_FILE_NAME, DataDirLock, StoreError};
+use super::{DATABASE_FILE_NAME, DEVICE_KEY_FILE_NAME, DataDirLock, LOCK_FILE_NAME, StoreError};
 
 /// How a check came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -130,7 +130,10 @@ fn folder(dir: &Path, checkup: &mut Checkup) -> bool {
         }
         Ok(_) => {}
     }
-    match DataDirLock::acquire(dir) {
+    // A running copse always has its lock file; without one there is nothing to try (and the
+    // doctor leaves no file behind in a folder copse never used).
+    let lock_file = dir.join(LOCK_FILE_NAME).exists();
+    match lock_file.then(|| DataDirLock::acquire(dir)).transpose() {
         Ok(lock) => drop(lock),
         Err(StoreError::InUse { holder, .. }) => checkup.held_by = Some(holder),
         Err(e) => {
