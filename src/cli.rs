@@ -12,7 +12,9 @@
 //! keys), which clap would otherwise prefer, taking any text unchecked. With no command, [`Cli`]
 //! becomes a [`Launch`] for the window; the UI never sees clap.
 
+mod backup;
 mod case;
+mod doctor;
 mod export;
 mod lifecycle;
 mod member;
@@ -188,6 +190,15 @@ pub enum Command {
         /// The folder to read (sub-folders too).
         dir: PathBuf,
     },
+    /// Back up this data folder (documents and device key) to a file, even while copse runs.
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new, empty data folder (--data-dir), as the same device.
+    Restore {
+        /// A file written by `copse backup` (or one of the data folder's automatic backups).
+        file: PathBuf,
+    },
+    /// Check the data folder and the network settings; say what to do about each problem.
+    Doctor,
 }
 
 impl Command {
@@ -278,6 +289,15 @@ impl Cli {
 
 /// Runs one headless command to completion.
 pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
+    // These work on the folder's files without opening it: a backup and the doctor run beside
+    // the app, a restore fills a folder nobody uses yet.
+    let out = Output::new(cli.json);
+    match command {
+        Command::Backup(args) => return backup::backup(cli, args, &out).map(|()| out.flush()),
+        Command::Restore { file } => return backup::restore(cli, file, &out).map(|()| out.flush()),
+        Command::Doctor => return doctor::doctor(cli, &out).await,
+        _ => {}
+    }
     let config = if command.is_online() {
         NodeConfig::online(cli.data_dir()?, cli.net_config())
     } else {
@@ -286,7 +306,6 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
     .with_clock(cli.clock.clone());
     let node = Node::open(config).await?;
     let status = node.storage_status();
-    let out = Output::new(cli.json);
     let result = execute(&node, cli, command, &out).await;
     // Flush before printing success: a command that said it saved has saved.
     let flushed = node.shutdown().await;
@@ -351,6 +370,10 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
             export::export(node, &community()?, folder, *force, out).await?
         }
         Command::Import { dir } => export::import(node, &community()?, dir, out).await?,
+        // `run` handles these before any node opens.
+        Command::Backup(_) | Command::Restore { .. } | Command::Doctor => {
+            anyhow::bail!("this command does not open the data folder")
+        }
     }
     Ok(())
 }

@@ -23,6 +23,7 @@ pub mod community;
 #[cfg(test)]
 mod convergence;
 pub mod error;
+pub mod format;
 pub mod gathering;
 pub mod history;
 pub mod ids;

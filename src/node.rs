@@ -7,6 +7,7 @@
 //! [`Node::shutdown`] waits for every write to reach the disk and says if any failed.
 
 mod actions;
+mod backups;
 mod containment;
 mod error;
 mod export;
@@ -20,6 +21,8 @@ mod network;
 mod operations;
 mod practices;
 mod progress;
+#[cfg(any(test, feature = "test-support"))]
+mod raw_document;
 mod read_marks;
 mod search;
 mod summary;
@@ -44,6 +47,7 @@ use samod::{DocHandle, DocumentId, PeerId, Repo};
 use tokio::sync::watch;
 
 pub use actions::ActionItem;
+pub use backups::{BackupInfo, KEEP_DAILY};
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};
 pub use gatherings::{GatheringList, agenda_markdown};

@@ -2,6 +2,7 @@
 //!
 //! - [`DataDirLock`]: at most one copse process per data folder.
 //! - [`load_or_create_device_key`]: the device's iroh secret key (`device.key`).
+//! - [`backup`]: backups of the whole folder, made while copse runs, and restoring them.
 //! - [`SqliteStorage`]: samod's document storage in one SQLite file (`copse.db`), plus the
 //!   device's own key/value state that is never synced.
 //!
@@ -13,6 +14,8 @@
 //! Depends on samod's `Storage` trait, automerge's chunk format, iroh's key type and SQLite,
 //! never on the model, the node or the UI.
 
+pub mod backup;
+pub mod checkup;
 mod chunk_check;
 mod data_dir_lock;
 mod device_key;
@@ -26,6 +29,7 @@ mod storage_status;
 mod write_ledger;
 mod writer;
 
+pub use backup::{BACKUPS_FOLDER, BackupError, BackupInfo, KEEP_DAILY};
 pub use data_dir_lock::{DataDirLock, LOCK_FILE_NAME};
 pub use device_key::{DEVICE_KEY_FILE_NAME, load_or_create_device_key};
 pub use error::StoreError;

@@ -9,6 +9,7 @@
 
 mod actions;
 mod app;
+mod backups;
 pub mod bridge;
 mod cases;
 mod export;
@@ -71,6 +72,8 @@ pub fn run(runtime: &tokio::runtime::Runtime, launch: Launch) -> Result<()> {
     } = launch;
     let config = NodeConfig::online(data_dir.clone(), net).with_clock(clock);
     let node = runtime.block_on(Node::open(config))?;
+    // `track` spawns on the runtime: enter it for the call.
+    runtime.block_on(async { node.keep_daily_backups() });
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         // Window size and the last view belong to this data folder, beside its data. The

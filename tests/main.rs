@@ -3,13 +3,16 @@
 // A failing unwrap is how a test reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod cli;
 mod cli_lifecycle;
 mod cli_practices;
 mod cli_rhythm;
 mod cli_sync;
 mod crash;
+mod formats;
 mod gui;
+mod gui_backups;
 mod gui_cases;
 mod gui_gatherings;
 mod gui_home;

@@ -116,6 +116,7 @@ pub async fn peers(node: &Node, community: &CommunityId, out: &Output) -> Result
 
 /// Runs until Ctrl+C or SIGTERM, printing members as they connect and leave.
 pub async fn serve(node: &Node) -> Result<()> {
+    node.keep_daily_backups();
     if let Some(addr) = node.address() {
         println!("serving as device {} at {:?}", node.device_id(), addr.addrs);
     }

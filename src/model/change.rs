@@ -4,11 +4,11 @@
 //! a copy hydrated earlier would delete map entries other members added in between (a known
 //! autosurgeon pitfall), so no caller keeps a hydrated value around to write back later.
 
-use automerge::transaction::CommitOptions;
+use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, ChangeHash};
 use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
 
-use crate::model::{ModelError, Timestamp};
+use crate::model::{ModelError, Timestamp, format};
 
 /// Reads a whole document as `T`.
 pub fn read<T: Hydrate>(doc: &Automerge) -> Result<T, ModelError> {
@@ -17,7 +17,8 @@ pub fn read<T: Hydrate>(doc: &Automerge) -> Result<T, ModelError> {
 
 /// Applies `f` to the document's current value and records the result as one change, with
 /// `message` and `now` in the change's metadata (the history shows them). Nothing is written
-/// when `f` refuses. Returns what `f` returned and whether the document changed.
+/// when `f` refuses, or when a newer copse wrote the document ([`format`]); a change records
+/// this copse's format. Returns what `f` returned.
 pub fn update<T, R>(
     doc: &mut Automerge,
     message: &str,
@@ -33,9 +34,14 @@ where
     doc.transact_with(
         |_| options,
         |tx| {
+            format::check_editable(tx)?;
             let mut value: T = hydrate(tx)?;
             let result = f(&mut value)?;
             reconcile(tx, &value)?;
+            // Only a real change records the format: no change stays no change.
+            if tx.pending_ops() > 0 {
+                format::record(tx)?;
+            }
             Ok::<_, ModelError>(result)
         },
     )
@@ -53,8 +59,14 @@ pub fn create<T: Reconcile>(
     let options = CommitOptions::default()
         .with_message(message.to_string())
         .with_time(now.0);
-    doc.transact_with(|_| options, |tx| reconcile(tx, value))
-        .map_err(|failure| ModelError::from(failure.error))?;
+    doc.transact_with(
+        |_| options,
+        |tx| {
+            reconcile(tx, value)?;
+            format::record(tx)
+        },
+    )
+    .map_err(|failure| failure.error)?;
     Ok(doc)
 }
 

@@ -96,6 +96,12 @@ pub enum ModelError {
     Unreadable(String),
     #[error("the document could not be written: {0}")]
     Unwritable(String),
+    #[error(
+        "Updated by a newer copse; update to edit it (it is in format {found}, this copse edits \
+         up to format {})",
+        crate::model::format::FORMAT
+    )]
+    NewerFormat { found: u64 },
 }
 
 impl From<autosurgeon::HydrateError> for ModelError {

@@ -9,6 +9,8 @@ pub enum NodeError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Model(#[from] ModelError),
+    #[error(transparent)]
+    Backup(#[from] crate::store::BackupError),
     #[error("'{given}' is not a valid {what} id")]
     InvalidId { what: &'static str, given: String },
     #[error("no {what} with id {id} in this data folder")]

@@ -30,6 +30,28 @@ pub fn load_or_create_device_key(dir: &Path) -> Result<SecretKey, StoreError> {
     create_key(dir, &path)
 }
 
+/// The device key of `dir`, if it has one; never creates one.
+pub(crate) fn read_device_key(dir: &Path) -> Result<Option<SecretKey>, StoreError> {
+    read_key(&dir.join(DEVICE_KEY_FILE_NAME))
+}
+
+/// Writes `key` (a restored backup's) as the device key of `dir`, which must have none.
+pub(crate) fn place_device_key(dir: &Path, key: &SecretKey) -> Result<(), StoreError> {
+    let path = dir.join(DEVICE_KEY_FILE_NAME);
+    let tmp = dir.join(format!("{DEVICE_KEY_FILE_NAME}.tmp-{}", std::process::id()));
+    let placed = write_new_key(&tmp, &path, key);
+    if tmp.exists() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    match placed? {
+        Placed::Ours => sync_dir(dir),
+        Placed::AlreadyThere => Err(StoreError::BadDeviceKey {
+            path,
+            reason: "a device key appeared while the backup was being restored".to_string(),
+        }),
+    }
+}
+
 /// `Ok(None)` when there is no key file yet.
 fn read_key(path: &Path) -> Result<Option<SecretKey>, StoreError> {
     let mut file = match File::open(path) {

@@ -285,7 +285,9 @@ impl App {
             }
             View::Search => search::search_ui(ui, &cx, &mut self.search),
             View::Export => {
-                export::export_ui(ui, &cx, &mut self.export);
+                // Export, import and backups: taller than a small window.
+                egui::ScrollArea::vertical()
+                    .show(ui, |ui| export::export_ui(ui, &cx, &mut self.export));
                 Navigate::Stay
             }
         }

@@ -30,6 +30,7 @@ pub struct ExportState {
     pub force: bool,
     pub import_folder: String,
     running: Option<Running>,
+    backups: super::backups::BackupsState,
     /// The last outcome: what was done, or why not.
     message: Option<Result<String, String>>,
 }
@@ -176,6 +177,7 @@ pub fn export_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut ExportState) {
     for command in commands {
         cx.send(command);
     }
+    super::backups::backups_ui(ui, cx, &mut state.backups);
 }
 
 fn describe_export(report: &ExportReport) -> String {
