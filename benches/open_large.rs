@@ -16,6 +16,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use automerge::Automerge;
+use copse::model::NoteEdit;
 use copse::node::{Node, NodeConfig};
 
 #[path = "common/large.rs"]
@@ -58,6 +59,10 @@ fn main() -> anyhow::Result<()> {
     }
     let (ours_ms, ours_mem) = medians(&ours);
     let (raw_ms, raw_mem) = medians(&raw);
+    let (community_changes, community_bytes) =
+        runtime.block_on(large::community_document(&data_dir))?;
+    let edit_ms = runtime.block_on(edit_notes(&data_dir, EDITS_AFTER))?;
+    let (changes_after, bytes_after) = runtime.block_on(large::community_document(&data_dir))?;
     let db_bytes = folder_bytes(&data_dir, |name| name.starts_with("copse.db"))?;
     let raw_bytes = folder_bytes(&raw_dir, |_| true)?;
     println!(
@@ -82,12 +87,43 @@ fn main() -> anyhow::Result<()> {
         mib(raw_bytes)
     );
     println!(
+        "the community document: {community_changes} changes, {:.1} KiB saved; after {EDITS_AFTER} note edits through Node ({edit_ms:.1} ms each): {changes_after} changes, {:.1} KiB",
+        community_bytes as f64 / 1024.0,
+        bytes_after as f64 / 1024.0
+    );
+    println!(
         "ratio copse/baseline: open {:.2}x, peak memory {:.2}x, disk {:.2}x",
         ours_ms / raw_ms,
         ours_mem / raw_mem,
         db_bytes as f64 / raw_bytes as f64
     );
     Ok(())
+}
+
+/// Note edits made through `Node` after the open measurements, one to each of as many notes.
+const EDITS_AFTER: usize = 100;
+
+/// Edits `count` notes once each through `Node`; the mean time per edit, in ms.
+async fn edit_notes(dir: &Path, count: usize) -> anyhow::Result<f64> {
+    let node = Node::open(NodeConfig::offline(dir.to_path_buf())).await?;
+    let id = node.resolve_community(None)?;
+    let notes: Vec<_> = node
+        .community(&id)
+        .await?
+        .notes
+        .keys()
+        .take(count)
+        .cloned()
+        .collect();
+    let started = Instant::now();
+    for note in &notes {
+        node.edit_note(&id, note, NoteEdit::Append(" One more line.".into()))
+            .await?;
+    }
+    node.flush().await?;
+    let each = started.elapsed().as_secs_f64() * 1000.0 / notes.len().max(1) as f64;
+    node.shutdown().await?;
+    Ok(each)
 }
 
 /// One measurement: (milliseconds, peak RSS in MiB) reported by a fresh child process.

@@ -20,6 +20,7 @@ pub mod case;
 pub mod change;
 pub mod comment;
 pub mod community;
+pub mod community_parts;
 #[cfg(test)]
 mod convergence;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod gathering;
 pub mod history;
 pub mod ids;
 pub mod invite;
+pub mod last_change;
 pub mod lifecycle;
 pub mod limits;
 pub mod markdown;
@@ -50,6 +52,7 @@ pub use ids::{
     MemberId, NoteId, QuestionId, SuggestionId, Timestamp, TopicId,
 };
 pub use invite::{Invite, InviteStatus};
+pub use last_change::LastChange;
 pub use lifecycle::{Archived, Item, Tombstone};
 pub use member::{Device, Member, ProfileUpdate};
 pub use note::{Note, NoteEdit};

@@ -15,6 +15,7 @@ mod gatherings;
 mod heads_cache;
 mod history_ops;
 mod import;
+mod last_changes;
 mod lifecycle;
 mod membership;
 mod network;
@@ -130,6 +131,8 @@ struct Inner {
     unconfirmed: Mutex<Vec<(DocumentId, Vec<ChangeHash>)>>,
     /// The last snapshot of each community read, reused while its heads are unchanged.
     communities: Mutex<HashMap<String, Snapshot<crate::model::Community>>>,
+    /// When each note and case last changed, and who changed it, from their change logs.
+    last_changes: Arc<last_changes::LastChanges>,
     /// Prepared documents for search, refreshed per query for what changed.
     search: search::SearchCache,
     /// Who may sync what, from the rosters.
@@ -172,11 +175,16 @@ impl Node {
         let heads_cache = heads_cache::HeadsCache::load(&storage);
         let access = Access::default();
         let (containment, actor_pool) = containment::Containment::new()?;
+        let written = Arc::new(last_changes::Written::default());
+        let last_changes = Arc::new(last_changes::LastChanges::load(&storage, written.clone()));
         let repo = Repo::build_tokio()
             .with_peer_id(PeerId::from(device_id.to_string()))
             .with_storage(storage.clone())
             .with_share_policy(access.policy())
-            .with_observer(ChangeObserver(access.quiet().clone()))
+            .with_observer(last_changes::BothObservers(
+                ChangeObserver(access.quiet().clone()),
+                last_changes::WriteObserver(written),
+            ))
             .with_concurrency(samod::ConcurrencyConfig::Threadpool(actor_pool))
             .load()
             .await;
@@ -217,6 +225,7 @@ impl Node {
                 handles: Mutex::new(HashMap::new()),
                 unconfirmed: Mutex::new(Vec::new()),
                 communities: Mutex::new(HashMap::new()),
+                last_changes,
                 search: search::SearchCache::default(),
                 access,
                 network,
@@ -229,6 +238,7 @@ impl Node {
         };
         let _ = slot.set(Arc::downgrade(&node.inner));
         node.watch_for_panics();
+        node.learn_from_writes();
         if node.inner.network.is_some() {
             node.check_quiet_documents();
             for id in node.community_ids()? {
@@ -273,6 +283,7 @@ impl Node {
     /// Stops the repo once every write has completed, then reports failed writes, if any.
     pub async fn shutdown(self) -> Result<(), NodeError> {
         let flushed = self.flush().await;
+        self.save_last_changes().await;
         for task in std::mem::take(&mut *lock(&self.inner.tasks)) {
             task.abort();
         }
@@ -458,13 +469,33 @@ impl Node {
         T: Hydrate + Reconcile,
         R: Send + 'static,
     {
+        self.change_document(doc, message, move |doc, message, at| {
+            change::update(doc, message, at, f)
+        })
+        .await
+    }
+
+    /// Changes a document with `change`, given the change's message (naming this device) and
+    /// time: the one way every change reaches a document, with panics contained and the change
+    /// remembered for [`Node::flush`].
+    async fn change_document<R>(
+        &self,
+        doc: &impl DocKey,
+        message: &'static str,
+        change: impl FnOnce(&mut automerge::Automerge, &str, Timestamp) -> Result<R, ModelError>
+        + Send
+        + 'static,
+    ) -> Result<R, NodeError>
+    where
+        R: Send + 'static,
+    {
         let handle = self.handle(doc).await?;
         let at = self.now();
         let message = history::message(message, self.device_id());
         let (result, heads) = self
             .on_actor(&handle, move |doc| {
                 let before = doc.get_heads();
-                let result = guarded(|| change::update(doc, &message, at, f));
+                let result = guarded(|| change(doc, &message, at));
                 let after = doc.get_heads();
                 (result, (after != before).then_some(after))
             })

@@ -24,6 +24,7 @@ mod gui_search_export;
 mod gui_topics;
 mod impair;
 mod lan;
+mod last_change;
 mod node;
 mod panic_containment;
 mod relay;

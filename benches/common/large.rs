@@ -241,3 +241,21 @@ async fn store(node: &Node, doc: Automerge, raw_dir: &Path) -> anyhow::Result<St
     std::fs::write(raw_dir.join(&id), bytes)?;
     Ok(id)
 }
+
+/// The community document of the folder's one community as stored: its change count and its
+/// size saved in one piece (what every member loads and syncs).
+pub async fn community_document(dir: &Path) -> anyhow::Result<(usize, usize)> {
+    use samod::storage::{Storage, StorageKey};
+    let node = Node::open(NodeConfig::offline(dir.to_path_buf())).await?;
+    let c = node.resolve_community(None)?;
+    let chunks = node
+        .storage()
+        .load_range(StorageKey::from_parts([c.to_string()])?)
+        .await;
+    let mut doc = Automerge::new();
+    for bytes in chunks.values() {
+        doc.load_incremental(bytes)?;
+    }
+    node.shutdown().await?;
+    Ok((doc.get_changes(&[]).len(), doc.save().len()))
+}

@@ -1,15 +1,15 @@
 //! The community document: purpose, guidelines, roster, topics, gatherings, and the index of
 //! the community's note and case documents.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    Archived, Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, Member,
-    MemberId, ModelError, Note, NoteId, ProfileUpdate, Timestamp, Tombstone, Topic, TopicId,
-    TopicStatus, limits, text_edit, topic,
+    Archived, Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, LastChange,
+    Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Timestamp, Tombstone, Topic,
+    TopicId, TopicStatus, limits, text_edit, topic,
 };
 
 /// The root document of a community.
@@ -48,13 +48,20 @@ pub struct Community {
 }
 
 /// What the community index knows of a note or case without opening it.
+///
+/// `updated_at` and `updated_by` say when the document last changed and who changed it. They
+/// are not kept in step by every edit (that would change the community document, which every
+/// member loads and syncs, on every keystroke-save): the node learns them from each document's
+/// own change log ([`crate::model::last_change`]) and fills them in with
+/// [`Community::learn_last_changes`]. What the community document holds for them is the creation
+/// time, or what copse versions before this wrote per edit: a fallback only.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
 pub struct DocEntry {
     pub title: String,
     pub author: MemberId,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// Who made the last change (`None` in documents from before it was recorded).
+    /// Who made the last change (`None` while nobody has changed it since it was created).
     #[autosurgeon(missing = "Default::default")]
     pub updated_by: Option<MemberId>,
 }
@@ -68,6 +75,14 @@ impl DocEntry {
             created_at: at,
             updated_at: at,
             updated_by: None,
+        }
+    }
+
+    /// Takes in a later change than the entry knows of, made at `at` by `by`.
+    pub fn learn(&mut self, at: Timestamp, by: MemberId) {
+        if at >= self.updated_at {
+            self.updated_at = at;
+            self.updated_by = Some(by);
         }
     }
 }
@@ -342,22 +357,44 @@ impl Community {
         }
     }
 
-    /// Keeps a document's index entry in step with the document: its title, when it last
-    /// changed and who changed it (for the pulse and what is new). Unlisted documents are left
-    /// alone.
-    pub fn touch(&mut self, doc: &DocRef, title: &str, by: &MemberId, now: Timestamp) {
-        let Some(entry) = self.entry_mut(doc) else {
-            return;
-        };
-        if entry.title != title {
-            entry.title = title.to_string();
+    /// Keeps a document's index entry titled as the document is: a rename changes the
+    /// community, an edit does not. Returns whether the title changed; unlisted documents are
+    /// left alone.
+    pub fn retitle(&mut self, doc: &DocRef, title: &str) -> bool {
+        match self.entry_mut(doc) {
+            Some(entry) if entry.title != title => {
+                entry.title = title.to_string();
+                true
+            }
+            _ => false,
         }
-        // A change in the same millisecond as the last one still names who made it.
-        if now >= entry.updated_at && entry.updated_by.as_ref() != Some(by) {
-            entry.updated_by = Some(by.clone());
-        }
-        if now > entry.updated_at {
-            entry.updated_at = now;
+    }
+
+    /// Fills each index entry's `updated_at`/`updated_by` from what is known of its document's
+    /// last change (`known`, by document id), where that is not older than what the entry holds.
+    /// The device that made the change is named by its member; a device no longer on the roster
+    /// by its id, as a former member.
+    pub fn learn_last_changes<'a>(&mut self, known: impl Fn(&str) -> Option<&'a LastChange>) {
+        let members: HashMap<&DeviceId, &MemberId> = self
+            .members
+            .iter()
+            .flat_map(|(id, m)| m.devices.keys().map(move |d| (d, id)))
+            .collect();
+        let entries = self
+            .notes
+            .iter_mut()
+            .map(|(id, e)| (id.as_str(), e))
+            .chain(self.cases.iter_mut().map(|(id, e)| (id.as_str(), e)));
+        for (id, entry) in entries {
+            let Some(last) = known(id) else { continue };
+            let by = match &last.device {
+                Some(device) => members
+                    .get(device)
+                    .map_or_else(|| MemberId::from(device.to_string()), |m| (*m).clone()),
+                // A change that does not say which device made it: nobody to name.
+                None => continue,
+            };
+            entry.learn(last.at, by);
         }
     }
 
@@ -697,43 +734,65 @@ mod tests {
     }
 
     #[test]
-    fn touch_keeps_the_entry_in_step_for_both_kinds() {
+    fn retitle_keeps_the_title_in_step_for_both_kinds() {
         for doc in [
             DocRef::Note(NoteId::from("n".to_string())),
             DocRef::Case(CaseId::from("k".to_string())),
         ] {
             let mut c = community_with(&["ada", "bo"]);
             c.index(doc.clone(), DocEntry::new("Old", id("ada"), Timestamp(10)));
-            c.touch(&doc, "New", &id("bo"), Timestamp(20));
-            let entry = c.entry(&doc).unwrap().clone();
-            assert_eq!(entry.title, "New", "{doc}");
-            assert_eq!(entry.updated_at, Timestamp(20));
-            assert_eq!(entry.updated_by, Some(id("bo")));
-            // Same millisecond: still names who changed it; an older clock does not go back.
-            c.touch(&doc, "New", &id("ada"), Timestamp(20));
-            assert_eq!(c.entry(&doc).unwrap().updated_by, Some(id("ada")));
-            c.touch(&doc, "Newer", &id("bo"), Timestamp(5));
+            assert!(c.retitle(&doc, "New"), "{doc}");
+            assert!(!c.retitle(&doc, "New"), "the same title is no change");
             let entry = c.entry(&doc).unwrap();
+            assert_eq!(entry.title, "New");
             assert_eq!(
-                (
-                    entry.title.as_str(),
-                    entry.updated_at,
-                    entry.updated_by.clone()
-                ),
-                ("Newer", Timestamp(20), Some(id("ada")))
+                (entry.updated_at, entry.updated_by.clone()),
+                (Timestamp(10), None)
             );
         }
     }
 
     #[test]
-    fn touching_an_unlisted_document_changes_nothing() {
-        let mut c = community_with(&["ada"]);
-        c.touch(
-            &DocRef::Case(CaseId::from("gone".to_string())),
-            "T",
-            &id("ada"),
-            Timestamp(9),
+    fn last_changes_name_the_member_and_never_go_back() {
+        let mut c = community_with(&["ada", "bo"]);
+        let (note, case) = (NoteId::from("n".to_string()), CaseId::from("k".to_string()));
+        c.index(
+            DocRef::Note(note.clone()),
+            DocEntry::new("N", id("ada"), Timestamp(10)),
         );
+        c.index(
+            DocRef::Case(case.clone()),
+            DocEntry::new("K", id("ada"), Timestamp(30)),
+        );
+        // Bo's device is named "bo" in `community_with`; a stranger's device names a former
+        // member; an older change than the entry's own time is no news.
+        let known = HashMap::from([
+            (
+                "n".to_string(),
+                LastChange {
+                    at: Timestamp(20),
+                    device: Some(DeviceId::from("bo".to_string())),
+                },
+            ),
+            (
+                "k".to_string(),
+                LastChange {
+                    at: Timestamp(25),
+                    device: Some(DeviceId::from("gone".to_string())),
+                },
+            ),
+        ]);
+        c.learn_last_changes(|doc| known.get(doc));
+        assert_eq!(c.notes[&note].updated_at, Timestamp(20));
+        assert_eq!(c.notes[&note].updated_by, Some(id("bo")));
+        assert_eq!(c.cases[&case].updated_at, Timestamp(30));
+        assert_eq!(c.cases[&case].updated_by, None);
+    }
+
+    #[test]
+    fn retitling_an_unlisted_document_changes_nothing() {
+        let mut c = community_with(&["ada"]);
+        assert!(!c.retitle(&DocRef::Case(CaseId::from("gone".to_string())), "T"));
         assert!(c.notes.is_empty() && c.cases.is_empty());
     }
 }

@@ -62,7 +62,7 @@ impl Item {
     }
 
     /// The key of the item's mark in [`Community::archived`] and [`Community::deleted`].
-    fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         self.to_string()
     }
 
@@ -441,7 +441,7 @@ mod tests {
         assert!(c.rename_topic(&t, &id("mallory"), "Mine").is_err());
     }
 
-    /// A peer that had not seen the delete touches the note and endorses the topic; after the
+    /// A peer that had not seen the delete renames the note and endorses the topic; after the
     /// merge both stay deleted.
     #[test]
     fn a_late_concurrent_edit_does_not_bring_a_deleted_item_back() {
@@ -455,7 +455,7 @@ mod tests {
         })
         .unwrap();
         change::update(&mut b, "edit", Timestamp(6), |c: &mut Community| {
-            c.touch(&doc, "Soil, revised", &id("bo"), Timestamp(6));
+            c.retitle(&doc, "Soil, revised");
             c.endorse_topic(&TopicId::from("t".to_string()), &id("bo"), Timestamp(6))
         })
         .unwrap();

@@ -293,7 +293,7 @@ impl Node {
     /// Recomputes one community's access entry from its roster and index, and dials any
     /// member device not yet dialed.
     pub(crate) async fn refresh_access(&self, id: &CommunityId) -> Result<(), NodeError> {
-        let community = self.community(id).await?;
+        let (_, community) = self.stored_community(id).await?;
         let Ok(doc) = DocumentId::from_str(id.as_str()) else {
             return Err(NodeError::InvalidId {
                 what: "community",
@@ -352,7 +352,8 @@ impl Node {
     /// Keeps the access list in step with a community for as long as the node runs.
     pub(crate) async fn follow_community(&self, id: CommunityId) -> Result<(), NodeError> {
         self.refresh_access(&id).await?;
-        let mut live = self.watch_community(&id).await?;
+        // The stored document: the roster, not when notes last changed.
+        let mut live = self.watch::<Community>(&id).await?;
         let node = self.clone();
         self.track(tokio::spawn(async move {
             while live.changed().await.is_ok() {

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::{Node, NodeError, lock};
+use super::{Node, NodeError, Snapshot, lock};
 use crate::model::community::Indexed;
 use crate::model::community::NewTopic;
+use crate::model::community_parts::{self, Part, Scope};
 use crate::model::{
     ActionId, Case, CaseId, CommentId, Community, CommunityId, DocEntry, DocKind, DocRef, Member,
     MemberId, ModelError, Note, NoteEdit, NoteId, Phase, ProfileUpdate, QuestionId, SuggestionId,
@@ -55,6 +56,27 @@ impl Node {
         let me = self.me(community).await?;
         self.update(community, message, move |c: &mut Community| f(c, &me, now))
             .await
+    }
+
+    /// Changes only the entries of the community in the scope `scope` names (given the
+    /// document and me), as this device's member at the node's "now": the cost is that of those
+    /// entries, whatever the community's size (see [`community_parts`]).
+    pub(super) async fn change_parts_as_member<R: Send + 'static>(
+        &self,
+        community: &CommunityId,
+        message: &'static str,
+        scope: impl FnOnce(&automerge::Automerge, &MemberId) -> Scope + Send + 'static,
+        f: impl FnOnce(&mut Community, &MemberId, Timestamp) -> Result<R, crate::model::ModelError>
+        + Send
+        + 'static,
+    ) -> Result<R, NodeError> {
+        let now = self.now();
+        let me = self.me(community).await?;
+        self.change_document(community, message, move |doc, message, at| {
+            let scope = scope(doc, &me).member(&me);
+            community_parts::update(doc, message, at, &scope, |c| f(c, &me, now))
+        })
+        .await
     }
 
     /// Creates a community with this device's person as its first member.
@@ -139,29 +161,40 @@ impl Node {
         }
     }
 
-    /// The community as it is now.
+    /// The community as it is now, each note's and case's last change as this node knows it
+    /// (see [`super::last_changes`]).
     pub async fn community(&self, id: &CommunityId) -> Result<Arc<Community>, NodeError> {
-        let known = lock(&self.inner.communities).get(id.as_str()).cloned();
-        let (heads, community) = self.read_unless_unchanged(id, known).await?;
-        lock(&self.inner.communities).insert(id.to_string(), (heads, community.clone()));
-        Ok(community)
+        let stored = self.stored_community(id).await?;
+        Ok(self.shown_community(id, stored))
     }
 
-    /// The community, kept up to date after every local or remote change.
-    pub async fn watch_community(
+    /// The community document as it is stored, with its heads: for the node's own checks
+    /// (roster, index), which need no "last changed".
+    pub(super) async fn stored_community(
         &self,
         id: &CommunityId,
-    ) -> Result<watch::Receiver<Arc<Community>>, NodeError> {
-        self.watch(id).await
+    ) -> Result<Snapshot<Community>, NodeError> {
+        let known = lock(&self.inner.communities).get(id.as_str()).cloned();
+        let (heads, community) = self.read_unless_unchanged(id, known).await?;
+        lock(&self.inner.communities).insert(id.to_string(), (heads.clone(), community.clone()));
+        Ok((heads, community))
     }
 
     /// The member this device acts as in a community; refused if this device is not on its
     /// roster (a removed member keeps what they had but can change nothing).
     pub async fn me(&self, id: &CommunityId) -> Result<MemberId, NodeError> {
-        let community = self.community(id).await?;
-        let me = self.me_in(&community);
-        community.require_member(&me)?;
-        Ok(me)
+        // Read from the document directly: every operation asks, and hydrating the whole
+        // community after each change to it would cost what the community weighs.
+        let device = self.device_id().clone();
+        self.inspect(id, move |doc| {
+            let me = community_parts::member_for_device(doc, &device)
+                .unwrap_or_else(|| MemberId::from(device.to_string()));
+            match community_parts::is_member(doc, &me) {
+                true => Ok(me),
+                false => Err(ModelError::NotAMember(me.to_string())),
+            }
+        })
+        .await
     }
 
     pub(crate) fn me_in(&self, community: &Community) -> MemberId {
@@ -308,13 +341,25 @@ impl Node {
         community: &CommunityId,
         doc: &DocRef,
     ) -> Result<(), NodeError> {
-        match self.community(community).await?.entry(doc) {
-            Some(_) => Ok(()),
-            None => Err(NodeError::NotFound {
-                what: doc.kind().as_str(),
-                id: doc.id_str().to_string(),
-            }),
-        }
+        self.listed_title(community, doc).await.map(|_| ())
+    }
+
+    /// The title the community's index lists a note or case under; refused if it is not listed.
+    async fn listed_title(
+        &self,
+        community: &CommunityId,
+        doc: &DocRef,
+    ) -> Result<String, NodeError> {
+        let listed = doc.clone();
+        let title = self
+            .inspect(community, move |d| {
+                Ok(community_parts::listed_title(d, &listed))
+            })
+            .await?;
+        title.ok_or_else(|| NodeError::NotFound {
+            what: doc.kind().as_str(),
+            id: doc.id_str().to_string(),
+        })
     }
 
     /// Builds a new note or case as this member, stores it and lists it in the community's
@@ -334,16 +379,20 @@ impl Node {
         let entry = DocEntry::new(value.title(), me, at);
         let id = T::Id::from(self.create(&value, message).await?);
         let doc: DocRef = id.clone().into();
-        self.update(community, "index document", move |c: &mut Community| {
-            c.index(doc, entry);
-            Ok(())
+        let scope = Scope::new().indexed(&doc);
+        self.change_document(community, "index document", move |d, message, at| {
+            community_parts::update(d, message, at, &scope, |c| {
+                c.index(doc, entry);
+                Ok(())
+            })
         })
         .await?;
         Ok(id)
     }
 
-    /// Runs an operation on a listed note or case as this member, then brings its index entry
-    /// in step (title, when, who): the one path every change to a note or case takes.
+    /// Runs an operation on a listed note or case as this member, then learns its last change
+    /// (kept by the node, not written to the community) and, after a rename, retitles its index
+    /// entry: the one path every change to a note or case takes.
     pub(super) async fn change_indexed<T, R>(
         &self,
         community: &CommunityId,
@@ -355,25 +404,30 @@ impl Node {
         T: Indexed + autosurgeon::Hydrate + autosurgeon::Reconcile,
         R: Send + 'static,
     {
-        let by = self.me(community).await?;
+        self.me(community).await?;
         let doc: DocRef = id.clone().into();
-        self.require_indexed(community, &doc).await?;
-        let now = self.now();
+        let listed = self.listed_title(community, &doc).await?;
         let (result, title) = self
             .update(&doc, message, move |t: &mut T| {
                 let r = f(t)?;
                 Ok((r, t.title().to_string()))
             })
             .await?;
-        let index_message = match doc.kind() {
-            DocKind::Note => "update note index",
-            DocKind::Case => "update case index",
-        };
-        self.update(community, index_message, move |c: &mut Community| {
-            c.touch(&doc, &title, &by, now);
-            Ok(())
-        })
-        .await?;
+        self.learn_last_change(&doc).await;
+        if title != listed {
+            let index_message = match doc.kind() {
+                DocKind::Note => "update note index",
+                DocKind::Case => "update case index",
+            };
+            let scope = Scope::new().indexed(&doc);
+            self.change_document(community, index_message, move |d, message, at| {
+                community_parts::update(d, message, at, &scope, |c| {
+                    c.retitle(&doc, &title);
+                    Ok(())
+                })
+            })
+            .await?;
+        }
         Ok(result)
     }
 
@@ -386,9 +440,19 @@ impl Node {
         new: NewTopic,
     ) -> Result<TopicId, NodeError> {
         let id = TopicId::new_random();
-        self.change_as_member(community, "propose topic", move |c, me, now| {
-            c.add_topic(id, me, &new, now)
-        })
+        let (topic, parent) = (id.clone(), new.parent.clone());
+        self.change_parts_as_member(
+            community,
+            "propose topic",
+            move |doc, _| {
+                let scope = Scope::new().entry(Part::Topics, &topic);
+                match &parent {
+                    Some(parent) => scope.topic_with_ancestors(doc, parent),
+                    None => scope,
+                }
+            },
+            move |c, me, now| c.add_topic(id, me, &new, now),
+        )
         .await
     }
 
@@ -399,9 +463,13 @@ impl Node {
         topic: &TopicId,
     ) -> Result<bool, NodeError> {
         let topic = topic.clone();
-        self.change_as_member(community, "endorse topic", move |c, me, now| {
-            c.endorse_topic(&topic, me, now)
-        })
+        let scope = Scope::new().entry(Part::Topics, &topic);
+        self.change_parts_as_member(
+            community,
+            "endorse topic",
+            move |_, _| scope,
+            move |c, me, now| c.endorse_topic(&topic, me, now),
+        )
         .await
     }
 
@@ -411,12 +479,13 @@ impl Node {
         community: &CommunityId,
         topic: &TopicId,
     ) -> Result<bool, NodeError> {
-        let me = self.me(community).await?;
         let topic = topic.clone();
-        self.update(
+        let scope = Scope::new().entry(Part::Topics, &topic);
+        self.change_parts_as_member(
             community,
             "withdraw endorsement",
-            move |c: &mut Community| c.withdraw_endorsement(&topic, &me),
+            move |_, _| scope,
+            move |c, me, _| c.withdraw_endorsement(&topic, me),
         )
         .await
     }
@@ -428,9 +497,13 @@ impl Node {
         status: TopicStatus,
     ) -> Result<(), NodeError> {
         let topic = topic.clone();
-        self.change_as_member(community, "set topic status", move |c, me, _| {
-            c.set_topic_status(&topic, me, status)
-        })
+        let scope = Scope::new().entry(Part::Topics, &topic);
+        self.change_parts_as_member(
+            community,
+            "set topic status",
+            move |_, _| scope,
+            move |c, me, _| c.set_topic_status(&topic, me, status),
+        )
         .await
     }
 
@@ -442,9 +515,15 @@ impl Node {
         note: &NoteId,
     ) -> Result<(), NodeError> {
         let (topic, note) = (topic.clone(), note.clone());
-        self.change_as_member(community, "link note to topic", move |c, me, now| {
-            c.link_note(&topic, &note, me, now)
-        })
+        let scope = Scope::new()
+            .entry(Part::Topics, &topic)
+            .indexed(&DocRef::Note(note.clone()));
+        self.change_parts_as_member(
+            community,
+            "link note to topic",
+            move |_, _| scope,
+            move |c, me, now| c.link_note(&topic, &note, me, now),
+        )
         .await
     }
 

@@ -13,6 +13,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash, ObjType, Prop, ReadDoc, Value};
+use futures::StreamExt;
 use samod::DocHandle;
 
 use super::{Node, NodeError, guarded};
@@ -40,6 +41,9 @@ struct CommunityIndex {
     cases: HashMap<CaseId, (Vec<ChangeHash>, SearchDoc)>,
 }
 
+/// Documents loaded at once while the index is built.
+const LOADS_AT_ONCE: usize = 8;
+
 /// How many results a search returns at most.
 pub const SEARCH_LIMIT: usize = 50;
 
@@ -61,10 +65,43 @@ impl Node {
         query: &str,
         limit: usize,
     ) -> Result<SearchResults, NodeError> {
-        let handle = self.handle(community).await?;
         // One refresh at a time per node: a second query waits and then finds the index fresh.
         let mut all = self.inner.search.communities.lock().await;
         let index = all.entry(community.clone()).or_default();
+        self.refresh_index(community, index).await?;
+        let docs = index
+            .topics
+            .iter()
+            .chain(&index.members)
+            .chain(index.notes.values().map(|(_, d)| d))
+            .chain(index.cases.values().map(|(_, d)| d));
+        Ok(search::search(docs, query, limit))
+    }
+
+    /// Builds the community's search index in the background (reading every note and case
+    /// takes a second or more in a large community), so that the first search finds it ready:
+    /// the window calls it when it opens a community.
+    pub fn prepare_search(&self, community: &CommunityId) {
+        let node = std::sync::Arc::downgrade(&self.inner);
+        let community = community.clone();
+        self.track(tokio::spawn(async move {
+            let Some(inner) = node.upgrade() else { return };
+            let node = Node { inner };
+            let mut all = node.inner.search.communities.lock().await;
+            let index = all.entry(community.clone()).or_default();
+            if let Err(e) = node.refresh_index(&community, index).await {
+                tracing::debug!(%community, error = %e, "search index not prepared");
+            }
+        }));
+    }
+
+    /// Brings one community's index in step with its documents, re-reading only what moved.
+    async fn refresh_index(
+        &self,
+        community: &CommunityId,
+        index: &mut CommunityIndex,
+    ) -> Result<(), NodeError> {
+        let handle = self.handle(community).await?;
 
         let known = index.heads.clone();
         let parts = handle
@@ -105,13 +142,7 @@ impl Node {
             |id, case: &Case| SearchDoc::case(id, case),
         )
         .await?;
-        let docs = index
-            .topics
-            .iter()
-            .chain(&index.members)
-            .chain(index.notes.values().map(|(_, d)| d))
-            .chain(index.cases.values().map(|(_, d)| d));
-        Ok(search::search(docs, query, limit))
+        Ok(())
     }
 }
 
@@ -200,13 +231,28 @@ where
 {
     let keep: HashSet<&K> = listed.iter().collect();
     prepared.retain(|id, _| keep.contains(id));
+    // Documents not open yet are loaded a few at a time: one after the other, the first search
+    // of a large community waited for each load in turn.
+    let loaded: Vec<Result<Option<(K, DocHandle)>, NodeError>> =
+        futures::stream::iter(listed.iter().cloned())
+            .map(|id| {
+                let node = node.clone();
+                async move {
+                    match node.handle(&id).await {
+                        Ok(handle) => Ok(Some((id, handle))),
+                        // A listed document not (yet) synced here: nothing to search in it.
+                        Err(NodeError::NotFound { .. }) => Ok(None),
+                        Err(e) => Err(e),
+                    }
+                }
+            })
+            .buffered(LOADS_AT_ONCE)
+            .collect()
+            .await;
     let mut handles: Vec<(K, DocHandle)> = Vec::with_capacity(listed.len());
-    for id in listed {
-        match node.handle(id).await {
-            Ok(handle) => handles.push((id.clone(), handle)),
-            // A listed document not (yet) synced here: nothing to search in it.
-            Err(NodeError::NotFound { .. }) => {}
-            Err(e) => return Err(e),
+    for one in loaded {
+        if let Some(pair) = one? {
+            handles.push(pair);
         }
     }
     // Every document's heads in one go, off the async threads: each is a short lock and a copy,

@@ -250,6 +250,7 @@ impl Server {
                     }
                     Err(e) => failed(&self.events, "read what you have seen", e),
                 }
+                self.node.prepare_search(&id);
                 self.current = Some(id);
             }
             Err(e) => failed(&self.events, "open the community", e),

@@ -673,14 +673,12 @@ mod tests {
             DocRef::Note(note.clone()),
             DocEntry::new("Compost", id("Ada"), ago(8.0)),
         );
-        // Bo comments; the index entry is touched a moment later.
+        // Bo comments; the note's change log says so a moment later.
         let comment_at = ago(5.0);
-        c.touch(
-            &DocRef::Note(note.clone()),
-            "Compost",
-            &id("Bo"),
-            Timestamp(comment_at.0 + 20),
-        );
+        c.notes
+            .get_mut(&note)
+            .unwrap()
+            .learn(Timestamp(comment_at.0 + 20), id("Bo"));
         let mut doc = Note::new("Compost", "", &id("Ada"), ago(8.0)).unwrap();
         doc.comments.insert(
             CommentId::new_random(),
