@@ -19,7 +19,9 @@ use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value};
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-use crate::model::{Community, DeviceId, DocRef, Item, MemberId, ModelError, Timestamp, TopicId};
+use crate::model::{
+    Community, DeviceId, DocRef, Item, MemberId, ModelError, Timestamp, TopicId, format,
+};
 
 /// A top-level map of the community document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -146,6 +148,7 @@ pub fn update<R>(
     doc.transact_with(
         |_| options,
         |tx| {
+            format::check_editable(tx)?;
             let mut community = empty();
             for part in Part::ALL {
                 load(tx, scope, part, &mut community)?;
@@ -156,6 +159,10 @@ pub fn update<R>(
             }
             for part in Part::ALL {
                 store(tx, scope, part, &mut community)?;
+            }
+            // As in `change::update`: only a real change records the format.
+            if tx.pending_ops() > 0 {
+                format::record(tx)?;
             }
             Ok::<_, ModelError>(result)
         },
