@@ -4,7 +4,7 @@
 //! a copy hydrated earlier would delete map entries other members added in between (a known
 //! autosurgeon pitfall), so no caller keeps a hydrated value around to write back later.
 
-use automerge::transaction::{CommitOptions, Transactable};
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, ChangeHash};
 use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
 
@@ -28,6 +28,25 @@ pub fn update<T, R>(
 where
     T: Hydrate + Reconcile,
 {
+    transact(doc, message, now, |tx| {
+        let mut value: T = hydrate(tx)?;
+        let result = f(&mut value)?;
+        reconcile(tx, &value)?;
+        Ok(result)
+    })
+}
+
+/// Runs `f` inside one Automerge transaction recorded as one change with `message` and `now`
+/// in its metadata: the shape of every edit ([`update`], and the community's scoped
+/// `community_parts::update`). Refuses first when a newer copse wrote the document
+/// ([`format`]); a change that changes something records this copse's format, and one that
+/// changes nothing writes nothing. Nothing is written when `f` refuses.
+pub fn transact<R>(
+    doc: &mut Automerge,
+    message: &str,
+    now: Timestamp,
+    f: impl FnOnce(&mut Transaction<'_>) -> Result<R, ModelError>,
+) -> Result<R, ModelError> {
     let options = CommitOptions::default()
         .with_message(message.to_string())
         .with_time(now.0);
@@ -35,10 +54,7 @@ where
         |_| options,
         |tx| {
             format::check_editable(tx)?;
-            let mut value: T = hydrate(tx)?;
-            let result = f(&mut value)?;
-            reconcile(tx, &value)?;
-            // Only a real change records the format: no change stays no change.
+            let result = f(tx)?;
             if tx.pending_ops() > 0 {
                 format::record(tx)?;
             }

@@ -15,12 +15,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::transaction::{CommitOptions, Transactable, Transaction};
+use automerge::transaction::{Transactable, Transaction};
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value};
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 use crate::model::{
-    Community, DeviceId, DocRef, Item, MemberId, ModelError, Timestamp, TopicId, format,
+    Community, DeviceId, DocRef, Item, MemberId, ModelError, Timestamp, TopicId, change,
 };
 
 /// A top-level map of the community document.
@@ -142,33 +142,20 @@ pub fn update<R>(
     scope: &Scope,
     f: impl FnOnce(&mut Community) -> Result<R, ModelError>,
 ) -> Result<R, ModelError> {
-    let options = CommitOptions::default()
-        .with_message(message.to_string())
-        .with_time(now.0);
-    doc.transact_with(
-        |_| options,
-        |tx| {
-            format::check_editable(tx)?;
-            let mut community = empty();
-            for part in Part::ALL {
-                load(tx, scope, part, &mut community)?;
-            }
-            let result = f(&mut community)?;
-            if !untouched_outside_parts(&community) {
-                return Err(outside_scope("the community's name, purpose or guidelines"));
-            }
-            for part in Part::ALL {
-                store(tx, scope, part, &mut community)?;
-            }
-            // As in `change::update`: only a real change records the format.
-            if tx.pending_ops() > 0 {
-                format::record(tx)?;
-            }
-            Ok::<_, ModelError>(result)
-        },
-    )
-    .map(|success| success.result)
-    .map_err(|failure| failure.error)
+    change::transact(doc, message, now, |tx| {
+        let mut community = empty();
+        for part in Part::ALL {
+            load(tx, scope, part, &mut community)?;
+        }
+        let result = f(&mut community)?;
+        if !untouched_outside_parts(&community) {
+            return Err(outside_scope("the community's name, purpose or guidelines"));
+        }
+        for part in Part::ALL {
+            store(tx, scope, part, &mut community)?;
+        }
+        Ok(result)
+    })
 }
 
 /// The member `device` belongs to, read without hydrating the roster: most members' id is their
