@@ -10,14 +10,14 @@ use crate::util::{Folder, ids};
 
 const LOOPBACK: [&str; 6] = ["--relay", "off", "--mdns", "off", "--bind", "127.0.0.1:0"];
 
-fn with_loopback<'a>(args: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn with_loopback<'a>(args: &[&'a str]) -> Vec<&'a str> {
     let mut all = args.to_vec();
     all.extend_from_slice(&LOOPBACK);
     all
 }
 
 /// `copse serve` in the background, once it says it is serving.
-fn serve(folder: &Folder) -> Child {
+pub(crate) fn serve(folder: &Folder) -> Child {
     let mut child = folder
         .command(&with_loopback(&["serve"]))
         .stdout(Stdio::piped())
@@ -41,7 +41,7 @@ fn serve(folder: &Folder) -> Child {
 }
 
 /// Stops `copse serve` the way a service manager would, and insists it shut down cleanly.
-fn stop(mut child: Child) {
+pub(crate) fn stop(mut child: Child) {
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
