@@ -139,7 +139,7 @@ pub enum Command {
     Serve,
     /// Sync with reachable members until everything is exchanged, then exit.
     Sync {
-        /// Give up after this many seconds.
+        /// Give up after this many seconds: the whole command, shutdown included, ends by then.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
@@ -289,6 +289,7 @@ impl Cli {
 
 /// Runs one headless command to completion.
 pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
+    let started = std::time::Instant::now();
     // These work on the folder's files without opening it: a backup and the doctor run beside
     // the app, a restore fills a folder nobody uses yet.
     let out = Output::new(cli.json);
@@ -306,11 +307,29 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
     .with_clock(cli.clock.clone());
     let node = Node::open(config).await?;
     let status = node.storage_status();
-    let result = execute(&node, cli, command, &out).await;
+    let result = execute(&node, cli, command, &out, started).await;
+    // Damage is named by item, before the node is let go.
+    let set_aside = status.borrow().quarantined;
+    let (damaged, healed) = match set_aside {
+        0 => (Vec::new(), 0),
+        _ => (
+            node.damaged().await.unwrap_or_default(),
+            node.healed_chunks(),
+        ),
+    };
     // Flush before printing success: a command that said it saved has saved.
     let flushed = node.shutdown().await;
     let quarantined = status.borrow().quarantined;
-    if quarantined > 0 {
+    for d in &damaged {
+        eprintln!(
+            "warning: {} is damaged: {} set aside in copse.db's quarantine table; a member's \
+             device still has it, and `copse sync` fetches it again",
+            d.name(),
+            crate::model::plain::count(d.chunks as usize, "chunk was", "chunks were")
+        );
+    }
+    // Chunks no named item accounts for, and that no sync has made whole since.
+    if quarantined > healed && damaged.is_empty() {
         eprintln!(
             "warning: set aside {} of copse.db (kept in its `quarantine` table); anything \
              that depends on it may be missing",
@@ -324,7 +343,15 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
 }
 
 /// Hands each command to the file that owns it.
-async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Result<()> {
+///
+/// `started` is when the command began: `sync --timeout` bounds the whole command from there.
+async fn execute(
+    node: &Node,
+    cli: &Cli,
+    command: &Command,
+    out: &Output,
+    started: std::time::Instant,
+) -> Result<()> {
     let community = || node.resolve_community(cli.community.as_deref());
     match command {
         Command::Init { name, purpose, me } => {
@@ -354,7 +381,9 @@ async fn execute(node: &Node, cli: &Cli, command: &Command, out: &Output) -> Res
         }
         Command::Serve => online::serve(node).await?,
         Command::Sync { timeout } => {
-            online::sync(node, std::time::Duration::from_secs(*timeout), out).await?
+            let whole = std::time::Duration::from_secs(*timeout);
+            let deadline = started + whole.saturating_sub(online::SHUTDOWN_RESERVE);
+            online::sync(node, deadline, out).await?
         }
         Command::Peers => online::peers(node, &community()?, out).await?,
         Command::Objectives { action } => {

@@ -9,6 +9,7 @@ pub mod endpoint;
 pub mod expulsion;
 pub mod join_protocol;
 pub mod quiet;
+pub mod receipt;
 pub mod summary;
 pub mod sync_protocol;
 pub mod ticket;
@@ -17,5 +18,7 @@ pub mod validate;
 
 /// samod sync between members' devices.
 pub const SYNC_ALPN: &[u8] = b"copse/sync/1";
+/// Which of our changes a member's device holds on disk (see [`receipt`]).
+pub const RECEIPT_ALPN: &[u8] = b"copse/receipt/1";
 /// Admission: redeeming an invite.
 pub const JOIN_ALPN: &[u8] = b"copse/join/1";

@@ -9,6 +9,7 @@
 mod actions;
 mod backups;
 mod containment;
+mod damage;
 mod error;
 mod export;
 mod gatherings;
@@ -26,6 +27,7 @@ mod progress;
 mod raw_document;
 mod read_marks;
 mod search;
+mod shared;
 mod summary;
 mod thanks;
 #[cfg(any(test, feature = "test-support"))]
@@ -49,6 +51,7 @@ use tokio::sync::watch;
 
 pub use actions::ActionItem;
 pub use backups::{BackupInfo, KEEP_DAILY};
+pub use damage::Damaged;
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};
 pub use gatherings::{GatheringList, agenda_markdown};
@@ -59,6 +62,7 @@ pub use network::SyncStatus;
 pub use operations::{CommunitySummary, WhoAmI};
 pub use progress::Progress;
 pub use search::SEARCH_LIMIT;
+pub use shared::Unshared;
 #[cfg(any(test, feature = "test-support"))]
 pub use unchecked_peer::UncheckedPeer;
 
@@ -241,6 +245,7 @@ impl Node {
         node.learn_from_writes();
         if node.inner.network.is_some() {
             node.check_quiet_documents();
+            node.follow_receipts();
             for id in node.community_ids()? {
                 if let Err(e) = node.follow_community(id.clone()).await {
                     tracing::warn!(community = %id, error = %e, "community not synced");
@@ -289,10 +294,20 @@ impl Node {
         }
         if let Some(net) = &self.inner.network {
             net.connections.abort();
-            if let Err(e) = net.router.shutdown().await {
-                tracing::warn!(error = %e, "the network did not stop cleanly");
+            // Everything is saved by now; a member who vanished must not hold up the exit
+            // (`sync --timeout` bounds the whole command).
+            let close = async {
+                if let Err(e) = net.router.shutdown().await {
+                    tracing::warn!(error = %e, "the network did not stop cleanly");
+                }
+                net.bound.endpoint.close().await;
+            };
+            if tokio::time::timeout(NETWORK_CLOSE_TIMEOUT, close)
+                .await
+                .is_err()
+            {
+                tracing::debug!("closing the network took too long; leaving it");
             }
-            net.bound.endpoint.close().await;
         }
         let actor_died = self.inner.containment.any_died();
         // Nothing reaches the documents any more but compaction: their heads can be kept.
@@ -371,15 +386,21 @@ impl Node {
         if let Some(handle) = self.cached(&doc_id) {
             return Ok(handle);
         }
-        let handle =
-            self.inner
-                .repo
-                .find(doc_id.clone())
-                .await?
-                .ok_or_else(|| NodeError::NotFound {
+        let found = self.inner.repo.find(doc_id.clone()).await?;
+        let Some(handle) = found else {
+            // Not found because its chunks were set aside is damage, and is named as such.
+            let id = doc.id_text().into_owned();
+            return Err(match self.has_damage(&doc_id.to_string()) {
+                true => NodeError::Damaged {
                     what: doc.what(),
-                    id: doc.id_text().into_owned(),
-                })?;
+                    id,
+                },
+                false => NodeError::NotFound {
+                    what: doc.what(),
+                    id,
+                },
+            });
+        };
         self.lock_handles().insert(doc_id, handle.clone());
         Ok(handle)
     }
@@ -563,6 +584,9 @@ impl std::fmt::Debug for Node {
 
 /// A document's value with the heads it was read at.
 type Snapshot<T> = (Vec<ChangeHash>, Arc<T>);
+
+/// Longest wait for the network to close at shutdown, once everything is saved.
+const NETWORK_CLOSE_TIMEOUT: Duration = Duration::from_millis(400);
 
 /// How long [`Node::flush`] waits for the disk before it says the change is not confirmed.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(60);

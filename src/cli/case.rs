@@ -118,7 +118,10 @@ pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Outp
             let id = node.open_case(c, title, situation).await?;
             out.id(&id, &format!("{id}"));
         }
-        CaseCommand::List { archived } => out.cases(&*node.community(c).await?, *archived),
+        CaseCommand::List { archived } => {
+            let damaged = node.damaged_in(c).await?;
+            out.cases(&*node.community(c).await?, *archived, &damaged)
+        }
         CaseCommand::Show { id, version } => {
             let community = node.community(c).await?;
             let case = match version {

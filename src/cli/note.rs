@@ -123,7 +123,10 @@ pub async fn run(node: &Node, c: &CommunityId, command: &NoteCommand, out: &Outp
             let id = node.add_note(c, title, &body).await?;
             out.id(&id, &format!("{id}"));
         }
-        NoteCommand::List { archived } => out.notes(&*node.community(c).await?, *archived),
+        NoteCommand::List { archived } => {
+            let damaged = node.damaged_in(c).await?;
+            out.notes(&*node.community(c).await?, *archived, &damaged)
+        }
         NoteCommand::Show { id, version } => {
             let community = node.community(c).await?;
             let note = match version {

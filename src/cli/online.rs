@@ -61,8 +61,11 @@ pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result
     Ok(())
 }
 
-pub async fn sync(node: &Node, timeout: Duration, out: &Output) -> Result<()> {
-    let report = node.sync_now(timeout).await?;
+/// Of a sync's `--timeout`, the part kept for saving and closing the network afterwards.
+pub const SHUTDOWN_RESERVE: Duration = Duration::from_millis(700);
+
+pub async fn sync(node: &Node, deadline: std::time::Instant, out: &Output) -> Result<()> {
+    let report = node.sync_until(deadline).await?;
     out.emit(
         || {
             format!(

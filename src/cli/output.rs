@@ -4,6 +4,7 @@
 //! claims success early.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt::Display;
 use std::io::Write;
 use std::path::Path;
@@ -105,8 +106,9 @@ impl Output {
         );
     }
 
-    /// The notes that are not archived, or with `archived` only the archived ones.
-    pub fn notes(&self, community: &Community, archived: bool) {
+    /// The notes that are not archived, or with `archived` only the archived ones; those in
+    /// `damaged` (chunks set aside) are marked.
+    pub fn notes(&self, community: &Community, archived: bool, damaged: &HashMap<String, u64>) {
         let mut notes: Vec<_> = community
             .notes
             .iter()
@@ -123,7 +125,7 @@ impl Output {
                 }
                 notes
                     .iter()
-                    .map(|(id, e)| format!("{id}  {}  by {}, updated {}", e.title, community.display_name(&e.author), e.updated_at))
+                    .map(|(id, e)| format!("{id}  {}  by {}, updated {}{}", e.title, community.display_name(&e.author), e.updated_at, damage_mark(damaged, id.as_str())))
                     .collect::<Vec<_>>()
                     .join("\n")
             },
@@ -131,7 +133,7 @@ impl Output {
                 json!(notes.iter().map(|(id, e)| json!({
                     "id": id, "title": e.title, "author": e.author,
                     "created_at": e.created_at.to_rfc3339(), "updated_at": e.updated_at.to_rfc3339(),
-                    "archived": archived,
+                    "archived": archived, "damaged": damaged.contains_key(id.as_str()),
                 })).collect::<Vec<_>>())
             },
         );
@@ -357,7 +359,8 @@ impl Output {
     }
 
     /// The cases that are not archived, or with `archived` only the archived ones.
-    pub fn cases(&self, community: &Community, archived: bool) {
+    /// Like [`Output::notes`], for cases.
+    pub fn cases(&self, community: &Community, archived: bool, damaged: &HashMap<String, u64>) {
         let mut cases: Vec<_> = community
             .cases
             .iter()
@@ -374,7 +377,7 @@ impl Output {
                 }
                 cases
                     .iter()
-                    .map(|(id, e)| format!("{id}  {}  presented by {}, updated {}", e.title, community.display_name(&e.author), e.updated_at))
+                    .map(|(id, e)| format!("{id}  {}  presented by {}, updated {}{}", e.title, community.display_name(&e.author), e.updated_at, damage_mark(damaged, id.as_str())))
                     .collect::<Vec<_>>()
                     .join("\n")
             },
@@ -382,7 +385,7 @@ impl Output {
                 json!(cases.iter().map(|(id, e)| json!({
                     "id": id, "title": e.title, "presenter": e.author,
                     "created_at": e.created_at.to_rfc3339(), "updated_at": e.updated_at.to_rfc3339(),
-                    "archived": archived,
+                    "archived": archived, "damaged": damaged.contains_key(id.as_str()),
                 })).collect::<Vec<_>>())
             },
         );
@@ -485,4 +488,13 @@ fn emphasised(text: &str, spans: &[Span]) -> String {
     }
     out.push_str(text.get(at..).unwrap_or_default());
     out
+}
+
+/// "  [damaged: …]" after a listed item whose stored chunks were set aside; "" otherwise.
+fn damage_mark(damaged: &HashMap<String, u64>, id: &str) -> &'static str {
+    if damaged.contains_key(id) {
+        "  [damaged: part of it was set aside in copse.db; `copse sync` fetches it again]"
+    } else {
+        ""
+    }
 }

@@ -42,15 +42,18 @@ impl AccessList {
 
     /// What `peer` may do with `doc`.
     pub fn share(&self, doc: &DocumentId, peer: &str) -> ShareConfig {
-        let allowed = self
-            .communities
-            .values()
-            .any(|c| c.documents.contains(doc) && c.devices.contains(peer));
-        if allowed {
+        if self.may_share(doc, peer) {
             ShareConfig::read_write()
         } else {
             ShareConfig::none()
         }
+    }
+
+    /// Whether `doc` belongs to a community `peer` is a member's device of.
+    pub fn may_share(&self, doc: &DocumentId, peer: &str) -> bool {
+        self.communities
+            .values()
+            .any(|c| c.documents.contains(doc) && c.devices.contains(peer))
     }
 
     /// Every document `peer` may share: the summary's scope.

@@ -15,6 +15,16 @@ pub enum NodeError {
     InvalidId { what: &'static str, given: String },
     #[error("no {what} with id {id} in this data folder")]
     NotFound { what: &'static str, id: String },
+    #[error(
+        "the {what} {id} is damaged in this data folder: its stored data was set aside in \
+         copse.db's quarantine table (nothing was deleted). {}",
+        if *what == "community" {
+            "Restore copse.db from a backup, or join again with an invite from a member"
+        } else {
+            "A member still has it: `copse sync` fetches it again"
+        }
+    )]
+    Damaged { what: &'static str, id: String },
     #[error("there is no community yet: create one with `copse init --name NAME`")]
     NoCommunity,
     #[error(
@@ -28,6 +38,11 @@ pub enum NodeError {
     NothingToSync,
     #[error("this device was removed from {community}; members no longer share changes with it")]
     RemovedFrom { community: String },
+    #[error(
+        "{what} not on any other member's device yet: {why}. They are kept on this device; run \
+         `copse sync` again while a member is online"
+    )]
+    NotShared { what: String, why: String },
     #[error("network: {0}")]
     Network(String),
     #[error("the node has stopped")]

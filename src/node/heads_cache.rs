@@ -62,7 +62,7 @@ impl HeadsCache {
 }
 
 /// A fingerprint of a document's stored chunk keys.
-fn fingerprint(keys: &[String]) -> String {
+pub(super) fn fingerprint(keys: &[String]) -> String {
     let mut hasher = Sha256::new();
     for key in keys {
         hasher.update(key.as_bytes());

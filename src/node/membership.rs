@@ -1,7 +1,7 @@
 //! Who belongs: invites, admitting a joiner, joining, removing a member, syncing on demand and
 //! seeing which members are online.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use iroh::EndpointId;
-use samod::{ConnectionId, ConnectionState, DocumentId, PeerId};
+use samod::{ConnectionId, ConnectionState, DocHandle, DocumentId, PeerId};
 use serde::Serialize;
 
 use super::{Inner, Node, NodeError};
 use crate::model::{Community, CommunityId, DeviceId, InviteId, MemberId, Timestamp};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
+use crate::net::receipt::ReceiptClient;
 use crate::net::ticket::{InviteTicket, new_secret};
 
 /// The result of joining a community.
@@ -306,10 +307,17 @@ impl Node {
             .collect()
     }
 
-    /// Syncs with whichever members are reachable until every document is in step with them,
-    /// fetching documents listed but not yet here. Fails if no member was reachable.
+    /// [`Node::sync_until`] now + `timeout`.
     pub async fn sync_now(&self, timeout: Duration) -> Result<SyncReport, NodeError> {
-        let deadline = Instant::now() + timeout;
+        self.sync_until(Instant::now() + timeout).await
+    }
+
+    /// Syncs with whichever members are reachable, fetching documents listed but not yet here,
+    /// until another member's device confirms holding on disk everything this device holds
+    /// ([`crate::net::receipt`]). Ends by `deadline`; fails if no member could be reached, or
+    /// (as soon as it is known) if something did not get through: every member was lost, or
+    /// the deadline passed first.
+    pub async fn sync_until(&self, deadline: Instant) -> Result<SyncReport, NodeError> {
         let ids = self.community_ids()?;
         if ids.is_empty() {
             return Err(NodeError::NothingToSync);
@@ -331,33 +339,121 @@ impl Node {
         // Wait for the dialers to reach someone.
         while self.connected_devices().is_empty() {
             if Instant::now() >= deadline {
-                return Err(NodeError::Network(format!(
-                    "no member could be reached within {}s",
-                    timeout.as_secs()
-                )));
+                let why = "no member could be reached before the timeout";
+                return Err(self
+                    .not_shared(why.to_string())
+                    .await
+                    .unwrap_or_else(|| NodeError::Network(why.to_string())));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let devices: Vec<String> = self.connected_devices().into_iter().collect();
+        let receipts = self.receipt_clients(&devices, deadline).await;
         let mut fetched = 0;
         let mut documents = 0;
-        for id in ids {
-            let before = self.known_documents(&id).await?;
-            let left = deadline.saturating_duration_since(Instant::now());
-            self.settle(&id, left).await;
-            let (present, _) = self
-                .fetch_indexed(&id, deadline.saturating_duration_since(Instant::now()))
-                .await?;
-            fetched += present.saturating_sub(before);
-            self.settle(&id, deadline.saturating_duration_since(Instant::now()))
-                .await;
-            documents += 1 + present;
+        let exchange = async {
+            for id in &ids {
+                let before = self.known_documents(id).await?;
+                self.settle(id, deadline, &receipts).await;
+                let (present, _) = self
+                    .fetch_indexed(id, deadline.saturating_duration_since(Instant::now()))
+                    .await?;
+                fetched += present.saturating_sub(before);
+                self.settle(id, deadline, &receipts).await;
+                documents += 1 + present;
+            }
+            Ok::<(), NodeError>(())
+        };
+        // Every member lost: nothing more can arrive, so stop waiting now.
+        let all_lost = async {
+            if receipts.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            futures::future::join_all(receipts.values().map(ReceiptClient::lost)).await;
+        };
+        tokio::select! {
+            done = exchange => done?,
+            _ = all_lost => {}
         }
         self.flush().await?;
+        // Ask until some member holds everything, every member is lost, or the deadline passes.
+        loop {
+            let live: Vec<&ReceiptClient> = receipts.values().filter(|c| !c.is_lost()).collect();
+            let unshared = self.collect_receipts(&live).await?;
+            if unshared.is_empty() {
+                break;
+            }
+            let lost = self.lost_names(&receipts).await;
+            let why = if live.is_empty() && !lost.is_empty() {
+                Some(format!("the connection to {lost} was lost during the sync"))
+            } else if live.is_empty() {
+                Some("no member's device could confirm having them".to_string())
+            } else if Instant::now() >= deadline {
+                Some("no member confirmed having them before the timeout".to_string())
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(NodeError::NotShared {
+                    what: unshared.subject(),
+                    why,
+                });
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            tokio::time::sleep(RECEIPT_RETRY.min(left)).await;
+        }
+        for client in receipts.values() {
+            client.close();
+        }
+        self.mark_healed().await;
         Ok(SyncReport {
             peers: self.connected_devices().into_iter().collect(),
             documents,
             fetched,
         })
+    }
+
+    /// The error for a sync that reached nobody, naming what is still not shared (`None` if
+    /// everything is).
+    async fn not_shared(&self, why: String) -> Option<NodeError> {
+        let unshared = self.unshared().await.ok()?;
+        (!unshared.is_empty()).then(|| NodeError::NotShared {
+            what: unshared.subject(),
+            why,
+        })
+    }
+
+    /// "Ada's device", "Ada's and Bob's devices": the members whose receipt channel was lost.
+    async fn lost_names(&self, receipts: &HashMap<String, ReceiptClient>) -> String {
+        let lost: Vec<&String> = receipts
+            .iter()
+            .filter(|(_, c)| c.is_lost())
+            .map(|(d, _)| d)
+            .collect();
+        if lost.is_empty() {
+            return String::new();
+        }
+        let mut names = Vec::new();
+        for id in self.community_ids().unwrap_or_default() {
+            let Ok(community) = self.community(&id).await else {
+                continue;
+            };
+            for member in community.members.values() {
+                if member
+                    .devices
+                    .keys()
+                    .any(|d| lost.contains(&&d.to_string()))
+                {
+                    names.push(format!("{}'s", member.name));
+                }
+            }
+        }
+        names.dedup();
+        match names.len() {
+            0 => "a member's device".to_string(),
+            1 => format!("{} device", names[0]),
+            _ => format!("{} devices", names.join(" and ")),
+        }
     }
 
     /// How many of a community's notes and cases are open here already.
@@ -384,9 +480,15 @@ impl Node {
             .collect()
     }
 
-    /// Waits (up to `timeout`) until the community's documents are in step with every connected
-    /// member: they have our changes and we have theirs, or the document is quiet with them.
-    async fn settle(&self, id: &CommunityId, timeout: Duration) {
+    /// Waits (until `deadline`) until the community's documents are in step with every
+    /// connected member: they have our changes and we have theirs, or the document is quiet
+    /// with them. Waiting on a member ends when its receipt channel is lost.
+    async fn settle(
+        &self,
+        id: &CommunityId,
+        deadline: Instant,
+        receipts: &HashMap<String, ReceiptClient>,
+    ) {
         let Ok(community) = self.community(id).await else {
             return;
         };
@@ -410,27 +512,49 @@ impl Node {
         // here since: nothing is exchanged for it, so there is nothing to wait for. The others
         // are opened, which is what makes samod announce them.
         let quiet = self.access().quiet();
-        let mut pairs = Vec::new();
+        let mut busy: HashMap<ConnectionId, (PeerId, Vec<DocHandle>)> = HashMap::new();
         for doc in docs {
-            let busy: Vec<ConnectionId> = peers
+            let waiting: Vec<&(ConnectionId, PeerId)> = peers
                 .iter()
                 .filter(|(_, peer)| !quiet.is_quiet(peer.as_str(), &doc))
-                .map(|(conn, _)| *conn)
                 .collect();
-            if busy.is_empty() {
+            if waiting.is_empty() {
                 continue;
             }
             if let Ok(handle) = self.handle(&doc).await {
-                pairs.extend(busy.into_iter().map(|conn| (handle.clone(), conn)));
+                for (conn, peer) in waiting {
+                    busy.entry(*conn)
+                        .or_insert_with(|| (peer.clone(), Vec::new()))
+                        .1
+                        .push(handle.clone());
+                }
             }
         }
-        let waits = pairs.iter().flat_map(|(h, conn)| {
-            [
-                futures::future::Either::Left(h.they_have_our_changes(*conn)),
-                futures::future::Either::Right(h.we_have_their_changes(*conn)),
-            ]
+        let per_peer = busy.into_iter().map(|(conn, (peer, handles))| {
+            let lost = receipts.get(peer.as_str()).cloned();
+            async move {
+                let waits = handles.iter().flat_map(|h| {
+                    [
+                        futures::future::Either::Left(h.they_have_our_changes(conn)),
+                        futures::future::Either::Right(h.we_have_their_changes(conn)),
+                    ]
+                });
+                let all = futures::future::join_all(waits);
+                match lost {
+                    Some(client) => {
+                        tokio::select! {
+                            _ = all => {}
+                            _ = client.lost() => {}
+                        }
+                    }
+                    None => {
+                        all.await;
+                    }
+                }
+            }
         });
-        let _ = tokio::time::timeout(timeout, futures::future::join_all(waits)).await;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = tokio::time::timeout(left, futures::future::join_all(per_peer)).await;
     }
 
     /// The community's members and their devices, with online state and last seen.
@@ -459,6 +583,9 @@ impl Node {
         Ok(out)
     }
 }
+
+/// How often a sync asks again for receipts while a member still lacks something.
+const RECEIPT_RETRY: Duration = Duration::from_millis(250);
 
 /// How long every member may keep answering "unavailable" before a document counts as missing.
 const UNAVAILABLE_GRACE: Duration = Duration::from_secs(3);

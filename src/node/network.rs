@@ -22,10 +22,11 @@ use crate::net::dialer::{DeviceDialer, DialFailed};
 use crate::net::endpoint::BoundEndpoint;
 use crate::net::endpoint::NetConfig;
 use crate::net::join_protocol::JoinProtocol;
+use crate::net::receipt::ReceiptProtocol;
 use crate::net::sync_protocol::SyncProtocol;
 use crate::net::transport::{Link, Traffic};
 use crate::net::validate::FrameLimits;
-use crate::net::{JOIN_ALPN, SYNC_ALPN};
+use crate::net::{JOIN_ALPN, RECEIPT_ALPN, SYNC_ALPN};
 use crate::store::SqliteStorage;
 
 /// A running network: present when the node was opened online.
@@ -94,6 +95,13 @@ pub(super) async fn start(
             },
         )
         .accept(
+            RECEIPT_ALPN,
+            ReceiptProtocol {
+                access: access.clone(),
+                holdings: Arc::new(storage.clone()),
+            },
+        )
+        .accept(
             JOIN_ALPN,
             JoinProtocol {
                 admission: Arc::new(NodeAdmission { node }),
@@ -139,6 +147,10 @@ pub struct SyncStatus {
     /// Documents reopened from disk after a crash in Automerge: they sync again only after a
     /// restart.
     pub reopened: usize,
+    /// Documents (notes, cases, community documents) holding changes that no other member's
+    /// device has confirmed holding on disk ("Not yet shared: 3"); `None` until first counted.
+    /// Kept up to date every few seconds while online ([`Node::unshared`] has the detail).
+    pub unshared: Option<usize>,
 }
 
 /// Messages this recent mean sync is under way.

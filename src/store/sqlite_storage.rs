@@ -10,8 +10,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use automerge::ChangeHash;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
+use samod::DocumentId;
 use samod::storage::{Storage, StorageKey};
 use tokio::sync::watch;
 
@@ -68,8 +70,10 @@ impl SqliteStorage {
             quarantined: u64::try_from(quarantined).unwrap_or(0),
             ..StorageStatus::default()
         }));
+        // Not a warning: the node names what is still damaged (and stays quiet about what a
+        // sync has fetched again), which the store alone cannot know.
         if quarantined > 0 {
-            tracing::warn!(
+            tracing::info!(
                 db = %db_path.display(),
                 quarantined,
                 "damaged chunks were set aside earlier; they are kept in the quarantine table"
@@ -228,6 +232,62 @@ impl SqliteStorage {
             .readers
             .with(document_keys)?
             .map_err(|e| StoreError::sqlite(&self.inner.path, e))
+    }
+
+    /// Reads every stored chunk of these documents (ids as text), setting damaged ones aside
+    /// as any load does, then returns which documents have chunks in the quarantine table (set
+    /// aside now or earlier) and how many.
+    pub async fn damaged_documents(&self, docs: &[String]) -> HashMap<String, u64> {
+        for doc in docs {
+            if let Ok(prefix) = StorageKey::from_parts([doc.as_str()]) {
+                self.load_checked(RowQuery::Prefix(key_text::prefix_range(&prefix)))
+                    .await;
+            }
+        }
+        let quarantined = self.inner.readers.with(quarantined_documents);
+        match quarantined {
+            Ok(Ok(all)) => all
+                .into_iter()
+                .filter(|(doc, _)| docs.contains(doc))
+                .collect(),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "could not read the quarantine table");
+                HashMap::new()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the quarantine table");
+                HashMap::new()
+            }
+        }
+    }
+
+    /// Every document with chunks in the quarantine table, and how many.
+    pub fn quarantined_documents(&self) -> Result<HashMap<String, u64>, StoreError> {
+        self.inner
+            .readers
+            .with(quarantined_documents)?
+            .map_err(|e| StoreError::sqlite(&self.inner.path, e))
+    }
+
+    /// For each document and heads, whether every change up to those heads is committed to the
+    /// database: what a member's device is asked before a sync counts our changes as shared
+    /// with it (`net::receipt`). Reads only committed rows, so a change still queued, or held
+    /// only in memory, is not counted. A read that fails counts as not held.
+    pub async fn holds(&self, asks: Vec<(DocumentId, Vec<ChangeHash>)>) -> Vec<bool> {
+        let count = asks.len();
+        let inner = self.inner.clone();
+        let read = run_blocking(move || {
+            inner.readers.with(|conn| {
+                asks.iter()
+                    .map(|(doc, heads)| holds_changes(conn, doc, heads).unwrap_or(false))
+                    .collect::<Vec<bool>>()
+            })
+        })
+        .await;
+        match read {
+            Some(Ok(held)) => held,
+            _ => vec![false; count],
+        }
     }
 
     /// Finishes the queued writes and stops the writer. Writes after this fail (and are
@@ -455,6 +515,44 @@ fn stored_in_db(conn: &Connection, sets: &[Vec<String>]) -> rusqlite::Result<boo
     Ok(false)
 }
 
+/// Whether the committed chunks of `doc` hold every change up to `heads`: the incremental
+/// chunks of the heads or the snapshot at exactly those heads (what samod writes right after
+/// the change), else the document's chunks, loaded and searched.
+fn holds_changes(
+    conn: &Connection,
+    doc: &DocumentId,
+    heads: &[ChangeHash],
+) -> rusqlite::Result<bool> {
+    let incremental = heads
+        .iter()
+        .map(|h| key_text::to_text(&StorageKey::incremental_path(doc, *h)))
+        .collect();
+    let snapshot = vec![key_text::to_text(&StorageKey::snapshot_path(
+        doc,
+        &samod_core::CompactionHash::new(heads),
+    ))];
+    if heads.is_empty() || stored_in_db(conn, &[incremental, snapshot])? {
+        return Ok(true);
+    }
+    let Ok(prefix) = StorageKey::from_parts([doc.to_string()]) else {
+        return Ok(false);
+    };
+    let mut rows = CheckedRows::default();
+    read_rows(
+        conn,
+        &RowQuery::Prefix(key_text::prefix_range(&prefix)),
+        &mut rows,
+    )?;
+    let mut loaded = automerge::Automerge::new();
+    for (_, data) in &rows.intact {
+        // A chunk automerge refuses adds nothing; the answer is then "not held".
+        let _ = loaded.load_incremental(data);
+    }
+    Ok(heads
+        .iter()
+        .all(|h| loaded.get_change_meta_by_hash(h).is_some()))
+}
+
 fn document_keys(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<String>>> {
     let mut stmt = conn.prepare_cached("SELECT key FROM chunks ORDER BY key")?;
     let mut rows = stmt.query([])?;
@@ -463,6 +561,22 @@ fn document_keys(conn: &Connection) -> rusqlite::Result<HashMap<String, Vec<Stri
         let key: String = row.get(0)?;
         if let Some(doc) = key.split('/').next().filter(|d| !d.is_empty()) {
             documents.entry(doc.to_string()).or_default().push(key);
+        }
+    }
+    Ok(documents)
+}
+
+fn quarantined_documents(conn: &Connection) -> rusqlite::Result<HashMap<String, u64>> {
+    let mut stmt = conn.prepare_cached("SELECT key FROM quarantine")?;
+    let mut rows = stmt.query([])?;
+    let mut documents: HashMap<String, u64> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        // A key that is not text (damaged itself) names no document.
+        let Ok(key) = row.get::<_, String>(0) else {
+            continue;
+        };
+        if let Some(doc) = key.split('/').next().filter(|d| !d.is_empty()) {
+            *documents.entry(doc.to_string()).or_default() += 1;
         }
     }
     Ok(documents)

@@ -20,6 +20,9 @@ pub struct StorageStatus {
     pub last_error: Option<String>,
     /// Damaged chunks set aside in the `quarantine` table (in this session or earlier ones).
     pub quarantined: u64,
+    /// Compacted snapshots that could not be written although every change in them was on disk
+    /// already (or was kept as separate chunks): nothing was lost, and reading goes on.
+    pub skipped_snapshots: u64,
 }
 
 /// The sending side of the status, shared by the storage handles and the writer thread.

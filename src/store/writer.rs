@@ -330,6 +330,8 @@ struct Writer {
 #[derive(Default)]
 struct Tally {
     failed: u64,
+    /// Snapshots not written whose changes were all on disk anyway.
+    skipped: u64,
     refused: u64,
     quarantined: u64,
     last_error: Option<String>,
@@ -561,6 +563,7 @@ impl Writer {
             s.failed_writes += tally.failed;
             s.refused_deletes += tally.refused;
             s.quarantined += tally.quarantined;
+            s.skipped_snapshots += tally.skipped;
             if tally.last_error.is_some() {
                 s.last_error = tally.last_error;
             }
@@ -635,6 +638,8 @@ impl Writer {
     }
 
     /// A snapshot or chunk that could not be saved: its document refuses deletes from now on.
+    /// A snapshot whose changes are all on disk anyway (already, or kept as separate chunks)
+    /// lost nothing: it is counted as skipped, not failed, so reading goes on.
     fn put_failed(
         &mut self,
         key: &StorageKey,
@@ -644,22 +649,36 @@ impl Writer {
     ) {
         let document = key_text::document_of(key).to_string();
         let key = key_text::to_text(key);
-        let kept = match rescue {
-            None => String::new(),
+        let (kept, safe) = match rescue {
+            None => (String::new(), false),
             Some(Ok(kept)) if kept.is_empty() => {
-                "; its changes were all on disk already".to_string()
+                ("; its changes were all on disk already".to_string(), true)
             }
             Some(Ok(kept)) => {
                 for change_key in &kept {
                     self.ledger.record_written(change_key);
                 }
-                format!(
+                let kept = format!(
                     "; its {} newest changes were kept as separate chunks",
                     kept.len()
-                )
+                );
+                (kept, true)
             }
-            Some(Err(e)) => format!("; keeping its changes separately failed too: {e}"),
+            Some(Err(e)) => (
+                format!("; keeping its changes separately failed too: {e}"),
+                false,
+            ),
         };
+        if safe {
+            tracing::warn!(
+                key,
+                error = reason,
+                "could not save a compacted snapshot{kept}; deletes for this document are \
+                 refused until copse restarts"
+            );
+            tally.skipped += 1;
+            return;
+        }
         tracing::error!(
             key,
             error = reason,

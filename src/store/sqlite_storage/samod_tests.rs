@@ -117,16 +117,14 @@ async fn h4_failed_snapshot_writes_lose_no_edits() {
     repo.stop().await;
 
     let s = settled(&storage).await;
-    assert!(s.failed_writes > 0, "samod never compacted: {s:?}");
+    assert!(s.skipped_snapshots > 0, "samod never compacted: {s:?}");
+    // Every change of the failed snapshot was on disk: nothing failed, so reading goes on.
+    assert_eq!(s.failed_writes, 0, "{s:?}");
     assert!(
         s.refused_deletes > 0,
         "no delete followed the failure: {s:?}"
     );
     assert_eq!(s.pending_writes, 0, "{s:?}");
-    assert!(
-        s.last_error.as_deref().unwrap_or("").contains("snapshot"),
-        "{s:?}"
-    );
     storage.close();
     drop(storage);
 
@@ -187,17 +185,12 @@ async fn h4_failed_snapshot_of_a_burst_of_changes_loses_none_of_them() {
     repo.stop().await;
 
     let s = settled(&storage).await;
-    assert!(s.failed_writes > 0, "samod never compacted: {s:?}");
+    assert!(s.skipped_snapshots > 0, "samod never compacted: {s:?}");
+    // The burst's changes were kept as separate chunks: nothing failed, so reading goes on.
+    assert_eq!(s.failed_writes, 0, "{s:?}");
     assert!(
         s.refused_deletes > 0,
         "no delete followed the failure: {s:?}"
-    );
-    assert!(
-        s.last_error
-            .as_deref()
-            .unwrap_or("")
-            .contains("kept as separate chunks"),
-        "{s:?}"
     );
     storage.close();
     drop(storage);
