@@ -104,6 +104,14 @@ fn a_case_walks_through_its_phases_and_refuses_early_advice() {
     assert!(err.contains("presenter"), "{err}");
 
     assert_eq!(f.json(&["case", "advance", &case])["phase"], "suggest");
+    // The presenter takes the move back while nobody has written in Suggest.
+    assert_eq!(f.json(&["case", "undo-advance", &case])["phase"], "clarify");
+    let err = f.fails(&["case", "undo-advance", &case]);
+    assert!(err.contains("no move on to undo"), "{err}");
+    assert_eq!(f.json(&["case", "advance", &case])["phase"], "suggest");
+    f.ok(&["case", "comment", &case, "Listening"]);
+    let err = f.fails(&["case", "undo-advance", &case]);
+    assert!(err.contains("already written in the new phase"), "{err}");
     assert_eq!(f.json(&["case", "advance", &case])["phase"], "reflect");
     let err = f.fails(&["case", "advance", &case]);
     assert!(err.contains("close the case"), "{err}");

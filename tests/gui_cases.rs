@@ -86,6 +86,8 @@ fn presenter_takes_a_case_through_every_phase_with_no_suggestion_box_in_clarify(
     assert_eq!(case.situation.as_str(), "We tried twice. Grüße");
 
     gui.harness.get_by_label("Move to Suggest").click();
+    gui.until("the question", |h| has(h, "Yes, move to Suggest"));
+    gui.harness.get_by_label("Yes, move to Suggest").click();
     gui.until("the Suggest phase", |h| {
         has(h, Phase::Suggest.guidance()) && has(h, "Move to Reflect")
     });
@@ -96,6 +98,8 @@ fn presenter_takes_a_case_through_every_phase_with_no_suggestion_box_in_clarify(
     assert_eq!(stored_case(&gui, &id).phase, Phase::Suggest);
 
     gui.harness.get_by_label("Move to Reflect").click();
+    gui.until("the question", |h| has(h, "Yes, move to Reflect"));
+    gui.harness.get_by_label("Yes, move to Reflect").click();
     gui.until("the close form", |h| {
         has(h, Phase::Reflect.guidance()) && has(h, "Outcome")
     });
@@ -144,7 +148,7 @@ fn presenter_takes_a_case_through_every_phase_with_no_suggestion_box_in_clarify(
 
 /// Ada (this device) and Bo (a member with no device here) in a community holding `cases`,
 /// built with the model and imported as documents. Returns the cases' ids in order.
-async fn community_with_cases(node: &Node, cases: Vec<Case>) -> Vec<CaseId> {
+pub(crate) async fn community_with_cases(node: &Node, cases: Vec<Case>) -> Vec<CaseId> {
     // A day ago by the node's clock.
     let at = Timestamp(node.now().0 - 24 * 60 * 60 * 1000);
     let ada = MemberId::from(node.device_id().to_string());
@@ -181,11 +185,11 @@ async fn community_with_cases(node: &Node, cases: Vec<Case>) -> Vec<CaseId> {
     ids
 }
 
-fn bo() -> MemberId {
+pub(crate) fn bo() -> MemberId {
     MemberId::from("bo".to_string())
 }
 
-fn case_by(presenter: &MemberId, title: &str, phase: Phase) -> Case {
+pub(crate) fn case_by(presenter: &MemberId, title: &str, phase: Phase) -> Case {
     let mut case = Case::new(title, "The situation.", presenter, Timestamp(1)).unwrap();
     while case.phase < phase {
         case.advance_phase(presenter).unwrap();

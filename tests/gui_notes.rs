@@ -138,8 +138,8 @@ fn an_earlier_version_is_shown_beside_today_and_restored() {
     gui.shutdown();
 }
 
-/// Regression: a comment the node refuses used to vanish from its box; it is put back, as a
-/// refused case comment is, and the error bar says why.
+/// Regression: a comment the node refuses used to vanish from its box; it stays, with the
+/// reason under it, and the status bar says it is not saved.
 #[test]
 fn a_refused_note_comment_stays_in_its_box() {
     const COMMENT: &str = "Add a comment";
@@ -157,9 +157,12 @@ fn a_refused_note_comment_stays_in_its_box() {
     let too_long = "x".repeat(copse::model::limits::MAX_SHORT_TEXT_BYTES + 1);
     gui.type_into(COMMENT, &too_long);
     gui.harness.get_by_label("Comment").click();
-    gui.until("the refusal, and the text back in its box", |h| {
-        h.query_by_label_contains("Could not add the comment")
+    gui.until("the refusal, and the text in its box", |h| {
+        h.query_all_by_label_contains("A comment is too long (64 KB")
+            .next()
             .is_some()
+            && h.query_by_label_contains("Not saved: “Add a comment”")
+                .is_some()
             && h.query_by_label(COMMENT).and_then(|n| n.value()).as_deref()
                 == Some(too_long.as_str())
     });

@@ -23,6 +23,7 @@ mod gui_notes;
 mod gui_practices;
 mod gui_search_export;
 mod gui_topics;
+mod gui_trust;
 mod impair;
 mod lan;
 mod last_change;

@@ -121,3 +121,31 @@ async fn what_another_member_changed_is_new_until_looked_at() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_phase_move_taken_back_reaches_the_other_member() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a: Node = online(dirs[0].path()).await;
+    let b: Node = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bo")]).await;
+    let case = a.open_case(&id, "Reviews", "Stuck").await.unwrap();
+    a.advance_case(&id, &case).await.unwrap();
+    eventually("Bo sees Suggest", || async {
+        b.case(&id, &case)
+            .await
+            .is_ok_and(|c| c.phase == copse::model::Phase::Suggest)
+    })
+    .await;
+    assert_eq!(
+        a.undo_advance_case(&id, &case).await.unwrap(),
+        copse::model::Phase::Clarify
+    );
+    eventually("Bo sees Clarify again", || async {
+        b.case(&id, &case)
+            .await
+            .is_ok_and(|c| c.phase == copse::model::Phase::Clarify && c.advanced.is_none())
+    })
+    .await;
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

@@ -71,6 +71,17 @@ pub enum CaseCommand {
         #[arg(value_parser = CaseId::from_str)]
         id: CaseId,
     },
+    /// Comment on a case, in any phase; prints the comment's id.
+    Comment {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+        text: String,
+    },
+    /// Take back your last move to a new phase, until someone writes in it.
+    UndoAdvance {
+        #[arg(value_parser = CaseId::from_str)]
+        id: CaseId,
+    },
     /// Close your case after Reflect with its outcome.
     Close {
         #[arg(value_parser = CaseId::from_str)]
@@ -159,6 +170,14 @@ pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Outp
         }
         CaseCommand::Advance { id } => {
             let phase = node.advance_case(c, id).await?;
+            out.phase(id, phase);
+        }
+        CaseCommand::Comment { id, text } => {
+            let comment = node.comment_case(c, id, text.clone()).await?;
+            out.id(&comment, &format!("{comment}"));
+        }
+        CaseCommand::UndoAdvance { id } => {
+            let phase = node.undo_advance_case(c, id).await?;
             out.phase(id, phase);
         }
         CaseCommand::Close {

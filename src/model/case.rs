@@ -95,6 +95,21 @@ pub struct NextAction {
     pub done: bool,
 }
 
+/// What the case held when the presenter last moved it on, so the move can be undone until
+/// someone writes in the new phase. Counted rather than timed: members' clocks differ, and a
+/// write is new exactly when it is not among these.
+#[derive(Clone, Debug, Default, PartialEq, Reconcile, Hydrate)]
+pub struct Advanced {
+    /// The phase the case was moved on from.
+    pub from: Phase,
+    /// The comments there were then.
+    pub comments: Vec<CommentId>,
+    /// How many questions were answered then.
+    pub answers: u64,
+    /// How many suggestions there were then.
+    pub suggestions: u64,
+}
+
 /// One case, in a document of its own.
 #[derive(Clone, Debug, Reconcile, Hydrate)]
 pub struct Case {
@@ -116,6 +131,9 @@ pub struct Case {
     pub comments: BTreeMap<CommentId, Comment>,
     #[autosurgeon(missing = "Default::default")]
     pub closed_at: Option<Timestamp>,
+    /// The last move on to a new phase, while it can still be undone.
+    #[autosurgeon(missing = "Default::default")]
+    pub advanced: Option<Advanced>,
 }
 
 impl Case {
@@ -135,6 +153,7 @@ impl Case {
             next_actions,
             comments: _,
             closed_at,
+            advanced,
         } = old;
         text_edit::splice_to(&mut self.situation, situation.as_str());
         text_edit::splice_to(&mut self.outcome, outcome.as_str());
@@ -146,6 +165,7 @@ impl Case {
         self.suggestions = suggestions;
         self.next_actions = next_actions;
         self.closed_at = closed_at;
+        self.advanced = advanced;
     }
 
     /// Opens a case in the Clarify phase, presented by `presenter`.
@@ -171,6 +191,7 @@ impl Case {
             next_actions: BTreeMap::new(),
             comments: BTreeMap::new(),
             closed_at: None,
+            advanced: None,
         })
     }
 
@@ -297,6 +318,7 @@ impl Case {
     /// (see [`Case::close`]).
     pub fn advance_phase(&mut self, by: &MemberId) -> Result<Phase, ModelError> {
         self.require_presenter(by, "move the case to its next phase")?;
+        let mark = self.written(self.phase);
         self.phase = match self.phase {
             Phase::Clarify => Phase::Suggest,
             Phase::Suggest => Phase::Reflect,
@@ -315,6 +337,60 @@ impl Case {
                 });
             }
         };
+        self.advanced = Some(mark);
+        Ok(self.phase)
+    }
+
+    /// What has been written so far, as an undo of a move from `from` compares it.
+    fn written(&self, from: Phase) -> Advanced {
+        Advanced {
+            from,
+            comments: self.comments.keys().cloned().collect(),
+            answers: self.answered(),
+            suggestions: self.suggestions.len() as u64,
+        }
+    }
+
+    fn answered(&self) -> u64 {
+        self.questions
+            .values()
+            .filter(|q| q.answer.is_some())
+            .count() as u64
+    }
+
+    /// Whether the presenter may still take back the last move on: nobody has written since
+    /// (no new comment, answer or suggestion). Returns the phase it would go back to.
+    pub fn can_undo_advance(&self) -> Result<Phase, ModelError> {
+        let Some(mark) = &self.advanced else {
+            return Err(ModelError::CannotUndoAdvance {
+                to: self.phase,
+                reason: "there is no move on to undo",
+            });
+        };
+        if self.phase == Phase::Closed {
+            return Err(ModelError::CannotUndoAdvance {
+                to: mark.from,
+                reason: "the case is closed",
+            });
+        }
+        let new_comment = self.comments.keys().any(|id| !mark.comments.contains(id));
+        if new_comment
+            || self.answered() > mark.answers
+            || self.suggestions.len() as u64 > mark.suggestions
+        {
+            return Err(ModelError::CannotUndoAdvance {
+                to: mark.from,
+                reason: "someone has already written in the new phase",
+            });
+        }
+        Ok(mark.from)
+    }
+
+    /// The presenter takes back the last move on, until someone writes in the new phase.
+    pub fn undo_advance(&mut self, by: &MemberId) -> Result<Phase, ModelError> {
+        self.require_presenter(by, "undo moving the case on")?;
+        self.phase = self.can_undo_advance()?;
+        self.advanced = None;
         Ok(self.phase)
     }
 
@@ -350,6 +426,7 @@ impl Case {
         text_edit::splice_to(&mut self.outcome, &outcome);
         self.next_actions.extend(checked);
         self.phase = Phase::Closed;
+        self.advanced = None;
         self.closed_at = Some(now);
         Ok(())
     }
@@ -460,6 +537,38 @@ mod tests {
             .unwrap();
         assert_eq!(c.questions[&q].answer.as_deref(), Some("The lead"));
         assert_eq!(c.advance_phase(&m("pia")), Ok(Phase::Suggest));
+    }
+
+    #[test]
+    fn the_presenter_undoes_a_move_on_until_someone_writes_in_the_new_phase() {
+        let mut c = case();
+        assert!(
+            c.undo_advance(&m("pia")).is_err(),
+            "nothing to undo before a move"
+        );
+        c.advance_phase(&m("pia")).unwrap();
+        assert!(matches!(
+            c.undo_advance(&m("bo")),
+            Err(ModelError::NotPresenter { .. })
+        ));
+        assert_eq!(c.undo_advance(&m("pia")), Ok(Phase::Clarify));
+        assert_eq!(c.phase, Phase::Clarify);
+        assert!(c.undo_advance(&m("pia")).is_err(), "one move, one undo");
+
+        // Once a member suggests in Suggest, the move stands.
+        c.advance_phase(&m("pia")).unwrap();
+        c.suggest(SuggestionId::new_random(), &m("bo"), "Pair", Timestamp(3))
+            .unwrap();
+        let err = c.undo_advance(&m("pia")).unwrap_err();
+        assert!(err.to_string().contains("already written"), "{err}");
+        assert_eq!(c.phase, Phase::Suggest);
+
+        // A comment in Reflect counts as writing too; one from before the move does not.
+        c.advance_phase(&m("pia")).unwrap();
+        assert_eq!(c.can_undo_advance(), Ok(Phase::Suggest));
+        c.add_comment(CommentId::new_random(), &m("bo"), "Thanks", Timestamp(4))
+            .unwrap();
+        assert!(c.undo_advance(&m("pia")).is_err());
     }
 
     #[test]

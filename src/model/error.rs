@@ -49,6 +49,8 @@ pub enum ModelError {
         phase: Phase,
         hint: &'static str,
     },
+    #[error("the case cannot go back to the {to} phase: {reason}")]
+    CannotUndoAdvance { to: Phase, reason: &'static str },
     #[error("only the presenter of a case can {action}")]
     NotPresenter { action: &'static str },
     #[error("the presenter cannot {action}: {hint}")]

@@ -619,6 +619,20 @@ impl Node {
         .await
     }
 
+    /// Takes back the presenter's last move on, until someone writes in the new phase; returns
+    /// the phase the case is back in.
+    pub async fn undo_advance_case(
+        &self,
+        community: &CommunityId,
+        id: &CaseId,
+    ) -> Result<Phase, NodeError> {
+        let me = self.me(community).await?;
+        self.change_indexed(community, id, "undo advance phase", move |c: &mut Case| {
+            c.undo_advance(&me)
+        })
+        .await
+    }
+
     /// Closes the case with its outcome and next actions (each owned by the presenter).
     pub async fn close_case(
         &self,

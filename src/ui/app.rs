@@ -206,6 +206,11 @@ impl App {
     /// Goes where a view (or a shortcut, or an event) asked: the one place that opens a note,
     /// a case or a gathering, and the only writer of one view's state on another's behalf.
     pub(super) fn navigate(&mut self, to: Navigate) {
+        if self.notes.ask_before(&to) {
+            // The editor holds text that is not saved: Notes asks before it is left behind.
+            self.view = View::Notes;
+            return;
+        }
         match to {
             Navigate::Stay => {}
             Navigate::To(view) => self.view = view,
@@ -336,7 +341,10 @@ impl App {
                 Event::ReadMarks(marks) => self.read_marks = marks,
                 Event::NoteChanged(id, note) => self.notes.note_changed(id, note),
                 Event::CaseChanged(id, case) => self.cases.case_changed(id, case),
-                Event::NoteCreated(id) => self.navigate(Navigate::OpenNote(id)),
+                Event::NoteCreated(id) => {
+                    self.navigate(Navigate::OpenNote(id.clone()));
+                    self.notes.created(&id);
+                }
                 Event::EditSaved { note, body } => self.notes.saved(note, body),
                 Event::Joined(id) => {
                     self.welcome = welcome::WelcomeState::default();
@@ -345,6 +353,9 @@ impl App {
                 }
                 Event::Failed { action, error } => {
                     self.welcome.busy = false;
+                    if action == bridge::ADD_NOTE {
+                        self.notes.create_failed(error.clone());
+                    }
                     self.error = Some(format!("Could not {action}: {error}"));
                 }
                 Event::StorageChanged(status) => self.storage = status,
@@ -362,6 +373,7 @@ impl App {
             self.members.close_dialogs();
             self.cases.close_dialogs();
             self.gatherings.close_dialogs();
+            super::widgets::close_asks(ctx);
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&NEW_NOTE)) {
             self.navigate(Navigate::NewNote);
@@ -378,7 +390,7 @@ impl App {
         ui.separator();
         for (view, label) in View::ALL {
             if ui.selectable_label(self.view == view, label).clicked() {
-                self.view = view;
+                self.navigate(Navigate::To(view));
             }
         }
         let others: Vec<_> = self
@@ -456,16 +468,21 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         thanks::set_viewer(ui.ctx(), self.me());
-        egui::Panel::bottom("status").show(ui, |ui| status_bar::status_bar_ui(ui, self));
-        if let Some(error) = self.error.clone() {
-            egui::Panel::top("error").show(ui, |ui| {
+        // The last failure sits just above the status bar, a fixed place at the bottom, so it
+        // never pushes the page down under the pointer.
+        let mut dismiss = false;
+        egui::Panel::bottom("status").show(ui, |ui| {
+            if let Some(error) = &self.error {
                 ui.horizontal(|ui| {
                     ui.colored_label(ui.visuals().error_fg_color, error);
-                    if ui.button("Dismiss").clicked() {
-                        self.error = None;
-                    }
+                    dismiss = ui.button("Dismiss").clicked();
                 });
-            });
+                ui.separator();
+            }
+            status_bar::status_bar_ui(ui, self)
+        });
+        if dismiss {
+            self.error = None;
         }
         match (&self.communities, &self.current) {
             (None, _) => {

@@ -17,6 +17,9 @@ use crate::net::ticket::InviteTicket;
 use crate::node::{CommunitySummary, Node, NodeError, SyncStatus};
 use crate::store::StorageStatus;
 
+/// The action named when creating a note fails, so the title field can take the reason.
+pub const ADD_NOTE: &str = "add the note";
+
 /// What the window asks of the node. Verbs.
 pub enum Command {
     CreateCommunity {
@@ -74,10 +77,10 @@ pub enum Event {
     NoteChanged(NoteId, Arc<Note>),
     CaseChanged(CaseId, Arc<Case>),
     NoteCreated(NoteId),
-    /// A note edit is on disk; `body` is the note as that edit left it (`None` if it failed).
+    /// A note edit is on disk, and `body` is the note as that edit left it; or it failed, why.
     EditSaved {
         note: NoteId,
-        body: Option<String>,
+        body: Result<String, String>,
     },
     Joined(CommunityId),
     Failed {
@@ -211,7 +214,7 @@ impl Server {
                     Ok(id) => {
                         self.events.send(Event::NoteCreated(id));
                     }
-                    Err(e) => failed(&self.events, "add the note", e),
+                    Err(e) => failed(&self.events, ADD_NOTE, e),
                 }
             }
             Command::OpenNote(id) => self.open_note(id).await,
@@ -277,9 +280,7 @@ impl Server {
             Ok(body) => self.node.flush().await.map(|()| body),
             Err(e) => Err(e),
         };
-        let body = saved
-            .map_err(|e| failed(&self.events, "save the note", e))
-            .ok();
+        let body = saved.map_err(|e| e.to_string());
         self.events.send(Event::EditSaved {
             note: note.clone(),
             body,

@@ -73,6 +73,8 @@ pub struct CasesState {
     snapshots: usize,
     /// The phase a "Move to …" was sent from, so a second click cannot skip a phase.
     advancing_from: Option<Phase>,
+    /// The phase whose "Move to …" is being confirmed.
+    confirm_advance: Option<Phase>,
     /// A "Close case" is on its way.
     closing: bool,
     /// Phases looked up for the list, with the index entry's `updated_at` they are valid for;
@@ -103,6 +105,7 @@ impl Default for CasesState {
             history: HistoryState::default(),
             snapshots: 0,
             advancing_from: None,
+            confirm_advance: None,
             closing: false,
             phases: HashMap::new(),
             lifecycle: Default::default(),
@@ -125,11 +128,12 @@ struct NewCase {
 enum Reply {
     /// Phases looked up for the list: the case, the `updated_at` asked for, its phase.
     Phases(Vec<(CaseId, Timestamp, Phase)>),
-    /// A change failed; `text` goes back into `field` (the error bar says why).
+    /// A change failed; `text` goes back into `field`, with `reason` under it.
     Unsent {
         case: Option<CaseId>,
         field: Field,
         text: String,
+        reason: String,
     },
 }
 
@@ -139,12 +143,40 @@ enum Field {
     Title,
     Situation,
     Question,
-    Answer(QuestionId),
+    /// A question's answer box, with the question's number as shown.
+    Answer(QuestionId, usize),
     Suggestion,
     Advance,
     Outcome,
     Actions,
     Comment,
+}
+
+impl Field {
+    /// The label of the field on screen, which names its refusal.
+    pub(super) fn label(&self) -> String {
+        match self {
+            Field::Title => "Case title".into(),
+            Field::Situation => "Situation".into(),
+            Field::Question => "Your question".into(),
+            Field::Answer(_, n) => answer_label(*n),
+            Field::Suggestion => SUGGESTION.into(),
+            Field::Advance => "Move the case on".into(),
+            Field::Outcome => "Outcome".into(),
+            Field::Actions => "Next actions (one per line)".into(),
+            Field::Comment => CASE_COMMENT.into(),
+        }
+    }
+}
+
+/// The label of the suggestion box.
+pub(super) const SUGGESTION: &str = "Your suggestion";
+/// The label of the case's comment box.
+pub(super) const CASE_COMMENT: &str = "Comment on this case";
+
+/// The label of the presenter's answer box for question `n` (counted from 1).
+pub(super) fn answer_label(n: usize) -> String {
+    format!("Your answer to question {n}")
 }
 
 impl CasesState {
@@ -175,6 +207,7 @@ impl CasesState {
     /// Esc: closes the "Open a case" form and the history.
     pub fn close_dialogs(&mut self) {
         self.new_case = None;
+        self.confirm_advance = None;
         self.history.close();
         self.lifecycle.close();
     }
@@ -204,6 +237,7 @@ impl CasesState {
         self.action_owners.clear();
         self.comment.clear();
         self.advancing_from = None;
+        self.confirm_advance = None;
         self.closing = false;
     }
 
@@ -218,7 +252,7 @@ impl CasesState {
     }
 
     /// Takes in what the node side sent since the last frame.
-    fn receive(&mut self) {
+    fn receive(&mut self, ctx: &egui::Context) {
         while let Ok(reply) = self.replies.try_recv() {
             match reply {
                 Reply::Phases(found) => {
@@ -226,16 +260,29 @@ impl CasesState {
                         self.phases.insert(id, (at, Some(phase)));
                     }
                 }
-                Reply::Unsent { case, field, text } => self.put_back(case, field, text),
+                Reply::Unsent {
+                    case,
+                    field,
+                    text,
+                    reason,
+                } => {
+                    let label = field.label();
+                    if self.put_back(case, field, text.clone()) {
+                        super::widgets::refuse(ctx, &label, &text, reason);
+                    }
+                }
             }
         }
     }
 
-    /// Puts text whose change failed back where it was typed, unless something new is there.
-    fn put_back(&mut self, case: Option<CaseId>, field: Field, text: String) {
-        let restore = |slot: &mut String| {
+    /// Puts text whose change failed back where it was typed, unless something new is there;
+    /// true if it went back.
+    fn put_back(&mut self, case: Option<CaseId>, field: Field, text: String) -> bool {
+        let mut restored = false;
+        let mut restore = |slot: &mut String| {
             if slot.is_empty() {
                 *slot = text.clone();
+                restored = true;
             }
         };
         match field {
@@ -250,7 +297,7 @@ impl CasesState {
             // The member has moved on to another case: their drafts there are not these.
             _ if case != self.selected => {}
             Field::Question => restore(&mut self.question),
-            Field::Answer(q) => restore(self.answers.entry(q).or_default()),
+            Field::Answer(q, _) => restore(self.answers.entry(q).or_default()),
             Field::Suggestion => restore(&mut self.suggestion),
             Field::Advance => self.advancing_from = None,
             Field::Outcome => {
@@ -260,6 +307,7 @@ impl CasesState {
             Field::Actions => restore(&mut self.actions),
             Field::Comment => restore(&mut self.comment),
         }
+        restored
     }
 
     /// Selects the case this window just opened, once it shows in the index.
@@ -309,12 +357,13 @@ impl CasesState {
         let replies = self.replies_tx.clone();
         bridge::action(what, move |node, community| async move {
             let result = run(node, community, case.clone()).await;
-            if result.is_err() {
+            if let Err(e) = &result {
                 for (field, text) in unsent {
                     let reply = Reply::Unsent {
                         case: Some(case.clone()),
                         field,
                         text,
+                        reason: e.to_string(),
                     };
                     if replies.send(reply).is_err() {
                         break;
@@ -329,7 +378,7 @@ impl CasesState {
 pub fn cases_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut CasesState) -> Navigate {
     let new = cx.unread_ids(DocKind::Case);
     state.enter(cx.community_id);
-    state.receive();
+    state.receive(ui.ctx());
     let mut commands = Vec::new();
     let opened = state.follow_opened_case(cx.community, cx.me);
     let chosen = egui::Panel::left("case-list")

@@ -76,6 +76,14 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 impl MembersState {
+    /// Why the profile on screen is not stored, if a save of it failed.
+    pub fn unsaved(&self) -> Option<String> {
+        match &self.saved {
+            Some(Err(e)) => Some(format!("your profile: {e}")),
+            _ => None,
+        }
+    }
+
     /// Esc: closes the removal confirmation.
     pub fn close_dialogs(&mut self) {
         self.confirm_remove = None;
@@ -183,10 +191,12 @@ fn profile_ui(
     let draft = &mut state.profile;
     let mut changed = false;
     let label = ui.label("Display name");
-    changed |= ui
+    let name = ui
         .text_edit_singleline(&mut draft.name)
-        .labelled_by(label.id)
-        .changed();
+        .labelled_by(label.id);
+    changed |= name.changed();
+    // Enter in the one-line name field saves, as in every one-line form.
+    let entered = name.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     ui.add_space(4.0);
     let label = ui.label("Ask me about (one skill per line)");
     changed |= ui
@@ -215,10 +225,10 @@ fn profile_ui(
     let name_ok = !draft.name.trim().is_empty();
     ui.horizontal(|ui| {
         let ready = name_ok && state.edited && state.saving.is_none();
-        if ui
+        let clicked = ui
             .add_enabled(ready, egui::Button::new("Save profile"))
-            .clicked()
-        {
+            .clicked();
+        if clicked || (ready && entered) {
             let update = draft.to_update();
             let reply = Reply::default();
             let slot = reply.clone();

@@ -8,7 +8,11 @@
 //!
 //! The view keeps only its own state (the selection, the editor, the drafts); opening another
 //! view is a [`Navigate`] for the app. A comment the node refuses goes back into its box, as in
-//! Cases, and the error bar says why.
+//! Cases, with the reason under it.
+//!
+//! Text the editor holds but the note does not (over the size limit, or a save that failed) is
+//! [`NotesState::unsaved`]: the status bar says so, and opening another note first asks whether
+//! to keep editing, copy the text and leave, or discard it.
 
 use std::collections::HashSet;
 use std::sync::{Arc, mpsc};
@@ -20,9 +24,16 @@ use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
 use super::history::{HistoryState, Shown, history_ui};
 use super::lifecycle::{self, LifecycleState};
-use super::widgets::{self, labelled_field, list_row};
+use super::widgets::{self, labelled_field, list_row, refusal_line_ui};
 use crate::model::text_edit::{self, Splice};
-use crate::model::{Community, Item, Note, NoteId};
+use crate::model::{Community, Item, Note, NoteId, limits, plain};
+
+/// The label of the new note's title field.
+pub const NEW_TITLE: &str = "New note title";
+/// The label of a note's comment box.
+pub const COMMENT: &str = "Add a comment";
+/// The label of the editor.
+pub const BODY: &str = "Note body (Markdown)";
 
 /// How long typing pauses before the text is saved.
 const SAVE_AFTER: Duration = Duration::from_millis(400);
@@ -55,6 +66,20 @@ pub struct NotesState {
     /// Counts the snapshots of the selected note, so the history is re-read when it changes.
     snapshots: usize,
     new_title: Option<String>,
+    /// The title field takes the keyboard once, when the form opens (so Tab can leave it).
+    focus_new_title: bool,
+    /// A note is being created from the title field: it stays until the note opens.
+    creating: bool,
+    /// Why the node refused to create the note, to show under the title field.
+    create_refused: Option<String>,
+    /// The editor takes the keyboard once it shows (after creating a note).
+    focus_body: bool,
+    /// Why the last save of the editor's text failed, until a save succeeds or it is discarded.
+    save_error: Option<String>,
+    /// Where the member asked to go while the editor held unsaved text; asked about first.
+    leaving: Option<Navigate>,
+    /// The list's order while the pointer is over it, so rows do not move under it.
+    order: Vec<NoteId>,
     comment: String,
     /// Comments the node refused, coming back to their box.
     unsent: Unsent,
@@ -62,10 +87,10 @@ pub struct NotesState {
     lifecycle: LifecycleState,
 }
 
-/// The way back for a comment the node refused: the note and the text.
+/// The way back for a comment the node refused: the note, the text and why.
 struct Unsent {
-    tx: mpsc::Sender<(NoteId, String)>,
-    rx: mpsc::Receiver<(NoteId, String)>,
+    tx: mpsc::Sender<(NoteId, String, String)>,
+    rx: mpsc::Receiver<(NoteId, String, String)>,
 }
 
 impl Default for Unsent {
@@ -91,6 +116,7 @@ impl NotesState {
             left_behind: self.left_behind.take(),
             preview: self.preview,
             lifecycle: std::mem::take(&mut self.lifecycle),
+            order: std::mem::take(&mut self.order),
             ..NotesState::default()
         };
     }
@@ -121,23 +147,84 @@ impl NotesState {
         self.snapshots += 1;
     }
 
-    /// A sent edit is on disk (or failed: `body` is `None`).
-    pub fn saved(&mut self, id: NoteId, body: Option<String>) {
+    /// A sent edit is on disk (`Ok`, the note as it left it) or failed (`Err`, why).
+    pub fn saved(&mut self, id: NoteId, body: Result<String, String>) {
         if self.selected.as_ref() != Some(&id) {
             return;
         }
         self.in_flight = self.in_flight.saturating_sub(1);
+        if let Err(e) = &body {
+            self.save_error = Some(e.clone());
+        }
         if self.in_flight > 0 {
             return;
         }
         match body {
-            Some(body) => self.rebase_onto(&body),
+            Ok(body) => {
+                self.save_error = None;
+                self.rebase_onto(&body);
+            }
             // Keep the typing on screen as unsaved: the editor differs from the note.
-            None => {
+            Err(_) => {
                 if let Some(note) = &self.note {
                     self.base = note.body.as_str().to_string();
                 }
             }
+        }
+    }
+
+    /// Why the editor holds text the note does not, if it does: the one answer the status bar,
+    /// the editor and leaving the note all take.
+    pub fn unsaved(&self) -> Option<String> {
+        if self.editor.len() > limits::MAX_BODY_BYTES {
+            return Some(format!(
+                "the note is {}, over the {} limit",
+                plain::size(self.editor.len()),
+                plain::size(limits::MAX_BODY_BYTES)
+            ));
+        }
+        match &self.save_error {
+            Some(e) if self.editor != self.base => {
+                Some(format!("the note could not be saved: {e}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether going to `to` would leave the note whose unsaved text the editor holds; if so
+    /// the view asks first, and `to` waits.
+    pub fn ask_before(&mut self, to: &Navigate) -> bool {
+        let leaves = match to {
+            Navigate::OpenNote(id) => self.selected.as_ref() != Some(id),
+            _ => false,
+        };
+        if leaves && self.unsaved().is_some() {
+            self.leaving = Some(to.clone());
+            return true;
+        }
+        false
+    }
+
+    /// Puts the editor back to the note as stored.
+    fn discard(&mut self) {
+        self.editor = self.base.clone();
+        self.save_error = None;
+        self.unsent_since = None;
+    }
+
+    /// The note this window just created is open: the keyboard goes to its body.
+    pub fn created(&mut self, id: &NoteId) {
+        self.creating = false;
+        if self.selected.as_ref() == Some(id) {
+            self.focus_body = true;
+        }
+    }
+
+    /// The node refused to create the note: the title stays, with the reason under it.
+    pub fn create_failed(&mut self, error: String) {
+        if self.creating {
+            self.creating = false;
+            self.create_refused = Some(error);
         }
     }
 
@@ -165,6 +252,10 @@ impl NotesState {
             return None;
         }
         self.unsent_since = None;
+        // The node would refuse it; the status bar and the editor say why, the text stays.
+        if self.editor.len() > limits::MAX_BODY_BYTES {
+            return None;
+        }
         let id = self.selected.clone()?;
         if self.editor == self.base {
             return None;
@@ -176,9 +267,10 @@ impl NotesState {
 
     /// Puts refused comments back in their box, unless the member moved to another note or
     /// has typed something new there.
-    fn receive(&mut self) {
-        while let Ok((note, text)) = self.unsent.rx.try_recv() {
+    fn receive(&mut self, ctx: &egui::Context) {
+        while let Ok((note, text, reason)) = self.unsent.rx.try_recv() {
             if self.selected.as_ref() == Some(&note) && self.comment.is_empty() {
+                widgets::refuse(ctx, COMMENT, &text, reason);
                 self.comment = text;
             }
         }
@@ -190,20 +282,25 @@ impl NotesState {
         let unsent = self.unsent.tx.clone();
         bridge::action("add the comment", move |node, community| async move {
             let result = node.comment_note(&community, &note, text.clone()).await;
-            if result.is_err() {
+            if let Err(e) = &result {
                 // The window has closed if this fails; nothing is left to put back.
-                let _ = unsent.send((note, text));
+                let _ = unsent.send((note, text, e.to_string()));
             }
             result.map(|_| ())
         })
     }
 
     pub fn start_new_note(&mut self) {
-        self.new_title = Some(String::new());
+        if self.new_title.is_none() {
+            self.new_title = Some(String::new());
+        }
+        self.focus_new_title = true;
     }
 
     pub fn close_dialogs(&mut self) {
         self.new_title = None;
+        self.creating = false;
+        self.leaving = None;
         self.history.close();
         self.lifecycle.close();
     }
@@ -257,7 +354,8 @@ impl CharShift {
 }
 
 pub fn notes_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState) -> Navigate {
-    state.receive();
+    state.receive(ui.ctx());
+    let left = leave_dialog_ui(ui, state);
     let community = cx.community;
     let mut commands = Vec::new();
     let to = egui::Panel::left("note-list")
@@ -272,7 +370,65 @@ pub fn notes_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState) -> Navi
     for command in commands {
         cx.send(command);
     }
-    to
+    left.or(to)
+}
+
+/// The question asked before leaving a note whose text is not saved. Three honest choices:
+/// stay; take the text along on the clipboard (every byte of it, for the member to put where
+/// it fits); or let it go. No truncated copy is saved behind the member's back.
+fn leave_dialog_ui(ui: &mut egui::Ui, state: &mut NotesState) -> Navigate {
+    if state.leaving.is_none() {
+        return Navigate::Stay;
+    }
+    let Some(why) = state.unsaved() else {
+        // Saved meanwhile: nothing to ask.
+        return state.leaving.take().unwrap_or_default();
+    };
+    let mut choice = None;
+    egui::Modal::new(egui::Id::unique("leave-unsaved-note")).show(ui.ctx(), |ui| {
+        ui.set_max_width(420.0);
+        ui.heading("This note has text that is not saved");
+        ui.label(format!("Not saved: {why}."));
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button(KEEP_EDITING).clicked() {
+                choice = Some(Leave::Stay);
+            }
+            if ui.button(COPY_AND_LEAVE).clicked() {
+                choice = Some(Leave::Copy);
+            }
+            if ui.button(DISCARD_AND_LEAVE).clicked() {
+                choice = Some(Leave::Discard);
+            }
+        });
+    });
+    match choice {
+        None => Navigate::Stay,
+        Some(Leave::Stay) => {
+            state.leaving = None;
+            Navigate::Stay
+        }
+        Some(Leave::Copy) => {
+            ui.ctx().copy_text(state.editor.clone());
+            state.discard();
+            state.leaving.take().unwrap_or_default()
+        }
+        Some(Leave::Discard) => {
+            state.discard();
+            state.leaving.take().unwrap_or_default()
+        }
+    }
+}
+
+/// The buttons of the question asked before leaving unsaved text.
+pub const KEEP_EDITING: &str = "Keep editing";
+pub const COPY_AND_LEAVE: &str = "Copy the text and leave";
+pub const DISCARD_AND_LEAVE: &str = "Discard the unsaved text";
+
+enum Leave {
+    Stay,
+    Copy,
+    Discard,
 }
 
 fn list_ui(
@@ -285,18 +441,44 @@ fn list_ui(
     if ui.button("New note (Ctrl+N)").clicked() {
         state.start_new_note();
     }
-    let mut create = None;
     if let Some(title) = &mut state.new_title {
-        let response = labelled_field(ui, "New note title", title);
-        response.request_focus();
-        let submit = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui.button("Create").clicked() || submit) && !title.trim().is_empty() {
-            create = Some(title.clone());
+        let response = labelled_field(ui, NEW_TITLE, title);
+        if std::mem::take(&mut state.focus_new_title) {
+            response.request_focus();
         }
-    }
-    if let Some(title) = create {
-        commands.push(Command::AddNote { title });
-        state.new_title = None;
+        if let Some(reason) = state.create_refused.take() {
+            widgets::refuse(ui.ctx(), NEW_TITLE, title, reason);
+        }
+        refusal_line_ui(ui, NEW_TITLE, title);
+        let entered = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let mut create = false;
+        let mut cancel = false;
+        ui.horizontal(|ui| {
+            create = ui
+                .add_enabled(!state.creating, egui::Button::new("Create"))
+                .clicked();
+            cancel = ui.button("Cancel").clicked();
+            if state.creating {
+                ui.spinner();
+            }
+        });
+        if cancel {
+            state.new_title = None;
+        } else if (create || entered) && !state.creating {
+            match limits::title("a note's title", title) {
+                Ok(_) => {
+                    widgets::accept(ui.ctx(), NEW_TITLE);
+                    commands.push(Command::AddNote {
+                        title: title.clone(),
+                    });
+                    state.creating = true;
+                }
+                Err(e) => {
+                    widgets::refuse(ui.ctx(), NEW_TITLE, title, widgets::reason(&e));
+                    response.request_focus();
+                }
+            }
+        }
     }
     let search = labelled_field(ui, "Search notes", &mut state.search);
     lifecycle::show_archived_ui(ui, &mut state.lifecycle);
@@ -314,6 +496,13 @@ fn list_ui(
         .filter(|(_, e)| needle.is_empty() || e.title.to_lowercase().contains(&needle))
         .collect();
     notes.sort_by_key(|(_, e)| std::cmp::Reverse(e.updated_at));
+    // While the pointer is over the list, a note changed elsewhere keeps its place; the list
+    // re-sorts once the pointer leaves, so a click never lands on a row that just moved.
+    let pointer_over = ui.rect_contains_pointer(ui.max_rect());
+    if pointer_over && !state.order.is_empty() {
+        widgets::keep_order(&mut notes, &state.order, |(id, _)| *id);
+    }
+    state.order = notes.iter().map(|(id, _)| (*id).clone()).collect();
     if community.notes.is_empty() {
         ui.label("No notes yet.");
     } else if notes.is_empty() {
@@ -391,9 +580,22 @@ fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: 
     }
     let editor_id = ui.make_persistent_id(("note-body", &id));
     CharShift::apply(&std::mem::take(&mut state.moved), ui.ctx(), editor_id);
+    if std::mem::take(&mut state.focus_body) {
+        ui.memory_mut(|m| m.request_focus(editor_id));
+    }
     let height = (ui.available_height() * 0.6).max(160.0);
+    let unsaved = state.unsaved();
     let edit_ui = |ui: &mut egui::Ui, state: &mut NotesState| {
-        let label = ui.label("Note body (Markdown)");
+        // The reason sits on the label's line, so it appears without moving the editor.
+        let label = ui
+            .horizontal(|ui| {
+                let label = ui.label(BODY);
+                if let Some(why) = &unsaved {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("Not saved: {why}"));
+                }
+                label
+            })
+            .inner;
         egui::ScrollArea::vertical()
             .id_salt("note-body-scroll")
             .max_height(height)
@@ -427,13 +629,18 @@ fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: 
         edit_ui(ui, state);
     }
     ui.add_space(8.0);
-    widgets::comments_ui(ui, community, &note.comments);
-    ui.horizontal(|ui| {
-        labelled_field(ui, "Add a comment", &mut state.comment);
-        if ui.button("Comment").clicked() && !state.comment.trim().is_empty() {
-            commands.push(state.comment_command(id));
-        }
-    });
+    if let Some(comment) = widgets::comments_ui(ui, community, &note.comments, cx.me) {
+        let doc = crate::model::DocRef::Note(id.clone());
+        commands.push(bridge::action(
+            "delete the comment",
+            move |node, c| async move { node.delete_comment(&c, &doc, &comment).await },
+        ));
+    }
+    if widgets::field_with_button(ui, COMMENT, &mut state.comment, "Comment", |t| {
+        limits::required_text("a comment", t, limits::MAX_SHORT_TEXT_BYTES)
+    }) {
+        commands.push(state.comment_command(id));
+    }
 }
 
 #[cfg(test)]
@@ -491,11 +698,11 @@ mod tests {
         state.note_changed(id.clone(), note("Xa"));
         assert_eq!(state.editor, "abc", "held back until the save is confirmed");
         // The node merged the sent edit with the remote one.
-        state.saved(id.clone(), Some("Xab".into()));
+        state.saved(id.clone(), Ok("Xab".into()));
         assert_eq!(state.editor, "Xabc");
         let (_, from, to) = state.edit_to_send(t0 + SAVE_AFTER * 3).unwrap();
         assert_eq!((from.as_str(), to.as_str()), ("Xab", "Xabc"));
-        state.saved(id.clone(), Some("Xabc".into()));
+        state.saved(id.clone(), Ok("Xabc".into()));
         assert!(!state.has_unsent_edit());
         state.note_changed(id, note("Xabc!"));
         assert_eq!(state.editor, "Xabc!");
@@ -515,13 +722,21 @@ mod tests {
     #[test]
     fn a_refused_comment_goes_back_to_its_box_unless_the_member_moved_on() {
         let (mut state, id) = open("a");
-        state.unsent.tx.send((id.clone(), "kept".into())).unwrap();
-        state.receive();
+        state
+            .unsent
+            .tx
+            .send((id.clone(), "kept".into(), "why".into()))
+            .unwrap();
+        state.receive(&egui::Context::default());
         assert_eq!(state.comment, "kept");
 
         state.comment = "newer".into();
-        state.unsent.tx.send((id, "older".into())).unwrap();
-        state.receive();
+        state
+            .unsent
+            .tx
+            .send((id, "older".into(), "why".into()))
+            .unwrap();
+        state.receive(&egui::Context::default());
         assert_eq!(state.comment, "newer", "new typing is not overwritten");
 
         let other = NoteId::from("n2".to_string());
@@ -529,9 +744,9 @@ mod tests {
         state
             .unsent
             .tx
-            .send((NoteId::from("n1".to_string()), "x".into()))
+            .send((NoteId::from("n1".to_string()), "x".into(), "why".into()))
             .unwrap();
-        state.receive();
+        state.receive(&egui::Context::default());
         assert_eq!(state.comment, "", "another note's comment stays out");
     }
 
@@ -541,7 +756,7 @@ mod tests {
         let t0 = Instant::now();
         type_text(&mut state, "a typed", t0);
         state.edit_to_send(t0 + SAVE_AFTER).unwrap();
-        state.saved(id.clone(), None);
+        state.saved(id.clone(), Err("the disk is full".into()));
         assert_eq!(state.editor, "a typed");
         state.note_changed(id, note("Oh a"));
         assert_eq!(state.editor, "Oh a typed");

@@ -1,4 +1,9 @@
 //! The status bar: saved or not, and who is online — always honest.
+//!
+//! "Saved" is derived each frame from the same state the editor and the forms draw from: the
+//! store's failed and pending writes, the note editor's unsaved text ([`super::notes`]), a
+//! refused field on screen ([`super::widgets::refusals_on_screen`]) and a profile that failed
+//! to save. While any of them holds something not stored, the bar says "Not saved" and why.
 
 use eframe::egui;
 
@@ -8,8 +13,16 @@ use crate::store::StorageStatus;
 
 pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
     ui.horizontal(|ui| {
-        let saved = save_state(&app.storage, app.notes.has_unsent_edit());
-        if app.storage.failed_writes > 0 {
+        let unsaved = app
+            .notes
+            .unsaved()
+            .or_else(|| widgets_unsaved(ui.ctx()).or_else(|| app.members.unsaved()));
+        let saved = save_state(
+            &app.storage,
+            app.notes.has_unsent_edit(),
+            unsaved.as_deref(),
+        );
+        if app.storage.failed_writes > 0 || unsaved.is_some() {
             ui.colored_label(ui.visuals().error_fg_color, saved);
         } else {
             ui.label(saved);
@@ -44,14 +57,23 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
     });
 }
 
-/// The one-line save state.
-pub fn save_state(status: &StorageStatus, unsent: bool) -> String {
+/// The first refused field on screen, as "the field: why".
+fn widgets_unsaved(ctx: &egui::Context) -> Option<String> {
+    let (field, reason) = super::widgets::refusals_on_screen(ctx).into_iter().next()?;
+    Some(format!("“{field}”: {reason}"))
+}
+
+/// The one-line save state: a failed write first (the disk is the member's to fix), then text
+/// on screen that is not stored (`unsaved`, why), then writes under way.
+pub fn save_state(status: &StorageStatus, unsent: bool, unsaved: Option<&str>) -> String {
     if status.failed_writes > 0 {
         format!(
             "Failed to save ({} failed: {})",
             plain::count(status.failed_writes as usize, "write", "writes"),
             status.last_error.as_deref().unwrap_or("unknown error")
         )
+    } else if let Some(why) = unsaved {
+        format!("Not saved: {why}")
     } else if unsent || status.pending_writes > 0 {
         "Saving…".to_string()
     } else {

@@ -12,7 +12,7 @@
 //! snapshot, and a failure in the app's error bar.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use eframe::egui::{self, Align, Layout, Rect, RichText, UiBuilder, pos2, vec2};
 
@@ -91,7 +91,14 @@ pub struct TopicsState {
     linking: Option<(TopicId, String)>,
     /// Rename, archive, delete and their undo.
     lifecycle: LifecycleState,
+    /// A proposal the node refused: the title and description go back, with the reason.
+    refused: Arc<Mutex<Option<(NewTopic, String)>>>,
+    /// Where the list was last drawn, to hold its order while the pointer is over it.
+    list_rect: Option<Rect>,
 }
+
+/// The label of the propose line's title field.
+pub const NEW_TOPIC: &str = "New topic";
 
 struct Awaiting {
     title: String,
@@ -107,6 +114,9 @@ struct Listing {
     rows: Vec<Row>,
     /// Topics per filter, in [`Filter::ALL`] order.
     counts: [usize; 4],
+    /// Rows kept in an older order because the pointer was over the list; re-sorted once it
+    /// leaves.
+    held: bool,
 }
 
 /// One topic's place in the list.
@@ -143,22 +153,35 @@ impl TopicsState {
     }
 
     /// The rows for this snapshot under the current filter; recomputed only when either changed.
-    fn take_listing(&mut self, community: &Arc<Community>) -> Listing {
-        match self.listing.take() {
+    /// The rows for this snapshot. While the pointer is over the list (`pointer_over`), a new
+    /// snapshot keeps the rows in the order they were, so an endorsement never moves a row
+    /// under the pointer; the list re-sorts once the pointer leaves.
+    fn take_listing(&mut self, community: &Arc<Community>, pointer_over: bool) -> Listing {
+        let old = self.listing.take();
+        match old {
             Some(l)
                 if Arc::ptr_eq(&l.community, community)
                     && l.filter == self.filter
-                    && l.show_archived == self.lifecycle.show_archived =>
+                    && l.show_archived == self.lifecycle.show_archived
+                    && (!l.held || pointer_over) =>
             {
                 l
             }
-            _ => {
+            old => {
                 let show_archived = self.lifecycle.show_archived;
+                let mut rows = list_rows(community, self.filter, show_archived);
+                let mut held = false;
+                if let Some(old) = old.filter(|o| pointer_over && o.filter == self.filter) {
+                    let before: Vec<TopicId> = old.rows.into_iter().map(|r| r.id).collect();
+                    super::widgets::keep_order(&mut rows, &before, |r| &r.id);
+                    held = true;
+                }
                 Listing {
                     community: community.clone(),
                     filter: self.filter,
                     show_archived,
-                    rows: list_rows(community, self.filter, show_archived),
+                    held,
+                    rows,
                     counts: Filter::ALL.map(|f| {
                         community
                             .topics
@@ -285,7 +308,11 @@ pub fn topics_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut TopicsState) -> Na
 
     lifecycle::undo_ui(ui, cx, &mut state.lifecycle);
     lifecycle::rename_bar_ui(ui, cx, &mut state.lifecycle);
-    let listing = state.take_listing(community);
+    let pointer_over = match (state.list_rect, ui.ctx().pointer_hover_pos()) {
+        (Some(rect), Some(pos)) => rect.contains(pos),
+        _ => false,
+    };
+    let listing = state.take_listing(community, pointer_over);
     ui.horizontal(|ui| {
         for (filter, count) in Filter::ALL.into_iter().zip(listing.counts) {
             let text = format!("{} ({count})", filter.name());
@@ -310,6 +337,7 @@ pub fn topics_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut TopicsState) -> Na
         });
     } else {
         let reveal = state.reveal.take();
+        state.list_rect = Some(ui.available_rect_before_wrap());
         list_ui(
             ui,
             community,
@@ -339,9 +367,18 @@ fn propose_ui(
     can_act: bool,
     intents: &mut Vec<Intent>,
 ) {
+    if let Ok(mut slot) = state.refused.lock()
+        && let Some((new, reason)) = slot.take()
+        && state.title.is_empty()
+    {
+        super::widgets::refuse(ui.ctx(), NEW_TOPIC, &new.title, reason);
+        state.title = new.title;
+        state.description = new.description;
+        state.parent = new.parent;
+    }
     ui.add_enabled_ui(can_act, |ui| {
         ui.horizontal(|ui| {
-            let label = ui.label("New topic");
+            let label = ui.label(NEW_TOPIC);
             let title = ui
                 .add(
                     egui::TextEdit::singleline(&mut state.title)
@@ -361,14 +398,31 @@ fn propose_ui(
                 .labelled_by(label.id);
             let entered = (title.lost_focus() || why.lost_focus())
                 && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            let ready = !state.title.trim().is_empty();
-            let clicked = ui
-                .add_enabled(ready, egui::Button::new("Propose"))
-                .clicked();
-            if ready && (clicked || entered) {
-                intents.push(Intent::Propose);
+            let clicked = ui.button("Propose").clicked();
+            if clicked || entered {
+                // Said under the field, the text kept: an empty or overlong title never
+                // vanishes or does nothing.
+                let check = limits::title("a topic's title", &state.title).and_then(|_| {
+                    limits::optional_text(
+                        "a topic's description",
+                        &state.description,
+                        limits::MAX_SHORT_TEXT_BYTES,
+                    )
+                });
+                match check {
+                    Ok(_) => {
+                        super::widgets::accept(ui.ctx(), NEW_TOPIC);
+                        intents.push(Intent::Propose);
+                    }
+                    Err(e) => {
+                        let reason = super::widgets::reason(&e);
+                        super::widgets::refuse(ui.ctx(), NEW_TOPIC, &state.title, reason);
+                        title.request_focus();
+                    }
+                }
             }
         });
+        super::widgets::refusal_line_ui(ui, NEW_TOPIC, &state.title);
         if let Some(parent) = &state.parent {
             let parent_title = community
                 .topics
@@ -816,9 +870,16 @@ fn propose(cx: &ViewCtx, state: &mut TopicsState) {
         state.filter = Filter::Status(TopicStatus::Proposed);
     }
     state.focus_title = true;
+    let refused = state.refused.clone();
     cx.send(bridge::action(
         "propose the topic",
-        move |node, community| async move { node.add_topic(&community, new).await.map(|_| ()) },
+        move |node, community| async move {
+            let result = node.add_topic(&community, new.clone()).await;
+            if let (Err(e), Ok(mut slot)) = (&result, refused.lock()) {
+                *slot = Some((new, e.to_string()));
+            }
+            result.map(|_| ())
+        },
     ));
 }
 

@@ -4,8 +4,8 @@
 use eframe::egui::{self, Button, ComboBox};
 
 use super::detail::{CaseCtx, Role};
-use super::{CasesState, Field};
-use crate::model::MemberId;
+use super::{CASE_COMMENT, CasesState, Field};
+use crate::model::{DocRef, MemberId, Phase, limits};
 use crate::ui::bridge::Command;
 use crate::ui::widgets::{self, field_with_button, labelled_multiline};
 
@@ -157,6 +157,10 @@ pub(super) fn outcome_ui(
     }
 }
 
+/// What the comment box says during Clarify.
+pub const CLARIFY_COMMENT_HINT: &str = "Suggestions come later: during Clarify, comment only to \
+     understand the situation; advice waits for the Suggest phase.";
+
 /// The case's comments, oldest first, and a comment box for members.
 pub(super) fn comments_ui(
     ui: &mut egui::Ui,
@@ -166,11 +170,27 @@ pub(super) fn comments_ui(
 ) {
     let id = cx.id;
     ui.separator();
-    widgets::comments_ui(ui, cx.community, &cx.case.comments);
+    if let Some(comment) = widgets::comments_ui(ui, cx.community, &cx.case.comments, cx.me) {
+        commands.push(state.action(
+            "delete the comment",
+            id.clone(),
+            Vec::new(),
+            move |node, community, case| async move {
+                node.delete_comment(&community, &DocRef::Case(case), &comment)
+                    .await
+            },
+        ));
+    }
     if cx.role == Role::Reader {
         return;
     }
-    if field_with_button(ui, "Comment on this case", &mut state.comment, "Comment") {
+    if cx.case.phase == Phase::Clarify {
+        // Advice slips in through the comment box unless it says where advice goes.
+        ui.weak(CLARIFY_COMMENT_HINT);
+    }
+    if field_with_button(ui, CASE_COMMENT, &mut state.comment, "Comment", |t| {
+        limits::required_text("a comment", t, limits::MAX_SHORT_TEXT_BYTES)
+    }) {
         let text = std::mem::take(&mut state.comment);
         commands.push(state.action(
             "add the comment",

@@ -115,7 +115,10 @@ pub(super) fn detail_ui(
             };
             guidance_ui(ui, &cx);
             if role == Role::Presenter && matches!(case.phase, Phase::Clarify | Phase::Suggest) {
-                advance_ui(ui, state, &id, case.phase, commands);
+                advance_ui(ui, state, &id, &case, commands);
+            }
+            if role == Role::Presenter {
+                undo_advance_ui(ui, state, &id, &case, commands);
             }
             ui.add_space(12.0);
             ui.strong("Situation");
@@ -225,35 +228,93 @@ fn guidance_ui(ui: &mut egui::Ui, cx: &CaseCtx) {
         });
 }
 
-/// The presenter's "Move to Suggest" / "Move to Reflect".
+/// The presenter's "Move to Suggest" / "Move to Reflect", asked once before it happens, and
+/// the undo of the last move while nobody has written in the new phase.
 fn advance_ui(
     ui: &mut egui::Ui,
     state: &mut CasesState,
     id: &CaseId,
-    phase: Phase,
+    case: &Case,
     commands: &mut Vec<Command>,
 ) {
-    let (label, hint) = match phase {
-        Phase::Clarify => ("Move to Suggest", "opens suggestions and ends questions"),
-        _ => ("Move to Reflect", "ends suggestions"),
+    let phase = case.phase;
+    let (label, hint, next) = match phase {
+        Phase::Clarify => (
+            "Move to Suggest",
+            "opens suggestions and ends questions",
+            Phase::Suggest,
+        ),
+        _ => ("Move to Reflect", "ends suggestions", Phase::Reflect),
     };
     let waiting = state.advancing_from == Some(phase);
+    if state.confirm_advance == Some(phase) && !waiting {
+        ui.label(format!(
+            "Move the case to {}? This {hint}. You can undo it until someone writes in {}.",
+            phase_name(next),
+            phase_name(next)
+        ));
+        ui.horizontal(|ui| {
+            if ui
+                .button(format!("Yes, move to {}", phase_name(next)))
+                .clicked()
+            {
+                state.confirm_advance = None;
+                state.advancing_from = Some(phase);
+                commands.push(state.action(
+                    "move the case on",
+                    id.clone(),
+                    vec![(Field::Advance, String::new())],
+                    |node, community, case| async move {
+                        node.advance_case(&community, &case).await.map(|_| ())
+                    },
+                ));
+            }
+            if ui.button("Not yet").clicked() {
+                state.confirm_advance = None;
+            }
+        });
+        return;
+    }
     ui.horizontal(|ui| {
         if ui.add_enabled(!waiting, Button::new(label)).clicked() {
-            state.advancing_from = Some(phase);
-            commands.push(state.action(
-                "move the case on",
-                id.clone(),
-                vec![(Field::Advance, String::new())],
-                |node, community, case| async move {
-                    node.advance_case(&community, &case).await.map(|_| ())
-                },
-            ));
+            state.confirm_advance = Some(phase);
         }
         if waiting {
             ui.spinner();
         } else {
             ui.weak(hint);
         }
+    });
+}
+
+/// "Back to Clarify" (or Suggest) for the presenter, while the last move can be taken back.
+fn undo_advance_ui(
+    ui: &mut egui::Ui,
+    state: &mut CasesState,
+    id: &CaseId,
+    case: &Case,
+    commands: &mut Vec<Command>,
+) {
+    let Ok(back) = case.can_undo_advance() else {
+        return;
+    };
+    let waiting = state.advancing_from == Some(case.phase);
+    ui.horizontal(|ui| {
+        let button = Button::new(format!("Undo: back to {}", phase_name(back)));
+        if ui.add_enabled(!waiting, button).clicked() {
+            state.advancing_from = Some(case.phase);
+            commands.push(state.action(
+                "move the case back",
+                id.clone(),
+                vec![(Field::Advance, String::new())],
+                |node, community, case| async move {
+                    node.undo_advance_case(&community, &case).await.map(|_| ())
+                },
+            ));
+        }
+        ui.weak(format!(
+            "possible until someone writes in {}",
+            phase_name(case.phase)
+        ));
     });
 }

@@ -4,8 +4,8 @@
 use eframe::egui;
 
 use super::detail::{CaseCtx, Role};
-use super::{CasesState, Field};
-use crate::model::{Phase, Question, QuestionId};
+use super::{CasesState, Field, SUGGESTION, answer_label};
+use crate::model::{Phase, Question, QuestionId, limits};
 use crate::ui::bridge::Command;
 use crate::ui::thanks;
 use crate::ui::widgets::field_with_button;
@@ -60,16 +60,17 @@ pub(super) fn questions_ui(
                 let draft = state.answers.entry(qid.clone()).or_default();
                 if field_with_button(
                     ui,
-                    &format!("Your answer to question {n}"),
+                    &answer_label(n),
                     draft,
                     &format!("Answer question {n}"),
+                    |t| limits::required_text("an answer", t, limits::MAX_SHORT_TEXT_BYTES),
                 ) {
                     let text = std::mem::take(draft);
                     let question = qid.clone();
                     commands.push(state.action(
                         "answer the question",
                         id.clone(),
-                        vec![(Field::Answer(question.clone()), text.clone())],
+                        vec![(Field::Answer(question.clone(), n), text.clone())],
                         move |node, community, case| async move {
                             node.answer_question(&community, &case, &question, text)
                                 .await
@@ -84,7 +85,9 @@ pub(super) fn questions_ui(
     }
     if case.phase == Phase::Clarify && role == Role::Member {
         ui.add_space(6.0);
-        if field_with_button(ui, "Your question", &mut state.question, "Ask") {
+        if field_with_button(ui, "Your question", &mut state.question, "Ask", |t| {
+            limits::required_text("a question", t, limits::MAX_SHORT_TEXT_BYTES)
+        }) {
             let text = std::mem::take(&mut state.question);
             commands.push(state.action(
                 "ask the question",
@@ -151,9 +154,10 @@ pub(super) fn suggestions_ui(
         Role::Member => {
             if field_with_button(
                 ui,
-                "Your suggestion",
+                SUGGESTION,
                 &mut state.suggestion,
                 "Offer suggestion",
+                |t| limits::required_text("a suggestion", t, limits::MAX_SHORT_TEXT_BYTES),
             ) {
                 let text = std::mem::take(&mut state.suggestion);
                 commands.push(state.action(

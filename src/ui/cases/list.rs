@@ -11,7 +11,9 @@ use crate::model::{CaseId, Community, Timestamp, limits};
 use crate::ui::app::{Navigate, ViewCtx};
 use crate::ui::bridge::{self, Command};
 use crate::ui::lifecycle;
-use crate::ui::widgets::{labelled_multiline, labelled_singleline, list_row};
+use crate::ui::widgets::{
+    labelled_multiline, labelled_singleline, list_row, reason, refusal_line_ui, refuse,
+};
 
 /// The list of cases, most recently changed first, with the "Open a case" form above it.
 pub(super) fn list_ui(
@@ -142,6 +144,7 @@ fn new_case_ui(
     if std::mem::take(&mut form.focus) {
         title.request_focus();
     }
+    refusal_line_ui(ui, "Case title", &form.title);
     labelled_multiline(
         ui,
         "Situation",
@@ -149,25 +152,44 @@ fn new_case_ui(
         5,
         "What happened, what you have tried, and what you would like help with.",
     );
-    let title_check = limits::title("a case's title", &form.title);
-    if let (Err(e), false) = (&title_check, form.title.trim().is_empty()) {
-        ui.colored_label(ui.visuals().error_fg_color, e.to_string());
-    }
+    refusal_line_ui(ui, "Situation", &form.situation);
     let sending = state.opening.is_some();
-    let ready = title_check.is_ok() && !form.situation.trim().is_empty() && !sending;
-    let mut open = false;
+    let mut open = title.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let mut cancel = false;
     ui.horizontal(|ui| {
-        open = ui.add_enabled(ready, Button::new("Open case")).clicked();
+        open |= ui.add_enabled(!sending, Button::new("Open case")).clicked();
         cancel = ui.button("Cancel").clicked();
         if sending {
             ui.spinner();
         }
     });
+    // Every refusal says why, under its field; the text stays.
+    let checks = [
+        ("Case title", limits::title("a case's title", &form.title)),
+        (
+            "Situation",
+            limits::required_text("the situation", &form.situation, limits::MAX_BODY_BYTES),
+        ),
+    ];
+    let refused = open && !sending && {
+        let mut any = false;
+        for (label, check) in &checks {
+            if let Err(e) = check {
+                let text = if *label == "Case title" {
+                    &form.title
+                } else {
+                    &form.situation
+                };
+                refuse(ui.ctx(), label, text, reason(e));
+                any = true;
+            }
+        }
+        any
+    };
     if cancel {
         state.new_case = None;
         state.opening = None;
-    } else if open {
+    } else if open && !sending && !refused {
         let (title, situation) = (form.title.clone(), form.situation.clone());
         state.opening = Some(community.cases.keys().cloned().collect());
         let replies = state.replies_tx.clone();
@@ -175,12 +197,13 @@ fn new_case_ui(
             "open the case",
             move |node, community| async move {
                 let result = node.open_case(&community, &title, &situation).await;
-                if result.is_err() {
+                if let Err(e) = &result {
                     for (field, text) in [(Field::Title, title), (Field::Situation, situation)] {
                         let _ = replies.send(Reply::Unsent {
                             case: None,
                             field,
                             text,
+                            reason: e.to_string(),
                         });
                     }
                 }
