@@ -231,3 +231,38 @@ fn an_invite_made_online_admits_a_newcomer_who_can_then_be_removed() {
         gui.node.shutdown().await.unwrap();
     });
 }
+
+/// The status bar says what is only on this device until a member's device confirms it holds
+/// it (a receipt read from its disk), then stops saying so.
+#[test]
+fn the_status_bar_says_not_yet_shared_until_a_member_holds_it() {
+    let mut gui = Gui::open_online(|node, runtime| {
+        gardeners(node, runtime);
+        runtime.block_on(async {
+            let id = node.resolve_community(None).unwrap();
+            node.add_note(&id, "Seed swap", "Bring seeds")
+                .await
+                .unwrap();
+        });
+    });
+    gui.until("nothing shared yet", |h| {
+        h.query_by_label_contains("Not yet shared: ").is_some()
+    });
+
+    let bob_dir = tempfile::tempdir().unwrap();
+    let _bob = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        let ticket = gui.node.create_invite(&id, None, Some(1)).await.unwrap();
+        let bob = Node::open(NodeConfig::online(bob_dir.path(), NetConfig::loopback()))
+            .await
+            .unwrap();
+        bob.join(&ticket, "Bob", Duration::from_secs(30))
+            .await
+            .unwrap();
+        bob
+    });
+    gui.until("Bob's device to hold everything", |h| {
+        h.query_by_label_contains("Not yet shared").is_none()
+    });
+    gui.shutdown();
+}

@@ -1,4 +1,4 @@
-//! The status bar: saved or not, and who is online — always honest.
+//! The status bar: saved or not, shared or not, and who is online — always honest.
 //!
 //! "Saved" is derived each frame from the same state the editor and the forms draw from: the
 //! store's failed and pending writes, the note editor's unsaved text ([`super::notes`]), a
@@ -35,6 +35,20 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         } else {
             let devices = plain::count(app.sync.connected.len(), "member device", "member devices");
             ui.label(format!("{devices} online"));
+        }
+        if let Some(n) = app.sync.unshared.filter(|n| *n > 0) {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "Not yet shared: {}",
+                    plain::count(n, "document", "documents")
+                ),
+            )
+            .on_hover_text(
+                "These changes are only on this device so far: no other member's device has \
+                 confirmed it holds them. They are shared when a member's device is online.",
+            );
         }
         if app.sync.reopened > 0 {
             ui.separator();
