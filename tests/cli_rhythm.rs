@@ -50,6 +50,11 @@ fn planning_proposes_agenda_and_roles(f: Folder) {
         .map(|t| t["id"].as_str().unwrap())
         .collect();
     assert_eq!(agenda, [liked.as_str(), older.as_str(), newer.as_str()]);
+    // Each pick says why it is there.
+    assert_eq!(planned["agenda_why"][0]["topic"], liked.as_str());
+    assert_eq!(planned["agenda_why"][0]["why"], "planned");
+    assert_eq!(planned["agenda_why"][0]["endorsements"], 1);
+    assert_eq!(planned["agenda_why"].as_array().unwrap().len(), 3);
     // Ada is the only member, so every role falls to her.
     for role in ["facilitator", "presenter", "note_taker"] {
         assert_eq!(planned["roles"][role]["name"], "Ada", "{role}");

@@ -179,10 +179,14 @@ fn planning_a_gathering_shows_the_rotation_and_the_agenda_and_writes_its_note() 
     gui.until("the form", |h| has(h, "Gathering date"));
     gui.type_into("Gathering date", &format!("{day} 18:00"));
     gui.until("the suggestion", |h| has(h, "Suggested agenda"));
-    // Agenda: the planned topics, most endorsed first; the proposed one is not on it.
-    assert!(has(&gui.harness, "1. Seed swap"));
-    assert!(has(&gui.harness, "2. Soil health"));
-    assert!(!has(&gui.harness, "3. Only an idea"));
+    // Agenda: the planned topics, most endorsed first, then the endorsed proposed one, each
+    // saying why it is there.
+    assert!(has(&gui.harness, "1. Seed swap (planned)"));
+    assert!(has(&gui.harness, "2. Soil health (planned)"));
+    assert!(has(
+        &gui.harness,
+        "3. Only an idea (proposed, endorsed by 3 members)"
+    ));
     // Ada facilitated last time, so Bo facilitates; Ada presents; Cy takes notes.
     assert!(has(&gui.harness, "Facilitator: Bo"));
     assert!(has(&gui.harness, "Presenter: Ada"));
@@ -203,7 +207,8 @@ fn planning_a_gathering_shows_the_rotation_and_the_agenda_and_writes_its_note() 
         planned.agenda,
         [
             TopicId::from("t2".to_string()),
-            TopicId::from("t1".to_string())
+            TopicId::from("t1".to_string()),
+            TopicId::from("t3".to_string())
         ]
     );
     assert_eq!(planned.roles.facilitator, Some(bo()));

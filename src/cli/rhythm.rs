@@ -141,12 +141,29 @@ pub async fn gathering(
 ) -> Result<()> {
     match command {
         GatheringCommand::Plan { when, title } => {
+            // Why each topic is proposed: planned, or endorsed while still proposed.
+            let suggested = node.suggest_gathering(c, *when).await?;
             let id = node.plan_gathering(c, *when, title.clone()).await?;
             let community = node.community(c).await?;
             if let Some(g) = community.gatherings.get(&id) {
+                let why: Vec<String> = suggested
+                    .agenda
+                    .iter()
+                    .map(|p| format!("{} ({})", topic_title(&community, &p.topic), p.reason()))
+                    .collect();
                 out.emit(
-                    || format!("{id}\n{}", describe(&community, g)),
-                    || gathering_json(&community, &id, g),
+                    || {
+                        let mut text = format!("{id}\n{}", describe(&community, g));
+                        if !why.is_empty() {
+                            text.push_str(&format!("\nwhy: {}", why.join("; ")));
+                        }
+                        text
+                    },
+                    || {
+                        let mut json = gathering_json(&community, &id, g);
+                        json["agenda_why"] = json!(suggested.agenda);
+                        json
+                    },
                 );
             }
         }
@@ -238,7 +255,11 @@ pub async fn gathering(
 
 /// A gathering in a few lines: title and date, agenda, roles.
 fn describe(community: &Community, g: &Gathering) -> String {
-    let agenda: Vec<String> = g.agenda.iter().map(|t| topic_title(community, t)).collect();
+    let agenda: Vec<String> = community
+        .agenda_of(g)
+        .into_iter()
+        .map(|t| topic_title(community, t))
+        .collect();
     let roles: Vec<String> = Role::ALL
         .iter()
         .map(|r| {
@@ -279,7 +300,7 @@ fn gathering_json(community: &Community, id: &GatheringId, g: &Gathering) -> Val
     };
     json!({
         "id": id, "title": g.title, "when": g.when.to_rfc3339(),
-        "agenda": g.agenda.iter().map(|t| json!({ "id": t, "title": topic_title(community, t) })).collect::<Vec<_>>(),
+        "agenda": community.agenda_of(g).into_iter().map(|t| json!({ "id": t, "title": topic_title(community, t) })).collect::<Vec<_>>(),
         "roles": {
             "facilitator": role(Role::Facilitator),
             "presenter": role(Role::Presenter),

@@ -172,6 +172,16 @@ impl Community {
         Ok(())
     }
 
+    /// A gathering's agenda as lists show it: a topic deleted since it was put there is left
+    /// out (and back again if the topic is restored); one not yet synced stays.
+    pub fn agenda_of<'a>(&self, gathering: &'a Gathering) -> Vec<&'a TopicId> {
+        gathering
+            .agenda
+            .iter()
+            .filter(|t| !self.is_deleted(&crate::model::Item::Topic((*t).clone())))
+            .collect()
+    }
+
     /// Replaces a gathering's agenda; every topic must exist, and each is listed once.
     pub fn set_gathering_agenda(
         &mut self,
@@ -419,5 +429,52 @@ mod tests {
         doc.put(automerge::ROOT, "joined_at", 5i64).unwrap();
         let old: Member = autosurgeon::hydrate(&doc).unwrap();
         assert!(old.available_for_roles());
+    }
+
+    /// Regression: a deleted topic stayed on the agendas of the gatherings it was on.
+    #[test]
+    fn a_deleted_topic_leaves_agendas_and_comes_back_when_restored() {
+        use crate::model::community::NewTopic;
+        use crate::model::{Item, Member};
+        let ada = MemberId::from("ada".to_string());
+        let mut c = Community::new(
+            "G",
+            "",
+            &ada,
+            Member::new("Ada", "d", Timestamp(0)).unwrap(),
+            Timestamp(0),
+        )
+        .unwrap();
+        let mut topics = Vec::new();
+        for title in ["Soil", "Seeds"] {
+            let t = TopicId::from(title.to_lowercase());
+            let new = NewTopic {
+                title: title.into(),
+                ..Default::default()
+            };
+            c.add_topic(t.clone(), &ada, &new, Timestamp(1)).unwrap();
+            topics.push(t);
+        }
+        let g = GatheringId::from("g".to_string());
+        let gathering = Gathering {
+            title: "Monthly".into(),
+            when: Timestamp(10),
+            agenda: topics.clone(),
+            roles: Roles::default(),
+            note: None,
+        };
+        c.add_gathering(g.clone(), &ada, gathering).unwrap();
+        let agenda = |c: &Community| -> Vec<String> {
+            c.agenda_of(&c.gatherings[&g])
+                .into_iter()
+                .map(|t| t.to_string())
+                .collect()
+        };
+        assert_eq!(agenda(&c), ["soil", "seeds"]);
+        let soil = Item::Topic(topics[0].clone());
+        c.delete(&soil, &ada, Timestamp(20)).unwrap();
+        assert_eq!(agenda(&c), ["seeds"]);
+        c.restore_deleted(&soil, &ada).unwrap();
+        assert_eq!(agenda(&c), ["soil", "seeds"]);
     }
 }

@@ -45,14 +45,15 @@ impl Node {
         } else {
             format!("{title} ({day})")
         };
-        let body = agenda_markdown(&snapshot, &title, when, &plan.agenda);
+        let topics = plan.topics();
+        let body = agenda_markdown(&snapshot, &title, when, &topics);
         let note = self.add_note(community, &note_title, &body).await?;
         let id = GatheringId::new_random();
-        let agenda = plan.agenda.clone();
+        let agenda = topics.clone();
         let new = Gathering {
             title,
             when,
-            agenda: plan.agenda,
+            agenda: topics,
             roles: plan.roles,
             note: Some(note.clone()),
         };
@@ -153,7 +154,9 @@ pub fn agenda_markdown(
 ) -> String {
     let mut body = format!("# {title}\n\n{when}\n\n## Agenda\n\n");
     if agenda.is_empty() {
-        body.push_str("No planned topics yet: mark topics as planned to put them on the agenda.\n");
+        body.push_str(
+            "No topics yet: mark topics as planned, or endorse them, to put them on the agenda.\n",
+        );
     }
     for (n, topic) in agenda.iter().enumerate() {
         let name = community

@@ -228,11 +228,17 @@ fn suggestion_ui(ui: &mut egui::Ui, community: &Community, when: Timestamp) {
     egui::Frame::group(ui.style()).show(ui, |ui| {
         ui.label("Suggested agenda");
         if plan.agenda.is_empty() {
-            ui.weak("No planned topics yet: mark topics as planned on Topics.");
+            ui.weak("No topics yet: mark topics as planned, or endorse them, on Topics.");
         }
-        for (n, topic) in plan.agenda.iter().enumerate() {
-            ui.label(format!("{}. {}", n + 1, topic_title(community, topic)));
+        for (n, pick) in plan.agenda.iter().enumerate() {
+            ui.label(format!(
+                "{}. {} ({})",
+                n + 1,
+                topic_title(community, &pick.topic),
+                pick.reason()
+            ));
         }
+        ui.weak("Planned topics come first, then the proposed ones members endorsed most.");
         ui.label("Suggested roles");
         for role in Role::ALL {
             let who = plan
@@ -351,16 +357,18 @@ fn agenda_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.strong("Agenda");
-    if g.agenda.is_empty() {
+    // Deleted topics are left out, and a changed agenda is saved without them.
+    let listed: Vec<TopicId> = community.agenda_of(g).into_iter().cloned().collect();
+    if listed.is_empty() {
         ui.weak("No topics on the agenda.");
     }
     let mut new_agenda = None;
-    for (n, topic) in g.agenda.iter().enumerate() {
+    for (n, topic) in listed.iter().enumerate() {
         ui.horizontal(|ui| {
             let title = topic_title(community, topic);
             ui.label(format!("{}. {title}", n + 1));
             if can_change && ui.small_button("Remove").clicked() {
-                let mut agenda = g.agenda.clone();
+                let mut agenda = listed.clone();
                 agenda.remove(n);
                 new_agenda = Some(agenda);
             }
@@ -380,7 +388,7 @@ fn agenda_ui(
                 .show_ui(ui, |ui| {
                     for (topic, t) in addable {
                         if ui.selectable_label(false, &t.title).clicked() {
-                            let mut agenda = g.agenda.clone();
+                            let mut agenda = listed.clone();
                             agenda.push(topic.clone());
                             new_agenda = Some(agenda);
                         }

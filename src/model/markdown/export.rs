@@ -293,9 +293,10 @@ pub fn gathering_page(gathering: &Gathering, community: &Community, links: &Link
             let _ = writeln!(out, "- {role}: {}", community.display_name(who));
         }
     }
-    if !gathering.agenda.is_empty() {
+    let agenda = community.agenda_of(gathering);
+    if !agenda.is_empty() {
         out.push_str("\n## Agenda\n\n");
-        for (i, topic) in gathering.agenda.iter().enumerate() {
+        for (i, topic) in agenda.into_iter().enumerate() {
             let title = community
                 .topics
                 .get(topic)

@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::model::{Community, MemberId, Role, Roles, Timestamp, TopicId, TopicStatus};
+use crate::model::{
+    Community, Item, MemberId, Role, Roles, Timestamp, TopicId, TopicStatus, plain,
+};
 
 /// How many topics a proposed agenda holds.
 pub const AGENDA_LENGTH: usize = 3;
@@ -16,8 +18,46 @@ pub const AGENDA_LENGTH: usize = 3;
 /// What the rotation proposes for a gathering on a given date.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Plan {
-    pub agenda: Vec<TopicId>,
+    pub agenda: Vec<AgendaPick>,
     pub roles: Roles,
+}
+
+impl Plan {
+    /// The agenda's topics, in order.
+    pub fn topics(&self) -> Vec<TopicId> {
+        self.agenda.iter().map(|p| p.topic.clone()).collect()
+    }
+}
+
+/// Why a topic is on the proposed agenda.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Why {
+    /// The group set it to *Planned*.
+    Planned,
+    /// Still proposed, but members endorsed it.
+    Endorsed,
+}
+
+/// A topic on the proposed agenda, and why it is there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgendaPick {
+    pub topic: TopicId,
+    pub why: Why,
+    pub endorsements: usize,
+}
+
+impl AgendaPick {
+    /// Why, in words: "planned" or "proposed, endorsed by 3 members".
+    pub fn reason(&self) -> String {
+        match self.why {
+            Why::Planned => "planned".into(),
+            Why::Endorsed => format!(
+                "proposed, endorsed by {}",
+                plain::count(self.endorsements, "member", "members")
+            ),
+        }
+    }
 }
 
 /// The agenda and roles suggested for a gathering at `when`.
@@ -28,24 +68,39 @@ pub fn suggest(community: &Community, when: Timestamp) -> Plan {
     }
 }
 
-/// The most-endorsed *planned* topics, at most [`AGENDA_LENGTH`]; ties go to the topic proposed
-/// first (then the id, so every replica proposes the same).
-pub fn propose_agenda(community: &Community) -> Vec<TopicId> {
-    let mut planned: Vec<_> = community
+/// At most [`AGENDA_LENGTH`] topics: the *planned* ones first, then the *proposed* ones the
+/// group endorsed, each most endorsed first; ties go to the topic proposed first (then the id,
+/// so every replica proposes the same). Archived topics, proposed ones nobody endorsed and
+/// discussed ones are left out.
+pub fn propose_agenda(community: &Community) -> Vec<AgendaPick> {
+    let mut picks: Vec<_> = community
         .topics
         .iter()
-        .filter(|(_, t)| t.status == TopicStatus::Planned)
+        .filter(|(id, _)| community.shows(&Item::Topic((*id).clone()), false))
+        .filter_map(|(id, t)| {
+            let why = match t.status {
+                TopicStatus::Planned => Why::Planned,
+                TopicStatus::Proposed if t.endorsement_count() > 0 => Why::Endorsed,
+                _ => return None,
+            };
+            Some((why, id, t))
+        })
         .collect();
-    planned.sort_by(|(ia, a), (ib, b)| {
-        b.endorsement_count()
-            .cmp(&a.endorsement_count())
+    picks.sort_by(|(wa, ia, a), (wb, ib, b)| {
+        (*wa == Why::Endorsed)
+            .cmp(&(*wb == Why::Endorsed))
+            .then(b.endorsement_count().cmp(&a.endorsement_count()))
             .then(a.proposed_at.cmp(&b.proposed_at))
             .then(ia.cmp(ib))
     });
-    planned
+    picks
         .into_iter()
         .take(AGENDA_LENGTH)
-        .map(|(id, _)| id.clone())
+        .map(|(why, id, t)| AgendaPick {
+            topic: id.clone(),
+            why,
+            endorsements: t.endorsement_count(),
+        })
         .collect()
 }
 
@@ -281,8 +336,67 @@ mod tests {
             &["ada", "bo", "cy"],
         );
         topic(&mut c, "none", 5, TopicStatus::Planned, &[]);
-        let agenda: Vec<String> = propose_agenda(&c).iter().map(|t| t.to_string()).collect();
+        let agenda: Vec<String> = propose_agenda(&c)
+            .iter()
+            .map(|p| p.topic.to_string())
+            .collect();
         assert_eq!(agenda, ["three", "two-old", "two-new"]);
         assert!(propose_agenda(&community(&["ada"])).is_empty());
+    }
+
+    /// Regression: with nothing set to *Planned*, the agenda was empty although the group had
+    /// just endorsed topics. Planned ones still come first, and each says why it is there.
+    #[test]
+    fn endorsed_proposed_topics_fill_the_agenda_after_planned_ones_saying_which_is_which() {
+        let mut c = community(&["ada", "bo", "cy"]);
+        topic(&mut c, "liked", 1, TopicStatus::Proposed, &["ada", "bo"]);
+        topic(
+            &mut c,
+            "loved",
+            2,
+            TopicStatus::Proposed,
+            &["ada", "bo", "cy"],
+        );
+        topic(&mut c, "nobody", 3, TopicStatus::Proposed, &[]);
+        topic(
+            &mut c,
+            "done",
+            4,
+            TopicStatus::Discussed,
+            &["ada", "bo", "cy"],
+        );
+        let shown = |c: &Community| -> Vec<String> {
+            propose_agenda(c)
+                .iter()
+                .map(|p| format!("{} ({})", p.topic, p.reason()))
+                .collect()
+        };
+        assert_eq!(
+            shown(&c),
+            [
+                "loved (proposed, endorsed by 3 members)",
+                "liked (proposed, endorsed by 2 members)"
+            ]
+        );
+        topic(&mut c, "set", 5, TopicStatus::Planned, &["cy"]);
+        assert_eq!(
+            shown(&c),
+            [
+                "set (planned)",
+                "loved (proposed, endorsed by 3 members)",
+                "liked (proposed, endorsed by 2 members)"
+            ]
+        );
+        // An archived topic is not proposed.
+        c.archive(
+            &Item::Topic(TopicId::from("loved".to_string())),
+            &id("ada"),
+            Timestamp(9),
+        )
+        .unwrap();
+        assert_eq!(
+            shown(&c),
+            ["set (planned)", "liked (proposed, endorsed by 2 members)"]
+        );
     }
 }
