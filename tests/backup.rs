@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::cli_sync::{serve, stop, with_loopback};
+use crate::cli_sync::{serve, serve_and_join_bob, stop, with_loopback};
 use crate::util::Folder;
 
 fn titles(folder: &Folder) -> BTreeSet<String> {
@@ -43,15 +43,7 @@ fn restore_after_a_crash_and_damage_loses_nothing_any_member_had() {
     let ada = Folder::with_community();
     ada.ok(&["note", "add", "--title", "Before the backup"]);
     let ada_device = device(&ada);
-    let invite = ada.json(&with_loopback(&["invite", "--uses", "1"]));
-    let server = serve(&ada);
-    let bob = Folder::new();
-    bob.ok(&with_loopback(&[
-        "join",
-        invite["ticket"].as_str().unwrap(),
-        "--me",
-        "Bob",
-    ]));
+    let (bob, server) = serve_and_join_bob(&ada);
 
     // A backup from a second process while `copse serve` holds the folder.
     let saved = tempfile::tempdir().unwrap();

@@ -40,6 +40,21 @@ pub(crate) fn serve(folder: &Folder) -> Child {
     }
 }
 
+/// Ada serves, and Bob joins through a one-use invite of hers: the start of every test where
+/// two real processes sync. Returns Bob's folder and Ada's `serve`.
+pub(crate) fn serve_and_join_bob(ada: &Folder) -> (Folder, Child) {
+    let invite = ada.json(&with_loopback(&["invite", "--uses", "1"]));
+    let server = serve(ada);
+    let bob = Folder::new();
+    bob.ok(&with_loopback(&[
+        "join",
+        invite["ticket"].as_str().unwrap(),
+        "--me",
+        "Bob",
+    ]));
+    (bob, server)
+}
+
 /// Stops `copse serve` the way a service manager would, and insists it shut down cleanly.
 pub(crate) fn stop(mut child: Child) {
     let status = std::process::Command::new("kill")
@@ -139,15 +154,7 @@ fn sync_with_nobody_reachable_fails_clearly() {
 #[test]
 fn a_member_killed_mid_sync_rejoins_from_disk_and_converges() {
     let ada = Folder::with_community();
-    let invite = ada.json(&with_loopback(&["invite", "--uses", "1"]));
-    let server = serve(&ada);
-    let bob = Folder::new();
-    bob.ok(&with_loopback(&[
-        "join",
-        invite["ticket"].as_str().unwrap(),
-        "--me",
-        "Bob",
-    ]));
+    let (bob, server) = serve_and_join_bob(&ada);
 
     // Bob serves too, and is killed with SIGKILL while connected.
     for i in 0..5 {

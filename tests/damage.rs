@@ -1,7 +1,7 @@
 //! Damage named and healed: the real `copse` binary on data folders whose `copse.db` was
 //! damaged by hand.
 
-use crate::cli_sync::{serve, stop, with_loopback};
+use crate::cli_sync::{serve, serve_and_join_bob, stop, with_loopback};
 use crate::util::Folder;
 
 /// Flips a byte in the middle of every stored chunk of `doc`.
@@ -89,15 +89,7 @@ fn a_damaged_community_document_is_named_as_damage_not_as_missing() {
 #[test]
 fn a_damaged_note_is_fetched_again_from_a_member_at_the_next_sync() {
     let ada = Folder::with_community();
-    let invite = ada.json(&with_loopback(&["invite", "--uses", "1"]));
-    let server = serve(&ada);
-    let bob = Folder::new();
-    bob.ok(&with_loopback(&[
-        "join",
-        invite["ticket"].as_str().unwrap(),
-        "--me",
-        "Bob",
-    ]));
+    let (bob, server) = serve_and_join_bob(&ada);
     stop(server);
     let note = ada.ok(&["note", "add", "--title", "Compost", "--body", "kept by Bob"]);
     let server = serve(&ada);

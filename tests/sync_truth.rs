@@ -5,21 +5,13 @@
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::cli_sync::{serve, stop, with_loopback};
+use crate::cli_sync::{serve, serve_and_join_bob, stop, with_loopback};
 use crate::util::{Folder, ids};
 
 /// Ada serving, and Bob joined through her invite.
 fn ada_and_bob() -> (Folder, Folder, Child) {
     let ada = Folder::with_community();
-    let invite = ada.json(&with_loopback(&["invite", "--uses", "1"]));
-    let server = serve(&ada);
-    let bob = Folder::new();
-    bob.ok(&with_loopback(&[
-        "join",
-        invite["ticket"].as_str().unwrap(),
-        "--me",
-        "Bob",
-    ]));
+    let (bob, server) = serve_and_join_bob(&ada);
     (ada, bob, server)
 }
 
