@@ -302,7 +302,8 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
     let config = if command.is_online() {
         NodeConfig::online(cli.data_dir()?, cli.net_config())
     } else {
-        NodeConfig::offline(cli.data_dir()?)
+        // Reading works beside a running window or `serve`; a change is refused by name.
+        NodeConfig::offline(cli.data_dir()?).reading_beside_a_running_copse()
     }
     .with_clock(cli.clock.clone());
     let node = Node::open(config).await?;

@@ -86,6 +86,10 @@ pub struct NodeConfig {
     pub network: Option<NetConfig>,
     /// Where every "now" comes from.
     pub clock: Clock,
+    /// When another copse holds the folder (the window, `copse serve`), open it anyway, only
+    /// for reading: what is stored can be read, and every change is refused naming that copse.
+    /// Offline nodes only.
+    pub read_beside: bool,
 }
 
 impl NodeConfig {
@@ -95,6 +99,7 @@ impl NodeConfig {
             data_dir: data_dir.into(),
             network: None,
             clock: Clock::system(),
+            read_beside: false,
         }
     }
 
@@ -104,12 +109,22 @@ impl NodeConfig {
             data_dir: data_dir.into(),
             network: Some(network),
             clock: Clock::system(),
+            read_beside: false,
         }
     }
 
     /// The same node, taking its time from `clock`.
     pub fn with_clock(self, clock: Clock) -> NodeConfig {
         NodeConfig { clock, ..self }
+    }
+
+    /// The same offline node, which only reads when another copse holds the folder
+    /// ([`NodeConfig::read_beside`]).
+    pub fn reading_beside_a_running_copse(self) -> NodeConfig {
+        NodeConfig {
+            read_beside: self.network.is_none(),
+            ..self
+        }
     }
 
     /// The platform's data folder for copse (e.g. `~/.local/share/copse` on Linux).
@@ -153,13 +168,23 @@ struct Inner {
     /// Held until shutdown: one process per data folder. Released explicitly there, because
     /// background tasks may still hold the node for a moment after.
     lock: Mutex<Option<DataDirLock>>,
+    /// The copse process that holds the folder, when this node only reads beside it.
+    read_only_beside: Option<String>,
 }
 
 impl Node {
     /// Opens (or creates) the data folder: takes its lock, loads the device key and the
     /// database, and starts the repo.
     pub async fn open(config: NodeConfig) -> Result<Node, NodeError> {
-        let lock = DataDirLock::acquire(&config.data_dir)?;
+        let (lock, read_only_beside) = match DataDirLock::acquire(&config.data_dir) {
+            Ok(lock) => (Some(lock), None),
+            Err(StoreError::InUse { holder, .. })
+                if config.read_beside && config.network.is_none() =>
+            {
+                (None, Some(holder))
+            }
+            Err(e) => return Err(e.into()),
+        };
         // A folder with a device key has held a database: if it is gone or empty now, that is
         // damage to report, not a first run to start afresh over. The database is opened before
         // a new key is made, so a first run cut short never looks like that.
@@ -169,7 +194,9 @@ impl Node {
             .try_exists()
             .unwrap_or(true);
         let db = config.data_dir.join(DATABASE_FILE_NAME);
-        let storage = if used {
+        let storage = if read_only_beside.is_some() {
+            SqliteStorage::open_read_only(&db)?
+        } else if used {
             SqliteStorage::open_existing(&db)?
         } else {
             SqliteStorage::open(&db)?
@@ -237,7 +264,8 @@ impl Node {
                 tasks: Mutex::new(Vec::new()),
                 containment,
                 heads_cache,
-                lock: Mutex::new(Some(lock)),
+                lock: Mutex::new(lock),
+                read_only_beside,
             }),
         };
         let _ = slot.set(Arc::downgrade(&node.inner));
@@ -262,6 +290,23 @@ impl Node {
 
     pub fn data_dir(&self) -> &Path {
         &self.inner.data_dir
+    }
+
+    /// Whether this node only reads, beside the copse that holds the folder
+    /// ([`NodeConfig::read_beside`]).
+    pub fn is_read_only(&self) -> bool {
+        self.inner.read_only_beside.is_some()
+    }
+
+    /// Refuses a change while this node only reads, naming the copse that holds the folder.
+    fn refuse_if_read_only(&self) -> Result<(), NodeError> {
+        match &self.inner.read_only_beside {
+            Some(holder) => Err(NodeError::ReadOnly {
+                dir: self.inner.data_dir.display().to_string(),
+                holder: holder.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The clock this node takes "now" from.
@@ -423,6 +468,7 @@ impl Node {
     /// Stores a document built elsewhere (an import, a benchmark's prepared community) as a new
     /// document with its whole history; [`Node::flush`] confirms it is on disk.
     pub async fn import_document(&self, doc: automerge::Automerge) -> Result<String, NodeError> {
+        self.refuse_if_read_only()?;
         let heads = doc.get_heads();
         let handle = self.inner.repo.create(doc).await?;
         let id = handle.document_id().to_string();
@@ -510,6 +556,7 @@ impl Node {
     where
         R: Send + 'static,
     {
+        self.refuse_if_read_only()?;
         let handle = self.handle(doc).await?;
         let at = self.now();
         let message = history::message(message, self.device_id());

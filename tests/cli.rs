@@ -225,8 +225,16 @@ fn commands_need_a_community_and_pick_among_several() {
 }
 
 #[test]
-fn a_second_process_is_told_who_holds_the_folder() {
+fn a_second_process_reads_beside_the_holder_and_is_told_who_holds_it_when_it_writes() {
     let f = Folder::with_community();
+    f.ok(&[
+        "note",
+        "add",
+        "--title",
+        "Stored",
+        "--body",
+        "already on disk",
+    ]);
     // `--body-file -` waits on stdin while holding the folder open.
     let mut holder = f
         .command(&["note", "add", "--title", "Held", "--body-file", "-"])
@@ -236,7 +244,7 @@ fn a_second_process_is_told_who_holds_the_folder() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let pid = format!("pid {}", holder.id());
-    // Wait until the holder has the folder, so our own polling cannot take it first.
+    // Wait until the holder has the folder and has named itself in the lock file.
     let lock_file = f.path().join("copse.lock");
     while !std::fs::read_to_string(&lock_file)
         .unwrap_or_default()
@@ -248,25 +256,20 @@ fn a_second_process_is_told_who_holds_the_folder() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    let err = loop {
-        let out = f.run(&["note", "list"]);
-        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        // The holder names itself a moment after it takes the lock.
-        if !out.status.success() && stderr.contains(&pid) {
-            break stderr;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the second process was never refused naming {pid}; last said: {stderr}; holder: {:?}",
-            holder.try_wait()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    // Reading works beside it: what is stored is listed and shown.
+    let listed = f.json(&["note", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["title"], "Stored");
+    let id = listed[0]["id"].as_str().unwrap().to_string();
+    let shown = f.ok(&["note", "show", &id]);
+    assert!(shown.contains("already on disk"), "{shown}");
+    // A change is refused, naming the holder, and nothing is written.
+    let err = f.fails(&["note", "add", "--title", "Beside", "--body", "x"]);
     assert!(
-        err.contains("already open in another copse process"),
-        "{err}"
+        err.contains("open in another copse process") && err.contains(&pid),
+        "names the holder's pid: {err}"
     );
-    assert!(err.contains(&pid), "names the holder's pid: {err}");
+    assert!(err.contains("only read"), "{err}");
     holder
         .stdin
         .take()
@@ -275,11 +278,20 @@ fn a_second_process_is_told_who_holds_the_folder() {
         .unwrap();
     let out = holder.wait_with_output().unwrap();
     assert!(out.status.success());
+    let mut titles: Vec<String> = f
+        .json(&["note", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap().to_string())
+        .collect();
+    titles.sort();
     assert_eq!(
-        f.json(&["note", "list"]).as_array().unwrap().len(),
-        1,
-        "free again after exit"
+        titles,
+        ["Held", "Stored"],
+        "the refused note was never written"
     );
+    f.ok(&["note", "add", "--title", "After", "--body", "free again"]);
 }
 
 #[test]

@@ -143,6 +143,38 @@ fn two_folders_sync_through_invite_serve_join_and_sync() {
 }
 
 #[test]
+fn a_member_reads_from_the_folder_serve_holds_and_sees_what_a_member_synced() {
+    let ada = Folder::with_community();
+    let (bob, server) = serve_and_join_bob(&ada);
+    bob.ok(&[
+        "note",
+        "add",
+        "--title",
+        "From Bob",
+        "--body",
+        "seed swap in spring",
+    ]);
+    bob.ok(&with_loopback(&["sync", "--timeout", "30"]));
+
+    // While serve holds Ada's folder, her scripts still read it, including what just arrived.
+    let listed = ada.json(&["note", "list"]);
+    let titles: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["From Bob"], "{listed}");
+    let found = ada.json(&["search", "spring"]);
+    assert_eq!(found["total"], 1, "{found}");
+    // Changes wait for the running copse: refused with the next step.
+    let err = ada.fails(&["topic", "add", "--title", "Beside serve"]);
+    assert!(err.contains("stop `copse serve`"), "{err}");
+    stop(server);
+    assert!(ada.json(&["topic", "list"]).as_array().unwrap().is_empty());
+}
+
+#[test]
 fn sync_with_nobody_reachable_fails_clearly() {
     let ada = Folder::with_community();
     let err = ada.fails(&with_loopback(&["sync", "--timeout", "1"]));

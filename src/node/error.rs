@@ -45,6 +45,11 @@ pub enum NodeError {
     NotShared { what: String, why: String },
     #[error("network: {0}")]
     Network(String),
+    #[error(
+        "the data folder {dir} is open in another copse process ({holder}), so this command can \
+         only read it. Make the change in the window, or stop `copse serve` and try again"
+    )]
+    ReadOnly { dir: String, holder: String },
     #[error("the node has stopped")]
     Stopped,
     #[error(

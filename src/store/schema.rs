@@ -85,6 +85,13 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Refuses a database that is not copse's, or is of a newer schema, through `conn`.
+pub(crate) fn check_identity(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    read_identity(conn)
+        .map_err(|e| StoreError::sqlite(path, e))?
+        .check(path)
+}
+
 /// Opens a read-only connection to a database `open_writer` has prepared.
 pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let sqlite = |e| StoreError::sqlite(path, e);

@@ -41,7 +41,9 @@ pub struct SqliteStorage {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    writer: WriterHandle,
+    /// `None` when the database is only read, beside another copse that writes it
+    /// ([`SqliteStorage::open_read_only`]).
+    writer: Option<WriterHandle>,
     readers: ReaderPool,
     status: Arc<StatusCell>,
     ledger: Arc<WriteLedger>,
@@ -50,7 +52,9 @@ struct Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         // Whatever was queued is still written before the database is let go.
-        self.writer.close();
+        if let Some(writer) = &self.writer {
+            writer.close();
+        }
     }
 }
 
@@ -84,7 +88,7 @@ impl SqliteStorage {
         Ok(SqliteStorage {
             inner: Arc::new(Inner {
                 path: db_path.to_path_buf(),
-                writer,
+                writer: Some(writer),
                 readers,
                 status,
                 ledger,
@@ -111,6 +115,41 @@ impl SqliteStorage {
             }),
             None => SqliteStorage::open(db_path),
         }
+    }
+
+    /// Opens the database only for reading, beside the copse process that holds the data
+    /// folder and writes it (WAL lets readers run beside that writer and see every commit).
+    ///
+    /// Nothing is ever written: samod's compaction writes and the device-local values a read
+    /// would refresh (read marks, caches) are skipped, and a damaged chunk is skipped without
+    /// being moved to quarantine. Changing a document is the node's to refuse.
+    pub fn open_read_only(db_path: &Path) -> Result<SqliteStorage, StoreError> {
+        schema::check_file_header(db_path)?;
+        let readers = ReaderPool::open(db_path)?;
+        let quarantined: i64 = readers
+            .with(|conn| {
+                schema::check_identity(conn, db_path)?;
+                conn.query_row("SELECT count(*) FROM quarantine", [], |row| row.get(0))
+                    .map_err(|e| StoreError::sqlite(db_path, e))
+            })
+            .and_then(|counted| counted)?;
+        Ok(SqliteStorage {
+            inner: Arc::new(Inner {
+                path: db_path.to_path_buf(),
+                writer: None,
+                readers,
+                status: Arc::new(StatusCell::new(StorageStatus {
+                    quarantined: u64::try_from(quarantined).unwrap_or(0),
+                    ..StorageStatus::default()
+                })),
+                ledger: Arc::new(WriteLedger::default()),
+            }),
+        })
+    }
+
+    /// Whether this storage only reads ([`SqliteStorage::open_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        self.inner.writer.is_none()
     }
 
     /// The database file.
@@ -195,13 +234,22 @@ impl SqliteStorage {
     }
 
     /// Stores a local (per-device, never synced) value durably. Blocks until committed.
+    ///
+    /// A read-only storage keeps nothing: local values are this device's own bookkeeping (read
+    /// marks, caches), which the copse process that writes the folder keeps.
     pub fn set_local(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.inner.writer.set_local(key, value)
+        match &self.inner.writer {
+            Some(writer) => writer.set_local(key, value),
+            None => Ok(()),
+        }
     }
 
     /// Sets several local values at once (committed together where possible).
     pub fn set_locals(&self, entries: &[(String, String)]) -> Result<(), StoreError> {
-        self.inner.writer.set_locals(entries)
+        match &self.inner.writer {
+            Some(writer) => writer.set_locals(entries),
+            None => Ok(()),
+        }
     }
 
     /// A local value, if set.
@@ -293,7 +341,9 @@ impl SqliteStorage {
     /// Finishes the queued writes and stops the writer. Writes after this fail (and are
     /// reported as failed); reads still work. Dropping the last clone does the same.
     pub fn close(&self) {
-        self.inner.writer.close();
+        if let Some(writer) = &self.inner.writer {
+            writer.close();
+        }
     }
 
     /// Test hook: from now on, a put whose key `fault` returns `true` for fails as if the disk
@@ -301,7 +351,9 @@ impl SqliteStorage {
     /// requests sent after this call.
     #[cfg(any(test, feature = "test-support"))]
     pub fn inject_write_fault(&self, fault: Option<WriteFault>) {
-        self.inner.writer.inject_fault(fault);
+        if let Some(writer) = &self.inner.writer {
+            writer.inject_fault(fault);
+        }
     }
 
     /// Test hook: caps the database at `pages` pages (`PRAGMA max_page_count` on the write
@@ -309,12 +361,14 @@ impl SqliteStorage {
     /// with a genuine "database or disk is full". Returns once applied.
     #[cfg(any(test, feature = "test-support"))]
     pub fn set_max_page_count(&self, pages: u64) {
-        self.inner.writer.set_max_page_count(pages);
+        if let Some(writer) = &self.inner.writer {
+            writer.set_max_page_count(pages);
+        }
     }
 
     #[cfg(test)]
     pub(crate) fn commit_count(&self) -> u64 {
-        self.inner.writer.commits()
+        self.inner.writer.as_ref().map_or(0, WriterHandle::commits)
     }
 
     /// Reads the rows `query` selects, sets damaged ones aside, and returns the intact ones.
@@ -345,15 +399,18 @@ impl SqliteStorage {
             self.report_read_error(&query, error);
         }
         for (key, data, damage) in rows.damaged {
+            let Some(writer) = &self.inner.writer else {
+                // Only read here: the copse that writes the folder sets it aside when it loads it.
+                tracing::warn!(key, damage = %damage, "a stored chunk is damaged; skipping it");
+                self.inner.status.update(|s| s.quarantined += 1);
+                continue;
+            };
             tracing::warn!(
                 key,
                 damage = %damage,
                 "a stored chunk is damaged; moving it to the quarantine table"
             );
-            self.inner
-                .writer
-                .quarantine(key, data, damage.to_string())
-                .await;
+            writer.quarantine(key, data, damage.to_string()).await;
         }
         rows.intact
     }
@@ -400,12 +457,24 @@ impl Storage for SqliteStorage {
         }
     }
 
+    // A read-only storage drops samod's writes: beside another copse, the only ones a read
+    // makes are compactions of what is already on disk.
     fn put(&self, key: StorageKey, data: Vec<u8>) -> impl Future<Output = ()> + Send {
-        self.inner.writer.put(key, data)
+        let put = self.inner.writer.as_ref().map(|w| w.put(key, data));
+        async move {
+            if let Some(put) = put {
+                put.await;
+            }
+        }
     }
 
     fn delete(&self, key: StorageKey) -> impl Future<Output = ()> + Send {
-        self.inner.writer.delete(key)
+        let delete = self.inner.writer.as_ref().map(|w| w.delete(key));
+        async move {
+            if let Some(delete) = delete {
+                delete.await;
+            }
+        }
     }
 }
 

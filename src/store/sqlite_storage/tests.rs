@@ -631,3 +631,36 @@ async fn wait_written_fails_on_a_failed_write_or_a_close() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Closed { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_read_only_storage_sees_the_writers_commits_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join(DATABASE_FILE_NAME);
+    let writer = SqliteStorage::open(&db).unwrap();
+    writer.put(key(&["doc", "1"]), chunk(1, 10)).await;
+    let reader = SqliteStorage::open_read_only(&db).unwrap();
+    assert!(reader.is_read_only() && !writer.is_read_only());
+    assert_eq!(reader.load(key(&["doc", "1"])).await, Some(chunk(1, 10)));
+    // A commit made after the reader opened is seen by its next read.
+    writer.put(key(&["doc", "2"]), chunk(2, 10)).await;
+    assert_eq!(reader.load_range(key(&["doc"])).await.len(), 2);
+
+    // Its own writes go nowhere, and fail nothing.
+    reader.put(key(&["doc", "3"]), chunk(3, 10)).await;
+    reader.delete(key(&["doc", "1"])).await;
+    reader.set_local("seen", "now").unwrap();
+    assert_eq!(writer.load_range(key(&["doc"])).await.len(), 2);
+    assert_eq!(writer.get_local("seen").unwrap(), None);
+    assert_eq!(status(&reader).failed_writes, 0);
+}
+
+#[test]
+fn a_read_only_open_refuses_a_file_that_is_not_a_copse_database() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join(DATABASE_FILE_NAME);
+    raw(&db)
+        .execute_batch("CREATE TABLE other (x); PRAGMA application_id = 7;")
+        .unwrap();
+    let err = SqliteStorage::open_read_only(&db).unwrap_err();
+    assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
+}
