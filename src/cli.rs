@@ -339,6 +339,9 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
     }
     result?;
     flushed?;
+    if let Some(why) = &status.borrow().read_only {
+        eprintln!("warning: {why}");
+    }
     out.flush();
     Ok(())
 }

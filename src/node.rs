@@ -168,20 +168,29 @@ struct Inner {
     /// Held until shutdown: one process per data folder. Released explicitly there, because
     /// background tasks may still hold the node for a moment after.
     lock: Mutex<Option<DataDirLock>>,
-    /// The copse process that holds the folder, when this node only reads beside it.
-    read_only_beside: Option<String>,
+    /// Why this node only reads, if it does: every change is refused with it.
+    read_only: Option<ReadOnly>,
+}
+
+/// Why a node opened its folder only for reading.
+#[derive(Debug, Clone)]
+enum ReadOnly {
+    /// Another copse process holds the folder (its own description of itself).
+    Beside { holder: String },
+    /// The disk was full: SQLite could not open the database for writing.
+    DiskFull,
 }
 
 impl Node {
     /// Opens (or creates) the data folder: takes its lock, loads the device key and the
     /// database, and starts the repo.
     pub async fn open(config: NodeConfig) -> Result<Node, NodeError> {
-        let (lock, read_only_beside) = match DataDirLock::acquire(&config.data_dir) {
+        let (lock, mut read_only) = match DataDirLock::acquire(&config.data_dir) {
             Ok(lock) => (Some(lock), None),
             Err(StoreError::InUse { holder, .. })
                 if config.read_beside && config.network.is_none() =>
             {
-                (None, Some(holder))
+                (None, Some(ReadOnly::Beside { holder }))
             }
             Err(e) => return Err(e.into()),
         };
@@ -194,12 +203,24 @@ impl Node {
             .try_exists()
             .unwrap_or(true);
         let db = config.data_dir.join(DATABASE_FILE_NAME);
-        let storage = if read_only_beside.is_some() {
+        let storage = if read_only.is_some() {
             SqliteStorage::open_read_only(&db)?
-        } else if used {
-            SqliteStorage::open_existing(&db)?
         } else {
-            SqliteStorage::open(&db)?
+            let opened = if used {
+                SqliteStorage::open_existing(&db)
+            } else {
+                SqliteStorage::open(&db)
+            };
+            match opened {
+                Ok(storage) => storage,
+                // Reading needs no room: what is stored is shown, and changes are refused.
+                Err(e) if used && crate::store::disk_is_full(&config.data_dir) => {
+                    tracing::info!(error = %e, "the disk is full: reading the data folder only");
+                    read_only = Some(ReadOnly::DiskFull);
+                    SqliteStorage::open_on_full_disk(&db).map_err(|_| e)?
+                }
+                Err(e) => return Err(e.into()),
+            }
         };
         let key = load_or_create_device_key(&config.data_dir)?;
         let device_id = DeviceId::from(key.public().to_string());
@@ -265,7 +286,7 @@ impl Node {
                 containment,
                 heads_cache,
                 lock: Mutex::new(lock),
-                read_only_beside,
+                read_only,
             }),
         };
         let _ = slot.set(Arc::downgrade(&node.inner));
@@ -292,19 +313,22 @@ impl Node {
         &self.inner.data_dir
     }
 
-    /// Whether this node only reads, beside the copse that holds the folder
-    /// ([`NodeConfig::read_beside`]).
+    /// Whether this node only reads: beside the copse that holds the folder
+    /// ([`NodeConfig::read_beside`]), or because the disk was full when it opened.
     pub fn is_read_only(&self) -> bool {
-        self.inner.read_only_beside.is_some()
+        self.inner.read_only.is_some()
     }
 
-    /// Refuses a change while this node only reads, naming the copse that holds the folder.
+    /// Refuses a change while this node only reads, saying why: the copse that holds the
+    /// folder, or the full disk.
     fn refuse_if_read_only(&self) -> Result<(), NodeError> {
-        match &self.inner.read_only_beside {
-            Some(holder) => Err(NodeError::ReadOnly {
-                dir: self.inner.data_dir.display().to_string(),
+        let dir = self.inner.data_dir.display().to_string();
+        match &self.inner.read_only {
+            Some(ReadOnly::Beside { holder }) => Err(NodeError::ReadOnly {
+                dir,
                 holder: holder.clone(),
             }),
+            Some(ReadOnly::DiskFull) => Err(NodeError::DiskFull { dir }),
             None => Ok(()),
         }
     }

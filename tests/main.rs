@@ -12,6 +12,7 @@ mod cli_sync;
 mod crash;
 mod damage;
 mod formats;
+mod full_disk;
 mod gui;
 mod gui_backups;
 mod gui_cases;

@@ -25,6 +25,14 @@ impl Folder {
         }
     }
 
+    /// A new folder inside `parent` (a test's own file system, for instance).
+    pub fn inside(parent: &Path) -> Folder {
+        Folder {
+            dir: tempfile::tempdir_in(parent).expect("temp dir"),
+            offset_ms: 0,
+        }
+    }
+
     /// A folder whose clock reads `start` now.
     pub fn at(start: DateTime<Utc>) -> Folder {
         Folder {

@@ -50,6 +50,11 @@ pub enum NodeError {
          only read it. Make the change in the window, or stop `copse serve` and try again"
     )]
     ReadOnly { dir: String, holder: String },
+    #[error(
+        "the disk holding {dir} is full: copse can show what is stored there, but cannot save \
+         changes. Free some space (empty the trash, move large files elsewhere), then try again"
+    )]
+    DiskFull { dir: String },
     #[error("the node has stopped")]
     Stopped,
     #[error(

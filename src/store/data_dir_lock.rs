@@ -55,7 +55,11 @@ impl DataDirLock {
             }
             Err(TryLockError::Error(e)) => return Err(StoreError::io(&path, e)),
         }
-        write_holder(&mut file).map_err(|e| StoreError::io(&path, e))?;
+        // The lock is ours either way; a full disk may refuse the description, which only
+        // makes a second process's message less specific.
+        if let Err(e) = write_holder(&mut file) {
+            tracing::debug!(path = %path.display(), error = %e, "could not name this process in the lock file");
+        }
         Ok(DataDirLock {
             dir: dir.to_path_buf(),
             file,
@@ -102,9 +106,10 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 fn write_holder(file: &mut File) -> std::io::Result<()> {
     let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let holder = format!("pid {}, started {started}\n", std::process::id());
-    file.set_len(0)?;
+    // Overwritten in place, then cut to length: on a full disk the file keeps the room it had.
     file.seek(SeekFrom::Start(0))?;
     file.write_all(holder.as_bytes())?;
+    file.set_len(holder.len() as u64)?;
     file.flush()
 }
 

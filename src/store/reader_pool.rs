@@ -17,6 +17,9 @@ const MAX_IDLE: usize = 4;
 pub(crate) struct ReaderPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Only the connections in `idle`, taken in turn: on a full disk the one connection holds
+    /// the database exclusively (its WAL index in memory), so no other may open.
+    single: bool,
 }
 
 impl ReaderPool {
@@ -26,11 +29,32 @@ impl ReaderPool {
         Ok(ReaderPool {
             path: path.to_path_buf(),
             idle: Mutex::new(vec![first]),
+            single: false,
+        })
+    }
+
+    /// One connection for every read, for a database on a full disk
+    /// ([`schema::open_exclusive_reader`]).
+    pub(crate) fn single(path: &Path) -> Result<ReaderPool, StoreError> {
+        let only = schema::open_exclusive_reader(path)?;
+        Ok(ReaderPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(vec![only]),
+            single: true,
         })
     }
 
     /// Runs `read` on a connection of its own. Blocking: call from a blocking context.
     pub(crate) fn with<T>(&self, read: impl FnOnce(&Connection) -> T) -> Result<T, StoreError> {
+        if self.single {
+            // Reads take turns on the one connection; a poisoned lock only means a read
+            // panicked, which left the connection as it was.
+            let only = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            return match only.first() {
+                Some(conn) => Ok(read(conn)),
+                None => schema::open_exclusive_reader(&self.path).map(|conn| read(&conn)),
+            };
+        }
         // A panic elsewhere while holding the lock cannot leave a Vec of connections in a
         // state worse than before, so a poisoned lock is simply taken over.
         let idle = self

@@ -108,6 +108,31 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Opens the one connection that reads a database on a full disk: `locking_mode=EXCLUSIVE`
+/// before its first read keeps the write-ahead log's index in memory, where a shared one would
+/// need room in a `-shm` file the full disk cannot give. It never checkpoints on close (that
+/// could need room too): the log stays for the next writer.
+pub(crate) fn open_exclusive_reader(path: &Path) -> Result<Connection, StoreError> {
+    let sqlite = |e| StoreError::sqlite(path, e);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+    conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
+        .map_err(sqlite)?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )
+    .map_err(sqlite)?;
+    conn.pragma_update(None, "query_only", true)
+        .map_err(sqlite)?;
+    check_identity(&conn, path)?;
+    Ok(conn)
+}
+
 /// What the file says it is.
 struct Identity {
     application_id: i64,

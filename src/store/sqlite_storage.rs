@@ -147,6 +147,36 @@ impl SqliteStorage {
         })
     }
 
+    /// Opens the database of a data folder whose disk is full, only for reading: what is stored
+    /// can be read, and nothing is saved (as [`Self::open_read_only`]), which its status says in
+    /// `read_only` for the status bar and the CLI.
+    pub fn open_on_full_disk(db_path: &Path) -> Result<SqliteStorage, StoreError> {
+        schema::check_file_header(db_path)?;
+        let readers = ReaderPool::single(db_path)?;
+        let quarantined: i64 = readers
+            .with(|conn| {
+                conn.query_row("SELECT count(*) FROM quarantine", [], |row| row.get(0))
+                    .map_err(|e| StoreError::sqlite(db_path, e))
+            })
+            .and_then(|counted| counted)?;
+        Ok(SqliteStorage {
+            inner: Arc::new(Inner {
+                path: db_path.to_path_buf(),
+                writer: None,
+                readers,
+                status: Arc::new(StatusCell::new(StorageStatus {
+                    quarantined: u64::try_from(quarantined).unwrap_or(0),
+                    read_only: Some(
+                        "the disk is full: new changes cannot be saved until some space is freed"
+                            .to_string(),
+                    ),
+                    ..StorageStatus::default()
+                })),
+                ledger: Arc::new(WriteLedger::default()),
+            }),
+        })
+    }
+
     /// Whether this storage only reads ([`SqliteStorage::open_read_only`]).
     pub fn is_read_only(&self) -> bool {
         self.inner.writer.is_none()

@@ -23,6 +23,9 @@ pub struct StorageStatus {
     /// Compacted snapshots that could not be written although every change in them was on disk
     /// already (or was kept as separate chunks): nothing was lost, and reading goes on.
     pub skipped_snapshots: u64,
+    /// Why nothing can be saved at all (the disk was full when the folder was opened), worded
+    /// for a person; `None` while changes are saved.
+    pub read_only: Option<String>,
 }
 
 /// The sending side of the status, shared by the storage handles and the writer thread.

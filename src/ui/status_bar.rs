@@ -22,7 +22,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
             app.notes.has_unsent_edit(),
             unsaved.as_deref(),
         );
-        if app.storage.failed_writes > 0 || unsaved.is_some() {
+        if app.storage.failed_writes > 0 || app.storage.read_only.is_some() || unsaved.is_some() {
             ui.colored_label(ui.visuals().error_fg_color, saved);
         } else {
             ui.label(saved);
@@ -77,10 +77,13 @@ fn widgets_unsaved(ctx: &egui::Context) -> Option<String> {
     Some(format!("“{field}”: {reason}"))
 }
 
-/// The one-line save state: a failed write first (the disk is the member's to fix), then text
+/// The one-line save state: nothing can be saved at all (a full disk), then a failed write (the
+/// disk is the member's to fix), then text
 /// on screen that is not stored (`unsaved`, why), then writes under way.
 pub fn save_state(status: &StorageStatus, unsent: bool, unsaved: Option<&str>) -> String {
-    if status.failed_writes > 0 {
+    if let Some(why) = &status.read_only {
+        format!("Cannot save: {why}")
+    } else if status.failed_writes > 0 {
         format!(
             "Failed to save ({} failed: {})",
             plain::count(status.failed_writes as usize, "write", "writes"),
@@ -92,5 +95,27 @@ pub fn save_state(status: &StorageStatus, unsent: bool, unsaved: Option<&str>) -
         "Saving…".to_string()
     } else {
         "All changes saved".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_said_before_anything_else_and_never_as_saved() {
+        let full = StorageStatus {
+            read_only: Some("the disk is full: new changes cannot be saved".to_string()),
+            ..StorageStatus::default()
+        };
+        assert_eq!(
+            save_state(&full, false, None),
+            "Cannot save: the disk is full: new changes cannot be saved"
+        );
+        assert!(save_state(&full, true, Some("the title is too long")).starts_with("Cannot save"));
+        assert_eq!(
+            save_state(&StorageStatus::default(), false, None),
+            "All changes saved"
+        );
     }
 }

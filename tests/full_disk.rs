@@ -1,0 +1,132 @@
+//! A full disk: the member still reads what is stored, a change is refused in plain words, and
+//! once space is freed copse saves again. The disk is a small tmpfs the test mounts (root only:
+//! CI runs as root).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::Folder;
+
+/// A 4 MiB tmpfs mounted on a temporary folder, unmounted when dropped.
+struct SmallDisk {
+    mount: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount() -> SmallDisk {
+        let mount = tempfile::tempdir().unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "copse-test"])
+            .arg(mount.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "mount tmpfs");
+        SmallDisk { mount }
+    }
+
+    fn path(&self) -> &Path {
+        self.mount.path()
+    }
+
+    /// Writes a file until the disk refuses more, in ever smaller pieces, so that not even a
+    /// page is left. Returns the file.
+    fn fill(&self) -> PathBuf {
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        for size in [64 * 1024, 4096, 1] {
+            let block = vec![7u8; size];
+            // Bounded: 4 MiB in 1-byte writes at most.
+            for _ in 0..(8 * 1024 * 1024 / size) {
+                if file.write_all(&block).is_err() {
+                    break;
+                }
+            }
+        }
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.mount.path())
+            .status();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false)
+}
+
+fn titles(folder: &Folder) -> Vec<String> {
+    let mut titles: Vec<String> = folder
+        .json(&["note", "list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap().to_string())
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[test]
+fn a_full_disk_still_lets_the_member_read_and_saves_again_once_space_is_freed() {
+    if !is_root() {
+        eprintln!("a_full_disk_… needs root to mount a tmpfs; not run");
+        return;
+    }
+    let disk = SmallDisk::mount();
+    let f = Folder::inside(disk.path()).with_a_community();
+    for title in ["Compost", "Seeds", "Tools"] {
+        f.ok(&[
+            "note",
+            "add",
+            "--title",
+            title,
+            "--body",
+            "kept before the disk filled",
+        ]);
+    }
+    let filler = disk.fill();
+
+    // Reading works, and says once, in words, that nothing new can be saved.
+    let out = f.run(&["--json", "note", "list"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "note list on a full disk: {stderr}");
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    assert!(stderr.contains("the disk is full"), "{stderr}");
+    assert_eq!(
+        stderr.matches("disk is full").count(),
+        1,
+        "said once: {stderr}"
+    );
+    let id = listed[0]["id"].as_str().unwrap().to_string();
+    assert!(
+        f.ok(&["note", "show", &id])
+            .contains("kept before the disk filled")
+    );
+
+    // A change is refused with what to do, and nothing is lost.
+    let err = f.fails(&["note", "add", "--title", "Lost?", "--body", "no room"]);
+    assert!(
+        err.contains("is full") && err.contains("Free some space"),
+        "{err}"
+    );
+
+    std::fs::remove_file(filler).unwrap();
+    f.ok(&["note", "add", "--title", "Room again", "--body", "saved"]);
+    assert_eq!(titles(&f), ["Compost", "Room again", "Seeds", "Tools"]);
+    let out = f.run(&["note", "list"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("disk is full"),
+        "no warning once there is room"
+    );
+}
