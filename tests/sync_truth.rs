@@ -160,3 +160,44 @@ fn sync_ends_by_its_timeout_when_the_member_is_frozen() {
         "sync --timeout 3 took {took:?}"
     );
 }
+
+/// The window a kill rarely hits, made wide: Ada's copse receives Bob's note but her disk
+/// refuses to store it. A sync that trusted what Ada's copse has in memory would call the note
+/// shared; Bob must be told it is not, until Ada has it on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_the_member_received_but_could_not_store_is_not_called_shared() {
+    use copse::node::NodeError;
+    use samod::storage::StorageKey;
+
+    use crate::sync::{community_of, eventually, online};
+
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let ada = online(a.path()).await;
+    let bob = online(b.path()).await;
+    let c = community_of(&ada, &[(&bob, "Bob")]).await;
+    bob.sync_now(Duration::from_secs(30)).await.unwrap();
+
+    ada.storage()
+        .inject_write_fault(Some(std::sync::Arc::new(|_key: &StorageKey| true)));
+    let note = bob
+        .add_note(&c, "Only in memory", "Ada's disk refuses it")
+        .await
+        .unwrap();
+    eventually("Ada's copse has received the note", || async {
+        ada.note(&c, &note).await.is_ok()
+    })
+    .await;
+    match bob.sync_now(Duration::from_secs(5)).await {
+        Err(NodeError::NotShared { what, .. }) => assert!(what.contains("1 note"), "{what}"),
+        other => panic!("a note Ada could not store was called shared: {other:?}"),
+    }
+    assert_eq!(bob.unshared().await.unwrap().notes, vec![note.clone()]);
+
+    // Ada restarts with a working disk: the note comes again and is then shared.
+    let _ = ada.shutdown().await;
+    let ada = online(a.path()).await;
+    bob.sync_now(Duration::from_secs(30)).await.unwrap();
+    assert!(ada.note(&c, &note).await.is_ok());
+    ada.shutdown().await.unwrap();
+    bob.shutdown().await.unwrap();
+}
