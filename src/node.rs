@@ -179,6 +179,8 @@ enum ReadOnly {
     Beside { holder: String },
     /// The disk was full: SQLite could not open the database for writing.
     DiskFull,
+    /// The folder cannot be written: its permissions, or a read-only file system.
+    Folder,
 }
 
 impl Node {
@@ -192,6 +194,10 @@ impl Node {
             {
                 (None, Some(ReadOnly::Beside { holder }))
             }
+            // Nobody can write it, so nobody changes it under us: read it as it is.
+            Err(StoreError::ReadOnlyFolder { .. }) if config.network.is_none() => {
+                (None, Some(ReadOnly::Folder))
+            }
             Err(e) => return Err(e.into()),
         };
         // A folder with a device key has held a database: if it is gone or empty now, that is
@@ -203,7 +209,9 @@ impl Node {
             .try_exists()
             .unwrap_or(true);
         let db = config.data_dir.join(DATABASE_FILE_NAME);
-        let storage = if read_only.is_some() {
+        let storage = if let Some(ReadOnly::Folder) = read_only {
+            SqliteStorage::open_in_read_only_folder(&db)?
+        } else if read_only.is_some() {
             SqliteStorage::open_read_only(&db)?
         } else {
             let opened = if used {
@@ -329,6 +337,10 @@ impl Node {
                 holder: holder.clone(),
             }),
             Some(ReadOnly::DiskFull) => Err(NodeError::DiskFull { dir }),
+            Some(ReadOnly::Folder) => Err(StoreError::ReadOnlyFolder {
+                dir: self.inner.data_dir.clone(),
+            }
+            .into()),
             None => Ok(()),
         }
     }

@@ -44,7 +44,15 @@ impl DataDirLock {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let mut file = options.open(&path).map_err(|e| StoreError::io(&path, e))?;
+        let mut file = match options.open(&path) {
+            Ok(file) => file,
+            Err(e) if is_read_only_error(&e) => {
+                return Err(StoreError::ReadOnlyFolder {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(StoreError::io(&path, e)),
+        };
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -81,6 +89,14 @@ impl Drop for DataDirLock {
             tracing::debug!(dir = %self.dir.display(), error = %e, "unlocking the data folder");
         }
     }
+}
+
+/// Whether `e` says the folder cannot be written: its permissions, or a read-only file system.
+fn is_read_only_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {

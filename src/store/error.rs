@@ -31,6 +31,18 @@ pub enum StoreError {
         path: PathBuf,
     },
 
+    /// The data folder cannot be written (its permissions, or a read-only file system).
+    #[error(
+        "the data folder {} is read-only for you: copse can show what is stored there, but \
+         cannot save changes. Make it writable (or copy it somewhere writable and use \
+         --data-dir), then try again",
+        dir.display()
+    )]
+    ReadOnlyFolder {
+        /// The data folder.
+        dir: PathBuf,
+    },
+
     /// The database is missing or empty in a folder whose device key shows it held one.
     #[error(
         "{} {what}, yet this folder's device key shows it held a community: the database was \

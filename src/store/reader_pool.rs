@@ -33,15 +33,14 @@ impl ReaderPool {
         })
     }
 
-    /// One connection for every read, for a database on a full disk
-    /// ([`schema::open_exclusive_reader`]).
-    pub(crate) fn single(path: &Path) -> Result<ReaderPool, StoreError> {
-        let only = schema::open_exclusive_reader(path)?;
-        Ok(ReaderPool {
+    /// `only` for every read: a database on a full disk ([`schema::open_exclusive_reader`]) or
+    /// in a read-only folder ([`schema::open_immutable_reader`]).
+    pub(crate) fn single(path: &Path, only: Connection) -> ReaderPool {
+        ReaderPool {
             path: path.to_path_buf(),
             idle: Mutex::new(vec![only]),
             single: true,
-        })
+        }
     }
 
     /// Runs `read` on a connection of its own. Blocking: call from a blocking context.
@@ -52,7 +51,9 @@ impl ReaderPool {
             let only = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
             return match only.first() {
                 Some(conn) => Ok(read(conn)),
-                None => schema::open_exclusive_reader(&self.path).map(|conn| read(&conn)),
+                None => Err(StoreError::Closed {
+                    path: self.path.clone(),
+                }),
             };
         }
         // A panic elsewhere while holding the lock cannot leave a Vec of connections in a

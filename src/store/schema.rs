@@ -133,6 +133,43 @@ pub(crate) fn open_exclusive_reader(path: &Path) -> Result<Connection, StoreErro
     Ok(conn)
 }
 
+/// Opens the one connection that reads a database in a folder nobody can write: SQLite's
+/// `immutable` mode, which needs no lock and no `-shm` file. Refused when a write-ahead log
+/// holds changes not yet in the file, since that mode would not see them.
+pub(crate) fn open_immutable_reader(path: &Path) -> Result<Connection, StoreError> {
+    let log = path.with_extension("db-wal");
+    if std::fs::metadata(&log).is_ok_and(|meta| meta.len() > 0) {
+        return Err(StoreError::ReadOnlyFolder {
+            dir: path.parent().unwrap_or(path).to_path_buf(),
+        });
+    }
+    let sqlite = |e| StoreError::sqlite(path, e);
+    let uri = format!("file:{}?immutable=1", uri_path(path));
+    let conn = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite)?;
+    check_identity(&conn, path)?;
+    Ok(conn)
+}
+
+/// `path` for a `file:` URI: every byte but unreserved ones and `/` percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    bytes
+        .iter()
+        .map(|&b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// What the file says it is.
 struct Identity {
     application_id: i64,

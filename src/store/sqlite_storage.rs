@@ -152,7 +152,32 @@ impl SqliteStorage {
     /// `read_only` for the status bar and the CLI.
     pub fn open_on_full_disk(db_path: &Path) -> Result<SqliteStorage, StoreError> {
         schema::check_file_header(db_path)?;
-        let readers = ReaderPool::single(db_path)?;
+        let only = schema::open_exclusive_reader(db_path)?;
+        SqliteStorage::reading_through(
+            db_path,
+            ReaderPool::single(db_path, only),
+            "the disk is full: new changes cannot be saved until some space is freed",
+        )
+    }
+
+    /// Opens the database of a data folder that cannot be written (its permissions, a
+    /// read-only file system), only for reading, as [`Self::open_on_full_disk`] does.
+    pub fn open_in_read_only_folder(db_path: &Path) -> Result<SqliteStorage, StoreError> {
+        schema::check_file_header(db_path)?;
+        let only = schema::open_immutable_reader(db_path)?;
+        SqliteStorage::reading_through(
+            db_path,
+            ReaderPool::single(db_path, only),
+            "the data folder is read-only: changes cannot be saved",
+        )
+    }
+
+    /// A storage that reads through `readers`, saves nothing, and says why in its status.
+    fn reading_through(
+        db_path: &Path,
+        readers: ReaderPool,
+        why: &str,
+    ) -> Result<SqliteStorage, StoreError> {
         let quarantined: i64 = readers
             .with(|conn| {
                 conn.query_row("SELECT count(*) FROM quarantine", [], |row| row.get(0))
@@ -166,10 +191,7 @@ impl SqliteStorage {
                 readers,
                 status: Arc::new(StatusCell::new(StorageStatus {
                     quarantined: u64::try_from(quarantined).unwrap_or(0),
-                    read_only: Some(
-                        "the disk is full: new changes cannot be saved until some space is freed"
-                            .to_string(),
-                    ),
+                    read_only: Some(why.to_string()),
                     ..StorageStatus::default()
                 })),
                 ledger: Arc::new(WriteLedger::default()),

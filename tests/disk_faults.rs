@@ -1,6 +1,6 @@
-//! A full disk: the member still reads what is stored, a change is refused in plain words, and
-//! once space is freed copse saves again. The disk is a small tmpfs the test mounts (root only:
-//! CI runs as root).
+//! A full disk and a read-only one: the member still reads what is stored, a change is refused
+//! in plain words, and once space is freed (or the disk is writable again) copse saves again.
+//! The disk is a small tmpfs the test mounts (root only: CI runs as root).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -27,6 +27,17 @@ impl SmallDisk {
 
     fn path(&self) -> &Path {
         self.mount.path()
+    }
+
+    /// Remounts the disk read-only (`rw = false`) or writable again.
+    fn remount(&self, rw: bool) {
+        let option = if rw { "remount,rw" } else { "remount,ro" };
+        let status = Command::new("mount")
+            .args(["-o", option])
+            .arg(self.mount.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "mount -o {option}");
     }
 
     /// Writes a file until the disk refuses more, in ever smaller pieces, so that not even a
@@ -129,4 +140,52 @@ fn a_full_disk_still_lets_the_member_read_and_saves_again_once_space_is_freed() 
         !String::from_utf8_lossy(&out.stderr).contains("disk is full"),
         "no warning once there is room"
     );
+}
+
+#[test]
+fn a_read_only_disk_still_lets_the_member_read_and_says_why_a_change_is_refused() {
+    if !is_root() {
+        eprintln!("a_read_only_disk_… needs root to mount a tmpfs; not run");
+        return;
+    }
+    let disk = SmallDisk::mount();
+    let f = Folder::inside(disk.path()).with_a_community();
+    f.ok(&[
+        "note",
+        "add",
+        "--title",
+        "Compost",
+        "--body",
+        "kept on a disk made read-only",
+    ]);
+    disk.remount(false);
+
+    let out = f.run(&["--json", "note", "list"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "note list on a read-only disk: {stderr}"
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed[0]["title"], "Compost", "{listed}");
+    assert!(stderr.contains("read-only"), "{stderr}");
+    let found = f.json(&["search", "compost"]);
+    assert_eq!(found["total"], 1, "{found}");
+
+    let err = f.fails(&["note", "add", "--title", "Refused", "--body", "x"]);
+    assert!(
+        err.contains("read-only") && err.contains("Make it writable"),
+        "{err}"
+    );
+
+    disk.remount(true);
+    f.ok(&[
+        "note",
+        "add",
+        "--title",
+        "Writable again",
+        "--body",
+        "saved",
+    ]);
+    assert_eq!(titles(&f), ["Compost", "Writable again"]);
 }
