@@ -71,6 +71,43 @@ fn a_damaged_note_is_marked_in_listings_and_named_in_the_warning() {
     assert_eq!(f.json(&["note", "show", &fine])["body"], "fine");
 }
 
+/// Changes one character of the document id in every stored key of `doc`: the chunks are
+/// intact, but no longer filed under the note.
+fn damage_keys(f: &Folder, doc: &str) {
+    let db = rusqlite::Connection::open(f.db()).unwrap();
+    let flipped = if doc.starts_with('2') { "3" } else { "2" };
+    let changed = db
+        .execute(
+            "UPDATE chunks SET key = ?1 || substr(key, 2) WHERE key LIKE ?2",
+            rusqlite::params![flipped, format!("{doc}/%")],
+        )
+        .unwrap();
+    assert!(changed > 0, "{doc} has stored chunks");
+}
+
+#[test]
+fn a_note_whose_stored_keys_were_damaged_is_named_as_not_on_this_device() {
+    let f = Folder::with_community();
+    let hurt = f.ok(&["note", "add", "--title", "Compost", "--body", "hurt"]);
+    f.ok(&["note", "add", "--title", "Seeds", "--body", "fine"]);
+    damage_keys(&f, &hurt);
+
+    let out = f.run(&["note", "list"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 note listed here is not on this device")
+            && stderr.contains("copse sync"),
+        "the listing warns: {stderr}"
+    );
+    let err = f.fails(&["note", "show", &hurt]);
+    assert!(
+        err.contains("is listed in the community but is not on this device"),
+        "{err}"
+    );
+    assert!(!err.contains("no note with id"), "{err}");
+}
+
 #[test]
 fn a_damaged_community_document_is_named_as_damage_not_as_missing() {
     let f = Folder::with_community();

@@ -131,7 +131,10 @@ pub async fn run(node: &Node, c: &CommunityId, command: &CaseCommand, out: &Outp
         }
         CaseCommand::List { archived } => {
             let damaged = node.damaged_in(c).await?;
-            out.cases(&*node.community(c).await?, *archived, &damaged)
+            out.cases(&*node.community(c).await?, *archived, &damaged);
+            let absent = node.absent_in(c).await?;
+            let absent = absent.iter().filter(|d| matches!(d, DocRef::Case(_)));
+            super::output::warn_absent(absent.count(), "case", "cases");
         }
         CaseCommand::Show { id, version } => {
             let community = node.community(c).await?;

@@ -125,7 +125,10 @@ pub async fn run(node: &Node, c: &CommunityId, command: &NoteCommand, out: &Outp
         }
         NoteCommand::List { archived } => {
             let damaged = node.damaged_in(c).await?;
-            out.notes(&*node.community(c).await?, *archived, &damaged)
+            out.notes(&*node.community(c).await?, *archived, &damaged);
+            let absent = node.absent_in(c).await?;
+            let absent = absent.iter().filter(|d| matches!(d, DocRef::Note(_)));
+            super::output::warn_absent(absent.count(), "note", "notes");
         }
         NoteCommand::Show { id, version } => {
             let community = node.community(c).await?;

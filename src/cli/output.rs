@@ -491,6 +491,20 @@ fn emphasised(text: &str, spans: &[Span]) -> String {
 }
 
 /// "  [damaged: …]" after a listed item whose stored chunks were set aside; "" otherwise.
+/// Warns (on stderr, with or without `--json`) about listed items this device does not hold:
+/// `what` is the kind, as "note"/"notes".
+pub fn warn_absent(count: usize, one: &str, many: &str) {
+    if count > 0 {
+        let is = if count == 1 { "is" } else { "are" };
+        eprintln!(
+            "warning: {} listed here {is} not on this device (never fetched, or its stored data \
+             was damaged): `copse sync` fetches {} from a member",
+            plain::count(count, one, many),
+            if count == 1 { "it" } else { "them" }
+        );
+    }
+}
+
 fn damage_mark(damaged: &HashMap<String, u64>, id: &str) -> &'static str {
     if damaged.contains_key(id) {
         "  [damaged: part of it was set aside in copse.db; `copse sync` fetches it again]"

@@ -55,6 +55,24 @@ impl Node {
         Ok(still)
     }
 
+    /// The notes and cases `community` lists of which this device holds nothing on disk: not
+    /// fetched yet, or stored under a damaged key. Reads every stored key: for listings.
+    pub async fn absent_in(&self, community: &CommunityId) -> Result<Vec<DocRef>, NodeError> {
+        let c = self.community(community).await?;
+        let storage = self.inner.storage.clone();
+        let stored = tokio::task::spawn_blocking(move || storage.document_keys())
+            .await
+            .map_err(|e| NodeError::Panicked(e.to_string()))??;
+        let listed = c
+            .notes
+            .keys()
+            .map(|n| DocRef::Note(n.clone()))
+            .chain(c.cases.keys().map(|n| DocRef::Case(n.clone())));
+        Ok(listed
+            .filter(|doc| !stored.contains_key(doc.id_str()))
+            .collect())
+    }
+
     /// Every document of this folder's communities with chunks in the quarantine table that a
     /// sync has not made whole since, named. Reads only the quarantine table, the healed marks
     /// and the communities' indexes.

@@ -16,6 +16,12 @@ pub enum NodeError {
     #[error("no {what} with id {id} in this data folder")]
     NotFound { what: &'static str, id: String },
     #[error(
+        "the {what} {id} is listed in the community but is not on this device (it was never \
+         fetched, or its stored data was damaged). A member's device still has it: `copse sync` \
+         fetches it"
+    )]
+    NotOnThisDevice { what: &'static str, id: String },
+    #[error(
         "the {what} {id} is damaged in this data folder: its stored data was set aside in \
          copse.db's quarantine table (nothing was deleted). {}",
         if *what == "community" {

@@ -278,7 +278,7 @@ impl Node {
     pub async fn note(&self, community: &CommunityId, id: &NoteId) -> Result<Arc<Note>, NodeError> {
         self.require_indexed(community, &DocRef::Note(id.clone()))
             .await?;
-        Ok(Arc::new(self.read(id).await?))
+        Ok(Arc::new(self.read(id).await.map_err(listed_but_absent)?))
     }
 
     /// A note, kept up to date.
@@ -289,7 +289,7 @@ impl Node {
     ) -> Result<watch::Receiver<Arc<Note>>, NodeError> {
         self.require_indexed(community, &DocRef::Note(id.clone()))
             .await?;
-        self.watch(id).await
+        self.watch(id).await.map_err(listed_but_absent)
     }
 
     /// Changes a note's body; returns the body as the edit left it.
@@ -546,7 +546,7 @@ impl Node {
     pub async fn case(&self, community: &CommunityId, id: &CaseId) -> Result<Arc<Case>, NodeError> {
         self.require_indexed(community, &DocRef::Case(id.clone()))
             .await?;
-        Ok(Arc::new(self.read(id).await?))
+        Ok(Arc::new(self.read(id).await.map_err(listed_but_absent)?))
     }
 
     /// A case, kept up to date.
@@ -557,7 +557,7 @@ impl Node {
     ) -> Result<watch::Receiver<Arc<Case>>, NodeError> {
         self.require_indexed(community, &DocRef::Case(id.clone()))
             .await?;
-        self.watch(id).await
+        self.watch(id).await.map_err(listed_but_absent)
     }
 
     pub async fn ask_question(
@@ -666,5 +666,14 @@ impl Node {
             c.add_comment(comment, &me, &text, now)
         })
         .await
+    }
+}
+
+/// A document the community lists but this device does not hold: said as such, not as an
+/// unknown id (it was never fetched, or its stored keys were damaged).
+fn listed_but_absent(e: NodeError) -> NodeError {
+    match e {
+        NodeError::NotFound { what, id } => NodeError::NotOnThisDevice { what, id },
+        other => other,
     }
 }
