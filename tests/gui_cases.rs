@@ -335,3 +335,55 @@ fn a_case_history_shows_an_earlier_phase_and_restores_it() {
     assert_eq!(phase, Phase::Clarify, "restored as a new change on top");
     gui.shutdown();
 }
+
+/// A case changed elsewhere keeps its row while the pointer is over the list, so a click never
+/// lands on a row that just moved; it moves up once the pointer leaves.
+#[test]
+fn a_changed_case_keeps_its_row_while_the_pointer_is_over_the_list() {
+    let mut gui = Gui::open_with(|node, runtime| {
+        runtime.block_on(async {
+            let c = node.create_community("Gardeners", "", "Ada").await.unwrap();
+            node.open_case(&c, "Older", "first").await.unwrap();
+            // Distinct change times, so "most recently changed first" has one answer.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            node.open_case(&c, "Newer", "second").await.unwrap();
+        })
+    });
+    open_cases_view(&mut gui);
+    gui.until("both cases", |h| has(h, "Older") && has(h, "Newer"));
+    let above = |h: &egui_kittest::Harness<'static, copse::ui::App>, a: &str, b: &str| {
+        h.get_by_label(a).rect().center().y < h.get_by_label(b).rect().center().y
+    };
+    assert!(above(&gui.harness, "Newer", "Older"), "most recent first");
+
+    gui.harness.get_by_label("Older").hover();
+    gui.harness.step();
+    let c = only_community(&gui);
+    let older = {
+        let community = gui.runtime.block_on(gui.node.community(&c)).unwrap();
+        community
+            .cases
+            .iter()
+            .find(|(_, e)| e.title == "Older")
+            .map(|(id, _)| id.clone())
+            .unwrap()
+    };
+    gui.runtime
+        .block_on(gui.node.advance_case(&c, &older))
+        .unwrap();
+    // The row shows the new phase: the change has reached the list, and it has not moved.
+    gui.until("the new phase in the list", |h| has(h, "Ada · Suggest"));
+    for _ in 0..5 {
+        gui.harness.step();
+        assert!(
+            above(&gui.harness, "Newer", "Older"),
+            "held under the pointer"
+        );
+    }
+
+    gui.harness
+        .get_by_label("Choose a case from the list to follow it.")
+        .hover();
+    gui.until("the changed case moved up", |h| above(h, "Older", "Newer"));
+    gui.shutdown();
+}

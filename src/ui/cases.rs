@@ -77,6 +77,8 @@ pub struct CasesState {
     confirm_advance: Option<Phase>,
     /// A "Close case" is on its way.
     closing: bool,
+    /// The list's order as last drawn, kept while the pointer is over it.
+    order: Vec<CaseId>,
     /// Phases looked up for the list, with the index entry's `updated_at` they are valid for;
     /// `None` while the lookup runs (or when it failed).
     phases: HashMap<CaseId, (Timestamp, Option<Phase>)>,
@@ -107,6 +109,7 @@ impl Default for CasesState {
             advancing_from: None,
             confirm_advance: None,
             closing: false,
+            order: Vec::new(),
             phases: HashMap::new(),
             lifecycle: Default::default(),
             replies_tx,

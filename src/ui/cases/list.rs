@@ -12,7 +12,7 @@ use crate::ui::app::{Navigate, ViewCtx};
 use crate::ui::bridge::{self, Command};
 use crate::ui::lifecycle;
 use crate::ui::widgets::{
-    labelled_multiline, labelled_singleline, list_row, reason, refusal_line_ui, refuse,
+    keep_order, labelled_multiline, labelled_singleline, list_row, reason, refusal_line_ui, refuse,
 };
 
 /// The list of cases, most recently changed first, with the "Open a case" form above it.
@@ -53,6 +53,12 @@ pub(super) fn list_ui(
         })
         .collect();
     cases.sort_by_key(|(_, entry)| std::cmp::Reverse(entry.updated_at));
+    // As in the notes list: a case changed elsewhere keeps its place while the pointer is over
+    // the list, and moves up once the pointer leaves.
+    if ui.rect_contains_pointer(ui.max_rect()) && !state.order.is_empty() {
+        keep_order(&mut cases, &state.order, |(id, _)| *id);
+    }
+    state.order = cases.iter().map(|(id, _)| (*id).clone()).collect();
     let spacing = ui.spacing().item_spacing.y;
     let row = ui.text_style_height(&egui::TextStyle::Button)
         + 2.0 * ui.spacing().button_padding.y
