@@ -14,6 +14,7 @@
 
 mod backup;
 mod case;
+mod device;
 mod doctor;
 mod export;
 mod lifecycle;
@@ -36,6 +37,7 @@ use crate::ui::{Launch, View};
 use output::Output;
 
 pub use case::CaseCommand;
+pub use device::DeviceCommand;
 pub use member::MemberCommand;
 pub use note::NoteCommand;
 pub use practices::ObjectivesCommand;
@@ -118,6 +120,9 @@ pub enum Command {
     /// Your own member profile, and removing a member.
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Your devices: link another one to you, list them, remove a lost one.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Create an invite; prints one line to send to the newcomer.
     Invite {
         /// How many people may join with it.
@@ -211,7 +216,7 @@ impl Command {
                 | Command::Serve
                 | Command::Sync { .. }
                 | Command::Peers
-        )
+        ) || matches!(self, Command::Device(d) if d.is_online())
     }
 }
 
@@ -373,6 +378,7 @@ async fn execute(
         Command::Topic(cmd) => topic::run(node, &community()?, cmd, out).await?,
         Command::Case(cmd) => case::run(node, &community()?, cmd, out).await?,
         Command::Member(cmd) => member::run(node, &community()?, cmd, out).await?,
+        Command::Device(cmd) => device::run(node, &community()?, cmd, out).await?,
         Command::Gathering(cmd) => rhythm::gathering(node, &community()?, cmd, out).await?,
         Command::Actions(args) => rhythm::actions(node, &community()?, args, out).await?,
         Command::Thank(cmd) => rhythm::thank(node, &community()?, cmd, out).await?,

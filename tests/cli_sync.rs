@@ -204,3 +204,49 @@ fn a_member_killed_mid_sync_rejoins_from_disk_and_converges() {
     assert_eq!(sorted_notes(&ada), sorted_notes(&bob));
     assert_eq!(sorted_notes(&ada).len(), 6);
 }
+
+#[test]
+fn a_second_device_is_linked_listed_and_removed_from_the_command_line() {
+    let ada = Folder::with_community();
+    let invite = ada.json(&with_loopback(&["device", "add", "--label", "Desktop"]));
+    assert_eq!(invite["expires_in_secs"], 900, "15 minutes by default");
+    let server = serve(&ada);
+    let desktop = Folder::new();
+    let joined = desktop.json(&with_loopback(&[
+        "join",
+        invite["ticket"].as_str().unwrap(),
+    ]));
+    assert_eq!(joined["linked_device"], true, "{joined}");
+    assert_eq!(joined["member_name"], "Ada");
+    assert_eq!(joined["members"], 1, "one person");
+    let human = desktop.ok(&["device", "list"]);
+    assert!(human.contains("this device"), "{human}");
+    desktop.ok(&["note", "add", "--title", "From the desktop"]);
+    desktop.ok(&with_loopback(&["sync", "--timeout", "30"]));
+    stop(server);
+
+    let devices = ada.json(&["device", "list"]);
+    let labels: Vec<&str> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["label"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(labels, ["-", "Desktop"], "{devices}");
+    let listed = ada.ok(&["note", "list"]);
+    assert!(
+        listed.contains("From the desktop") && listed.contains("by Ada"),
+        "{listed}"
+    );
+    let desktop_id = devices[1]["device"].as_str().unwrap();
+    let mine = devices[0]["device"].as_str().unwrap();
+    let err = ada.fails(&["device", "remove", mine]);
+    assert!(err.contains("the device you are using"), "{err}");
+    ada.ok(&["device", "remove", desktop_id]);
+    assert_eq!(ada.json(&["device", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        ada.json(&["whoami"])["communities"][0]["name"],
+        "Ada",
+        "still a member"
+    );
+}

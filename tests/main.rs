@@ -11,6 +11,7 @@ mod cli_rhythm;
 mod cli_sync;
 mod crash;
 mod damage;
+mod devices;
 mod disk_faults;
 mod formats;
 mod gui;

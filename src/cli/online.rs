@@ -41,9 +41,16 @@ pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result
     let summary = node.join(&ticket, name, Duration::from_secs(60)).await?;
     out.emit(
         || {
+            let how = if summary.linked_device {
+                format!(
+                    "linked this device to {} in \"{}\"",
+                    summary.member_name, summary.name
+                )
+            } else {
+                format!("joined \"{}\" as {}", summary.name, summary.member_name)
+            };
             let mut text = format!(
-                "joined \"{}\" as {name}: {}, {}, {}",
-                summary.name,
+                "{how}: {}, {}, {}",
                 plain::count(summary.members, "member", "members"),
                 plain::count(summary.notes, "note", "notes"),
                 plain::count(summary.cases, "case", "cases")

@@ -665,6 +665,7 @@ mod tests {
             DeviceId::from("bob-laptop".to_string()),
             crate::model::Device {
                 added_at: Timestamp(3),
+                label: None,
             },
         );
         let devices: Vec<String> = c

@@ -58,6 +58,13 @@ pub enum ModelError {
         action: &'static str,
         hint: &'static str,
     },
+    #[error("that device is not one of yours in this community (see `copse device list`)")]
+    NotYourDevice,
+    #[error(
+        "this is the device you are using: remove it from another of your devices, or leave \
+         the community"
+    )]
+    ThisDevice,
     /// No invite of this community matches the secret. Deliberately says nothing about whether
     /// such an invite ever existed.
     #[error("this invite is not valid for this community")]

@@ -17,7 +17,9 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Community, DeviceId, InviteId, Member, MemberId, ModelError, Timestamp};
+use crate::model::{
+    Community, DeviceId, InviteId, Member, MemberId, ModelError, Timestamp, limits,
+};
 
 /// The longest an invite may stay valid: ten years, leap days included. A longer expiry is a
 /// typo (`99999999999d`), and far enough out it would overflow into the past.
@@ -42,7 +44,18 @@ pub struct Invite {
     /// Withdrawn by a member, or its creator was removed.
     #[autosurgeon(missing = "Default::default")]
     pub revoked: bool,
+    /// A device invite: it links one more device to this member instead of admitting a new
+    /// member. `None` for an invite to a newcomer.
+    #[autosurgeon(missing = "Default::default")]
+    pub for_member: Option<MemberId>,
+    /// The label a device invite gives the new device; `None`: the name the device sends.
+    #[autosurgeon(missing = "Default::default")]
+    pub device_label: Option<String>,
 }
+
+/// How long a device invite stays valid unless asked otherwise: long enough to walk to the
+/// other computer, short enough that a forgotten one is no risk.
+pub const DEVICE_INVITE_LIFETIME_MS: i64 = 15 * 60 * 1000;
 
 /// Whether an invite still admits anyone, and if not, why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -138,9 +151,66 @@ impl Community {
                 max_uses,
                 uses: BTreeMap::new(),
                 revoked: false,
+                for_member: None,
+                device_label: None,
             },
         );
         Ok(id)
+    }
+
+    /// Makes the invite `id`, which `by` created for one use, a device invite: it links one
+    /// more device to `by` (labelled `label`, or by the name the device sends when it joins)
+    /// instead of admitting a newcomer.
+    pub fn make_device_invite(
+        &mut self,
+        id: &InviteId,
+        by: &MemberId,
+        label: Option<&str>,
+    ) -> Result<(), ModelError> {
+        let label = label
+            .map(|l| limits::title("a device label", l))
+            .transpose()?;
+        let invite = self
+            .invites
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NoSuchInvite(id.to_string()))?;
+        if &invite.created_by != by || invite.max_uses != Some(1) {
+            return Err(ModelError::InviteLimit(
+                "a device invite is made from one's own single-use invite",
+            ));
+        }
+        invite.for_member = Some(by.clone());
+        invite.device_label = label;
+        Ok(())
+    }
+
+    /// Removes one of `by`'s devices (a lost or sold laptop): it gets nothing further, exactly
+    /// like a removed member's, and the person stays a member. `current` is the device making
+    /// the change, which cannot remove itself.
+    pub fn remove_device(
+        &mut self,
+        by: &MemberId,
+        device: &DeviceId,
+        current: &DeviceId,
+    ) -> Result<(), ModelError> {
+        if device == current {
+            return Err(ModelError::ThisDevice);
+        }
+        let member = self
+            .members
+            .get_mut(by)
+            .ok_or_else(|| ModelError::NotAMember(by.to_string()))?;
+        if member.devices.remove(device).is_none() {
+            return Err(ModelError::NotYourDevice);
+        }
+        // What the device could redeem, it no longer may.
+        for invite in self.invites.values_mut() {
+            let used_by_it = invite.uses.keys().any(|m| m.as_str() == device.as_str());
+            if used_by_it && invite.for_member.is_none() && !invite.revoked {
+                invite.revoked = true;
+            }
+        }
+        Ok(())
     }
 
     /// Admits the device `joiner_device` (an iroh endpoint id, authenticated by the caller) as a
@@ -164,13 +234,13 @@ impl Community {
             return Ok(existing.clone());
         }
         let member_id: MemberId = joiner_device.parse()?;
-        if self.members.contains_key(&member_id) {
-            return Ok(member_id);
-        }
         let invite = self
             .invites
             .get(&invite_id)
             .ok_or(ModelError::InviteInvalid)?;
+        if self.members.contains_key(&member_id) && invite.for_member.is_none() {
+            return Ok(member_id);
+        }
         // An invite from someone no longer on the roster admits nobody, even one created
         // concurrently with its creator's removal.
         if !self.members.contains_key(&invite.created_by) {
@@ -182,12 +252,48 @@ impl Community {
             InviteStatus::Expired => return Err(ModelError::InviteExpired),
             InviteStatus::Spent => return Err(ModelError::InviteSpent),
         }
+        if let Some(owner) = invite.for_member.clone() {
+            return self.link_device(&invite_id, &owner, joiner_device, name, now);
+        }
         let member = Member::new(name, joiner_device, now)?;
         self.members.insert(member_id.clone(), member);
         if let Some(invite) = self.invites.get_mut(&invite_id) {
             invite.uses.insert(member_id.clone(), now);
         }
         Ok(member_id)
+    }
+
+    /// Redeems the device invite `invite_id`: `device` becomes one of `owner`'s devices.
+    fn link_device(
+        &mut self,
+        invite_id: &InviteId,
+        owner: &MemberId,
+        device: &str,
+        sent_name: &str,
+        now: Timestamp,
+    ) -> Result<MemberId, ModelError> {
+        let invite = self
+            .invites
+            .get_mut(invite_id)
+            .ok_or(ModelError::InviteInvalid)?;
+        let label = match &invite.device_label {
+            Some(label) => label.clone(),
+            None => limits::title("a device label", sent_name)?,
+        };
+        let used_as: MemberId = device.parse()?;
+        let member = self
+            .members
+            .get_mut(owner)
+            .ok_or(ModelError::InviteRevoked)?;
+        member.devices.insert(
+            DeviceId::from(device.to_string()),
+            crate::model::Device {
+                added_at: now,
+                label: Some(label),
+            },
+        );
+        invite.uses.insert(used_as, now);
+        Ok(owner.clone())
     }
 
     /// Withdraws an invite so it admits nobody more. Any member may; revoking twice is harmless.
@@ -240,6 +346,96 @@ mod tests {
             Timestamp(1),
         )
         .unwrap()
+    }
+
+    /// Ada's single-use invite made at `at`, valid for the device default, made a device invite.
+    fn device_invite(
+        c: &mut Community,
+        name: &str,
+        secret: &[u8; 32],
+        at: i64,
+        label: Option<&str>,
+    ) {
+        let expiry = Timestamp(at + DEVICE_INVITE_LIFETIME_MS);
+        c.create_invite(
+            invite_id(name),
+            &id("ada"),
+            secret,
+            Timestamp(at),
+            Some(expiry),
+            Some(1),
+        )
+        .unwrap();
+        c.make_device_invite(&invite_id(name), &id("ada"), label)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_device_invite_links_one_more_device_to_the_same_member_once() {
+        let mut c = community();
+        device_invite(&mut c, "d1", &SECRET, 10, Some("Desktop"));
+        let who = c
+            .redeem_invite(&SECRET, "ada-desktop", "ignored", Timestamp(20))
+            .unwrap();
+        assert_eq!(who, id("ada"), "the same person, not a new member");
+        assert_eq!(c.members.len(), 1);
+        let device = &c.members[&id("ada")].devices[&DeviceId::from("ada-desktop".to_string())];
+        assert_eq!(device.label.as_deref(), Some("Desktop"));
+        assert_eq!(
+            c.member_for_device(&DeviceId::from("ada-desktop".to_string())),
+            Some(&id("ada"))
+        );
+        // Retrying the same device is fine; a second device is refused: single use.
+        assert_eq!(
+            c.redeem_invite(&SECRET, "ada-desktop", "x", Timestamp(21)),
+            Ok(id("ada"))
+        );
+        assert_eq!(
+            c.redeem_invite(&SECRET, "someone-else", "Eve", Timestamp(22)),
+            Err(ModelError::InviteSpent)
+        );
+        assert!(
+            c.authorized_devices()
+                .contains(&DeviceId::from("ada-desktop".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_device_invite_expires_and_a_removed_device_gets_nothing_further() {
+        let mut c = community();
+        let expiry = Timestamp(10 + DEVICE_INVITE_LIFETIME_MS);
+        device_invite(&mut c, "d1", &SECRET, 10, None);
+        assert_eq!(
+            c.make_device_invite(&invite_id("d1"), &id("bob"), None),
+            Err(ModelError::InviteLimit(
+                "a device invite is made from one's own single-use invite"
+            ))
+        );
+        assert_eq!(
+            c.redeem_invite(&SECRET, "late", "Laptop", expiry),
+            Err(ModelError::InviteExpired)
+        );
+        device_invite(&mut c, "d2", &OTHER, 20, None);
+        c.redeem_invite(&OTHER, "ada-laptop", "Laptop", Timestamp(30))
+            .unwrap();
+        let laptop = DeviceId::from("ada-laptop".to_string());
+        assert_eq!(
+            c.members[&id("ada")].devices[&laptop].label.as_deref(),
+            Some("Laptop"),
+            "labelled by the name the device sent"
+        );
+        let here = DeviceId::from("ada".to_string());
+        assert_eq!(
+            c.remove_device(&id("ada"), &here, &here),
+            Err(ModelError::ThisDevice)
+        );
+        c.remove_device(&id("ada"), &laptop, &here).unwrap();
+        assert!(!c.authorized_devices().contains(&laptop));
+        assert_eq!(c.members.len(), 1, "the person stays a member");
+        assert_eq!(
+            c.remove_device(&id("ada"), &laptop, &here),
+            Err(ModelError::NotYourDevice)
+        );
     }
 
     fn with_invite(expires_at: Option<Timestamp>, max_uses: Option<u32>) -> Community {

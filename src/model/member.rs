@@ -32,6 +32,9 @@ pub struct Member {
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
 pub struct Device {
     pub added_at: Timestamp,
+    /// What the member calls it ("Desktop", "Old laptop"); `None` for a member's first device.
+    #[autosurgeon(missing = "Default::default")]
+    pub label: Option<String>,
 }
 
 /// A change to one's own profile; `None` leaves that part as it is.
@@ -52,7 +55,10 @@ impl Member {
             joined_at: at,
             devices: BTreeMap::from([(
                 DeviceId::from(device.as_ref().to_string()),
-                Device { added_at: at },
+                Device {
+                    added_at: at,
+                    label: None,
+                },
             )]),
             not_available_for_roles: false,
         })

@@ -24,6 +24,11 @@ pub struct JoinSummary {
     pub community: CommunityId,
     pub name: String,
     pub member: MemberId,
+    /// The member's display name: the name given, or, for a device linked to an existing
+    /// member, theirs.
+    pub member_name: String,
+    /// This device was linked to an existing member (a device invite), not admitted as new.
+    pub linked_device: bool,
     pub members: usize,
     pub notes: usize,
     pub cases: usize,
@@ -48,6 +53,9 @@ pub struct PeerStatus {
     pub member: MemberId,
     pub name: String,
     pub device: DeviceId,
+    /// The label its member gave it when linking it; `None` for a member's first device.
+    pub label: Option<String>,
+    pub added_at: Timestamp,
     pub this_device: bool,
     pub online: bool,
     /// Unix milliseconds of the last connection, if any.
@@ -199,10 +207,13 @@ impl Node {
         let (_, missing) = self.fetch_indexed(&id, fetch_timeout).await?;
         self.flush().await?;
         let community = self.community(&id).await?;
+        let member = MemberId::from(member);
         Ok(JoinSummary {
             community: id,
             name: community.name.clone(),
-            member: MemberId::from(member),
+            member_name: community.display_name(&member),
+            linked_device: member.as_str() != self.device_id().as_str(),
+            member,
             members: community.members.len(),
             notes: community.notes.len(),
             cases: community.cases.len(),
@@ -563,7 +574,7 @@ impl Node {
         let online = self.connected_devices();
         let mut out = Vec::new();
         for (member, m) in &c.members {
-            for device in m.devices.keys() {
+            for (device, d) in &m.devices {
                 let last_seen = self
                     .inner
                     .storage
@@ -574,6 +585,8 @@ impl Node {
                     member: member.clone(),
                     name: m.name.clone(),
                     device: device.clone(),
+                    label: d.label.clone(),
+                    added_at: d.added_at,
                     this_device: device == self.device_id(),
                     online: online.contains(device.as_str()),
                     last_seen,

@@ -472,6 +472,8 @@ mod tests {
             max_uses: Some(3),
             uses: Default::default(),
             revoked: false,
+            for_member: None,
+            device_label: None,
         };
         assert_eq!(
             limits_text(&invite, Timestamp(1)),
