@@ -12,6 +12,7 @@ mod app;
 mod backups;
 pub mod bridge;
 mod cases;
+mod devices;
 mod export;
 mod gatherings;
 mod history;

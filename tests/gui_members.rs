@@ -266,3 +266,67 @@ fn the_status_bar_says_not_yet_shared_until_a_member_holds_it() {
     });
     gui.shutdown();
 }
+
+/// Members → Your devices: *Add a device* makes a device invite; another device joining with it
+/// is listed under your name (not as a new member), and *Remove…* with its confirmation takes it
+/// off the roster while you stay a member.
+#[test]
+fn another_device_is_linked_from_the_window_listed_as_yours_and_removed() {
+    let mut gui = Gui::open_online(gardeners);
+    gui.until("the community", |h| has(h, "Members"));
+    gui.harness.get_by_label("Members").click();
+    gui.until("your devices", |h| {
+        has(h, "Your devices") && has(h, "This device")
+    });
+    gui.type_into("New device's name", "Desktop");
+    gui.harness.get_by_label("Add a device").click();
+    gui.until("the device invite", |h| {
+        h.query_by_label("Device invite")
+            .and_then(|t| t.value())
+            .is_some_and(|v| v.starts_with("copse"))
+    });
+    let line = gui
+        .harness
+        .get_by_label("Device invite")
+        .value()
+        .unwrap_or_default();
+
+    let desk_dir = tempfile::tempdir().unwrap();
+    let desk = gui.runtime.block_on(async {
+        let desk = Node::open(NodeConfig::online(desk_dir.path(), NetConfig::loopback()))
+            .await
+            .unwrap();
+        let ticket: InviteTicket = line.parse().unwrap();
+        let joined = desk
+            .join(&ticket, "ada-desktop", Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert!(joined.linked_device);
+        desk
+    });
+    gui.until("the desktop among your devices", |h| {
+        has(h, "Desktop") && has(h, "Remove…")
+    });
+    assert!(
+        gui.harness.query_by_label("Remove ada-desktop").is_none(),
+        "not a new member in the directory"
+    );
+
+    gui.harness.get_by_label("Remove…").click();
+    gui.until("the confirmation", |h| has(h, "Remove Desktop"));
+    gui.harness.get_by_label("Remove Desktop").click();
+    gui.until("the desktop to be gone", |h| !has(h, "Remove…"));
+    let (members, devices) = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        let c = gui.node.community(&id).await.unwrap();
+        let ada = c.members.values().next().unwrap().devices.len();
+        (c.members.len(), ada)
+    });
+    assert_eq!((members, devices), (1, 1), "Ada stays, with one device");
+
+    drop(gui.harness);
+    gui.runtime.block_on(async {
+        desk.shutdown().await.unwrap();
+        gui.node.shutdown().await.unwrap();
+    });
+}

@@ -275,7 +275,7 @@ impl App {
             View::Cases => cases::cases_ui(ui, &cx, &mut self.cases),
             View::Gatherings => gatherings::gatherings_ui(ui, &cx, &mut self.gatherings),
             View::Members => {
-                members::members_ui(ui, &cx, &mut self.members, &self.sync);
+                members::members_ui(ui, &cx, &mut self.members, &self.sync, &self.device_id);
                 Navigate::Stay
             }
             View::Invite => {

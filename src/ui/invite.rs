@@ -144,7 +144,7 @@ impl QrMatrix {
 
     /// Draws the code as filled rectangles, one per run of dark modules, inside a light square
     /// with the four-module quiet zone scanners need.
-    fn ui(&self, ui: &mut egui::Ui, side: f32) -> egui::Response {
+    pub fn ui(&self, ui: &mut egui::Ui, side: f32) -> egui::Response {
         const QUIET: usize = 4;
         let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
         response.widget_info(|| {

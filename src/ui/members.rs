@@ -38,6 +38,8 @@ pub struct MembersState {
     saved: Option<Result<(), String>>,
     /// The member whose removal is being confirmed.
     confirm_remove: Option<MemberId>,
+    /// Your devices, under your profile.
+    devices: super::devices::DevicesState,
 }
 
 /// The profile editor's text: skills and objectives one per line.
@@ -142,7 +144,13 @@ pub fn matches(member: &Member, search: &str) -> bool {
         .all(|word| haystack.contains(&word.to_lowercase()))
 }
 
-pub fn members_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut MembersState, sync: &SyncStatus) {
+pub fn members_ui(
+    ui: &mut egui::Ui,
+    cx: &ViewCtx,
+    state: &mut MembersState,
+    sync: &SyncStatus,
+    this_device: &str,
+) {
     let (community_id, community) = (cx.community_id, cx.community);
     let me = cx.me.cloned();
     state.refresh(
@@ -161,6 +169,14 @@ pub fn members_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut MembersState, syn
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 profile_ui(ui, state, me.is_some(), &mut commands);
+                super::devices::devices_ui(
+                    ui,
+                    cx,
+                    &mut state.devices,
+                    sync,
+                    this_device,
+                    &mut commands,
+                );
             });
         });
     egui::CentralPanel::default().show(ui, |ui| {
