@@ -40,6 +40,7 @@ pub mod practice;
 pub mod text_edit;
 pub mod thanks;
 pub mod topic;
+pub mod word_diff;
 
 pub use case::{Case, NextAction, Phase, Question, Suggestion};
 pub use comment::Comment;

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use copse::model::NoteEdit;
 use egui_kittest::kittest::Queryable;
 
 use crate::gui::{Gui, has};
@@ -75,6 +76,71 @@ fn a_note_another_member_wrote_is_new_until_opened() {
         std::thread::sleep(Duration::from_millis(10));
     }
 
+    drop(bo.harness);
+    bo.runtime.block_on(bo.node.shutdown()).unwrap();
+    ada.shutdown();
+}
+
+/// Regression: history showed then and now side by side, and "new since you last looked" could
+/// not say what was new. "What changed" on Home opens the note's history on the version this
+/// device last saw, compared word by word with the one another member made since.
+#[test]
+fn what_changed_since_i_looked_is_shown_word_by_word_from_home() {
+    let (mut ada, bo) = two_windows();
+    let id = ada.node.resolve_community(None).unwrap();
+    let note = ada.runtime.block_on(async {
+        let c = ada.node.community(&id).await.unwrap();
+        let note = c.notes.keys().next().unwrap().clone();
+        let edit = NoteEdit::Replace("Bring seeds in jars.".into());
+        ada.node.edit_note(&id, &note, edit).await.unwrap();
+        note
+    });
+    // Ada looks at the note as it is now.
+    ada.until("the community", |h| has(h, "Notes"));
+    ada.harness.get_by_label("Notes").click();
+    ada.until("the note in the list", |h| has(h, "Seed swap"));
+    ada.harness.get_by_label("Seed swap").click();
+    ada.until("Ada's text in the editor", |h| {
+        h.query_by_label("Note body (Markdown)")
+            .and_then(|n| n.value())
+            == Some("Bring seeds in jars.".into())
+    });
+    let node = ada.node.clone();
+    ada.until("the read mark", |_| {
+        node.read_marks(&id).is_ok_and(|m| !m.is_empty())
+    });
+    // Bo, once he has Ada's text, changes two words of it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let bos_text = || {
+        bo.runtime
+            .block_on(bo.node.note(&id, &note))
+            .map(|n| n.body.as_str().to_string())
+            .unwrap_or_default()
+    };
+    while bos_text() != "Bring seeds in jars." {
+        assert!(Instant::now() < deadline, "Ada's text never reached Bo");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let edit = NoteEdit::Replace("Bring seeds in paper bags.".into());
+    bo.runtime
+        .block_on(bo.node.edit_note(&id, &note, edit))
+        .unwrap();
+    ada.harness.get_by_label("Home").click();
+    ada.until("Bo's change as new", |h| has(h, "New: Seed swap"));
+    ada.harness
+        .get_by_label("What changed in Seed swap")
+        .click();
+    // The version Ada saw, turned into Bo's: "jars" struck out, "paper bags" put in.
+    ada.until("what changed since Ada looked", |h| {
+        h.query_by_label("Changes since then")
+            .and_then(|n| n.value())
+            == Some("Bring seeds in jars paper bags.".into())
+    });
+    assert!(has(
+        &ada.harness,
+        "1 insertion and 1 deletion in the text; struck-through words were taken out, underlined \
+         ones added."
+    ));
     drop(bo.harness);
     bo.runtime.block_on(bo.node.shutdown()).unwrap();
     ada.shutdown();

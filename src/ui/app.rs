@@ -44,6 +44,9 @@ pub enum Navigate {
     OpenNote(NoteId),
     /// Show a case in Cases (and watch it).
     OpenCase(CaseId),
+    /// Open a note or a case on what changed in it since the given moment (its history,
+    /// comparing the version seen then with now).
+    ShowChanges(DocRef, Timestamp),
     /// Show a gathering in Gatherings.
     OpenGathering(GatheringId),
     /// Open Gatherings with the "Plan a gathering" form.
@@ -99,6 +102,15 @@ impl ViewCtx<'_> {
             .filter(|u| u.doc.kind() == kind)
             .map(|u| u.doc.id_str().to_string())
             .collect()
+    }
+
+    /// When this device last looked at `doc`: its read mark, or else when "I" joined.
+    pub fn last_looked(&self, doc: &DocRef) -> Timestamp {
+        self.read_marks.get(doc).copied().unwrap_or_else(|| {
+            self.me
+                .and_then(|me| self.community.members.get(me))
+                .map_or(Timestamp(0), |m| m.joined_at)
+        })
     }
 
     /// The notes and cases new to this device, most recent first; none for a reader.
@@ -226,6 +238,13 @@ impl App {
                 self.view = View::Cases;
                 self.cases.open(community, case.clone());
                 self.send(Command::OpenCase(case));
+            }
+            Navigate::ShowChanges(doc, since) => {
+                self.navigate(Navigate::open(&doc));
+                match doc {
+                    DocRef::Note(_) => self.notes.show_changes_since(since),
+                    DocRef::Case(_) => self.cases.show_changes_since(since),
+                }
             }
             Navigate::OpenGathering(gathering) => {
                 self.view = View::Gatherings;

@@ -149,6 +149,15 @@ fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
             if link.clicked() {
                 to = Navigate::open(&item.doc);
             }
+            // Its history shows what changed since this device last looked.
+            if ui
+                .small_button("What changed")
+                .accessible_name(format!("What changed in {}", item.title))
+                .on_hover_text("Compare with the version you last saw")
+                .clicked()
+            {
+                to = Navigate::ShowChanges(item.doc.clone(), cx.last_looked(&item.doc));
+            }
         });
     }
     if items.len() > RECENT {
