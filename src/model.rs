@@ -32,6 +32,7 @@ pub mod invite;
 pub mod last_change;
 pub mod lifecycle;
 pub mod limits;
+pub mod local_time;
 pub mod markdown;
 pub mod member;
 pub mod note;

@@ -146,7 +146,13 @@ fn two_folders_sync_through_invite_serve_join_and_sync() {
 fn sync_with_nobody_reachable_fails_clearly() {
     let ada = Folder::with_community();
     let err = ada.fails(&with_loopback(&["sync", "--timeout", "1"]));
-    assert!(err.contains("no member could be reached"), "{err}");
+    // In words, with the next step, and no "network:" jargon (issue 12 item 5).
+    assert!(
+        err.contains("no member's device could be reached in time")
+            && err.contains("run `copse sync` again while a member is online"),
+        "{err}"
+    );
+    assert!(!err.contains("network:"), "{err}");
     let err = ada.fails(&with_loopback(&["join", "not-a-ticket"]));
     assert!(err.contains("invite"), "{err}");
 }

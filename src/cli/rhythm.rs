@@ -20,7 +20,7 @@ use crate::node::{ActionItem, Node};
 pub enum GatheringCommand {
     /// Plan a gathering: the rotation proposes the agenda and roles, and a note is written.
     Plan {
-        /// The date, e.g. 2026-12-03 or 2026-12-03T18:00 (UTC).
+        /// The date in your local time (TZ): YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-12-03 18:00.
         #[arg(long, value_name = "DATE", value_parser = gathering::parse_when)]
         when: Timestamp,
         /// A title (default: "Gathering DATE").

@@ -107,18 +107,23 @@ impl JoinProtocol {
     }
 }
 
-/// Why joining failed.
+/// Why joining failed, in words that say what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
     #[error(
-        "the inviter could not be reached ({0}); they must be online, with copse open or `copse serve` running"
+        "The inviter's device is not reachable. Ask the inviter to open copse (or run `copse \
+         serve`), or ask any member for a new invite"
     )]
-    Unreachable(String),
-    #[error("the inviter did not answer within {}s", JOIN_TIMEOUT.as_secs())]
+    Unreachable,
+    #[error(
+        "The inviter's device did not answer within {}s. Ask the inviter to open copse, or ask \
+         any member for a new invite",
+        JOIN_TIMEOUT.as_secs()
+    )]
     TimedOut,
-    #[error("the invite was refused: {0}")]
+    #[error("The invite was refused: {0}")]
     Refused(String),
-    #[error("the inviter's answer could not be read: {0}")]
+    #[error("The inviter's answer could not be read ({0}); is copse up to date on both devices?")]
     Garbled(String),
 }
 
@@ -129,14 +134,16 @@ pub async fn request_join(
     request: JoinRequest,
 ) -> Result<String, JoinError> {
     let attempt = async {
+        let unreachable = |e: &dyn std::fmt::Display| {
+            // The details are for the log; the member is told what to do.
+            tracing::info!(error = %e, "could not reach the inviter's device");
+            JoinError::Unreachable
+        };
         let conn = endpoint
             .connect(inviter, JOIN_ALPN)
             .await
-            .map_err(|e| JoinError::Unreachable(e.to_string()))?;
-        let (mut send, mut recv) = conn
-            .open_bi()
-            .await
-            .map_err(|e| JoinError::Unreachable(e.to_string()))?;
+            .map_err(|e| unreachable(&e))?;
+        let (mut send, mut recv) = conn.open_bi().await.map_err(|e| unreachable(&e))?;
         write_message(&mut send, &request)
             .await
             .map_err(JoinError::Garbled)?;
@@ -166,4 +173,23 @@ async fn read_message<T: DeserializeOwned>(recv: &mut RecvStream) -> Result<T, S
         .await
         .map_err(|e| e.to_string())?;
     postcard::from_bytes(&bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: "network: the inviter did not answer within 20s", with no next step.
+    #[test]
+    fn an_unreachable_inviter_is_told_in_words_with_the_next_step() {
+        for err in [JoinError::Unreachable, JoinError::TimedOut] {
+            let said = err.to_string();
+            assert!(said.starts_with("The inviter's device"), "{said}");
+            assert!(
+                said.contains("Ask the inviter to open copse")
+                    && said.ends_with("or ask any member for a new invite"),
+                "{said}"
+            );
+        }
+    }
 }

@@ -91,7 +91,9 @@ impl Node {
     ) -> Result<InviteTicket, NodeError> {
         let inviter = self.address().ok_or_else(|| {
             NodeError::Network(
-                "an invite needs this device's network address; open it online".into(),
+                "An invite needs this device's network address: open copse online (without \
+                 --offline) and try again"
+                    .into(),
             )
         })?;
         let me = self.me(community).await?;
@@ -152,11 +154,13 @@ impl Node {
         name: &str,
         fetch_timeout: Duration,
     ) -> Result<JoinSummary, NodeError> {
-        let network = self
-            .inner
-            .network
-            .as_ref()
-            .ok_or_else(|| NodeError::Network("joining needs the network".into()))?;
+        let network = self.inner.network.as_ref().ok_or_else(|| {
+            NodeError::Network(
+                "Joining needs the network: start copse online (without --offline) and try \
+                     again"
+                    .into(),
+            )
+        })?;
         let community_doc =
             DocumentId::from_str(&ticket.community).map_err(|_| NodeError::InvalidId {
                 what: "community",
@@ -189,7 +193,9 @@ impl Node {
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {
                     return Err(NodeError::Network(
-                        "admitted, but the community did not arrive in time; run `copse sync` later".into(),
+                        "You were admitted, but the community did not arrive in time: run \
+                         `copse sync` (or open copse) while a member is online"
+                            .into(),
                     ));
                 }
             }
@@ -339,11 +345,14 @@ impl Node {
         // Wait for the dialers to reach someone.
         while self.connected_devices().is_empty() {
             if Instant::now() >= deadline {
-                let why = "no member could be reached before the timeout";
-                return Err(self
-                    .not_shared(why.to_string())
-                    .await
-                    .unwrap_or_else(|| NodeError::Network(why.to_string())));
+                let why = "no member's device could be reached in time".to_string();
+                return Err(self.not_shared(why).await.unwrap_or_else(|| {
+                    NodeError::Network(
+                        "No member's device could be reached in time. Ask a member to open copse \
+                         (or run `copse serve`), then try again"
+                            .into(),
+                    )
+                }));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

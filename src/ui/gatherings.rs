@@ -15,7 +15,7 @@ use super::lifecycle::{self, LifecycleState};
 use super::widgets::labelled_field;
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, Item, MemberId, Role, Timestamp, TopicId,
-    TopicStatus, gathering, practice::rotation,
+    TopicStatus, gathering, local_time, practice::rotation,
 };
 
 /// The width the list opens with.
@@ -186,11 +186,18 @@ fn plan_ui(
         date.request_focus();
     }
     let example = gathering::day_of(Timestamp(now.0 + EXAMPLE_DAYS_AHEAD * DAY_MS));
-    ui.weak(format!("For example {example} or {example} 18:00 (UTC)."));
+    ui.weak(format!(
+        "Type {} ({}), for example {example} 18:00.",
+        gathering::DATE_HINT,
+        local_time::viewer_zone().name(now)
+    ));
     labelled_field(ui, "Title (optional)", &mut form.title);
     let when = (!form.date.trim().is_empty()).then(|| gathering::parse_when(&form.date));
     match &when {
-        Some(Ok(when)) => suggestion_ui(ui, community, *when),
+        Some(Ok(when)) => {
+            ui.weak(format!("On {when}."));
+            suggestion_ui(ui, community, *when);
+        }
         Some(Err(e)) => {
             ui.colored_label(ui.visuals().error_fg_color, e.to_string());
         }
