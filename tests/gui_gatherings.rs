@@ -81,6 +81,8 @@ async fn rhythm_community(node: &Node) {
                 note_taker: None,
             },
             note: None,
+            planned_by: None,
+            planned_at: None,
         },
     )
     .unwrap();

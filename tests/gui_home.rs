@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use copse::model::NoteEdit;
+use copse::model::community::NewTopic;
+use copse::model::{NoteEdit, Timestamp};
 use egui_kittest::kittest::Queryable;
 
 use crate::gui::{Gui, has};
@@ -141,6 +142,60 @@ fn what_changed_since_i_looked_is_shown_word_by_word_from_home() {
         "1 insertion and 1 deletion in the text; struck-through words were taken out, underlined \
          ones added."
     ));
+    drop(bo.harness);
+    bo.runtime.block_on(bo.node.shutdown()).unwrap();
+    ada.shutdown();
+}
+
+/// Regression: only notes and cases counted as new. A topic another member proposed and a
+/// gathering they planned are new on Home until Topics (Gatherings) is looked at.
+#[test]
+fn topics_and_gatherings_another_member_added_are_new_until_looked_at() {
+    let (mut ada, bo) = two_windows();
+    ada.until("home", |h| has(h, "Nothing new since you last looked."));
+    let id = bo.node.resolve_community(None).unwrap();
+    bo.runtime.block_on(async {
+        let topic = NewTopic {
+            title: "Mulch".into(),
+            ..Default::default()
+        };
+        bo.node.add_topic(&id, topic).await.unwrap();
+        let when = Timestamp(bo.node.now().0 + 7 * 24 * 3_600_000);
+        bo.node
+            .plan_gathering(&id, when, Some("Winter meeting".into()))
+            .await
+            .unwrap();
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(has(&ada.harness, "New: Mulch") && has(&ada.harness, "New: Winter meeting")) {
+        assert!(
+            Instant::now() < deadline,
+            "Bo's topic and gathering never showed as new"
+        );
+        ada.harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Only notes and cases have a history to compare.
+    assert!(!has(&ada.harness, "What changed in Mulch"));
+    // Seeing the topics list is looking at them; the gathering stays new until Gatherings.
+    ada.harness.get_by_label("Topics").click();
+    ada.until("the topics", |h| {
+        h.query_all_by_label("Mulch").next().is_some()
+    });
+    ada.harness.get_by_label("Home").click();
+    ada.until("the topic no longer new", |h| {
+        has(h, "New: Winter meeting") && !has(h, "New: Mulch")
+    });
+    ada.harness.get_by_label("Gatherings").click();
+    ada.until("the gatherings", |h| {
+        h.query_all_by_label_contains("Winter meeting")
+            .next()
+            .is_some()
+    });
+    ada.harness.get_by_label("Home").click();
+    ada.until("the gathering no longer new", |h| {
+        has(h, "Home") && !has(h, "New: Winter meeting")
+    });
     drop(bo.harness);
     bo.runtime.block_on(bo.node.shutdown()).unwrap();
     ada.shutdown();

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::lifecycle::{self, Verb};
 use super::output::Output;
+use crate::model::practice::unread;
 use crate::model::{
     ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, Item, MemberId, NoteId,
     QuestionId, Role, SuggestionId, Timestamp, TopicId, gathering,
@@ -175,6 +176,8 @@ pub async fn gathering(
             };
             list.upcoming.retain(wanted);
             list.past.retain(wanted);
+            // Listed here: no longer "new since you last looked".
+            node.mark_seen(c, &unread::gathering_marks(&community))?;
             out.emit(
                 || {
                     if list.upcoming.is_empty() && list.past.is_empty() && *archived {

@@ -24,6 +24,12 @@ pub struct Gathering {
     /// The gathering's meeting note, once created.
     #[autosurgeon(missing = "Default::default")]
     pub note: Option<NoteId>,
+    /// Who planned it, and when (unknown for gatherings planned before copse kept them): what
+    /// makes a gathering "new since you last looked".
+    #[autosurgeon(missing = "Default::default")]
+    pub planned_by: Option<MemberId>,
+    #[autosurgeon(missing = "Default::default")]
+    pub planned_at: Option<Timestamp>,
 }
 
 /// Who holds each rotating role at a gathering.
@@ -376,6 +382,8 @@ mod tests {
             agenda: vec![],
             roles: Roles::default(),
             note: None,
+            planned_by: None,
+            planned_at: None,
         };
         c.add_gathering(g.clone(), &id("ada"), gathering).unwrap();
         c.set_gathering_role(&g, &id("bo"), Role::NoteTaker, Some(id("ada")))
@@ -417,6 +425,8 @@ mod tests {
                     agenda: vec![],
                     roles: Roles::default(),
                     note: None,
+                    planned_by: None,
+                    planned_at: None,
                 },
             );
         }
@@ -496,6 +506,8 @@ mod tests {
             agenda: topics.clone(),
             roles: Roles::default(),
             note: None,
+            planned_by: None,
+            planned_at: None,
         };
         c.add_gathering(g.clone(), &ada, gathering).unwrap();
         let agenda = |c: &Community| -> Vec<String> {
