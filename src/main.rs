@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Times are shown, and dates typed, in the viewer's zone (TZ, else the system's); before
+    // the arguments are read, since a date among them is read in it.
+    copse::model::local_time::set_viewer_zone(copse::model::local_time::Zone::system());
     let mut args = Cli::parse();
     // A testing aid: COPSE_NOW starts this process's clock at a given moment.
     args.clock = match copse::clock::Clock::from_env() {

@@ -32,6 +32,7 @@ pub mod invite;
 pub mod last_change;
 pub mod lifecycle;
 pub mod limits;
+pub mod local_time;
 pub mod markdown;
 pub mod member;
 pub mod note;
@@ -40,6 +41,7 @@ pub mod practice;
 pub mod text_edit;
 pub mod thanks;
 pub mod topic;
+pub mod word_diff;
 
 pub use case::{Case, NextAction, Phase, Question, Suggestion};
 pub use comment::Comment;

@@ -204,3 +204,47 @@ fn thanking_your_own_note_is_refused_with_a_reason() {
         serde_json::json!([])
     );
 }
+
+/// Regression: every time was shown and typed in UTC. A date is typed, and times are shown, in
+/// the viewer's zone (TZ, here Moscow's rule: UTC+3 all year) with the zone named; JSON stays
+/// UTC.
+#[test]
+fn gathering_times_are_typed_and_shown_in_the_viewers_time_zone() {
+    let f = Folder::with_community();
+    let tz = |args: &[&str], json: bool| {
+        let mut all = if json { vec!["--json"] } else { vec![] };
+        all.extend_from_slice(args);
+        let out = f.command(&all).env("TZ", "MSK-3").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // A proposed topic the group endorsed goes on the agenda, saying so.
+    let mulch = f.ok(&["topic", "add", "--title", "Mulch"]);
+    f.ok(&["topic", "endorse", &mulch]);
+    let evening = f.day(7, "18:00").replace('T', " ");
+    let day = &evening[..10];
+    let planned: serde_json::Value =
+        serde_json::from_str(&tz(&["gathering", "plan", "--when", &evening], true)).unwrap();
+    assert_eq!(
+        planned["when"],
+        format!("{day}T15:00:00Z"),
+        "18:00 in Moscow"
+    );
+    assert_eq!(planned["agenda"][0]["id"], mulch.as_str());
+    assert_eq!(planned["agenda_why"][0]["why"], "endorsed");
+    let listed = tz(&["gathering", "list"], false);
+    assert!(listed.contains(&format!("{day} 18:00 MSK")), "{listed}");
+    // The same gathering seen from a machine set to UTC.
+    let listed = f.ok(&["gathering", "list"]);
+    assert!(listed.contains(&format!("{day} 15:00 UTC")), "{listed}");
+    // A refusal names the forms the help names.
+    let err = f.fails(&["gathering", "plan", "--when", "next tuesday"]);
+    assert!(
+        err.contains("use YYYY-MM-DD or YYYY-MM-DD HH:MM, in your local time"),
+        "{err}"
+    );
+}

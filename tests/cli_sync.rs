@@ -178,7 +178,13 @@ fn a_member_reads_from_the_folder_serve_holds_and_sees_what_a_member_synced() {
 fn sync_with_nobody_reachable_fails_clearly() {
     let ada = Folder::with_community();
     let err = ada.fails(&with_loopback(&["sync", "--timeout", "1"]));
-    assert!(err.contains("no member could be reached"), "{err}");
+    // In words, with the next step, and no "network:" jargon (issue 12 item 5).
+    assert!(
+        err.contains("no member's device could be reached in time")
+            && err.contains("run `copse sync` again while a member is online"),
+        "{err}"
+    );
+    assert!(!err.contains("network:"), "{err}");
     let err = ada.fails(&with_loopback(&["join", "not-a-ticket"]));
     assert!(err.contains("invite"), "{err}");
 }

@@ -312,14 +312,12 @@ fn a_case_history_shows_an_earlier_phase_and_restores_it() {
             && h.query_by_label_contains("Ada · advance phase").is_some()
     });
     gui.harness.get_by_label_contains("Ada · open case").click();
-    gui.until("the earlier version beside today's", |h| {
-        let text = |label| {
-            h.query_by_label(label)
-                .and_then(|n| n.value())
-                .unwrap_or_default()
-        };
-        text("Earlier version").contains("phase: \"clarify\"")
-            && text("Current version").contains("phase: \"suggest\"")
+    gui.until("the phase change, word by word", |h| {
+        let text = h
+            .query_by_label("Changes since then")
+            .and_then(|n| n.value())
+            .unwrap_or_default();
+        text.contains("phase: \"clarify suggest\"")
     });
     gui.harness.get_by_label("Restore this version").click();
     gui.until("the restore in the history", |h| {

@@ -81,6 +81,8 @@ async fn rhythm_community(node: &Node) {
                 note_taker: None,
             },
             note: None,
+            planned_by: None,
+            planned_at: None,
         },
     )
     .unwrap();
@@ -334,5 +336,52 @@ fn esc_closes_the_plan_form_without_planning() {
     gui.harness.key_press(eframe::egui::Key::Escape);
     gui.until("the form to close", |h| !has(h, "Gathering date"));
     assert_eq!(stored(&gui).gatherings.len(), 1, "nothing was planned");
+    gui.shutdown();
+}
+
+/// Regression: the date was raw UTC text whose hint and error disagreed on the format. Now a
+/// calendar and time fields fill the date (in the viewer's zone), and the hint and a refusal
+/// name the same forms.
+#[test]
+fn a_gathering_day_is_picked_from_a_calendar_and_hint_and_error_agree() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Gatherings"));
+    gui.harness.get_by_label("Gatherings").click();
+    gui.until("the view", |h| has(h, "Plan a gathering"));
+    gui.harness.get_by_label("Plan a gathering").click();
+    gui.until("the form", |h| has(h, "Gathering date"));
+    assert!(
+        gui.harness
+            .query_by_label_contains(&format!("Type {}", gathering::DATE_HINT))
+            .is_some(),
+        "the hint names the forms"
+    );
+    // The calendar opens on a week from today; one day later is picked.
+    let week = gathering::day_of(Timestamp(gui.node.now().0 + 7 * DAY_MS));
+    let day_after = gathering::day_of(Timestamp(gui.node.now().0 + 8 * DAY_MS));
+    gui.harness
+        .get_by_role_and_label(A11y::Button, &week)
+        .click();
+    gui.until("the calendar", |h| has(h, "Save"));
+    gui.harness.get_by_label(">").click();
+    gui.harness.step();
+    gui.harness.get_by_label("Save").click();
+    gui.until("the picked day in the date field", |h| {
+        h.query_by_label("Gathering date").and_then(|n| n.value())
+            == Some(format!("{day_after} 18:00"))
+    });
+    gui.until("the suggestion for that day", |h| {
+        has(h, "Suggested agenda")
+    });
+
+    // A date typed wrong is refused in the words of the hint.
+    gui.type_into("Gathering date", " next week");
+    gui.until("the refusal", |h| {
+        h.query_by_label_contains(
+            "is not a date: use YYYY-MM-DD or YYYY-MM-DD HH:MM, in your local time",
+        )
+        .is_some()
+    });
+    assert!(!has(&gui.harness, "Suggested agenda"));
     gui.shutdown();
 }

@@ -99,7 +99,7 @@ fn text_typed_in_one_window_appears_in_the_other_and_both_typists_keep_their_wor
 }
 
 #[test]
-fn an_earlier_version_is_shown_beside_today_and_restored() {
+fn an_earlier_version_is_compared_word_by_word_and_restored() {
     let mut gui = Gui::open_with(|node, rt| {
         rt.block_on(async {
             let id = node
@@ -122,11 +122,22 @@ fn an_earlier_version_is_shown_beside_today_and_restored() {
             && h.query_by_label_contains("Ada · edit note").is_some()
     });
     gui.harness.get_by_label_contains("Ada · add note").click();
-    gui.until("the earlier version beside today's", |h| {
-        h.query_by_label("Earlier version").and_then(|n| n.value()) == Some("first draft".into())
-            && h.query_by_label("Current version").and_then(|n| n.value())
-                == Some("second draft".into())
+    // One column, word by word: "first" struck out, "second" put in, "draft" kept.
+    gui.until("what changed since then", |h| {
+        h.query_by_label("Changes since then")
+            .and_then(|n| n.value())
+            == Some("first second draft".into())
     });
+    assert!(
+        gui.harness
+            .query_by_label_contains("1 insertion and 1 deletion in the text")
+            .is_some()
+    );
+    assert!(
+        gui.harness
+            .query_by_label_contains("What changed from ")
+            .is_some()
+    );
     gui.harness.get_by_label("Restore this version").click();
     gui.until("the restore in the history", |h| {
         h.query_by_label_contains("Ada · restore note version")

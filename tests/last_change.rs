@@ -130,7 +130,7 @@ async fn the_other_member_sees_who_changed_a_note_and_when() {
             .await
             .unwrap()
             .iter()
-            .any(|u| u.doc.id_str() == older.as_str() && u.by == bo),
+            .any(|u| u.item.id_str() == older.as_str() && u.by == bo),
         "and it is new to Ada"
     );
     assert_eq!(

@@ -381,6 +381,57 @@ async fn an_invite_expires_by_the_inviters_clock_in_2020_and_in_2030() {
     }
 }
 
+/// Regression: the ticket named only the inviter's device, so a newcomer could not join while
+/// the inviter was offline, although every member holds the invite's hash. Now the ticket names
+/// the members' devices the inviter saw lately, and Bob's admits Cy while Ada is away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn another_member_admits_the_newcomer_while_the_inviter_is_offline() {
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online(dirs[0].path()).await;
+    let b = online(dirs[1].path()).await;
+    let c = online(dirs[2].path()).await;
+    let id = community_of(&a, &[(&b, "Bob")]).await;
+    eventually("Ada is connected to Bob's device", || async {
+        a.connected_devices().contains(b.device_id().as_str())
+    })
+    .await;
+    let ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+    let names: Vec<String> = ticket.admitters().into_iter().map(|x| x.name).collect();
+    assert_eq!(names, ["Ada", "Bob"], "the inviter first, then Bob");
+    // Bob's device holds the invite (its hash) before Ada goes.
+    eventually("Bob has the invite", || async {
+        b.community(&id)
+            .await
+            .is_ok_and(|c| c.invites.contains_key(&ticket.invite))
+    })
+    .await;
+    a.shutdown().await.unwrap();
+
+    // The line as the newcomer pastes it.
+    let pasted: copse::net::ticket::InviteTicket = ticket.to_line().parse().unwrap();
+    assert_eq!(
+        pasted.waiting_for(),
+        "Asking the devices of Ada and Bob to let you in (whichever is online)…"
+    );
+    let summary = c.join(&pasted, "Cy", PATIENCE).await.unwrap();
+    assert_eq!(summary.community, id);
+    assert_eq!(summary.members, 3);
+    let cy = MemberId::from(c.device_id().to_string());
+    eventually("Bob's roster has Cy", || async {
+        b.community(&id)
+            .await
+            .is_ok_and(|c| c.members.contains_key(&cy))
+    })
+    .await;
+    // The one use is spent on Bob's copy of the community.
+    let err = online(tempfile::tempdir().unwrap().path())
+        .await
+        .join(&pasted, "Dee", PATIENCE)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("refused"), "{err}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_spent_invite_is_refused_and_a_removed_member_gets_no_new_changes() {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();

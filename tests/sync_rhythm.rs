@@ -80,8 +80,8 @@ async fn thanks_ticks_and_role_changes_reach_the_other_member() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn what_another_member_changed_is_new_until_looked_at() {
+    use copse::model::DocRef;
     use copse::model::NoteEdit;
-    use copse::model::{DocKind, DocRef};
 
     let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
     let a: Node = online(dirs[0].path()).await;
@@ -99,7 +99,7 @@ async fn what_another_member_changed_is_new_until_looked_at() {
     .await;
     let on_b = b.unread(&id).await.unwrap();
     assert_eq!(on_b.len(), 1, "Ada's note is new to Bo: {on_b:?}");
-    assert_eq!(on_b[0].doc.kind(), DocKind::Note);
+    assert_eq!(on_b[0].item.kind(), "note");
     b.edit_note(&id, &note, NoteEdit::Append(" and water".into()))
         .await
         .unwrap();
@@ -109,7 +109,7 @@ async fn what_another_member_changed_is_new_until_looked_at() {
             .await
             .unwrap()
             .iter()
-            .any(|u| u.doc.id_str() == note.as_str() && u.title == "Compost")
+            .any(|u| u.item.id_str() == note.as_str() && u.title == "Compost")
     })
     .await;
     let entry = a.community(&id).await.unwrap().notes[&note].clone();

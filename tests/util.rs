@@ -66,6 +66,8 @@ impl Folder {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_copse"));
         cmd.arg("--data-dir").arg(self.path()).args(args);
         cmd.env_remove("COPSE_DATA_DIR").stdin(Stdio::null());
+        // Times shown and dates typed are in the viewer's zone: one zone for every machine.
+        cmd.env("TZ", "UTC0");
         cmd.env(
             "COPSE_NOW",
             self.now()

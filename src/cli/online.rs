@@ -25,7 +25,7 @@ pub async fn invite(
     out.emit(
         || {
             format!(
-                "{line}\n\nSend this line to the newcomer; they run `copse join <line>` while you are online.\n\
+                "{line}\n\nSend this line to the newcomer; they run `copse join <line>` while you, or a member it names, are online.\n\
                  It admits {} and expires in {}.",
                 plain::count(uses as usize, "person", "people"),
                 if hours >= 48 { format!("{} days", hours / 24) } else { format!("{hours} hours") }
@@ -38,6 +38,8 @@ pub async fn invite(
 
 pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result<()> {
     let ticket: InviteTicket = ticket.parse().context("this invite cannot be used")?;
+    // While waiting: whose devices are being asked (on stderr, so stdout stays the result).
+    eprintln!("{}", ticket.waiting_for());
     let summary = node.join(&ticket, name, Duration::from_secs(60)).await?;
     out.emit(
         || {

@@ -176,8 +176,8 @@ impl Output {
                     .map(|u| {
                         format!(
                             "{}  {}  {}  changed by {} {}",
-                            u.doc.id_str(),
-                            u.doc.kind(),
+                            u.item.id_str(),
+                            u.item.kind(),
                             u.title,
                             community.display_name(&u.by),
                             u.updated_at
@@ -188,7 +188,7 @@ impl Output {
             },
             || {
                 json!(items.iter().map(|u| json!({
-                "id": u.doc.id_str(), "kind": u.doc.kind(), "title": u.title, "by": u.by,
+                "id": u.item.id_str(), "kind": u.item.kind(), "title": u.title, "by": u.by,
                 "by_name": community.display_name(&u.by), "updated_at": u.updated_at.to_rfc3339(),
             })).collect::<Vec<_>>())
             },

@@ -115,9 +115,8 @@ fn print_objectives(out: &Output, groups: &[ObjectiveGroup], community: &Communi
 }
 
 fn day(at: Timestamp) -> String {
-    chrono::DateTime::from_timestamp_millis(at.0)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| at.to_string())
+    use crate::model::local_time;
+    local_time::day(at, &local_time::viewer_zone())
 }
 
 fn print_skills(out: &Output, question: &str, helpers: &[Helper]) {

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::lifecycle::{self, Verb};
 use super::output::Output;
+use crate::model::practice::unread;
 use crate::model::{
     ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, Item, MemberId, NoteId,
     QuestionId, Role, SuggestionId, Timestamp, TopicId, gathering,
@@ -20,7 +21,7 @@ use crate::node::{ActionItem, Node};
 pub enum GatheringCommand {
     /// Plan a gathering: the rotation proposes the agenda and roles, and a note is written.
     Plan {
-        /// The date, e.g. 2026-12-03 or 2026-12-03T18:00 (UTC).
+        /// The date in your local time (TZ): YYYY-MM-DD or YYYY-MM-DD HH:MM, e.g. 2026-12-03 18:00.
         #[arg(long, value_name = "DATE", value_parser = gathering::parse_when)]
         when: Timestamp,
         /// A title (default: "Gathering DATE").
@@ -175,6 +176,8 @@ pub async fn gathering(
             };
             list.upcoming.retain(wanted);
             list.past.retain(wanted);
+            // Listed here: no longer "new since you last looked".
+            node.mark_seen(c, &unread::gathering_marks(&community))?;
             out.emit(
                 || {
                     if list.upcoming.is_empty() && list.past.is_empty() && *archived {

@@ -8,6 +8,7 @@ use clap::Subcommand;
 use super::lifecycle::{self, Verb};
 use super::output::Output;
 use crate::model::community::NewTopic;
+use crate::model::practice::unread;
 use crate::model::{CommunityId, Item, NoteId, TopicId, TopicStatus};
 use crate::node::Node;
 
@@ -90,7 +91,12 @@ pub async fn run(node: &Node, c: &CommunityId, command: &TopicCommand, out: &Out
             let id = node.add_topic(c, new).await?;
             out.id(&id, &format!("{id}"));
         }
-        TopicCommand::List { archived } => out.topics(&*node.community(c).await?, *archived),
+        TopicCommand::List { archived } => {
+            let community = node.community(c).await?;
+            out.topics(&community, *archived);
+            // Listed here: no longer "new since you last looked".
+            node.mark_seen(c, &unread::topic_marks(&community))?;
+        }
         TopicCommand::Endorse { id } => {
             let new = node.endorse_topic(c, id).await?;
             out.done(

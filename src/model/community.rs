@@ -408,6 +408,7 @@ impl Community {
         self.require_member(by)?;
         let gathering = Gathering {
             title: limits::title("a gathering's title", &gathering.title)?,
+            planned_by: Some(by.clone()),
             ..gathering
         };
         for topic in &gathering.agenda {
@@ -622,6 +623,8 @@ mod tests {
                 note_taker: Some(id("eve")),
             },
             note: None,
+            planned_by: None,
+            planned_at: None,
         };
         assert_eq!(
             c.add_gathering(GatheringId::new_random(), &id("ada"), g.clone()),

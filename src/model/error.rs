@@ -95,7 +95,7 @@ pub enum ModelError {
     ThankingYourself { what: &'static str },
     #[error("this question has no answer yet, so there is nothing to thank for")]
     NotAnswered,
-    #[error("'{0}' is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)")]
+    #[error("'{0}' is not a date: use {hint}", hint = crate::model::gathering::DATE_HINT)]
     InvalidDate(String),
     #[error("'{0}' is not a role: use facilitator, presenter or note-taker")]
     InvalidRole(String),

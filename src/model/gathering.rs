@@ -8,7 +8,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
 use crate::model::{
-    Community, GatheringId, MemberId, ModelError, NoteId, Timestamp, TopicId, limits,
+    Community, GatheringId, MemberId, ModelError, NoteId, Timestamp, TopicId, limits, local_time,
 };
 
 /// A meeting with its agenda, its roles and its note.
@@ -24,6 +24,12 @@ pub struct Gathering {
     /// The gathering's meeting note, once created.
     #[autosurgeon(missing = "Default::default")]
     pub note: Option<NoteId>,
+    /// Who planned it, and when (unknown for gatherings planned before copse kept them): what
+    /// makes a gathering "new since you last looked".
+    #[autosurgeon(missing = "Default::default")]
+    pub planned_by: Option<MemberId>,
+    #[autosurgeon(missing = "Default::default")]
+    pub planned_at: Option<Timestamp>,
 }
 
 /// Who holds each rotating role at a gathering.
@@ -113,12 +119,20 @@ impl Roles {
 /// Gatherings with their ids, in date order.
 pub type Dated<'a> = Vec<(&'a GatheringId, &'a Gathering)>;
 
-/// Reads a gathering's date as a member types it: `2026-12-03`, `2026-12-03T18:00` or
-/// `2026-12-03 18:00` (seconds allowed), in UTC like every date copse shows. A date alone
-/// means the start of that day. Years outside 1000..=9999 are refused: chrono reads `+99999`
-/// as a year, and no gathering is planned that far off.
+/// The forms a typed gathering date takes: the one wording for hints and errors alike.
+pub const DATE_HINT: &str = "YYYY-MM-DD or YYYY-MM-DD HH:MM, in your local time";
+
+/// Reads a gathering's date as a member types it, in their own time zone (see
+/// [`local_time`]): `2026-12-03`, `2026-12-03T18:00` or `2026-12-03 18:00` (seconds
+/// allowed). A date alone means the start of that day.
 pub fn parse_when(text: &str) -> Result<Timestamp, ModelError> {
-    use chrono::{Datelike, NaiveDate, NaiveDateTime};
+    parse_when_in(text, &local_time::viewer_zone())
+}
+
+/// [`parse_when`] in `zone`. Years outside 1000..=9999 are refused: chrono reads `+99999` as a
+/// year, and no gathering is planned that far off.
+pub fn parse_when_in(text: &str, zone: &local_time::Zone) -> Result<Timestamp, ModelError> {
+    use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
     let given = text.trim();
     let invalid = || ModelError::InvalidDate(given.chars().take(40).collect());
     let normal = given.replacen(' ', "T", 1);
@@ -132,14 +146,22 @@ pub fn parse_when(text: &str) -> Result<Timestamp, ModelError> {
         })
         .filter(|at| (1000..=9999).contains(&at.year()))
         .ok_or_else(invalid)?;
-    Ok(Timestamp(at.and_utc().timestamp_millis()))
+    let day = jiff::civil::Date::new(
+        i16::try_from(at.year()).map_err(|_| invalid())?,
+        i8::try_from(at.month()).map_err(|_| invalid())?,
+        i8::try_from(at.day()).map_err(|_| invalid())?,
+    )
+    .map_err(|_| invalid())?;
+    let hour = i8::try_from(at.hour()).map_err(|_| invalid())?;
+    let minute = i8::try_from(at.minute()).map_err(|_| invalid())?;
+    local_time::from_civil(day, hour, minute, zone)
+        .map(|t| Timestamp(t.0 + i64::from(at.second()) * 1000))
+        .map_err(|_| invalid())
 }
 
-/// The day of `when` (UTC) as `2026-12-03`, for titles.
+/// The day of `when` in the viewer's zone as `2026-12-03`, for titles.
 pub fn day_of(when: Timestamp) -> String {
-    chrono::DateTime::from_timestamp_millis(when.0)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| when.to_string())
+    local_time::day(when, &local_time::viewer_zone())
 }
 
 /// Midnight (UTC) at the start of the day of `now`.
@@ -332,6 +354,24 @@ mod tests {
         );
     }
 
+    /// A date is read in the viewer's zone, and the refusal names the same forms as the hint.
+    #[test]
+    fn dates_are_read_in_the_viewers_zone_and_the_error_agrees_with_the_hint() {
+        let berlin = local_time::Zone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        assert_eq!(
+            parse_when_in("2026-12-03 18:00", &berlin)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-12-03T17:00:00Z"
+        );
+        assert_eq!(
+            parse_when_in("2026-07-01", &berlin).unwrap().to_rfc3339(),
+            "2026-06-30T22:00:00Z"
+        );
+        let refusal = parse_when_in("3 Dec", &berlin).unwrap_err().to_string();
+        assert!(refusal.ends_with(DATE_HINT), "{refusal}");
+    }
+
     #[test]
     fn anyone_may_change_a_role_but_only_to_a_member() {
         let mut c = community();
@@ -342,6 +382,8 @@ mod tests {
             agenda: vec![],
             roles: Roles::default(),
             note: None,
+            planned_by: None,
+            planned_at: None,
         };
         c.add_gathering(g.clone(), &id("ada"), gathering).unwrap();
         c.set_gathering_role(&g, &id("bo"), Role::NoteTaker, Some(id("ada")))
@@ -383,6 +425,8 @@ mod tests {
                     agenda: vec![],
                     roles: Roles::default(),
                     note: None,
+                    planned_by: None,
+                    planned_at: None,
                 },
             );
         }
@@ -462,6 +506,8 @@ mod tests {
             agenda: topics.clone(),
             roles: Roles::default(),
             note: None,
+            planned_by: None,
+            planned_at: None,
         };
         c.add_gathering(g.clone(), &ada, gathering).unwrap();
         let agenda = |c: &Community| -> Vec<String> {

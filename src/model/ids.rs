@@ -258,12 +258,12 @@ impl Timestamp {
     }
 }
 
+/// For people: the viewer's local time with the zone named, `2026-12-03 18:00 CET` (see
+/// [`crate::model::local_time`]).
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match chrono::DateTime::from_timestamp_millis(self.0) {
-            Some(t) => write!(f, "{}", t.format("%Y-%m-%d %H:%M UTC")),
-            None => write!(f, "{}ms", self.0),
-        }
+        let zone = crate::model::local_time::viewer_zone();
+        f.write_str(&crate::model::local_time::date_time(*self, &zone))
     }
 }
 

@@ -333,6 +333,8 @@ mod tests {
                 agenda: vec![],
                 roles: Roles::default(),
                 note: None,
+                planned_by: None,
+                planned_at: None,
             },
         )
         .unwrap();

@@ -10,19 +10,25 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
 use iroh::endpoint::{Connection, RecvStream, SendStream};
 use iroh::protocol::{AcceptError, ProtocolHandler};
-use iroh::{Endpoint, EndpointAddr, EndpointId};
+use iroh::{Endpoint, EndpointId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::JOIN_ALPN;
+use crate::net::ticket::Admitter;
 
 /// The most a join message may weigh.
 pub const MAX_JOIN_MESSAGE: usize = 16 * 1024;
 /// How long either side waits for the other before giving up.
 pub const JOIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How much longer the other members' devices are waited for once one refused.
+const REFUSAL_GRACE: Duration = Duration::from_secs(3);
 
 /// What the joiner sends. Versioned: a newer request is refused with a clear reason.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -107,51 +113,156 @@ impl JoinProtocol {
     }
 }
 
-/// Why joining failed.
+/// Why joining failed, in words that say what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {
     #[error(
-        "the inviter could not be reached ({0}); they must be online, with copse open or `copse serve` running"
+        "{}. Ask {} to open copse, or ask any member for a new invite",
+        unreachable_devices(.0),
+        or_list(.0)
     )]
-    Unreachable(String),
-    #[error("the inviter did not answer within {}s", JOIN_TIMEOUT.as_secs())]
-    TimedOut,
-    #[error("the invite was refused: {0}")]
+    Unreachable(Vec<String>),
+    #[error("The invite was refused: {0}")]
     Refused(String),
-    #[error("the inviter's answer could not be read: {0}")]
+    #[error(
+        "The answer to the join request could not be read ({0}); is copse up to date on both \
+         devices?"
+    )]
     Garbled(String),
 }
 
-/// Asks the inviter to admit this device; returns the member id it was given.
+/// "Ann's device is not reachable" or "None of the devices in this invite is reachable
+/// (Ann's, Bob's)".
+fn unreachable_devices(names: &[String]) -> String {
+    let owners: Vec<String> = names.iter().map(|n| possessive(n)).collect();
+    match owners.as_slice() {
+        [one] => {
+            let mut one = one.clone();
+            if let Some(first) = one.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            format!("{one} device is not reachable")
+        }
+        _ => format!(
+            "None of the devices in this invite is reachable ({})",
+            owners.join(", ")
+        ),
+    }
+}
+
+/// "Ann's", or "the inviter's" for a device whose member is not named.
+fn possessive(name: &str) -> String {
+    if name.is_empty() {
+        "the inviter's".into()
+    } else {
+        format!("{name}'s")
+    }
+}
+
+/// "Ann", "Ann or Bob", "Ann, Bob or Cy"; "the inviter" for an unnamed member.
+fn or_list(names: &[String]) -> String {
+    let names: Vec<&str> = names
+        .iter()
+        .map(|n| {
+            if n.is_empty() {
+                "the inviter"
+            } else {
+                n.as_str()
+            }
+        })
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "a member".into(),
+    }
+}
+
+/// Who admitted this device: the member id it was given and the device that admitted it.
+#[derive(Clone, Debug)]
+pub struct Admitted {
+    pub member: String,
+    pub by: EndpointId,
+}
+
+/// Asks the candidates to admit this device, dialling all of them at once: the first to
+/// answer is asked, and if it refuses (say it has not heard of the invite yet) the next one
+/// that answers is. Only one is asked at a time, so one invite use admits one device.
 pub async fn request_join(
     endpoint: &Endpoint,
-    inviter: EndpointAddr,
+    candidates: &[Admitter],
     request: JoinRequest,
-) -> Result<String, JoinError> {
-    let attempt = async {
-        let conn = endpoint
-            .connect(inviter, JOIN_ALPN)
-            .await
-            .map_err(|e| JoinError::Unreachable(e.to_string()))?;
-        let (mut send, mut recv) = conn
-            .open_bi()
-            .await
-            .map_err(|e| JoinError::Unreachable(e.to_string()))?;
-        write_message(&mut send, &request)
-            .await
-            .map_err(JoinError::Garbled)?;
-        let response = read_message::<JoinResponse>(&mut recv)
-            .await
-            .map_err(JoinError::Garbled)?;
-        conn.close(0u32.into(), b"thanks");
-        match response {
-            JoinResponse::Admitted { member } => Ok(member),
-            JoinResponse::Refused { reason } => Err(JoinError::Refused(reason)),
+) -> Result<Admitted, JoinError> {
+    let mut dialling: FuturesUnordered<_> = candidates
+        .iter()
+        .map(|candidate| async move {
+            let conn = tokio::time::timeout(
+                JOIN_TIMEOUT,
+                endpoint.connect(candidate.addr.clone(), JOIN_ALPN),
+            )
+            .await;
+            (candidate, conn)
+        })
+        .collect();
+    let mut unreachable = Vec::new();
+    let mut failure = None;
+    // Once one member refused, the others get a little longer, not the whole wait.
+    let mut give_up: Option<tokio::time::Instant> = None;
+    loop {
+        let next = match give_up {
+            Some(at) => match tokio::time::timeout_at(at, dialling.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
+            None => dialling.next().await,
+        };
+        let Some((candidate, conn)) = next else { break };
+        let conn = match conn {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => {
+                tracing::info!(peer = %candidate.addr.id.fmt_short(), error = %e, "could not reach a member to join");
+                unreachable.push(candidate.name.clone());
+                continue;
+            }
+            Err(_) => {
+                unreachable.push(candidate.name.clone());
+                continue;
+            }
+        };
+        match tokio::time::timeout(JOIN_TIMEOUT, ask(&conn, &request)).await {
+            Ok(Ok(member)) => {
+                return Ok(Admitted {
+                    member,
+                    by: candidate.addr.id,
+                });
+            }
+            Ok(Err(e)) => {
+                failure = Some(e);
+                give_up.get_or_insert_with(|| tokio::time::Instant::now() + REFUSAL_GRACE);
+            }
+            Err(_) => unreachable.push(candidate.name.clone()),
         }
-    };
-    tokio::time::timeout(JOIN_TIMEOUT, attempt)
+    }
+    Err(failure.unwrap_or(JoinError::Unreachable(unreachable)))
+}
+
+/// Sends the request on a connection and reads the answer.
+async fn ask(conn: &Connection, request: &JoinRequest) -> Result<String, JoinError> {
+    let (mut send, mut recv) = conn
+        .open_bi()
         .await
-        .map_err(|_| JoinError::TimedOut)?
+        .map_err(|e| JoinError::Garbled(e.to_string()))?;
+    write_message(&mut send, request)
+        .await
+        .map_err(JoinError::Garbled)?;
+    let response = read_message::<JoinResponse>(&mut recv)
+        .await
+        .map_err(JoinError::Garbled)?;
+    conn.close(0u32.into(), b"thanks");
+    match response {
+        JoinResponse::Admitted { member } => Ok(member),
+        JoinResponse::Refused { reason } => Err(JoinError::Refused(reason)),
+    }
 }
 
 async fn write_message<T: Serialize>(send: &mut SendStream, message: &T) -> Result<(), String> {
@@ -166,4 +277,29 @@ async fn read_message<T: DeserializeOwned>(recv: &mut RecvStream) -> Result<T, S
         .await
         .map_err(|e| e.to_string())?;
     postcard::from_bytes(&bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: "network: the inviter did not answer within 20s". The message names whose
+    /// device could not be reached and what to do.
+    #[test]
+    fn an_unreachable_member_is_named_with_the_next_step() {
+        assert_eq!(
+            JoinError::Unreachable(vec!["Ann".into()]).to_string(),
+            "Ann's device is not reachable. Ask Ann to open copse, or ask any member for a new invite"
+        );
+        assert_eq!(
+            JoinError::Unreachable(vec!["Ann".into(), "Bob".into(), "Cy".into()]).to_string(),
+            "None of the devices in this invite is reachable (Ann's, Bob's, Cy's). Ask Ann, Bob \
+             or Cy to open copse, or ask any member for a new invite"
+        );
+        assert_eq!(
+            JoinError::Unreachable(vec![String::new()]).to_string(),
+            "The inviter's device is not reachable. Ask the inviter to open copse, or ask any \
+             member for a new invite"
+        );
+    }
 }

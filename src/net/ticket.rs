@@ -1,7 +1,9 @@
 //! Invite tickets: the one line a member sends to someone they invite.
 //!
-//! A ticket holds what the newcomer needs to be admitted: the inviter's endpoint address (to dial
-//! on the admission protocol), the community's document id, the invite's id and its secret. It
+//! A ticket holds what the newcomer needs to be admitted: the endpoint addresses of the
+//! inviter's device and of a few other members' devices seen lately, each with its member's
+//! name (any of them holds the invite's hash and may admit, so whichever is online does; see
+//! [`InviteTicket::admitters`]), the community's document id, the invite's id and its secret. It
 //! is an [`iroh_tickets::Ticket`] of kind `copse`: the prefix `copse`, then unpadded base32 of
 //! the bytes. The bytes are a postcard-encoded [`TicketWire`] (its leading variant tag is the
 //! version) followed by a 4-byte checksum (the start of the SHA-256 of everything before it).
@@ -31,6 +33,12 @@ use crate::model::{CommunityId, InviteId};
 /// characters; this leaves room for dozens of addresses and bounds the work on garbage.
 pub const MAX_TICKET_CHARS: usize = 4096;
 
+/// Most devices besides the inviter's a ticket names.
+pub const MAX_OTHER_ADMITTERS: usize = 4;
+
+/// Longest member name a ticket carries (in characters); longer ones are cut.
+const MAX_NAME_CHARS: usize = 40;
+
 /// Bytes of checksum at the end of every version's encoding.
 const CHECKSUM_LEN: usize = 4;
 
@@ -39,11 +47,23 @@ const CHECKSUM_LEN: usize = 4;
 const NEWER_VERSION: &str = "made by a newer version";
 const CORRUPT: &str = "damaged";
 
+/// A member's device that may admit the newcomer, and whose device it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admitter {
+    /// The member's name, for "asking Ann's device".
+    pub name: String,
+    pub addr: EndpointAddr,
+}
+
 /// An invitation to one community, as carried in a ticket.
 #[derive(Clone, PartialEq, Eq)]
 pub struct InviteTicket {
-    /// Whom to dial to be admitted: the inviter's endpoint id, direct addresses and relay.
+    /// Whom to dial first to be admitted: the inviter's endpoint id, direct addresses and relay.
     pub inviter: EndpointAddr,
+    /// The inviter's name (empty in tickets from before names were carried).
+    pub inviter_name: String,
+    /// Other members' devices seen lately, which may admit too when the inviter is offline.
+    pub others: Vec<Admitter>,
     /// The community's root document id (samod `DocumentId` text).
     pub community: String,
     /// Which invite of the community this is.
@@ -75,6 +95,20 @@ enum TicketWire {
         invite: String,
         secret: [u8; 32],
     },
+    /// Several devices that may admit, the inviter's first, each with its member's name.
+    V2 {
+        devices: Vec<WireDevice>,
+        community: String,
+        invite: String,
+        secret: [u8; 32],
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireDevice {
+    name: String,
+    id: EndpointId,
+    addrs: BTreeSet<TransportAddr>,
 }
 
 /// A fresh invite secret from the operating system's randomness (via the thread's CSPRNG).
@@ -90,6 +124,44 @@ impl InviteTicket {
         self.encode_string()
     }
 
+    /// What the newcomer waits for, in words: "Asking Ann's device to let you in" or "Asking
+    /// the devices of Ann, Bob and Cy to let you in (whichever is online)".
+    pub fn waiting_for(&self) -> String {
+        let names: Vec<String> = self
+            .admitters()
+            .into_iter()
+            .map(|a| {
+                if a.name.is_empty() {
+                    "the inviter".to_string()
+                } else {
+                    a.name
+                }
+            })
+            .collect();
+        match names.split_last() {
+            Some((only, [])) => format!("Asking {only}'s device to let you in…"),
+            Some((last, rest)) => format!(
+                "Asking the devices of {} and {last} to let you in (whichever is online)…",
+                rest.join(", ")
+            ),
+            None => "Asking the inviter's device to let you in…".into(),
+        }
+    }
+
+    /// Every device that may admit, the inviter's first (each device once).
+    pub fn admitters(&self) -> Vec<Admitter> {
+        let mut out = vec![Admitter {
+            name: self.inviter_name.clone(),
+            addr: self.inviter.clone(),
+        }];
+        for other in &self.others {
+            if out.iter().all(|a| a.addr.id != other.addr.id) {
+                out.push(other.clone());
+            }
+        }
+        out
+    }
+
     fn decode(bytes: &[u8]) -> Result<InviteTicket, TicketError> {
         let split = bytes
             .len()
@@ -101,7 +173,7 @@ impl InviteTicket {
         }
         let (version, _) =
             postcard::take_from_bytes::<u32>(payload).map_err(|_| TicketError::Corrupt)?;
-        if version > 0 {
+        if version > 1 {
             return Err(TicketError::NewerVersion);
         }
         let (wire, rest) =
@@ -109,13 +181,28 @@ impl InviteTicket {
         if !rest.is_empty() {
             return Err(TicketError::Corrupt);
         }
-        let TicketWire::V1 {
-            inviter,
-            addrs,
-            community,
-            invite,
-            secret,
-        } = wire;
+        let (devices, community, invite, secret) = match wire {
+            TicketWire::V1 {
+                inviter,
+                addrs,
+                community,
+                invite,
+                secret,
+            } => {
+                let inviter = WireDevice {
+                    name: String::new(),
+                    id: inviter,
+                    addrs,
+                };
+                (vec![inviter], community, invite, secret)
+            }
+            TicketWire::V2 {
+                devices,
+                community,
+                invite,
+                secret,
+            } => (devices, community, invite, secret),
+        };
         // The id parsers trim before checking; a ticket must hold each id exactly as written.
         let community_ok = CommunityId::from_str(&community).is_ok_and(|c| c.as_str() == community);
         let invite = InviteId::from_str(&invite)
@@ -124,8 +211,15 @@ impl InviteTicket {
         let (true, Some(invite)) = (community_ok, invite) else {
             return Err(TicketError::Corrupt);
         };
+        let mut devices = devices.into_iter().map(|d| Admitter {
+            name: d.name.chars().take(MAX_NAME_CHARS).collect(),
+            addr: EndpointAddr::from_parts(d.id, d.addrs),
+        });
+        let inviter = devices.next().ok_or(TicketError::Corrupt)?;
         Ok(InviteTicket {
-            inviter: EndpointAddr::from_parts(inviter, addrs),
+            inviter: inviter.addr,
+            inviter_name: inviter.name,
+            others: devices.take(MAX_OTHER_ADMITTERS).collect(),
             community,
             invite,
             secret,
@@ -137,9 +231,17 @@ impl Ticket for InviteTicket {
     const KIND: &'static str = "copse";
 
     fn encode_bytes(&self) -> Vec<u8> {
-        let wire = TicketWire::V1 {
-            inviter: self.inviter.id,
-            addrs: self.inviter.addrs.clone(),
+        let wire = TicketWire::V2 {
+            devices: self
+                .admitters()
+                .into_iter()
+                .take(1 + MAX_OTHER_ADMITTERS)
+                .map(|a| WireDevice {
+                    name: a.name.chars().take(MAX_NAME_CHARS).collect(),
+                    id: a.addr.id,
+                    addrs: a.addr.addrs,
+                })
+                .collect(),
             community: self.community.clone(),
             invite: self.invite.as_str().to_string(),
             secret: self.secret,
@@ -205,6 +307,8 @@ impl fmt::Debug for InviteTicket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InviteTicket")
             .field("inviter", &self.inviter)
+            .field("inviter_name", &self.inviter_name)
+            .field("others", &self.others)
             .field("community", &self.community)
             .field("invite", &self.invite)
             .field("secret", &"<hidden>")
@@ -229,6 +333,8 @@ mod tests {
     fn ticket_with(addrs: Vec<TransportAddr>) -> InviteTicket {
         InviteTicket {
             inviter: EndpointAddr::from_parts(endpoint(1), addrs),
+            inviter_name: "Ann".into(),
+            others: vec![],
             community: "2yaSgQ8ZoGcHkfw1VGSpn7FtGc9W".into(),
             invite: InviteId::from("0f3c2b1a9e8d4c7b8a6f5e4d3c2b1a09".to_string()),
             secret: [0xA5; 32],
@@ -392,8 +498,8 @@ mod tests {
 
     #[test]
     fn a_ticket_from_a_newer_copse_is_told_apart_from_a_damaged_one() {
-        // Version tag 1 (a later `TicketWire` variant) with whatever it may hold.
-        let newer = with_checksum(vec![1, 42, 42, 42]);
+        // Version tag 2 (a later `TicketWire` variant) with whatever it may hold.
+        let newer = with_checksum(vec![2, 42, 42, 42]);
         let err = newer.parse::<InviteTicket>().unwrap_err();
         assert_eq!(err, TicketError::NewerVersion);
         assert!(err.to_string().contains("newer copse"));
@@ -404,7 +510,7 @@ mod tests {
         );
         // The same bytes with a wrong checksum are damage, not a newer version.
         assert_eq!(
-            RawTicket(vec![1, 42, 42, 42, 0, 0, 0, 0])
+            RawTicket(vec![2, 42, 42, 42, 0, 0, 0, 0])
                 .encode_string()
                 .parse::<InviteTicket>(),
             Err(TicketError::Corrupt)
@@ -436,6 +542,59 @@ mod tests {
                 "{community:?} {invite:?}"
             );
         }
+    }
+
+    /// Regression: a ticket named only the inviter's device, so an offline inviter meant no
+    /// way in. It now names other members' devices too, with their names, in order.
+    #[test]
+    fn a_ticket_carries_several_members_devices_with_their_names() {
+        let mut t = ticket();
+        t.others = (2..8)
+            .map(|seed| Admitter {
+                name: format!("Member {seed}"),
+                addr: EndpointAddr::from_parts(
+                    endpoint(seed),
+                    [TransportAddr::Ip(SocketAddr::from((
+                        Ipv4Addr::LOCALHOST,
+                        4000 + u16::from(seed),
+                    )))],
+                ),
+            })
+            .collect();
+        let back: InviteTicket = t.to_line().parse().unwrap();
+        let names: Vec<String> = back.admitters().into_iter().map(|a| a.name).collect();
+        // The inviter first, then at most four others.
+        assert_eq!(
+            names,
+            ["Ann", "Member 2", "Member 3", "Member 4", "Member 5"]
+        );
+        assert_eq!(back.others[0].addr, t.others[0].addr);
+        assert_eq!(
+            back.waiting_for(),
+            "Asking the devices of Ann, Member 2, Member 3, Member 4 and Member 5 to let you in \
+             (whichever is online)…"
+        );
+        assert_eq!(ticket().waiting_for(), "Asking Ann's device to let you in…");
+        assert!(t.to_line().len() < MAX_TICKET_CHARS);
+    }
+
+    /// A ticket from before names and other devices were carried still admits.
+    #[test]
+    fn a_first_version_ticket_is_still_read() {
+        let wire = TicketWire::V1 {
+            inviter: endpoint(1),
+            addrs: BTreeSet::new(),
+            community: "2yaSgQ8ZoGcHkfw1VGSpn7FtGc9W".into(),
+            invite: "0f3c2b1a9e8d4c7b8a6f5e4d3c2b1a09".into(),
+            secret: [7; 32],
+        };
+        let old: InviteTicket = with_checksum(postcard::to_stdvec(&wire).unwrap())
+            .parse()
+            .unwrap();
+        assert_eq!(old.inviter.id, endpoint(1));
+        assert_eq!(old.inviter_name, "");
+        assert!(old.others.is_empty());
+        assert_eq!(old.secret, [7; 32]);
     }
 
     #[test]

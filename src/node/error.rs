@@ -49,7 +49,8 @@ pub enum NodeError {
          `copse sync` again while a member is online"
     )]
     NotShared { what: String, why: String },
-    #[error("network: {0}")]
+    /// A network problem, said as a sentence with the next step.
+    #[error("{0}")]
     Network(String),
     #[error(
         "the data folder {dir} is open in another copse process ({holder}), so this command can \

@@ -56,6 +56,8 @@ impl Node {
             agenda: topics,
             roles: plan.roles,
             note: Some(note.clone()),
+            planned_by: Some(me.clone()),
+            planned_at: Some(now),
         };
         self.update(community, "plan gathering", move |c: &mut Community| {
             let id = c.add_gathering(id, &me, new)?;

@@ -16,7 +16,7 @@ use super::{Inner, Node, NodeError};
 use crate::model::{Community, CommunityId, DeviceId, InviteId, MemberId, Timestamp};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
 use crate::net::receipt::ReceiptClient;
-use crate::net::ticket::{InviteTicket, new_secret};
+use crate::net::ticket::{Admitter, InviteTicket, MAX_OTHER_ADMITTERS, new_secret};
 
 /// The result of joining a community.
 #[derive(Clone, Debug, Serialize)]
@@ -99,10 +99,15 @@ impl Node {
     ) -> Result<InviteTicket, NodeError> {
         let inviter = self.address().ok_or_else(|| {
             NodeError::Network(
-                "an invite needs this device's network address; open it online".into(),
+                "An invite needs this device's network address: open copse online (without \
+                 --offline) and try again"
+                    .into(),
             )
         })?;
         let me = self.me(community).await?;
+        let c = self.community(community).await?;
+        let inviter_name = c.display_name(&me);
+        let others = self.recent_admitters(&c).await?;
         let secret = new_secret();
         let at = self.now();
         // Saturates rather than wraps, so the model's ten-year limit sees a huge expiry as huge.
@@ -119,10 +124,51 @@ impl Node {
         self.flush().await?;
         Ok(InviteTicket {
             inviter,
+            inviter_name,
+            others,
             community: community.to_string(),
             invite,
             secret,
         })
+    }
+
+    /// Other members' devices this node saw lately and knows how to reach, most recently seen
+    /// first: they hold the community (and so the invite's hash) and may admit a newcomer
+    /// when the inviter is offline.
+    async fn recent_admitters(&self, c: &Community) -> Result<Vec<Admitter>, NodeError> {
+        let now = self.now();
+        let online = self.connected_devices();
+        let mut seen = Vec::new();
+        for (member, m) in &c.members {
+            for device in m.devices.keys() {
+                if device == self.device_id() {
+                    continue;
+                }
+                let Some(addr) = self.device_address(device).await else {
+                    continue;
+                };
+                let last_seen = if online.contains(device.as_str()) {
+                    Some(now)
+                } else {
+                    self.inner
+                        .storage
+                        .get_local(&super::network::seen_key(device))?
+                        .and_then(|v| v.parse().ok())
+                        .map(Timestamp)
+                };
+                let Some(at) = last_seen.filter(|at| now.0 - at.0 <= RECENTLY_SEEN_MS) else {
+                    continue;
+                };
+                let name = c.display_name(member);
+                seen.push((at, Admitter { name, addr }));
+            }
+        }
+        seen.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        Ok(seen
+            .into_iter()
+            .take(MAX_OTHER_ADMITTERS)
+            .map(|(_, a)| a)
+            .collect())
     }
 
     /// Admits a joiner who presented an invite's secret (the inviter's side).
@@ -152,36 +198,42 @@ impl Node {
         Ok(member.to_string())
     }
 
-    /// Joins a community with an invite ticket: asks the inviter to admit this device, then
-    /// fetches the community with its notes and cases.
+    /// Joins a community with an invite ticket: asks the members' devices it names to admit
+    /// this device (whichever is online), then fetches the community with its notes and cases.
     pub async fn join(
         &self,
         ticket: &InviteTicket,
         name: &str,
         fetch_timeout: Duration,
     ) -> Result<JoinSummary, NodeError> {
-        let network = self
-            .inner
-            .network
-            .as_ref()
-            .ok_or_else(|| NodeError::Network("joining needs the network".into()))?;
+        let network = self.inner.network.as_ref().ok_or_else(|| {
+            NodeError::Network(
+                "Joining needs the network: start copse online (without --offline) and try \
+                     again"
+                    .into(),
+            )
+        })?;
         let community_doc =
             DocumentId::from_str(&ticket.community).map_err(|_| NodeError::InvalidId {
                 what: "community",
                 given: ticket.community.clone(),
             })?;
-        self.learn_address(ticket.inviter.clone());
+        let candidates = ticket.admitters();
+        for candidate in &candidates {
+            self.learn_address(candidate.addr.clone());
+        }
         let request = JoinRequest::V1 {
             community: ticket.community.clone(),
             secret: ticket.secret,
             name: name.to_string(),
         };
-        let member = request_join(&network.bound.endpoint, ticket.inviter.clone(), request)
+        let admitted = request_join(&network.bound.endpoint, &candidates, request)
             .await
             .map_err(|e| NodeError::Network(e.to_string()))?;
-
+        let member = admitted.member;
+        // The device that admitted this one holds the community: trust it for the first sync.
         self.access()
-            .trust_inviter(community_doc, ticket.inviter.id.to_string());
+            .trust_inviter(community_doc, admitted.by.to_string());
         self.dial_members();
         let id = CommunityId::from(ticket.community.clone());
         // samod may answer "unavailable" before the new connection is up: ask again until the
@@ -197,7 +249,9 @@ impl Node {
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {
                     return Err(NodeError::Network(
-                        "admitted, but the community did not arrive in time; run `copse sync` later".into(),
+                        "You were admitted, but the community did not arrive in time: run \
+                         `copse sync` (or open copse) while a member is online"
+                            .into(),
                     ));
                 }
             }
@@ -350,11 +404,14 @@ impl Node {
         // Wait for the dialers to reach someone.
         while self.connected_devices().is_empty() {
             if Instant::now() >= deadline {
-                let why = "no member could be reached before the timeout";
-                return Err(self
-                    .not_shared(why.to_string())
-                    .await
-                    .unwrap_or_else(|| NodeError::Network(why.to_string())));
+                let why = "no member's device could be reached in time".to_string();
+                return Err(self.not_shared(why).await.unwrap_or_else(|| {
+                    NodeError::Network(
+                        "No member's device could be reached in time. Ask a member to open copse \
+                         (or run `copse serve`), then try again"
+                            .into(),
+                    )
+                }));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -599,6 +656,10 @@ impl Node {
 
 /// How often a sync asks again for receipts while a member still lacks something.
 const RECEIPT_RETRY: Duration = Duration::from_millis(250);
+
+/// How lately a member's device must have been seen for an invite to name it as one that may
+/// admit: a device not seen for weeks is likely gone or moved.
+const RECENTLY_SEEN_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 
 /// How long every member may keep answering "unavailable" before a document counts as missing.
 const UNAVAILABLE_GRACE: Duration = Duration::from_secs(3);

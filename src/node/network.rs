@@ -262,6 +262,26 @@ pub(super) fn save_address(storage: &SqliteStorage, addr: &EndpointAddr) {
 }
 
 impl Node {
+    /// Where a member's device can be reached: where the endpoint reaches it now if it is
+    /// connected, else its last remembered address.
+    pub(super) async fn device_address(&self, device: &DeviceId) -> Option<EndpointAddr> {
+        let id = EndpointId::from_str(device.as_str()).ok()?;
+        if let Some(network) = &self.inner.network
+            && let Some(info) = network.bound.endpoint.remote_info(id).await
+        {
+            let addr = EndpointAddr::new(id).with_addrs(info.into_addrs().map(Into::into));
+            if !addr.addrs.is_empty() {
+                return Some(addr);
+            }
+        }
+        let json = self
+            .inner
+            .storage
+            .get_local(&format!("{ADDRESS_PREFIX}{device}"))
+            .ok()??;
+        serde_json::from_str(&json).ok()
+    }
+
     /// Who may sync what right now, from the rosters.
     pub fn access(&self) -> &Access {
         &self.inner.access

@@ -1,9 +1,9 @@
-//! Which notes and cases this device has looked at, and so what is new to it. Kept in the data
-//! folder's local table: read marks are per device and never synced.
+//! Which notes, cases, topics and gatherings this device has looked at, and so what is new to
+//! it. Kept in the data folder's local table: read marks are per device and never synced.
 
 use super::{Node, NodeError};
 use crate::model::practice::unread::{self, ReadMarks, Unread};
-use crate::model::{CommunityId, DocRef, Timestamp};
+use crate::model::{CommunityId, DocRef, Item, Timestamp};
 
 fn prefix(community: &CommunityId) -> String {
     format!("read/{community}/")
@@ -21,8 +21,8 @@ impl Node {
             .filter_map(|(key, at)| {
                 let at = at.parse().ok().map(Timestamp)?;
                 // A key this version cannot read (or a damaged one) is no mark at all.
-                let doc: DocRef = key.get(prefix.len()..)?.parse().ok()?;
-                Some((doc, at))
+                let item: Item = key.get(prefix.len()..)?.parse().ok()?;
+                Some((item, at))
             })
             .collect())
     }
@@ -35,8 +35,31 @@ impl Node {
         doc: &DocRef,
         seen: Timestamp,
     ) -> Result<(), NodeError> {
-        // `note/<id>` or `case/<id>`: the keys read marks always had.
-        let key = format!("{}{doc}", prefix(community));
+        self.mark_seen(community, &[(Item::from(doc.clone()), seen)])
+    }
+
+    /// Records that this device has seen each item as of the time given with it (its latest
+    /// change). Marks only move forward.
+    pub fn mark_seen(
+        &self,
+        community: &CommunityId,
+        items: &[(Item, Timestamp)],
+    ) -> Result<(), NodeError> {
+        for (item, seen) in items {
+            self.mark_one(community, item, *seen)?;
+        }
+        Ok(())
+    }
+
+    fn mark_one(
+        &self,
+        community: &CommunityId,
+        item: &Item,
+        seen: Timestamp,
+    ) -> Result<(), NodeError> {
+        // `note/<id>` or `case/<id>` (the keys read marks always had), `topic/<id>`,
+        // `gathering/<id>`.
+        let key = format!("{}{item}", prefix(community));
         let marked = self.inner.storage.get_local(&key)?;
         if marked
             .and_then(|at| at.parse().ok())
@@ -48,7 +71,7 @@ impl Node {
         Ok(())
     }
 
-    /// Notes and cases changed by others since this device last looked, newest first.
+    /// Items changed by others since this device last looked, newest first.
     pub async fn unread(&self, community: &CommunityId) -> Result<Vec<Unread>, NodeError> {
         let me = self.me(community).await?;
         let c = self.community(community).await?;

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::model::practice::unread::{self, ReadMarks};
 use crate::model::{
-    CaseId, Community, CommunityId, DeviceId, DocKind, DocRef, GatheringId, MemberId, NoteId,
+    CaseId, Community, CommunityId, DeviceId, DocKind, DocRef, GatheringId, Item, MemberId, NoteId,
     Timestamp,
 };
 use crate::node::{CommunitySummary, SyncStatus};
@@ -44,6 +44,9 @@ pub enum Navigate {
     OpenNote(NoteId),
     /// Show a case in Cases (and watch it).
     OpenCase(CaseId),
+    /// Open a note or a case on what changed in it since the given moment (its history,
+    /// comparing the version seen then with now).
+    ShowChanges(DocRef, Timestamp),
     /// Show a gathering in Gatherings.
     OpenGathering(GatheringId),
     /// Open Gatherings with the "Plan a gathering" form.
@@ -96,9 +99,19 @@ impl ViewCtx<'_> {
     pub fn unread_ids(&self, kind: DocKind) -> HashSet<String> {
         self.unread()
             .into_iter()
-            .filter(|u| u.doc.kind() == kind)
-            .map(|u| u.doc.id_str().to_string())
+            .filter_map(|u| u.doc())
+            .filter(|doc| doc.kind() == kind)
+            .map(|doc| doc.id_str().to_string())
             .collect()
+    }
+
+    /// When this device last looked at `item`: its read mark, or else when "I" joined.
+    pub fn last_looked(&self, item: &Item) -> Timestamp {
+        self.read_marks.get(item).copied().unwrap_or_else(|| {
+            self.me
+                .and_then(|me| self.community.members.get(me))
+                .map_or(Timestamp(0), |m| m.joined_at)
+        })
     }
 
     /// The notes and cases new to this device, most recent first; none for a reader.
@@ -226,6 +239,13 @@ impl App {
                 self.view = View::Cases;
                 self.cases.open(community, case.clone());
                 self.send(Command::OpenCase(case));
+            }
+            Navigate::ShowChanges(doc, since) => {
+                self.navigate(Navigate::open(&doc));
+                match doc {
+                    DocRef::Note(_) => self.notes.show_changes_since(since),
+                    DocRef::Case(_) => self.cases.show_changes_since(since),
+                }
             }
             Navigate::OpenGathering(gathering) => {
                 self.view = View::Gatherings;
@@ -411,33 +431,41 @@ impl App {
         }
     }
 
-    /// Marks the note or case on screen as read on this device, as of its latest change.
+    /// Marks what is on screen as read on this device, as of its latest change: the note or
+    /// case shown, or every topic (gathering) while Topics (Gatherings) is shown.
     fn keep_read_marks(&mut self) {
         let Some((community_id, community)) = &self.current else {
             return;
         };
-        let shown = match self.view {
+        let shown: Vec<(Item, Timestamp)> = match self.view {
             View::Notes => self
                 .notes
                 .selected()
-                .and_then(|id| Some((DocRef::Note(id.clone()), community.notes.get(id)?))),
+                .and_then(|id| Some((Item::Note(id.clone()), community.notes.get(id)?.updated_at)))
+                .into_iter()
+                .collect(),
             View::Cases => self
                 .cases
                 .selected()
-                .and_then(|id| Some((DocRef::Case(id.clone()), community.cases.get(id)?))),
-            _ => None,
+                .and_then(|id| Some((Item::Case(id.clone()), community.cases.get(id)?.updated_at)))
+                .into_iter()
+                .collect(),
+            View::Topics => unread::topic_marks(community),
+            View::Gatherings => unread::gathering_marks(community),
+            _ => Vec::new(),
         };
-        let Some((doc, entry)) = shown else {
-            return;
-        };
-        if self.read_marks.get(&doc) >= Some(&entry.updated_at) {
+        let news: Vec<(Item, Timestamp)> = shown
+            .into_iter()
+            .filter(|(item, seen)| self.read_marks.get(item) < Some(seen))
+            .collect();
+        if news.is_empty() {
             return;
         }
-        let (seen, community_id) = (entry.updated_at, community_id.clone());
-        self.read_marks.insert(doc.clone(), seen);
+        let community_id = community_id.clone();
+        self.read_marks.extend(news.iter().cloned());
         self.send(bridge::action(
             "remember what you have read",
-            move |node, _| async move { node.mark_read(&community_id, &doc, seen) },
+            move |node, _| async move { node.mark_seen(&community_id, &news) },
         ));
     }
 }

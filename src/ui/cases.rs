@@ -207,6 +207,11 @@ impl CasesState {
         self.select(id);
     }
 
+    /// Opens the history of the selected case on what changed since `since`.
+    pub(super) fn show_changes_since(&mut self, since: Timestamp) {
+        self.history.show_changes_since(since);
+    }
+
     /// Esc: closes the "Open a case" form and the history.
     pub fn close_dialogs(&mut self) {
         self.new_case = None;

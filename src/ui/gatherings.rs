@@ -1,6 +1,8 @@
 //! Gatherings: upcoming and past meetings, the selected one with its date, agenda, roles (each
-//! changeable by anyone) and meeting note, and a "Plan a gathering" form that shows what the
-//! rotation suggests before anything is stored. Home's "Next gathering" is drawn here too.
+//! changeable by anyone) and meeting note, and a "Plan a gathering" form (a typed date, or a
+//! calendar and time fields, in the viewer's time zone) that shows what the rotation suggests,
+//! and why each topic is on the agenda, before anything is stored. Home's "Next gathering" is
+//! drawn here too.
 //!
 //! Every change goes to the node as a [`bridge::action`]; the result shows through the
 //! community's snapshot.
@@ -8,6 +10,7 @@
 use std::collections::BTreeSet;
 
 use eframe::egui::{self, Button, ComboBox};
+use egui_extras::DatePickerButton;
 
 use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
@@ -15,14 +18,15 @@ use super::lifecycle::{self, LifecycleState};
 use super::widgets::labelled_field;
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, Item, MemberId, Role, Timestamp, TopicId,
-    TopicStatus, gathering, practice::rotation,
+    TopicStatus, gathering, local_time, practice::rotation,
 };
 
 /// The width the list opens with.
 const LIST_WIDTH: f32 = 280.0;
 
-/// The date the "Plan a gathering" form suggests as an example: a week from today.
+/// The date the "Plan a gathering" form's picker starts at: a week from today, in the evening.
 const EXAMPLE_DAYS_AHEAD: i64 = 7;
+const EXAMPLE_HOUR: i8 = 18;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The Gatherings view's own state.
@@ -181,16 +185,24 @@ fn plan_ui(
         return;
     };
     ui.strong("Plan a gathering");
+    let zone = local_time::viewer_zone();
     let date = labelled_field(ui, "Gathering date", &mut form.date);
     if std::mem::take(&mut form.focus) {
         date.request_focus();
     }
-    let example = gathering::day_of(Timestamp(now.0 + EXAMPLE_DAYS_AHEAD * DAY_MS));
-    ui.weak(format!("For example {example} or {example} 18:00 (UTC)."));
+    picker_ui(ui, form, now, &zone);
+    ui.weak(format!(
+        "Type {} ({}), or pick the day and time.",
+        gathering::DATE_HINT,
+        zone.name(now)
+    ));
     labelled_field(ui, "Title (optional)", &mut form.title);
     let when = (!form.date.trim().is_empty()).then(|| gathering::parse_when(&form.date));
     match &when {
-        Some(Ok(when)) => suggestion_ui(ui, community, *when),
+        Some(Ok(when)) => {
+            ui.weak(format!("On {when}."));
+            suggestion_ui(ui, community, *when);
+        }
         Some(Err(e)) => {
             ui.colored_label(ui.visuals().error_fg_color, e.to_string());
         }
@@ -219,6 +231,53 @@ fn plan_ui(
             "plan the gathering",
             move |node, c| async move { node.plan_gathering(&c, when, title).await.map(|_| ()) },
         ));
+    }
+}
+
+/// A calendar for the day and fields for the time, kept in step with the typed date: what is
+/// typed shows in them, and what is picked is written into the date field.
+fn picker_ui(ui: &mut egui::Ui, form: &mut PlanForm, now: Timestamp, zone: &local_time::Zone) {
+    let typed = gathering::parse_when(&form.date)
+        .ok()
+        .and_then(|at| local_time::civil(at, zone));
+    let example = Timestamp(now.0 + EXAMPLE_DAYS_AHEAD * DAY_MS);
+    let Some((mut day, mut hour, mut minute)) = typed
+        .or_else(|| local_time::civil(example, zone).map(|(day, _, _)| (day, EXAMPLE_HOUR, 0)))
+    else {
+        return;
+    };
+    let before = (day, hour, minute);
+    ui.horizontal(|ui| {
+        // The years offered follow the day shown, not the machine's calendar.
+        let year = day.year();
+        ui.add(
+            DatePickerButton::new(&mut day)
+                .id_salt("gathering-day")
+                // The app's fonts have no calendar glyph.
+                .show_icon(false)
+                .start_end_years(year.saturating_sub(1)..=year.saturating_add(5)),
+        )
+        .on_hover_text("Pick the day");
+        ui.label("at");
+        ui.add(
+            egui::DragValue::new(&mut hour)
+                .range(0..=23)
+                .custom_formatter(|n, _| format!("{n:02}")),
+        )
+        .accessible_name("Hour")
+        .on_hover_text("Hour");
+        ui.label(":");
+        ui.add(
+            egui::DragValue::new(&mut minute)
+                .range(0..=59)
+                .speed(0.25)
+                .custom_formatter(|n, _| format!("{n:02}")),
+        )
+        .accessible_name("Minute")
+        .on_hover_text("Minute");
+    });
+    if (day, hour, minute) != before {
+        form.date = format!("{day} {hour:02}:{minute:02}");
     }
 }
 

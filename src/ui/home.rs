@@ -10,7 +10,7 @@ use super::app::{Navigate, View, ViewCtx};
 use super::bridge;
 use super::gatherings;
 use crate::model::{Community, Timestamp};
-use crate::model::{DeviceId, DocKind, DocRef};
+use crate::model::{DeviceId, DocKind, DocRef, Item};
 use crate::node::SyncStatus;
 
 /// Items listed under "Recently changed".
@@ -132,12 +132,8 @@ fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
         ui.weak("Nothing new since you last looked.");
     }
     for item in items.iter().take(RECENT) {
-        let kind = match item.doc.kind() {
-            DocKind::Note => "Note",
-            DocKind::Case => "Case",
-        };
         ui.horizontal(|ui| {
-            ui.weak(kind);
+            ui.weak(kind_word(&item.item));
             let link = ui
                 .link(&item.title)
                 .accessible_name(format!("New: {}", item.title));
@@ -147,7 +143,17 @@ fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
                 item.updated_at
             ));
             if link.clicked() {
-                to = Navigate::open(&item.doc);
+                to = open_item(&item.item);
+            }
+            // A note's or case's history shows what changed since this device last looked.
+            if let Some(doc) = item.doc()
+                && ui
+                    .small_button("What changed")
+                    .accessible_name(format!("What changed in {}", item.title))
+                    .on_hover_text("Compare with the version you last saw")
+                    .clicked()
+            {
+                to = Navigate::ShowChanges(doc, cx.last_looked(&item.item));
             }
         });
     }
@@ -155,6 +161,26 @@ fn unread_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
         ui.weak(format!("and {} more", items.len() - RECENT));
     }
     to
+}
+
+/// "Note", "Case", "Topic" or "Gathering".
+fn kind_word(item: &Item) -> &'static str {
+    match item {
+        Item::Note(_) => "Note",
+        Item::Case(_) => "Case",
+        Item::Topic(_) => "Topic",
+        Item::Gathering(_) => "Gathering",
+    }
+}
+
+/// Where to go to see an item.
+fn open_item(item: &Item) -> Navigate {
+    match item {
+        Item::Note(id) => Navigate::OpenNote(id.clone()),
+        Item::Case(id) => Navigate::OpenCase(id.clone()),
+        Item::Topic(_) => Navigate::To(View::Topics),
+        Item::Gathering(id) => Navigate::OpenGathering(id.clone()),
+    }
 }
 
 /// Notes, cases and topics, most recently changed first.

@@ -64,6 +64,8 @@ struct Created {
     invite: InviteId,
     line: String,
     qr: Option<QrMatrix>,
+    /// The members whose devices the ticket names, this one's first.
+    admitters: Vec<String>,
 }
 
 pub struct InviteState {
@@ -272,6 +274,7 @@ fn create_ui(
                                 community: id.clone(),
                                 invite: ticket.invite.clone(),
                                 qr: QrMatrix::for_ticket(&line),
+                                admitters: ticket.admitters().into_iter().map(|a| a.name).collect(),
                                 line,
                             }
                         })
@@ -313,6 +316,14 @@ fn ticket_ui(
         if let Some(invite) = community.invites.get(&created.invite) {
             ui.label(format!("This invite {}.", limits_text(invite, now)));
         }
+        ui.weak(match created.admitters.as_slice() {
+            [_] => "Only your device can let them in: keep copse open until they have joined."
+                .to_string(),
+            names => format!(
+                "Whichever of these members' devices is online lets them in: {}.",
+                names.join(", ")
+            ),
+        });
         ui.add_space(6.0);
         ui.horizontal_top(|ui| {
             let text_width = (ui.available_width() - 280.0).max(240.0);
@@ -437,6 +448,8 @@ mod tests {
         );
         InviteTicket {
             inviter: addr,
+            inviter_name: "Ann".into(),
+            others: vec![],
             community: "2ZBbhmSNeHwXrUdXL9RcWf9ZgqhF".to_string(),
             invite: InviteId::new_random(),
             secret: [9; 32],

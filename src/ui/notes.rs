@@ -121,6 +121,11 @@ impl NotesState {
         };
     }
 
+    /// Opens the history of the selected note on what changed since `since`.
+    pub fn show_changes_since(&mut self, since: crate::model::Timestamp) {
+        self.history.show_changes_since(since);
+    }
+
     /// The note shown, if any.
     pub fn selected(&self) -> Option<&NoteId> {
         self.selected.as_ref()

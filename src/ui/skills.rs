@@ -42,11 +42,10 @@ impl SkillsState {
     }
 }
 
-/// A day, as people write it: "5 Mar 2025".
+/// A day, as people write it: "5 Mar 2025", in the viewer's zone.
 fn day(at: crate::model::Timestamp) -> String {
-    chrono::DateTime::from_timestamp_millis(at.0)
-        .map(|t| t.format("%-d %b %Y").to_string())
-        .unwrap_or_else(|| at.to_string())
+    use crate::model::local_time;
+    local_time::long_day(at, &local_time::viewer_zone())
 }
 
 pub fn skills_ui(

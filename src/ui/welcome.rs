@@ -57,10 +57,17 @@ pub fn welcome_ui(ui: &mut egui::Ui, w: &mut WelcomeState) -> Option<Command> {
             });
         }
         if w.busy {
+            // Joining: say whose devices are asked to let this one in.
+            let waiting = w
+                .ticket
+                .parse::<crate::net::ticket::InviteTicket>()
+                .map(|t| t.waiting_for())
+                .unwrap_or_else(|_| "Working…".into());
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label("Working… joining fetches the whole community, which can take a moment.");
+                ui.label(waiting);
             });
+            ui.weak("Joining fetches the whole community, which can take a moment.");
         }
     });
     command

@@ -198,6 +198,8 @@ mod tests {
                     note_taker: n.map(id),
                 },
                 note: None,
+                planned_by: None,
+                planned_at: None,
             },
         );
     }
