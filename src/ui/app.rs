@@ -12,7 +12,7 @@ pub use super::view::View;
 use super::bridge::{self, Bridge, Command, Event};
 use super::{
     actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
-    skills, status_bar, thanks, topics, welcome,
+    skills, status_bar, thanks, topics, welcome, widgets,
 };
 use crate::model::practice::unread::{self, ReadMarks};
 use crate::model::{
@@ -152,6 +152,8 @@ pub struct App {
     pub(super) device_id: String,
     /// Set when the window only takes a screenshot and closes.
     screenshot: Option<super::screenshot::Screenshot>,
+    /// The house style (the focus ring) is applied once, on the first frame.
+    styled: bool,
 }
 
 impl App {
@@ -159,6 +161,7 @@ impl App {
         App {
             device_id,
             screenshot: None,
+            styled: false,
             bridge,
             communities: None,
             current: None,
@@ -472,6 +475,10 @@ impl App {
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if !self.styled {
+            widgets::focus_ring(ctx);
+            self.styled = true;
+        }
         self.apply_events();
         if self.screenshot.is_some() {
             self.open_latest_for_screenshot();

@@ -195,6 +195,15 @@ pub fn field_with_button(
     submitted
 }
 
+/// A visible focus ring: the widget that has the keyboard (drawn in egui's "active" look, as a
+/// pressed one) gets a 2-point outline in the selection colour, so Tab shows where it went.
+pub fn focus_ring(ctx: &egui::Context) {
+    ctx.all_styles_mut(|style| {
+        let ring = egui::Stroke::new(2.0, style.visuals.selection.bg_fill);
+        style.visuals.widgets.active.bg_stroke = ring;
+    });
+}
+
 /// Orders `items` as `previous` had them (by `key`); items new since then keep their own order
 /// after those. For a list that must not move under the pointer.
 pub fn keep_order<T, K: Eq + std::hash::Hash>(
