@@ -28,12 +28,13 @@
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use autosurgeon::Text;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use similar::{Algorithm, DiffOp, DiffTag};
 
 use crate::model::history::{REVISION_GAP_MS, parse_message};
-use crate::model::{DeviceId, Timestamp};
+use crate::model::{Case, DeviceId, ModelError, Note, Phase, Timestamp};
 
 /// The least time between the two sides' changes for them to count as made apart.
 pub const APART_MS: i64 = REVISION_GAP_MS;
@@ -163,6 +164,129 @@ pub fn still_open(doc: &Automerge, conflict: &Conflict) -> bool {
         scalar_at(doc, &conflict.field, None).map(|(value, _)| value)
             == Some(conflict.merged.clone())
     }
+}
+
+/// What a member keeps of a conflict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    /// The first side's version.
+    First,
+    /// The second side's version.
+    Second,
+    /// The first side's version, then the second's (text only).
+    Both,
+    /// What the merge made, as it is now.
+    Current,
+}
+
+impl Keep {
+    /// How the settlement is recorded in the document.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keep::First => "1",
+            Keep::Second => "2",
+            Keep::Both => "both",
+            Keep::Current => "current",
+        }
+    }
+}
+
+/// The place's text after keeping `keep`; `None` for [`Keep::Current`] (nothing to change).
+pub fn kept(conflict: &Conflict, keep: Keep) -> Option<String> {
+    let [one, two] = &conflict.sides;
+    match keep {
+        Keep::First => Some(one.text.clone()),
+        Keep::Second => Some(two.text.clone()),
+        Keep::Both => {
+            let first = one.text.trim_end();
+            let gap = &one.text[first.len()..];
+            let gap = if gap.is_empty() { " " } else { gap };
+            Some(format!("{first}{gap}{}", two.text))
+        }
+        Keep::Current => None,
+    }
+}
+
+/// Settles a conflict of a note: the place reads as kept, and the settlement is recorded, in
+/// the one change the caller makes.
+pub fn settle_note(note: &mut Note, conflict: &Conflict, keep: Keep) -> Result<(), ModelError> {
+    match conflict.field.as_str() {
+        "body" => settle_text(&mut note.body, conflict, keep)?,
+        "title" => {
+            if let Some(title) = scalar_kept(conflict, keep)? {
+                note.rename(&title)?;
+            }
+        }
+        other => return Err(no_such_field(other)),
+    }
+    note.settled
+        .insert(conflict.id.clone(), keep.as_str().to_string());
+    Ok(())
+}
+
+/// Settles a conflict of a case, as [`settle_note`] does.
+pub fn settle_case(case: &mut Case, conflict: &Conflict, keep: Keep) -> Result<(), ModelError> {
+    match conflict.field.as_str() {
+        "situation" => settle_text(&mut case.situation, conflict, keep)?,
+        "outcome" => settle_text(&mut case.outcome, conflict, keep)?,
+        "title" => {
+            if let Some(title) = scalar_kept(conflict, keep)? {
+                case.rename(&title)?;
+            }
+        }
+        "phase" => {
+            if let Some(phase) = scalar_kept(conflict, keep)? {
+                case.phase = match phase.as_str() {
+                    "Clarify" => Phase::Clarify,
+                    "Suggest" => Phase::Suggest,
+                    "Reflect" => Phase::Reflect,
+                    "Closed" => Phase::Closed,
+                    other => {
+                        return Err(ModelError::CannotSettle(format!(
+                            "'{other}' is not a phase this version of copse knows; keep the case as it is"
+                        )));
+                    }
+                };
+            }
+        }
+        other => return Err(no_such_field(other)),
+    }
+    case.settled
+        .insert(conflict.id.clone(), keep.as_str().to_string());
+    Ok(())
+}
+
+fn no_such_field(field: &str) -> ModelError {
+    ModelError::CannotSettle(format!(
+        "this version of copse cannot settle a conflict in '{field}'; keep it as it is"
+    ))
+}
+
+fn scalar_kept(conflict: &Conflict, keep: Keep) -> Result<Option<String>, ModelError> {
+    if keep == Keep::Both {
+        return Err(ModelError::CannotSettle(format!(
+            "{} holds one value: keep one of the two, or keep it as it is",
+            field_label(&conflict.field)
+        )));
+    }
+    Ok(kept(conflict, keep))
+}
+
+/// Replaces what the merge made of the place with the kept text, in one splice.
+fn settle_text(text: &mut Text, conflict: &Conflict, keep: Keep) -> Result<(), ModelError> {
+    let Some(new) = kept(conflict, keep) else {
+        return Ok(());
+    };
+    let Some(start) = text.as_str().find(&conflict.merged) else {
+        return Err(ModelError::CannotSettle(
+            "this place was edited since the conflict was found, so it is settled already; \
+             read it again and edit it if it needs more"
+                .to_string(),
+        ));
+    };
+    text.splice(start, conflict.merged.len() as isize, new);
+    Ok(())
 }
 
 /// One change of the walk: what the gate and the authors need.

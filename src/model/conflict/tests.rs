@@ -103,6 +103,82 @@ fn two_rewrites_of_one_sentence_while_apart_are_one_conflict_with_both_and_the_m
 }
 
 #[test]
+fn settling_is_one_change_that_writes_the_kept_version_and_records_it() {
+    let mut ann = note("Intro.\nWe start on time.\nBring tea.");
+    let mut bob = ann.fork();
+    write(
+        &mut ann,
+        "ann",
+        T0 + MIN,
+        "Intro.\nWe start on time, always.\nBring tea.",
+    );
+    write(
+        &mut bob,
+        "bob",
+        T0 + 11 * MIN,
+        "Intro.\nWe start five minutes late.\nBring tea.",
+    );
+    let c = sync_into(&mut ann, &mut bob).conflicts.remove(0);
+    let first = c
+        .sides
+        .iter()
+        .position(|s| s.device == Some(dev("ann")))
+        .unwrap();
+    let keep_ann = if first == 0 {
+        Keep::First
+    } else {
+        Keep::Second
+    };
+    for (keep, reads) in [
+        (keep_ann, "Intro.\nWe start on time, always.\nBring tea."),
+        (
+            Keep::Current,
+            "Intro.\nWe start five minutes late, always.\nBring tea.",
+        ),
+    ] {
+        let mut doc = ann.clone();
+        let before = doc.get_heads();
+        change::update(
+            &mut doc,
+            "settle",
+            Timestamp(T0 + 20 * MIN),
+            |n: &mut Note| settle_note(n, &c, keep),
+        )
+        .unwrap();
+        assert_eq!(doc.get_changes(&before).len(), 1);
+        assert_eq!(body(&doc), reads);
+        assert!(settled_ids(&doc).contains(&c.id));
+    }
+    let mut both = ann.clone();
+    change::update(
+        &mut both,
+        "settle",
+        Timestamp(T0 + 20 * MIN),
+        |n: &mut Note| settle_note(n, &c, Keep::Both),
+    )
+    .unwrap();
+    assert!(body(&both).contains("We start on time, always."));
+    assert!(body(&both).contains("We start five minutes late."));
+    // Once the place was edited, settling refuses and says why.
+    write(
+        &mut ann,
+        "ann",
+        T0 + 30 * MIN,
+        "Intro.\nWe start at nine.\nBring tea.",
+    );
+    let refused = change::update(
+        &mut ann,
+        "settle",
+        Timestamp(T0 + 31 * MIN),
+        |n: &mut Note| settle_note(n, &c, Keep::First),
+    );
+    assert!(matches!(
+        refused,
+        Err(crate::model::ModelError::CannotSettle(_))
+    ));
+}
+
+#[test]
 fn a_later_edit_of_the_place_closes_it_and_an_edit_elsewhere_does_not() {
     let mut ann = note("We start on time.\nWe end at nine.");
     let mut bob = ann.fork();

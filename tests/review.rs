@@ -1,0 +1,118 @@
+//! Conflict review between two nodes in one process: the example end to end.
+
+use std::time::Duration;
+
+use copse::clock::Clock;
+use copse::model::{NoteEdit, Timestamp};
+use copse::node::{Node, NodeConfig};
+
+use crate::sync::{community_of, eventually, online_with};
+
+const T0: i64 = 1_900_000_000_000;
+
+async fn open_reviews(node: &Node, id: &copse::model::CommunityId) -> usize {
+    node.reviews(id).await.map_or(usize::MAX, |r| r.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_offline_rewrites_of_one_sentence_are_reviewed_on_both_and_settled_once() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online_with(dirs[0].path(), Clock::starting_at(Timestamp(T0))).await;
+    let b = online_with(dirs[1].path(), Clock::starting_at(Timestamp(T0))).await;
+    let id = community_of(&a, &[(&b, "Bob")]).await;
+    let note = a
+        .add_note(&id, "Agreements", "We start on time.")
+        .await
+        .unwrap();
+    eventually("Bob has the note", || async {
+        b.note(&id, &note).await.is_ok()
+    })
+    .await;
+
+    // Bob goes offline; Ann edits now, Bob ten minutes later by his clock.
+    b.shutdown().await.unwrap();
+    a.clock().advance(Duration::from_secs(60));
+    a.edit_note(
+        &id,
+        &note,
+        NoteEdit::Replace("We start on time, always.".into()),
+    )
+    .await
+    .unwrap();
+    let bob_clock = Clock::starting_at(Timestamp(T0 + 11 * 60_000));
+    let offline = Node::open(NodeConfig::offline(dirs[1].path()).with_clock(bob_clock.clone()))
+        .await
+        .unwrap();
+    offline
+        .edit_note(
+            &id,
+            &note,
+            NoteEdit::Replace("We start five minutes late.".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        open_reviews(&offline, &id).await,
+        0,
+        "nothing to review before the sync"
+    );
+    offline.shutdown().await.unwrap();
+
+    let b = online_with(dirs[1].path(), bob_clock).await;
+    for (who, node) in [("Ann", &a), ("Bob", &b)] {
+        eventually(&format!("{who} sees one place to review"), || async {
+            open_reviews(node, &id).await == 1
+        })
+        .await;
+    }
+    let at_bob = b.reviews(&id).await.unwrap().remove(0);
+    let at_ann = a.reviews(&id).await.unwrap().remove(0);
+    assert_eq!(
+        at_bob.id, at_ann.id,
+        "the same place has the same id on both"
+    );
+    assert_eq!(at_bob.title, "Agreements");
+    assert_eq!(
+        at_bob.conflict.merged,
+        "We start five minutes late, always."
+    );
+    let mut versions: Vec<_> = at_bob
+        .conflict
+        .sides
+        .iter()
+        .zip(&at_bob.names)
+        .map(|(s, name)| (name.as_str(), s.text.as_str()))
+        .collect();
+    versions.sort();
+    assert_eq!(
+        versions,
+        vec![
+            ("Ada", "We start on time, always."),
+            ("Bob", "We start five minutes late.")
+        ]
+    );
+    assert!(at_bob.mine.is_some() && at_ann.mine.is_some() && at_bob.mine != at_ann.mine);
+
+    // Bob keeps his version; the choice syncs and the review closes on both.
+    b.settle_review(&id, &at_bob.id, "mine").await.unwrap();
+    for (who, node) in [("Bob", &b), ("Ann", &a)] {
+        eventually(&format!("{who} has nothing left to review"), || async {
+            open_reviews(node, &id).await == 0
+        })
+        .await;
+        eventually(&format!("{who} reads Bob's sentence"), || async {
+            node.note(&id, &note)
+                .await
+                .is_ok_and(|n| n.body.as_str() == "We start five minutes late.")
+        })
+        .await;
+    }
+    // Closed for good: a restart does not bring it back.
+    b.shutdown().await.unwrap();
+    let b = Node::open(NodeConfig::offline(dirs[1].path()))
+        .await
+        .unwrap();
+    assert_eq!(open_reviews(&b, &id).await, 0);
+    b.shutdown().await.unwrap();
+    a.shutdown().await.unwrap();
+}
