@@ -116,3 +116,88 @@ async fn two_offline_rewrites_of_one_sentence_are_reviewed_on_both_and_settled_o
     b.shutdown().await.unwrap();
     a.shutdown().await.unwrap();
 }
+
+/// Ada's window after Bob's offline rewrite met hers: Home says it needs a look, the note's
+/// header counts the places, and keeping Bob's version settles it.
+#[test]
+fn the_chooser_shows_both_versions_and_keeping_one_settles_it() {
+    use crate::gui::{Gui, has};
+    use egui_kittest::kittest::Queryable;
+
+    let bob_dir = tempfile::tempdir().unwrap();
+    let mut gui = Gui::open_online(|ada, rt| {
+        rt.block_on(async {
+            let bob = online_with(bob_dir.path(), Clock::system()).await;
+            let id = community_of(ada, &[(&bob, "Bob")]).await;
+            let note = ada
+                .add_note(&id, "Agreements", "We start on time.")
+                .await
+                .unwrap();
+            eventually("Bob has the note", || async {
+                bob.note(&id, &note).await.is_ok()
+            })
+            .await;
+            bob.shutdown().await.unwrap();
+            ada.edit_note(
+                &id,
+                &note,
+                NoteEdit::Replace("We start on time, always.".into()),
+            )
+            .await
+            .unwrap();
+            // Bob's clock says ten minutes later: the two edits were made apart.
+            let later = Clock::starting_at(Timestamp(ada.now().0 + 10 * 60_000));
+            let offline = Node::open(NodeConfig::offline(bob_dir.path()).with_clock(later.clone()))
+                .await
+                .unwrap();
+            offline
+                .edit_note(
+                    &id,
+                    &note,
+                    NoteEdit::Replace("We start five minutes late.".into()),
+                )
+                .await
+                .unwrap();
+            offline.shutdown().await.unwrap();
+            let bob = online_with(bob_dir.path(), later).await;
+            eventually("Ada's node found the conflict", || async {
+                open_reviews(ada, &id).await == 1
+            })
+            .await;
+            bob.shutdown().await.unwrap();
+        })
+    });
+    gui.until("Home says it needs a look", |h| has(h, "Needs a look (1)"));
+    gui.harness
+        .get_by_label("Agreements: Ada and Bob changed the text while apart")
+        .click();
+    gui.until("the note's header", |h| has(h, "1 place to review"));
+    gui.harness.get_by_label("1 place to review").click();
+    gui.until("both versions and the merge", |h| {
+        has(h, "Ada wrote \u{201c}We start on time, always.\u{201d}")
+            && has(h, "Bob wrote \u{201c}We start five minutes late.\u{201d}")
+            && has(
+                h,
+                "Now it reads \u{201c}We start five minutes late, always.\u{201d}",
+            )
+    });
+    assert!(has(&gui.harness, "Keep both") && has(&gui.harness, "Keep as it is"));
+    gui.harness.get_by_label("Keep Bob\u{2019}s").click();
+    gui.until("the place is settled", |h| {
+        !has(h, "1 place to review") && !has(h, "Needs a look (1)")
+    });
+    let id = gui.node.resolve_community(None).unwrap();
+    let body = gui.runtime.block_on(async {
+        let c = gui.node.community(&id).await.unwrap();
+        let note = c.notes.keys().next().unwrap().clone();
+        gui.node
+            .note(&id, &note)
+            .await
+            .unwrap()
+            .body
+            .as_str()
+            .to_string()
+    });
+    assert_eq!(body, "We start five minutes late.");
+    gui.shutdown();
+}
