@@ -172,7 +172,6 @@ fn the_chooser_shows_both_versions_and_keeping_one_settles_it() {
         .get_by_label("Agreements: Ada and Bob changed the text while apart")
         .click();
     gui.until("the note's header", |h| has(h, "1 place to review"));
-    gui.harness.get_by_label("1 place to review").click();
     gui.until("both versions and the merge", |h| {
         has(h, "Ada wrote \u{201c}We start on time, always.\u{201d}")
             && has(h, "Bob wrote \u{201c}We start five minutes late.\u{201d}")
@@ -200,4 +199,85 @@ fn the_chooser_shows_both_versions_and_keeping_one_settles_it() {
     });
     assert_eq!(body, "We start five minutes late.");
     gui.shutdown();
+}
+
+/// The same example with real `copse` processes, their clocks (`COPSE_NOW`) ten minutes apart.
+#[test]
+fn real_processes_ten_minutes_apart_list_one_review_and_a_settlement_clears_both() {
+    use crate::cli_sync::{serve, stop, with_loopback};
+    use crate::util::Folder;
+
+    let ada = Folder::with_community();
+    let note = ada.json(&[
+        "note",
+        "add",
+        "--title",
+        "Agreements",
+        "--body",
+        "We start on time.",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let invite = ada.json(&with_loopback(&["invite", "--uses", "1"]));
+    let server = serve(&ada);
+    let bob = Folder::at(ada.now() + chrono::Duration::minutes(10));
+    bob.ok(&with_loopback(&[
+        "join",
+        invite["ticket"].as_str().unwrap(),
+        "--me",
+        "Bob",
+    ]));
+    stop(server);
+
+    ada.ok(&["note", "edit", &note, "--body", "We start on time, always."]);
+    bob.ok(&[
+        "note",
+        "edit",
+        &note,
+        "--body",
+        "We start five minutes late.",
+    ]);
+    assert_eq!(bob.json(&["review", "list"]), serde_json::json!([]));
+
+    let server = serve(&ada);
+    bob.ok(&with_loopback(&["sync"]));
+    stop(server);
+    let (at_ada, at_bob) = (ada.json(&["review", "list"]), bob.json(&["review", "list"]));
+    for list in [&at_ada, &at_bob] {
+        let items = list.as_array().unwrap();
+        assert_eq!(items.len(), 1, "{list}");
+        assert_eq!(items[0]["now"], "We start five minutes late, always.");
+        assert_eq!(items[0]["title"], "Agreements");
+        let mut versions: Vec<_> = items[0]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["author"].as_str().unwrap(), v["text"].as_str().unwrap()))
+            .collect();
+        versions.sort();
+        assert_eq!(
+            versions,
+            vec![
+                ("Ada", "We start on time, always."),
+                ("Bob", "We start five minutes late.")
+            ]
+        );
+    }
+    let id = at_bob[0]["id"].as_str().unwrap();
+    assert_eq!(at_ada[0]["id"], id, "the same id on both machines");
+
+    let settled = bob.json(&["review", "settle", id, "mine"]);
+    assert_eq!(settled["result"], "settled");
+    assert_eq!(bob.json(&["review", "list"]), serde_json::json!([]));
+    let server = serve(&ada);
+    bob.ok(&with_loopback(&["sync"]));
+    stop(server);
+    assert_eq!(ada.json(&["review", "list"]), serde_json::json!([]));
+    assert!(
+        ada.ok(&["note", "show", &note])
+            .contains("We start five minutes late.")
+    );
+    let history = ada.ok(&["note", "history", &note]);
+    assert!(history.contains("settle a conflict"), "{history}");
 }

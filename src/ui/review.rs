@@ -16,7 +16,8 @@ pub fn count_label(n: usize) -> String {
     crate::model::plain::count(n, "place to review", "places to review")
 }
 
-/// The places to review in `doc`, under a header that opens them; nothing when there are none.
+/// The places to review in `doc`, under a header that counts them (open until the member
+/// folds it); nothing when there are none.
 pub fn places_ui(ui: &mut egui::Ui, cx: &ViewCtx, doc: &DocRef) {
     let places: Vec<&Review> = cx.reviews.iter().filter(|r| &r.doc == doc).collect();
     if places.is_empty() {
@@ -25,6 +26,8 @@ pub fn places_ui(ui: &mut egui::Ui, cx: &ViewCtx, doc: &DocRef) {
     let amber = egui::Color32::from_rgb(0xb4, 0x6b, 0x00);
     egui::CollapsingHeader::new(egui::RichText::new(count_label(places.len())).color(amber))
         .id_salt(("review", doc.id_str()))
+        // Open from the start: a merge nobody wrote must not pass unnoticed.
+        .default_open(true)
         .show(ui, |ui| {
             ui.weak("Two members changed the same place while apart, and copse merged them. Choose what it should say.");
             for place in places {
