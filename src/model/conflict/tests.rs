@@ -449,3 +449,59 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_case_phase_moved_two_ways_while_apart_is_flagged_and_settled_to_one() {
+    use crate::model::{Case, Phase};
+    let ann_id = MemberId::from("ann".to_string());
+    let case = Case::new("Stuck", "Nobody reviews.", &ann_id, Timestamp(T0)).unwrap();
+    let mut ann = change::create(&case, &message("open case", &dev("ann")), Timestamp(T0)).unwrap();
+    let mut bob = ann.fork();
+    let set = |doc: &mut Automerge, who: &str, at: i64, phase: Phase| {
+        change::update(
+            doc,
+            &message("advance", &dev(who)),
+            Timestamp(at),
+            |c: &mut Case| {
+                c.phase = phase;
+                Ok(())
+            },
+        )
+        .unwrap();
+    };
+    set(&mut ann, "ann", T0 + MIN, Phase::Suggest);
+    set(&mut bob, "bob", T0 + 20 * MIN, Phase::Reflect);
+    let found = sync_into(&mut ann, &mut bob);
+    assert_eq!(found.conflicts.len(), 1, "{found:?}");
+    let c = &found.conflicts[0];
+    assert_eq!((c.field.as_str(), c.base.as_str()), ("phase", "Clarify"));
+    let ann_side = c
+        .sides
+        .iter()
+        .position(|s| s.device == Some(dev("ann")))
+        .unwrap();
+    assert_eq!(c.sides[ann_side].text, "Suggest");
+    let keep = if ann_side == 0 {
+        Keep::First
+    } else {
+        Keep::Second
+    };
+    change::update(
+        &mut ann,
+        "settle",
+        Timestamp(T0 + 30 * MIN),
+        |k: &mut Case| settle_case(k, c, keep),
+    )
+    .unwrap();
+    assert_eq!(change::read::<Case>(&ann).unwrap().phase, Phase::Suggest);
+    assert!(settled_ids(&ann).contains(&c.id));
+    assert!(matches!(
+        change::update(
+            &mut ann,
+            "settle",
+            Timestamp(T0 + 31 * MIN),
+            |k: &mut Case| { settle_case(k, c, Keep::Both) }
+        ),
+        Err(crate::model::ModelError::CannotSettle(_))
+    ));
+}
