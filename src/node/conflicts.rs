@@ -27,6 +27,10 @@ const SEEN: &str = "conflict/seen/";
 const OPEN: &str = "conflict/open/";
 const CLOSED: &str = "closed";
 
+/// The most time one batch of written documents is looked at for conflicts, so that it never
+/// holds up saving what changed or a shutdown.
+const REVIEW_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One open conflict, ready to show: where it is and who wrote each side.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Review {
@@ -90,25 +94,42 @@ impl Node {
         self.inner.reviews.generation.subscribe()
     }
 
-    /// Scans each written note and case for conflicts since its last scan.
+    /// Scans each written note and case for conflicts since its last scan, for at most
+    /// [`REVIEW_BUDGET`]: what is left keeps its old seen heads, so its next scan covers it.
     pub(super) async fn review_written(&self, written: &[DocumentId]) {
-        for doc in written {
-            if super::lock(&self.inner.communities).contains_key(&doc.to_string()) {
-                continue;
+        let all = async {
+            for doc in written {
+                if super::lock(&self.inner.communities).contains_key(&doc.to_string()) {
+                    continue;
+                }
+                if let Err(e) = self.review_document(doc).await {
+                    tracing::debug!(%doc, error = %e, "could not look for conflicts");
+                }
             }
-            if let Err(e) = self.review_document(doc).await {
-                tracing::debug!(%doc, error = %e, "could not look for conflicts");
-            }
+        };
+        if tokio::time::timeout(REVIEW_BUDGET, all).await.is_err() {
+            tracing::debug!(
+                "looking for conflicts took too long; the rest waits for the next batch"
+            );
         }
     }
 
     async fn review_document(&self, doc: &DocumentId) -> Result<(), NodeError> {
         let storage = self.inner.storage.clone();
         let seen_key = format!("{SEEN}{doc}");
-        let seen_text = storage.get_local(&seen_key)?;
-        let seen: Option<Vec<ChangeHash>> = seen_text.as_deref().map(parse_heads);
         let prefix = format!("{OPEN}{doc}/");
-        let records = storage.local_with_prefix(&prefix)?;
+        let (seen_text, records) = {
+            let (storage, seen_key, prefix) = (storage.clone(), seen_key.clone(), prefix.clone());
+            tokio::task::spawn_blocking(move || {
+                Ok::<_, NodeError>((
+                    storage.get_local(&seen_key)?,
+                    storage.local_with_prefix(&prefix)?,
+                ))
+            })
+            .await
+            .map_err(|_| NodeError::Stopped)??
+        };
+        let seen: Option<Vec<ChangeHash>> = seen_text.as_deref().map(parse_heads);
         let known: HashSet<String> = records
             .iter()
             .filter_map(|(k, _)| k.strip_prefix(&prefix).map(str::to_string))
