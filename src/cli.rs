@@ -23,6 +23,7 @@ mod note;
 mod online;
 mod output;
 mod practices;
+mod review;
 mod rhythm;
 mod search;
 mod topic;
@@ -164,6 +165,9 @@ pub enum Command {
     Pulse,
     /// Notes and cases others changed since this device last showed them.
     Unread,
+    /// Places two members changed differently while apart: list them, settle one.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
     /// Gatherings: plan with rotating roles, list, change roles and agenda.
     #[command(subcommand)]
     Gathering(rhythm::GatheringCommand),
@@ -402,6 +406,7 @@ async fn execute(
         Command::Skills { query } => practices::skills(node, &community()?, query, out).await?,
         Command::Pulse => practices::pulse(node, &community()?, out).await?,
         Command::Unread => search::unread(node, &community()?, out).await?,
+        Command::Review(cmd) => review::run(node, &community()?, cmd, out).await?,
         Command::Search { query, limit } => {
             search::search(node, &community()?, query, *limit, out).await?
         }

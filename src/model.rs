@@ -21,6 +21,7 @@ pub mod change;
 pub mod comment;
 pub mod community;
 pub mod community_parts;
+pub mod conflict;
 #[cfg(test)]
 mod convergence;
 pub mod error;

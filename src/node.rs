@@ -8,6 +8,7 @@
 
 mod actions;
 mod backups;
+mod conflicts;
 mod containment;
 mod damage;
 mod devices;
@@ -52,6 +53,7 @@ use tokio::sync::watch;
 
 pub use actions::ActionItem;
 pub use backups::{BackupInfo, KEEP_DAILY};
+pub use conflicts::Review;
 pub use damage::Damaged;
 pub use devices::MyDevice;
 pub use error::NodeError;
@@ -154,6 +156,8 @@ struct Inner {
     communities: Mutex<HashMap<String, Snapshot<crate::model::Community>>>,
     /// When each note and case last changed, and who changed it, from their change logs.
     last_changes: Arc<last_changes::LastChanges>,
+    /// Moves on when the conflicts open for review change.
+    reviews: conflicts::Reviews,
     /// Prepared documents for search, refreshed per query for what changed.
     search: search::SearchCache,
     /// Who may sync what, from the rosters.
@@ -288,6 +292,7 @@ impl Node {
                 unconfirmed: Mutex::new(Vec::new()),
                 communities: Mutex::new(HashMap::new()),
                 last_changes,
+                reviews: conflicts::Reviews::default(),
                 search: search::SearchCache::default(),
                 access,
                 network,

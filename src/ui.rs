@@ -23,6 +23,7 @@ mod members;
 mod notes;
 mod objectives;
 mod pulse;
+mod review;
 mod screenshot;
 mod search;
 mod skills;

@@ -32,6 +32,7 @@ mod last_change;
 mod node;
 mod panic_containment;
 mod relay;
+mod review;
 mod search_export;
 mod sync;
 mod sync_rhythm;

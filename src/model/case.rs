@@ -134,6 +134,10 @@ pub struct Case {
     /// The last move on to a new phase, while it can still be undone.
     #[autosurgeon(missing = "Default::default")]
     pub advanced: Option<Advanced>,
+    /// Conflicts members settled here: conflict id → what was kept (see
+    /// [`crate::model::conflict`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub settled: BTreeMap<String, String>,
 }
 
 impl Case {
@@ -154,6 +158,8 @@ impl Case {
             comments: _,
             closed_at,
             advanced,
+            // A settled conflict stays settled: restoring must not reopen it.
+            settled: _,
         } = old;
         text_edit::splice_to(&mut self.situation, situation.as_str());
         text_edit::splice_to(&mut self.outcome, outcome.as_str());
@@ -192,6 +198,7 @@ impl Case {
             comments: BTreeMap::new(),
             closed_at: None,
             advanced: None,
+            settled: BTreeMap::new(),
         })
     }
 

@@ -39,6 +39,8 @@ pub enum ModelError {
     NotDeleted { what: &'static str, id: String },
     #[error("'{0}' is not a version in this document's history (see its history for versions)")]
     NoSuchVersion(String),
+    #[error("{0}")]
+    CannotSettle(String),
     #[error("no shared learning objective matches '{0}' (give its number or its wording)")]
     NoSuchObjectiveGroup(String),
     #[error("a topic cannot be its own parent or the parent of one of its ancestors")]

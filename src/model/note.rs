@@ -21,6 +21,10 @@ pub struct Note {
     /// Members who thanked the author for this note → when (see [`crate::model::thanks`]).
     #[autosurgeon(missing = "Default::default")]
     pub thanks: BTreeMap<MemberId, Timestamp>,
+    /// Conflicts members settled here: conflict id → what was kept (see
+    /// [`crate::model::conflict`]), so the review closes on every member's device.
+    #[autosurgeon(missing = "Default::default")]
+    pub settled: BTreeMap<String, String>,
 }
 
 /// How a body changes.
@@ -55,6 +59,7 @@ impl Note {
             created_at: now,
             comments: BTreeMap::new(),
             thanks: BTreeMap::new(),
+            settled: BTreeMap::new(),
         })
     }
 

@@ -210,6 +210,8 @@ impl Node {
         let last = &self.inner.last_changes;
         let _working = last.working.lock().await;
         let written: Vec<DocumentId> = lock(&last.written.docs).drain().collect();
+        // The same batch, once, is when the received changes are looked at for conflicts.
+        self.review_written(&written).await;
         for doc in written {
             // Communities are not listed in any index: their last change is of no use.
             if lock(&self.inner.communities).contains_key(&doc.to_string()) {

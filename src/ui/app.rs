@@ -87,6 +87,8 @@ pub(super) struct ViewCtx<'a> {
     /// The time now, by the node's clock.
     pub now: Timestamp,
     read_marks: &'a ReadMarks,
+    /// The places to review in the community's notes and cases.
+    pub reviews: &'a [crate::node::Review],
     bridge: &'a Bridge,
 }
 
@@ -132,6 +134,8 @@ pub struct App {
     pub(super) home: home::HomeState,
     /// When this device last looked at each note and case of the open community.
     pub(super) read_marks: ReadMarks,
+    /// The open community's places to review.
+    pub(super) reviews: Vec<crate::node::Review>,
     pub(super) notes: notes::NotesState,
     pub(super) topics: topics::TopicsState,
     pub(super) cases: cases::CasesState,
@@ -169,6 +173,7 @@ impl App {
             welcome: welcome::WelcomeState::default(),
             home: home::HomeState::default(),
             read_marks: ReadMarks::default(),
+            reviews: Vec::new(),
             notes: notes::NotesState::default(),
             topics: topics::TopicsState::default(),
             cases: cases::CasesState::default(),
@@ -289,6 +294,7 @@ impl App {
             me: me.as_ref(),
             now: self.bridge.now(),
             read_marks: &self.read_marks,
+            reviews: &self.reviews,
             bridge: &self.bridge,
         };
         match self.view {
@@ -383,6 +389,7 @@ impl App {
                 }
                 Event::StorageChanged(status) => self.storage = status,
                 Event::SyncChanged(status) => self.sync = status,
+                Event::ReviewsChanged(list) => self.reviews = list,
             }
         }
     }

@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::model::practice::unread::ReadMarks;
 use crate::model::{Case, CaseId, Community, CommunityId, Note, NoteEdit, NoteId, Timestamp};
 use crate::net::ticket::InviteTicket;
-use crate::node::{CommunitySummary, Node, NodeError, SyncStatus};
+use crate::node::{CommunitySummary, Node, NodeError, Review, SyncStatus};
 use crate::store::StorageStatus;
 
 /// The action named when creating a note fails, so the title field can take the reason.
@@ -89,6 +89,8 @@ pub enum Event {
     },
     StorageChanged(StorageStatus),
     SyncChanged(SyncStatus),
+    /// The open community's places to review, after they changed.
+    ReviewsChanged(Vec<Review>),
 }
 
 /// The window's end of the bridge.
@@ -168,6 +170,7 @@ async fn serve(
         events,
         current: None,
         community_watch: None,
+        review_watch: None,
         note_watch: None,
         case_watch: None,
     };
@@ -183,6 +186,7 @@ struct Server {
     /// The community the window shows; commands about notes and cases apply to it.
     current: Option<CommunityId>,
     community_watch: Option<JoinHandle<()>>,
+    review_watch: Option<JoinHandle<()>>,
     note_watch: Option<JoinHandle<()>>,
     case_watch: Option<JoinHandle<()>>,
 }
@@ -243,6 +247,8 @@ impl Server {
                 abort(&mut self.note_watch);
                 abort(&mut self.case_watch);
                 abort(&mut self.community_watch);
+                abort(&mut self.review_watch);
+                self.review_watch = Some(forward_reviews(&self.node, &id, self.events.clone()));
                 let key = id.clone();
                 self.community_watch = Some(forward(rx, self.events.clone(), move |c| {
                     Event::CommunityChanged(key.clone(), c)
@@ -343,6 +349,28 @@ fn abort(task: &mut Option<JoinHandle<()>>) {
     if let Some(task) = task.take() {
         task.abort();
     }
+}
+
+/// Sends the community's places to review now, and again whenever they change.
+fn forward_reviews(node: &Node, id: &CommunityId, events: EventSender) -> JoinHandle<()> {
+    let (node, id) = (node.clone(), id.clone());
+    tokio::spawn(async move {
+        let mut moved = node.watch_reviews();
+        loop {
+            moved.mark_unchanged();
+            match node.reviews(&id).await {
+                Ok(list) => {
+                    if !events.send(Event::ReviewsChanged(list)) {
+                        break;
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "could not list the places to review"),
+            }
+            if moved.changed().await.is_err() {
+                break;
+            }
+        }
+    })
 }
 
 /// Sends every value of `rx` (the current one first) as an event, until the window is gone.

@@ -53,6 +53,8 @@ pub fn home_ui(
             ui.add_space(12.0);
             actions::my_actions_ui(ui, cx, actions);
             ui.add_space(12.0);
+            let to = to.or(super::review::needs_a_look_ui(ui, cx));
+            ui.add_space(12.0);
             let to = to.or(unread_ui(ui, cx));
             ui.add_space(12.0);
             let to = to.or(recent_ui(ui, community));
