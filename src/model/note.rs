@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
+use crate::model::format::Format;
 use crate::model::{Comment, CommentId, MemberId, ModelError, Timestamp, limits, text_edit};
 
 /// One note, in a document of its own. The body is Automerge text, so two members typing in the
@@ -21,6 +22,9 @@ pub struct Note {
     /// Members who thanked the author for this note → when (see [`crate::model::thanks`]).
     #[autosurgeon(missing = "Default::default")]
     pub thanks: BTreeMap<MemberId, Timestamp>,
+    /// The format that wrote the note: a newer one makes it read-only here.
+    #[autosurgeon(rename = "copse_format", missing = "Default::default")]
+    pub format: Format,
 }
 
 /// How a body changes.
@@ -55,6 +59,7 @@ impl Note {
             created_at: now,
             comments: BTreeMap::new(),
             thanks: BTreeMap::new(),
+            format: Format::default(),
         })
     }
 
