@@ -7,6 +7,7 @@ use std::fmt;
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
+use crate::model::format::Format;
 use crate::model::{
     ActionId, Comment, CommentId, MemberId, ModelError, QuestionId, SuggestionId, Timestamp,
     limits, text_edit,
@@ -134,6 +135,9 @@ pub struct Case {
     /// The last move on to a new phase, while it can still be undone.
     #[autosurgeon(missing = "Default::default")]
     pub advanced: Option<Advanced>,
+    /// The format that wrote the case: a newer one makes it read-only here.
+    #[autosurgeon(rename = "copse_format", missing = "Default::default")]
+    pub format: Format,
 }
 
 impl Case {
@@ -154,6 +158,7 @@ impl Case {
             comments: _,
             closed_at,
             advanced,
+            format: _,
         } = old;
         text_edit::splice_to(&mut self.situation, situation.as_str());
         text_edit::splice_to(&mut self.outcome, outcome.as_str());
@@ -192,6 +197,7 @@ impl Case {
             comments: BTreeMap::new(),
             closed_at: None,
             advanced: None,
+            format: Format::default(),
         })
     }
 
