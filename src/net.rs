@@ -15,8 +15,9 @@ pub mod sync_protocol;
 pub mod ticket;
 pub mod transport;
 pub mod validate;
+pub mod versions;
 
-/// samod sync between members' devices.
+/// samod sync between members' devices, in this copse's version ([`versions`]).
 pub const SYNC_ALPN: &[u8] = b"copse/sync/1";
 /// Which of our changes a member's device holds on disk (see [`receipt`]).
 pub const RECEIPT_ALPN: &[u8] = b"copse/receipt/1";

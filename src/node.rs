@@ -34,6 +34,7 @@ mod summary;
 mod thanks;
 #[cfg(any(test, feature = "test-support"))]
 mod unchecked_peer;
+mod versions;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

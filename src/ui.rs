@@ -83,6 +83,8 @@ pub fn run(runtime: &tokio::runtime::Runtime, launch: Launch) -> Result<()> {
         persistence_path: Some(data_dir.join(WINDOW_STATE_FILE)),
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("copse")
+            // Matches the desktop entry (assets/copse.desktop), so the dock shows its icon.
+            .with_app_id("copse")
             .with_inner_size([1100.0, 720.0])
             .with_min_inner_size([640.0, 420.0]),
         ..Default::default()

@@ -11,7 +11,7 @@ use copse::model::{
     Case, CaseId, Community, CommunityId, DocEntry, Member, MemberId, Phase, QuestionId, Timestamp,
 };
 use copse::node::Node;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::gui::{Gui, has};
 
@@ -383,5 +383,49 @@ fn a_changed_case_keeps_its_row_while_the_pointer_is_over_the_list() {
         .get_by_label("Choose a case from the list to follow it.")
         .hover();
     gui.until("the changed case moved up", |h| above(h, "Older", "Newer"));
+    gui.shutdown();
+}
+
+#[test]
+fn a_case_from_a_newer_copse_says_so_and_its_controls_are_disabled() {
+    let mut made = None;
+    let mut gui = Gui::open_with(|node, runtime| {
+        made = Some(runtime.block_on(async {
+            let c = node
+                .create_community("Facilitators", "", "Ada")
+                .await
+                .unwrap();
+            let case = node
+                .open_case(&c, "Team won't adopt reviews", "We tried twice.")
+                .await
+                .unwrap();
+            node.change_raw(case.as_str(), |d| {
+                use automerge::transaction::Transactable;
+                let mut tx = d.transaction();
+                tx.put(
+                    automerge::ROOT,
+                    copse::model::format::FORMAT_KEY,
+                    copse::model::format::FORMAT + 1,
+                )
+                .unwrap();
+                tx.commit();
+            })
+            .await
+            .unwrap();
+            case
+        }))
+    });
+    let case = made.unwrap();
+    open_cases_view(&mut gui);
+    gui.harness.get_by_label("Team won't adopt reviews").click();
+    gui.until("the case", |h| has(h, Phase::Clarify.guidance()));
+    assert!(has(&gui.harness, copse::model::format::READ_ONLY));
+    let advance = gui.harness.get_by_label("Move to Suggest");
+    assert!(advance.accesskit_node().is_disabled(), "no moving it on");
+    advance.click();
+    for _ in 0..50 {
+        gui.harness.step();
+    }
+    assert_eq!(stored_case(&gui, &case).phase, Phase::Clarify);
     gui.shutdown();
 }

@@ -4,8 +4,10 @@
 
 use std::time::{Duration, Instant};
 
+use automerge::transaction::Transactable;
 use copse::model::NoteEdit;
-use egui_kittest::kittest::Queryable;
+use copse::model::format::{FORMAT, FORMAT_KEY, READ_ONLY};
+use egui_kittest::kittest::{NodeT, Queryable};
 
 use crate::gui::{Gui, has};
 
@@ -179,4 +181,71 @@ fn a_refused_note_comment_stays_in_its_box() {
     });
     assert!(has(&gui.harness, "Comments (0)"), "nothing was stored");
     gui.shutdown();
+}
+
+#[test]
+fn a_note_from_a_newer_copse_says_so_and_cannot_be_edited_here() {
+    let mut made = None;
+    let mut gui = Gui::open_with(|node, rt| {
+        made = Some(rt.block_on(async {
+            let id = node
+                .create_community("Gardeners", "grow", "Ada")
+                .await
+                .unwrap();
+            let newer = node
+                .add_note(&id, "Seed swap", "bring seeds")
+                .await
+                .unwrap();
+            node.add_note(&id, "Soil", "compost").await.unwrap();
+            // What a newer copse leaves: a format this one does not edit.
+            node.change_raw(newer.as_str(), |d| {
+                let mut tx = d.transaction();
+                tx.put(automerge::ROOT, FORMAT_KEY, FORMAT + 1).unwrap();
+                tx.commit();
+            })
+            .await
+            .unwrap();
+            (id, newer)
+        }))
+    });
+    let (c, note) = made.unwrap();
+    open_the_note(&mut gui);
+    gui.until("the note's text", |h| body_is(h, "bring seeds"));
+    assert!(has(&gui.harness, READ_ONLY), "the banner says why");
+    for label in [BODY, "Comment"] {
+        assert!(
+            gui.harness
+                .get_by_label(label)
+                .accesskit_node()
+                .is_disabled(),
+            "{label} is disabled"
+        );
+    }
+    gui.type_into(BODY, " and beans");
+    for _ in 0..50 {
+        gui.harness.step();
+    }
+    let stored = gui.runtime.block_on(gui.node.note(&c, &note)).unwrap();
+    assert_eq!(
+        stored.body.as_str(),
+        "bring seeds",
+        "nothing typed reaches the note"
+    );
+    assert!(body_is(&gui.harness, "bring seeds"));
+
+    // A note in this copse's format is editable as ever.
+    gui.harness.get_by_label("Soil").click();
+    gui.until("the other note", |h| body_is(h, "compost"));
+    assert!(!has(&gui.harness, READ_ONLY));
+    assert!(
+        !gui.harness
+            .get_by_label(BODY)
+            .accesskit_node()
+            .is_disabled()
+    );
+    gui.shutdown();
+}
+
+fn body_is(h: &egui_kittest::Harness<'static, copse::ui::App>, text: &str) -> bool {
+    h.query_by_label(BODY).and_then(|n| n.value()).as_deref() == Some(text)
 }

@@ -37,5 +37,6 @@ mod search_export;
 mod sync;
 mod sync_rhythm;
 mod sync_truth;
+mod sync_versions;
 mod util;
 mod window;

@@ -744,6 +744,7 @@ async fn a_member_cannot_write_a_document_of_another_community() {
         expulsions: Default::default(),
         quiet: Default::default(),
         summaries: std::sync::Arc::new(NothingHeld),
+        versions: copse::net::versions::Versions::new(copse::net::versions::SYNC_VERSION),
     };
     // The rogue's own gate lets it dial A, as an honest member's would.
     let access = copse::net::access::Access::default();

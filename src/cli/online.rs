@@ -74,7 +74,25 @@ pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result
 pub const SHUTDOWN_RESERVE: Duration = Duration::from_millis(700);
 
 pub async fn sync(node: &Node, deadline: std::time::Instant, out: &Output) -> Result<()> {
-    let report = node.sync_until(deadline).await?;
+    let synced = node.sync_until(deadline).await;
+    // Who must update, when a member's device speaks another sync protocol version: said
+    // first, because it is the reason that member's device could not be reached.
+    let mut notices = Vec::new();
+    for community in node.community_ids().unwrap_or_default() {
+        for notice in node.version_notices(&community).await.unwrap_or_default() {
+            if !notices.contains(&notice) {
+                notices.push(notice);
+            }
+        }
+    }
+    let report = match synced {
+        Ok(report) => report,
+        Err(e) if !notices.is_empty() => anyhow::bail!("{}. {e}", notices.join(". ")),
+        Err(e) => return Err(e.into()),
+    };
+    for notice in &notices {
+        eprintln!("{notice}");
+    }
     out.emit(
         || {
             format!(
@@ -102,6 +120,11 @@ pub async fn peers(node: &Node, community: &CommunityId, out: &Output) -> Result
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let list = node.peers(community).await?;
+    let gaps = node.version_gaps();
+    let notices = node.version_notices(community).await?;
+    for notice in &notices {
+        eprintln!("{notice}");
+    }
     out.emit(
         || {
             list.iter()
@@ -121,7 +144,7 @@ pub async fn peers(node: &Node, community: &CommunityId, out: &Output) -> Result
                 .collect::<Vec<_>>()
                 .join("\n")
         },
-        || json!(list.iter().map(|p| json!({"id": p.device, "member": p.member, "name": p.name, "this_device": p.this_device, "online": p.online, "last_seen": p.last_seen.map(|t| t.to_rfc3339())})).collect::<Vec<_>>()),
+        || json!(list.iter().map(|p| json!({"id": p.device, "member": p.member, "name": p.name, "this_device": p.this_device, "online": p.online, "last_seen": p.last_seen.map(|t| t.to_rfc3339()), "copse": gaps.get(p.device.as_str())})).collect::<Vec<_>>()),
     );
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::fmt;
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
+use crate::model::format::Format;
 use crate::model::{
     ActionId, Comment, CommentId, MemberId, ModelError, QuestionId, SuggestionId, Timestamp,
     limits, text_edit,
@@ -138,6 +139,9 @@ pub struct Case {
     /// [`crate::model::conflict`]).
     #[autosurgeon(missing = "Default::default")]
     pub settled: BTreeMap<String, String>,
+    /// The format that wrote the case: a newer one makes it read-only here.
+    #[autosurgeon(rename = "copse_format", missing = "Default::default")]
+    pub format: Format,
 }
 
 impl Case {
@@ -160,6 +164,7 @@ impl Case {
             advanced,
             // A settled conflict stays settled: restoring must not reopen it.
             settled: _,
+            format: _,
         } = old;
         text_edit::splice_to(&mut self.situation, situation.as_str());
         text_edit::splice_to(&mut self.outcome, outcome.as_str());
@@ -199,6 +204,7 @@ impl Case {
             closed_at: None,
             advanced: None,
             settled: BTreeMap::new(),
+            format: Format::default(),
         })
     }
 

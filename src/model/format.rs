@@ -13,12 +13,17 @@
 //!   optional field does not need it: older versions keep it untouched.
 
 use automerge::transaction::Transactable;
-use automerge::{ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{ObjId, ROOT, ReadDoc, ScalarValue, Value};
+use autosurgeon::reconcile::NoKey;
+use autosurgeon::{Hydrate, HydrateError, Prop, Reconcile, Reconciler};
 
 use crate::model::ModelError;
 
 /// The format this copse writes and the newest it edits.
 pub const FORMAT: u64 = 1;
+
+/// What a member is told about a document a newer copse wrote.
+pub const READ_ONLY: &str = "Updated by a newer copse; update to edit it";
 
 /// The root key holding a document's format. Documents written before formats were recorded
 /// have none, which is format 0.
@@ -26,7 +31,12 @@ pub const FORMAT_KEY: &str = "copse_format";
 
 /// The format recorded in `doc` (0 when none is).
 pub fn of(doc: &impl ReadDoc) -> u64 {
-    match doc.get(ROOT, FORMAT_KEY) {
+    read(doc.get(ROOT, FORMAT_KEY))
+}
+
+/// The format a lookup of the format's key found.
+fn read(found: Result<Option<(Value<'_>, ObjId)>, automerge::AutomergeError>) -> u64 {
+    match found {
         Ok(Some((Value::Scalar(value), _))) => match value.as_ref() {
             ScalarValue::Uint(n) => *n,
             ScalarValue::Int(n) => u64::try_from(*n).unwrap_or(0),
@@ -54,6 +64,37 @@ pub fn record(tx: &mut impl Transactable) -> Result<(), ModelError> {
             .map_err(|e| ModelError::Unwritable(e.to_string()))?;
     }
     Ok(())
+}
+
+/// A document's format as part of its snapshot (the `format` field of a note or a case), so a
+/// view can tell before any edit that the document is read-only. Read as [`of`] reads it, never
+/// a reason for the snapshot to fail; never written back by reconcile ([`record`] writes it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Format(pub u64);
+
+impl Format {
+    /// Whether a newer copse wrote the document, so this one only reads it.
+    pub fn is_newer(self) -> bool {
+        self.0 > FORMAT
+    }
+}
+
+impl Hydrate for Format {
+    fn hydrate<D: autosurgeon::ReadDoc>(
+        doc: &D,
+        obj: &ObjId,
+        prop: Prop<'_>,
+    ) -> Result<Self, HydrateError> {
+        Ok(Format(read(doc.get(obj, &prop))))
+    }
+}
+
+impl Reconcile for Format {
+    type Key<'a> = NoKey;
+
+    fn reconcile<R: Reconciler>(&self, _reconciler: R) -> Result<(), R::Error> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
+use crate::model::format::Format;
 use crate::model::{Comment, CommentId, MemberId, ModelError, Timestamp, limits, text_edit};
 
 /// One note, in a document of its own. The body is Automerge text, so two members typing in the
@@ -25,6 +26,9 @@ pub struct Note {
     /// [`crate::model::conflict`]), so the review closes on every member's device.
     #[autosurgeon(missing = "Default::default")]
     pub settled: BTreeMap<String, String>,
+    /// The format that wrote the note: a newer one makes it read-only here.
+    #[autosurgeon(rename = "copse_format", missing = "Default::default")]
+    pub format: Format,
 }
 
 /// How a body changes.
@@ -60,6 +64,7 @@ impl Note {
             comments: BTreeMap::new(),
             thanks: BTreeMap::new(),
             settled: BTreeMap::new(),
+            format: Format::default(),
         })
     }
 

@@ -7,9 +7,11 @@ use futures::future::BoxFuture;
 use iroh::{Endpoint, EndpointId};
 use samod::{DialError, Dialer, Transport};
 
-use super::SYNC_ALPN;
+use iroh::endpoint::ConnectOptions;
+
 use super::access::Access;
 use super::transport::{Link, open};
+use super::versions::{Gap, VERSIONS_ALPN};
 
 /// Dials one device by endpoint id; its address comes from the endpoint's address lookup
 /// (remembered addresses, invites, mDNS on the LAN, or relays).
@@ -44,14 +46,29 @@ impl Dialer for DeviceDialer {
         let access = self.access.clone();
         Box::pin(async move {
             let transient = |e: String| DialError::transient(DialFailed(e));
+            // Offering `copse/versions` too: a device that does not speak our sync version
+            // settles on that instead, and says which versions it speaks.
+            let options = ConnectOptions::new().with_additional_alpns(vec![VERSIONS_ALPN.to_vec()]);
             let conn = endpoint
-                .connect(device, SYNC_ALPN)
+                .connect_with_opts(device, &link.versions.sync_alpn(), options)
+                .await
+                .map_err(|e| transient(e.to_string()))?
                 .await
                 .map_err(|e| transient(e.to_string()))?;
             if !access.knows(&device.to_string()) {
                 conn.close(0u32.into(), b"no longer a member");
                 return Err(transient("the device is no longer on any roster".into()));
             }
+            if conn.alpn() == VERSIONS_ALPN {
+                let why = match link.versions.ask(&conn).await {
+                    Ok(Some(Gap::Newer)) => "the device runs a newer copse".to_string(),
+                    Ok(Some(Gap::Older)) => "the device runs an older copse".to_string(),
+                    Ok(None) => "the device offered no sync protocol".to_string(),
+                    Err(e) => e,
+                };
+                return Err(transient(why));
+            }
+            link.versions.synced(&device.to_string());
             let (send, recv) = conn.open_bi().await.map_err(|e| transient(e.to_string()))?;
             let (transport, ended) = match open(send, recv, conn.remote_id(), &link).await {
                 Ok(opened) => opened,

@@ -90,6 +90,10 @@ pub struct NetConfig {
     /// Accept any certificate from a relay: tests run a relay with a self-signed one.
     #[cfg(feature = "test-support")]
     pub trust_any_relay_certificate: bool,
+    /// Speak this sync protocol version instead of this copse's: a test's stand-in for a
+    /// newer (or older) copse.
+    #[cfg(feature = "test-support")]
+    pub pretend_sync_version: Option<u32>,
 }
 
 impl Default for NetConfig {
@@ -100,11 +104,22 @@ impl Default for NetConfig {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
             #[cfg(feature = "test-support")]
             trust_any_relay_certificate: false,
+            #[cfg(feature = "test-support")]
+            pretend_sync_version: None,
         }
     }
 }
 
 impl NetConfig {
+    /// The sync protocol version this node speaks.
+    pub fn sync_version(&self) -> u32 {
+        #[cfg(feature = "test-support")]
+        if let Some(version) = self.pretend_sync_version {
+            return version;
+        }
+        super::versions::SYNC_VERSION
+    }
+
     /// Loopback only, no relays, no mDNS: for tests.
     pub fn loopback() -> NetConfig {
         NetConfig {
@@ -113,6 +128,8 @@ impl NetConfig {
             bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             #[cfg(feature = "test-support")]
             trust_any_relay_certificate: false,
+            #[cfg(feature = "test-support")]
+            pretend_sync_version: None,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The `copse/sync/1` protocol handler: admits members' devices to samod, and nobody else.
+//! The `copse/sync/N` protocol handler: admits members' devices to samod, and nobody else.
 
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
@@ -28,6 +28,7 @@ impl ProtocolHandler for SyncProtocol {
             conn.close(NOT_A_MEMBER.into(), b"not a member");
             return Ok(());
         }
+        self.link.versions.synced(&remote.to_string());
         let (send, recv) = conn.accept_bi().await?;
         let (transport, ended) = match open(send, recv, remote, &self.link).await {
             Ok(opened) => opened,

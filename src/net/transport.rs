@@ -25,6 +25,7 @@ use super::expulsion::Expulsions;
 use super::quiet::{Mark, Quiet};
 use super::summary::Summary;
 use super::validate::{FrameLimits, check_frame, document_of};
+use super::versions::Versions;
 
 /// The samod peer id of an iroh endpoint: its id in hex.
 pub fn peer_id(endpoint: &EndpointId) -> PeerId {
@@ -81,6 +82,8 @@ pub struct Link {
     pub expulsions: Expulsions,
     pub quiet: Quiet,
     pub summaries: Arc<dyn Summaries>,
+    /// The sync version spoken, and the devices that speak another.
+    pub versions: Versions,
 }
 
 impl std::fmt::Debug for Link {

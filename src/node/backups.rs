@@ -1,6 +1,7 @@
 //! Automatic daily backups of the data folder while the app or `copse serve` runs, and the list
 //! of them the window shows. The backups themselves are [`crate::store::backup`]'s.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{Node, NodeError};
@@ -38,6 +39,35 @@ impl Node {
             .map(|t| t.format("%Y-%m-%d").to_string())
             .unwrap_or_else(|| "unknown-day".to_string());
         blocking(move || backup::daily(&dir, &today, now)).await
+    }
+
+    /// Restores `backup` into a new folder beside this data folder (`copse-restored-2026-12-07`,
+    /// with `-2`, `-3`… when taken), and returns it: a running copse cannot restore into its
+    /// own folder, so the member opens the new one next.
+    pub async fn restore_beside(&self, backup: &Path) -> Result<(BackupInfo, PathBuf), NodeError> {
+        let (backup, dir) = (backup.to_path_buf(), self.data_dir().to_path_buf());
+        blocking(move || {
+            let info = backup::read_info(&backup)?;
+            let day = chrono::DateTime::from_timestamp_millis(info.made_at_ms)
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "backup".to_string());
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| "copse".to_string());
+            let parent = dir.parent().unwrap_or(&dir);
+            let base = format!("{name}-restored-{day}");
+            let target = (1..100)
+                .map(|n| match n {
+                    1 => parent.join(&base),
+                    n => parent.join(format!("{base}-{n}")),
+                })
+                .find(|p| !p.exists())
+                .unwrap_or_else(|| parent.join(format!("{base}-{}", info.made_at_ms)));
+            let restored = backup::restore(&backup, &target)?;
+            Ok((restored, target))
+        })
+        .await
     }
 
     /// The automatic backups, newest first.

@@ -26,7 +26,8 @@ use crate::net::receipt::ReceiptProtocol;
 use crate::net::sync_protocol::SyncProtocol;
 use crate::net::transport::{Link, Traffic};
 use crate::net::validate::FrameLimits;
-use crate::net::{JOIN_ALPN, RECEIPT_ALPN, SYNC_ALPN};
+use crate::net::versions::{Gap, VERSIONS_ALPN, Versions, VersionsProtocol};
+use crate::net::{JOIN_ALPN, RECEIPT_ALPN};
 use crate::store::SqliteStorage;
 
 /// A running network: present when the node was opened online.
@@ -81,13 +82,15 @@ pub(super) async fn start(
         expulsions: Default::default(),
         quiet: access.quiet().clone(),
         summaries: Arc::new(NodeSummaries { node: node.clone() }),
+        versions: Versions::new(config.sync_version()),
     };
     let url =
         samod::Url::parse("iroh://incoming").map_err(|e| NodeError::Network(e.to_string()))?;
     let acceptor = repo.make_acceptor(url)?;
+    // Sync first: a dialer that offers it and `copse/versions` gets sync when it is spoken.
     let router = Router::builder(bound.endpoint.clone())
         .accept(
-            SYNC_ALPN,
+            link.versions.sync_alpn(),
             SyncProtocol {
                 acceptor,
                 access: access.clone(),
@@ -107,9 +110,16 @@ pub(super) async fn start(
                 admission: Arc::new(NodeAdmission { node }),
             },
         )
+        .accept(
+            VERSIONS_ALPN,
+            VersionsProtocol {
+                versions: link.versions.clone(),
+                access: access.clone(),
+            },
+        )
         .spawn();
     remember_addresses(storage, &bound);
-    let connections = watch_connections(repo, storage, &bound.endpoint, status);
+    let connections = watch_connections(repo, storage, &bound.endpoint, &link.versions, status);
     Ok(Network {
         bound,
         router,
@@ -151,6 +161,9 @@ pub struct SyncStatus {
     /// device has confirmed holding on disk ("Not yet shared: 3"); `None` until first counted.
     /// Kept up to date every few seconds while online ([`Node::unshared`] has the detail).
     pub unshared: Option<usize>,
+    /// Member devices that speak no sync protocol version this copse speaks, and which side
+    /// is behind ([`Node::version_notices`] puts it in words).
+    pub version_gaps: std::collections::BTreeMap<String, Gap>,
 }
 
 /// Messages this recent mean sync is under way.
@@ -166,12 +179,14 @@ fn watch_connections(
     repo: &samod::Repo,
     storage: &SqliteStorage,
     endpoint: &iroh::Endpoint,
+    versions: &Versions,
     StatusFeed {
         sender: status,
         clock,
     }: StatusFeed,
 ) -> tokio::task::JoinHandle<()> {
     let (repo, storage, endpoint) = (repo.clone(), storage.clone(), endpoint.clone());
+    let versions = versions.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -197,13 +212,17 @@ fn watch_connections(
                 .max();
             let now = clock.now();
             let syncing = received.is_some_and(|at| now.0 - at.0 < SYNCING_WINDOW_MS);
+            let gaps = versions.gaps();
             status.send_if_modified(|s| {
                 let last = received.or(s.last_synced);
-                let changed =
-                    s.connected != connected || s.last_synced != last || s.syncing != syncing;
+                let changed = s.connected != connected
+                    || s.last_synced != last
+                    || s.syncing != syncing
+                    || s.version_gaps != gaps;
                 s.connected = connected.clone();
                 s.last_synced = last;
                 s.syncing = syncing;
+                s.version_gaps = gaps;
                 changed
             });
             // Arrivals and departures are "seen" now; arrivals also tell us where they are.

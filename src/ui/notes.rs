@@ -546,6 +546,11 @@ fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: 
     if !state.lifecycle.is_renaming(&item) {
         ui.heading(&note.title);
     }
+    if note.format.is_newer() {
+        widgets::read_only_banner(ui);
+        // Everything below only shows the note: this copse never changes it.
+        ui.disable();
+    }
     if community.is_archived(&item) {
         ui.label("Archived: hidden from the list unless Show archived is on.");
     }

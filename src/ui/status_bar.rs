@@ -60,6 +60,12 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
                 ),
             );
         }
+        if let Some((_, community)) = &app.current {
+            for notice in crate::net::versions::notices(community, &app.sync.version_gaps) {
+                ui.separator();
+                ui.colored_label(ui.visuals().warn_fg_color, notice);
+            }
+        }
         if app.sync.syncing {
             ui.separator();
             ui.spinner();

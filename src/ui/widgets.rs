@@ -13,6 +13,18 @@ use eframe::egui::{self, Button, Key, TextEdit};
 
 use crate::model::{Comment, CommentId, Community, MemberId, ModelError};
 
+/// The banner over a document a newer copse wrote, which this copse only shows
+/// ([`crate::model::format::Format::is_newer`]); the view disables what follows it.
+pub fn read_only_banner(ui: &mut egui::Ui) {
+    egui::Frame::new()
+        .fill(ui.visuals().warn_fg_color.gamma_multiply(0.15))
+        .inner_margin(8.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.label(egui::RichText::new(crate::model::format::READ_ONLY).strong());
+        });
+}
+
 /// Why a field's text was not stored.
 #[derive(Clone, Debug)]
 struct Refusal {

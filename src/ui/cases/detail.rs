@@ -83,6 +83,11 @@ pub(super) fn detail_ui(
             if !state.lifecycle.is_renaming(&item) {
                 ui.heading(&case.title);
             }
+            if case.format.is_newer() {
+                crate::ui::widgets::read_only_banner(ui);
+                // Everything below only shows the case: this copse never changes it.
+                ui.disable();
+            }
             if community.is_archived(&item) {
                 ui.label("Archived: hidden from the list unless Show archived is on.");
             }
