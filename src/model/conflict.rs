@@ -64,7 +64,8 @@ pub struct Conflict {
     pub field: String,
     /// The place before either side changed it.
     pub base: String,
-    /// The two sides, in the order of their heads' hashes.
+    /// The two sides, the earlier first (by the time of each side's last change; at equal
+    /// times, in the order of their heads' hashes).
     pub sides: [Side; 2],
     /// What the merge made of the place: what the document read right after.
     pub merged: String,
@@ -439,6 +440,13 @@ fn compare(doc: &Automerge, sides: &Sides) -> Vec<Conflict> {
             sides: [a_by.side(a), b_by.side(b)],
             merged: m,
         });
+    }
+    // Earlier side first, the same on every device: "Ann wrote …" before "Bob wrote …" when
+    // Ann's change came first, and `1`/`2` name the same side everywhere.
+    for conflict in &mut out {
+        if conflict.sides[1].at < conflict.sides[0].at {
+            conflict.sides.swap(0, 1);
+        }
     }
     out
 }
