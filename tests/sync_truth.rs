@@ -95,9 +95,11 @@ fn a_sync_whose_member_is_killed_never_claims_what_the_member_does_not_hold() {
                  {moment} ms): {stderr}"
             );
             assert!(named <= notes.len(), "{stderr}");
-            // A lost member is reported when it is lost, not at the deadline.
+            // `--timeout` bounds the whole command, within the issue's ± 1 s (process start and
+            // exit included). A member killed before the connection was made is waited for
+            // until then; one lost during the sync is reported sooner.
             assert!(
-                took < Duration::from_secs(TIMEOUT),
+                took < Duration::from_secs(TIMEOUT + 1),
                 "sync ran {took:?} of its {TIMEOUT} s after Ada was killed: {stderr}"
             );
         }

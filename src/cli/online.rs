@@ -71,7 +71,7 @@ pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result
 }
 
 /// Of a sync's `--timeout`, the part kept for saving and closing the network afterwards.
-pub const SHUTDOWN_RESERVE: Duration = Duration::from_millis(700);
+pub const SHUTDOWN_RESERVE: Duration = Duration::from_millis(1500);
 
 pub async fn sync(node: &Node, deadline: std::time::Instant, out: &Output) -> Result<()> {
     let synced = node.sync_until(deadline).await;
