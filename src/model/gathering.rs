@@ -165,9 +165,9 @@ pub fn day_of(when: Timestamp) -> String {
 }
 
 /// Midnight (UTC) at the start of the day of `now`.
+/// Where "today" begins for the viewer: midnight in their time zone.
 fn start_of_day(now: Timestamp) -> Timestamp {
-    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
-    Timestamp(now.0.div_euclid(DAY_MS) * DAY_MS)
+    crate::model::local_time::start_of_day(now, &crate::model::local_time::viewer_zone())
 }
 
 impl Community {

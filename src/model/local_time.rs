@@ -104,9 +104,30 @@ pub fn from_civil(day: Date, hour: i8, minute: i8, zone: &Zone) -> Result<Timest
     Ok(Timestamp(t.timestamp().as_millisecond()))
 }
 
+/// Midnight at the start of the day of `at` in `zone`: where "today" begins for the viewer.
+pub fn start_of_day(at: Timestamp, zone: &Zone) -> Timestamp {
+    civil(at, zone)
+        .and_then(|(day, _, _)| from_civil(day, 0, 0, zone).ok())
+        .unwrap_or(at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn today_begins_at_the_viewers_midnight() {
+        let tokyo = Zone::posix("JST-9").unwrap();
+        // 17:00 UTC on 3 Dec is 02:00 on 4 Dec in Tokyo: its day began at 15:00 UTC.
+        assert_eq!(
+            start_of_day(WINTER_EVENING, &tokyo),
+            Timestamp(WINTER_EVENING.0 - 2 * 3_600_000)
+        );
+        assert_eq!(
+            start_of_day(WINTER_EVENING, &Zone::utc()),
+            Timestamp(WINTER_EVENING.0 - 17 * 3_600_000)
+        );
+    }
 
     const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
 
