@@ -228,12 +228,15 @@ fn comparison_ui(ui: &mut egui::Ui, when: &str, compared: &Compared, jump: bool)
             ""
         },
     ));
-    let label = ui.label("Title changes");
-    let (title, _) = layout(ui, &compared.title);
-    show_marked(ui, title, false)
-        .response
-        .response
-        .labelled_by(label.id);
+    // The title only when it changed: an unchanged one would read as a change.
+    if changed(&compared.title) {
+        let label = ui.label("Title changes");
+        let (title, _) = layout(ui, &compared.title);
+        show_marked(ui, title, false)
+            .response
+            .response
+            .labelled_by(label.id);
+    }
     let label = ui.label("Changes since then");
     egui::ScrollArea::vertical()
         .id_salt("history-comparison")
