@@ -110,6 +110,9 @@ fn what_changed_since_i_looked_is_shown_word_by_word_from_home() {
     ada.until("the read mark", |_| {
         node.read_marks(&id).is_ok_and(|m| !m.is_empty())
     });
+    // Ada leaves the note first: a change that arrives while she has it open is one she saw.
+    ada.harness.get_by_label("Home").click();
+    ada.until("Home", |h| !has(h, "Note body (Markdown)"));
     // Bo, once he has Ada's text, changes two words of it.
     let deadline = Instant::now() + Duration::from_secs(30);
     let bos_text = || {
@@ -126,7 +129,6 @@ fn what_changed_since_i_looked_is_shown_word_by_word_from_home() {
     bo.runtime
         .block_on(bo.node.edit_note(&id, &note, edit))
         .unwrap();
-    ada.harness.get_by_label("Home").click();
     ada.until("Bo's change as new", |h| has(h, "New: Seed swap"));
     ada.harness
         .get_by_label("What changed in Seed swap")
