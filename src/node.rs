@@ -56,7 +56,6 @@ pub use actions::ActionItem;
 pub use backups::{BackupInfo, KEEP_DAILY};
 pub use conflicts::Review;
 pub use damage::Damaged;
-pub use devices::MyDevice;
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};
 pub use gatherings::{GatheringList, agenda_markdown};

@@ -278,16 +278,8 @@ fn a_second_process_reads_beside_the_holder_and_is_told_who_holds_it_when_it_wri
         .unwrap();
     let out = holder.wait_with_output().unwrap();
     assert!(out.status.success());
-    let mut titles: Vec<String> = f
-        .json(&["note", "list"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["title"].as_str().unwrap().to_string())
-        .collect();
-    titles.sort();
     assert_eq!(
-        titles,
+        f.note_titles(),
         ["Held", "Stored"],
         "the refused note was never written"
     );

@@ -52,7 +52,7 @@ async fn a_linked_device_is_the_same_person_and_a_removed_one_gets_nothing_furth
     assert_eq!(roster.members[&ada].devices.len(), 2);
 
     let mine = laptop.my_devices(&c).await.unwrap();
-    let names: Vec<String> = mine.iter().map(|d| d.name()).collect();
+    let names: Vec<String> = mine.iter().map(|d| d.device_name()).collect();
     assert_eq!(names, ["This device", "Desktop"]);
 
     // The desktop is sold: removed from the laptop, it gets nothing further.

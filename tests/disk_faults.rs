@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::Folder;
+use crate::util::{Folder, is_root};
 
 /// A 4 MiB tmpfs mounted on a temporary folder, unmounted when dropped.
 struct SmallDisk {
@@ -67,26 +67,6 @@ impl Drop for SmallDisk {
     }
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false)
-}
-
-fn titles(folder: &Folder) -> Vec<String> {
-    let mut titles: Vec<String> = folder
-        .json(&["note", "list"])
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["title"].as_str().unwrap().to_string())
-        .collect();
-    titles.sort();
-    titles
-}
-
 #[test]
 fn a_full_disk_still_lets_the_member_read_and_saves_again_once_space_is_freed() {
     if !is_root() {
@@ -134,7 +114,7 @@ fn a_full_disk_still_lets_the_member_read_and_saves_again_once_space_is_freed() 
 
     std::fs::remove_file(filler).unwrap();
     f.ok(&["note", "add", "--title", "Room again", "--body", "saved"]);
-    assert_eq!(titles(&f), ["Compost", "Room again", "Seeds", "Tools"]);
+    assert_eq!(f.note_titles(), ["Compost", "Room again", "Seeds", "Tools"]);
     let out = f.run(&["note", "list"]);
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("disk is full"),
@@ -187,5 +167,5 @@ fn a_read_only_disk_still_lets_the_member_read_and_says_why_a_change_is_refused(
         "--body",
         "saved",
     ]);
-    assert_eq!(titles(&f), ["Compost", "Writable again"]);
+    assert_eq!(f.note_titles(), ["Compost", "Writable again"]);
 }

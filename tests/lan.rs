@@ -6,7 +6,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::util::{Folder, ids};
+use crate::util::{Folder, ids, is_root};
 
 const LOOPBACK: [&str; 6] = ["--relay", "off", "--mdns", "off", "--bind", "127.0.0.1:0"];
 
@@ -101,14 +101,6 @@ fn run_ip(args: &[String]) {
         "ip {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false)
 }
 
 /// Forgets every remembered member address, so only discovery can find them.

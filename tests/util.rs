@@ -114,6 +114,19 @@ impl Folder {
         stderr
     }
 
+    /// The titles `note list` shows, sorted.
+    pub fn note_titles(&self) -> Vec<String> {
+        let mut titles: Vec<String> = self
+            .json(&["note", "list"])
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|n| n["title"].as_str().unwrap_or_default().to_string())
+            .collect();
+        titles.sort();
+        titles
+    }
+
     /// A folder with one community, ready for commands.
     pub fn with_community() -> Folder {
         Folder::new().with_a_community()
@@ -133,6 +146,15 @@ impl Folder {
         ]);
         folder
     }
+}
+
+/// Whether the tests run as root (as CI does): network namespaces and mounts need it.
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false)
 }
 
 /// Two moments far from any day the tests run on, one before and one after: a test that

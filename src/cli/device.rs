@@ -69,19 +69,7 @@ pub async fn run(
                 || {
                     devices
                         .iter()
-                        .map(|d| {
-                            let state = if d.this_device {
-                                "this device".to_string()
-                            } else if d.online {
-                                "online".to_string()
-                            } else {
-                                match d.last_seen {
-                                    Some(t) => format!("last seen {t}"),
-                                    None => "never seen".to_string(),
-                                }
-                            };
-                            format!("{}  {}  {state}", d.device, d.name())
-                        })
+                        .map(|d| format!("{}  {}  {}", d.device, d.device_name(), d.state()))
                         .collect::<Vec<_>>()
                         .join("\n")
                 },

@@ -128,19 +128,7 @@ pub async fn peers(node: &Node, community: &CommunityId, out: &Output) -> Result
     out.emit(
         || {
             list.iter()
-                .map(|p| {
-                    let state = if p.this_device {
-                        "this device".to_string()
-                    } else if p.online {
-                        "online".to_string()
-                    } else {
-                        match p.last_seen {
-                            Some(t) => format!("last seen {t}"),
-                            None => "never seen".to_string(),
-                        }
-                    };
-                    format!("{}  {}  {state}", p.device, p.name)
-                })
+                .map(|p| format!("{}  {}  {}", p.device, p.name, p.state()))
                 .collect::<Vec<_>>()
                 .join("\n")
         },

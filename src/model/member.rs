@@ -37,6 +37,16 @@ pub struct Device {
     pub label: Option<String>,
 }
 
+/// What a member's device is called: its label, or for the first device (which has none) what
+/// it is from here.
+pub fn device_name(label: Option<&str>, this_device: bool) -> String {
+    match (label, this_device) {
+        (Some(label), _) => label.to_string(),
+        (None, true) => "This device".to_string(),
+        (None, false) => "First device".to_string(),
+    }
+}
+
 /// A change to one's own profile; `None` leaves that part as it is.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileUpdate {

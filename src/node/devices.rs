@@ -4,35 +4,10 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
-use super::{Node, NodeError};
+use super::{Node, NodeError, PeerStatus};
 use crate::model::invite::DEVICE_INVITE_LIFETIME_MS;
-use crate::model::{Community, CommunityId, DeviceId, Timestamp};
+use crate::model::{Community, CommunityId, DeviceId};
 use crate::net::ticket::InviteTicket;
-
-/// One of my devices, as seen from this one.
-#[derive(Clone, Debug, Serialize)]
-pub struct MyDevice {
-    pub device: DeviceId,
-    /// The label chosen when it was linked; `None` for the first device.
-    pub label: Option<String>,
-    pub added_at: Timestamp,
-    pub this_device: bool,
-    pub online: bool,
-    pub last_seen: Option<Timestamp>,
-}
-
-impl MyDevice {
-    /// The label, or what the device is when it has none.
-    pub fn name(&self) -> String {
-        match (&self.label, self.this_device) {
-            (Some(label), _) => label.clone(),
-            (None, true) => "This device".to_string(),
-            (None, false) => "First device".to_string(),
-        }
-    }
-}
 
 impl Node {
     /// A short-lived, single-use invite that links one more device to me (default 15 minutes),
@@ -58,22 +33,10 @@ impl Node {
     }
 
     /// My devices in `community`, this one first.
-    pub async fn my_devices(&self, community: &CommunityId) -> Result<Vec<MyDevice>, NodeError> {
+    pub async fn my_devices(&self, community: &CommunityId) -> Result<Vec<PeerStatus>, NodeError> {
         let me = self.me(community).await?;
-        let mut devices: Vec<MyDevice> = self
-            .peers(community)
-            .await?
-            .into_iter()
-            .filter(|p| p.member == me)
-            .map(|p| MyDevice {
-                label: p.label,
-                added_at: p.added_at,
-                this_device: p.this_device,
-                online: p.online,
-                last_seen: p.last_seen,
-                device: p.device,
-            })
-            .collect();
+        let mut devices = self.peers(community).await?;
+        devices.retain(|p| p.member == me);
         devices.sort_by_key(|d| (!d.this_device, d.added_at));
         Ok(devices)
     }

@@ -62,6 +62,27 @@ pub struct PeerStatus {
     pub last_seen: Option<Timestamp>,
 }
 
+impl PeerStatus {
+    /// What the device is called ([`crate::model::member::device_name`]).
+    pub fn device_name(&self) -> String {
+        crate::model::member::device_name(self.label.as_deref(), self.this_device)
+    }
+
+    /// "this device", "online", "last seen …" or "never seen".
+    pub fn state(&self) -> String {
+        if self.this_device {
+            "this device".to_string()
+        } else if self.online {
+            "online".to_string()
+        } else {
+            match self.last_seen {
+                Some(t) => format!("last seen {t}"),
+                None => "never seen".to_string(),
+            }
+        }
+    }
+}
+
 /// The inviter's side of `copse/join/1`, answered by this node.
 pub(super) struct NodeAdmission {
     pub(super) node: Arc<OnceLock<Weak<Inner>>>,

@@ -92,8 +92,10 @@ pub(crate) fn check_identity(conn: &Connection, path: &Path) -> Result<(), Store
         .check(path)
 }
 
-/// Opens a read-only connection to a database `open_writer` has prepared.
-pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+/// A reading connection, before anything is read: read-write at the file level (a WAL reader
+/// may need to build the shared-memory index), read-only at the SQL level once `query_only` is
+/// set, so a reader can never change data.
+fn connect_reader(path: &Path) -> Result<Connection, StoreError> {
     let sqlite = |e| StoreError::sqlite(path, e);
     let conn = Connection::open_with_flags(
         path,
@@ -101,10 +103,14 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     )
     .map_err(sqlite)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
-    // Read-write at the file level (a WAL reader may need to build the shared-memory index),
-    // read-only at the SQL level: a reader can never change data.
+    Ok(conn)
+}
+
+/// Opens a read-only connection to a database `open_writer` has prepared.
+pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = connect_reader(path)?;
     conn.pragma_update(None, "query_only", true)
-        .map_err(sqlite)?;
+        .map_err(|e| StoreError::sqlite(path, e))?;
     Ok(conn)
 }
 
@@ -114,12 +120,7 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 /// could need room too): the log stays for the next writer.
 pub(crate) fn open_exclusive_reader(path: &Path) -> Result<Connection, StoreError> {
     let sqlite = |e| StoreError::sqlite(path, e);
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(sqlite)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+    let conn = connect_reader(path)?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")
         .map_err(sqlite)?;
     conn.set_db_config(

@@ -126,25 +126,10 @@ impl SqliteStorage {
     pub fn open_read_only(db_path: &Path) -> Result<SqliteStorage, StoreError> {
         schema::check_file_header(db_path)?;
         let readers = ReaderPool::open(db_path)?;
-        let quarantined: i64 = readers
-            .with(|conn| {
-                schema::check_identity(conn, db_path)?;
-                conn.query_row("SELECT count(*) FROM quarantine", [], |row| row.get(0))
-                    .map_err(|e| StoreError::sqlite(db_path, e))
-            })
-            .and_then(|counted| counted)?;
-        Ok(SqliteStorage {
-            inner: Arc::new(Inner {
-                path: db_path.to_path_buf(),
-                writer: None,
-                readers,
-                status: Arc::new(StatusCell::new(StorageStatus {
-                    quarantined: u64::try_from(quarantined).unwrap_or(0),
-                    ..StorageStatus::default()
-                })),
-                ledger: Arc::new(WriteLedger::default()),
-            }),
-        })
+        readers
+            .with(|conn| schema::check_identity(conn, db_path))
+            .and_then(|checked| checked)?;
+        SqliteStorage::reading_through(db_path, readers, None)
     }
 
     /// Opens the database of a data folder whose disk is full, only for reading: what is stored
@@ -156,7 +141,7 @@ impl SqliteStorage {
         SqliteStorage::reading_through(
             db_path,
             ReaderPool::single(db_path, only),
-            "the disk is full: new changes cannot be saved until some space is freed",
+            Some("the disk is full: new changes cannot be saved until some space is freed"),
         )
     }
 
@@ -168,15 +153,16 @@ impl SqliteStorage {
         SqliteStorage::reading_through(
             db_path,
             ReaderPool::single(db_path, only),
-            "the data folder is read-only: changes cannot be saved",
+            Some("the data folder is read-only: changes cannot be saved"),
         )
     }
 
-    /// A storage that reads through `readers`, saves nothing, and says why in its status.
+    /// A storage that reads through `readers` and saves nothing; `why`, when nothing can be
+    /// saved at all, goes into its status (beside a running copse, that copse saves).
     fn reading_through(
         db_path: &Path,
         readers: ReaderPool,
-        why: &str,
+        why: Option<&str>,
     ) -> Result<SqliteStorage, StoreError> {
         let quarantined: i64 = readers
             .with(|conn| {
@@ -191,7 +177,7 @@ impl SqliteStorage {
                 readers,
                 status: Arc::new(StatusCell::new(StorageStatus {
                     quarantined: u64::try_from(quarantined).unwrap_or(0),
-                    read_only: Some(why.to_string()),
+                    read_only: why.map(str::to_string),
                     ..StorageStatus::default()
                 })),
                 ledger: Arc::new(WriteLedger::default()),

@@ -11,6 +11,7 @@ use super::app::ViewCtx;
 use super::bridge;
 use super::invite::QrMatrix;
 use crate::model::DeviceId;
+use crate::model::member::device_name;
 use crate::node::SyncStatus;
 
 /// A device invite made here, with its QR code computed once.
@@ -70,11 +71,7 @@ pub fn devices_ui(
     ui.label("Every device you link is you: your name, your notes, your history.");
     for (device, d) in &member.devices {
         let this = device.as_str() == this_device;
-        let name = match (&d.label, this) {
-            (Some(label), _) => label.clone(),
-            (None, true) => "This device".to_string(),
-            (None, false) => "First device".to_string(),
-        };
+        let name = device_name(d.label.as_deref(), this);
         ui.horizontal(|ui| {
             ui.label(&name);
             let state_text = if this {
