@@ -54,7 +54,7 @@ use tokio::sync::watch;
 
 pub use actions::ActionItem;
 pub use backups::{BackupInfo, KEEP_DAILY};
-pub use conflicts::Review;
+pub use conflicts::{Review, Reviewed};
 pub use damage::Damaged;
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};

@@ -92,6 +92,14 @@ impl Gui {
     }
 }
 
+/// The text in the field with this label ("" when there is none).
+pub fn value(gui: &Gui, label: &str) -> String {
+    gui.harness
+        .query_by_label(label)
+        .and_then(|n| n.value())
+        .unwrap_or_default()
+}
+
 pub fn has(h: &Harness<'static, App>, label: &str) -> bool {
     h.query_by_label(label).is_some()
 }

@@ -120,10 +120,12 @@ fn an_earlier_version_is_compared_word_by_word_and_restored() {
     open_the_note(&mut gui);
     gui.harness.get_by_label("History").click();
     gui.until("the history", |h| {
-        h.query_by_label_contains("Ada · add note").is_some()
-            && h.query_by_label_contains("Ada · edit note").is_some()
+        h.query_by_label_contains("Ada added the note").is_some()
+            && h.query_by_label_contains("Ada edited the note").is_some()
     });
-    gui.harness.get_by_label_contains("Ada · add note").click();
+    gui.harness
+        .get_by_label_contains("Ada added the note")
+        .click();
     // One column, word by word: "first" struck out, "second" put in, "draft" kept.
     gui.until("what changed since then", |h| {
         h.query_by_label("Changes since then")

@@ -7,20 +7,13 @@ use copse::model::{CaseId, CommunityId, Phase};
 use eframe::egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 
-use crate::gui::{Gui, has};
+use crate::gui::{Gui, has, value};
 use crate::gui_cases::{bo, case_by, community_with_cases};
 
 const BODY: &str = "Note body (Markdown)";
 
 fn community(gui: &Gui) -> CommunityId {
     gui.node.resolve_community(None).unwrap()
-}
-
-fn value(gui: &Gui, label: &str) -> String {
-    gui.harness
-        .query_by_label(label)
-        .and_then(|n| n.value())
-        .unwrap_or_default()
 }
 
 /// Some text on screen contains `text` (a field's reason, a hint).

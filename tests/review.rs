@@ -117,11 +117,81 @@ async fn two_offline_rewrites_of_one_sentence_are_reviewed_on_both_and_settled_o
     a.shutdown().await.unwrap();
 }
 
+/// A topic's status set two ways while apart: one place to review on both, under the topic,
+/// and settling it on one side sets the status everywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_topic_status_set_two_ways_while_apart_is_reviewed_under_the_topic() {
+    use copse::model::TopicStatus;
+    use copse::model::community::NewTopic;
+    use copse::node::Reviewed;
+
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = online_with(dirs[0].path(), Clock::starting_at(Timestamp(T0))).await;
+    let b = online_with(dirs[1].path(), Clock::starting_at(Timestamp(T0))).await;
+    let id = community_of(&a, &[(&b, "Bob")]).await;
+    let new = NewTopic {
+        title: "Onboarding".into(),
+        ..NewTopic::default()
+    };
+    let topic = a.add_topic(&id, new).await.unwrap();
+    eventually("Bob has the topic", || async {
+        b.community(&id)
+            .await
+            .is_ok_and(|c| c.topics.contains_key(&topic))
+    })
+    .await;
+    b.shutdown().await.unwrap();
+    a.clock().advance(Duration::from_secs(60));
+    a.set_topic_status(&id, &topic, TopicStatus::Planned)
+        .await
+        .unwrap();
+    let bob_clock = Clock::starting_at(Timestamp(T0 + 11 * 60_000));
+    let offline = Node::open(NodeConfig::offline(dirs[1].path()).with_clock(bob_clock.clone()))
+        .await
+        .unwrap();
+    offline
+        .set_topic_status(&id, &topic, TopicStatus::Discussed)
+        .await
+        .unwrap();
+    offline.shutdown().await.unwrap();
+
+    let b = online_with(dirs[1].path(), bob_clock).await;
+    for (who, node) in [("Ann", &a), ("Bob", &b)] {
+        eventually(&format!("{who} sees one place to review"), || async {
+            open_reviews(node, &id).await == 1
+        })
+        .await;
+    }
+    let at_ann = a.reviews(&id).await.unwrap().remove(0);
+    assert_eq!(at_ann.what, Reviewed::Topic(topic.clone()));
+    assert_eq!(at_ann.title, "Onboarding");
+    assert_eq!(at_ann.conflict.sides[0].text, "Planned");
+    assert_eq!(at_ann.conflict.sides[1].text, "Discussed");
+    assert_eq!(at_ann.mine, Some(0));
+
+    a.settle_review(&id, &at_ann.id, "theirs").await.unwrap();
+    for (who, node) in [("Ann", &a), ("Bob", &b)] {
+        eventually(&format!("{who} has nothing left to review"), || async {
+            open_reviews(node, &id).await == 0
+        })
+        .await;
+        eventually(&format!("{who} reads Bob's status"), || async {
+            node.community(&id)
+                .await
+                .is_ok_and(|c| c.topics[&topic].status == TopicStatus::Discussed)
+        })
+        .await;
+    }
+    b.shutdown().await.unwrap();
+    a.shutdown().await.unwrap();
+}
+
 /// Ada's window after Bob's offline rewrite met hers: Home says it needs a look, the note's
 /// header counts the places, and keeping Bob's version settles it.
 #[test]
 fn the_chooser_shows_both_versions_and_keeping_one_settles_it() {
-    use crate::gui::{Gui, has};
+    use crate::gui::{Gui, has, value};
+    use eframe::egui::{Key, Modifiers};
     use egui_kittest::kittest::Queryable;
 
     let bob_dir = tempfile::tempdir().unwrap();
@@ -172,16 +242,45 @@ fn the_chooser_shows_both_versions_and_keeping_one_settles_it() {
         .get_by_label("Agreements: Ada and Bob changed the text while apart")
         .click();
     gui.until("the note's header", |h| has(h, "1 place to review"));
-    gui.until("both versions and the merge", |h| {
-        has(h, "Ada wrote \u{201c}We start on time, always.\u{201d}")
-            && has(h, "Bob wrote \u{201c}We start five minutes late.\u{201d}")
-            && has(
-                h,
-                "Now it reads \u{201c}We start five minutes late, always.\u{201d}",
-            )
+    gui.until("both versions and the merge, side by side", |h| {
+        has(h, "Ada\u{2019}s version")
+            && has(h, "We start on time, always.")
+            && has(h, "Bob\u{2019}s version")
+            && has(h, "We start five minutes late.")
+            && has(h, "What the merge made")
+            && has(h, "We start five minutes late, always.")
     });
-    assert!(has(&gui.harness, "Keep both") && has(&gui.harness, "Keep as it is"));
-    gui.harness.get_by_label("Keep Bob\u{2019}s").click();
+    assert!(
+        has(&gui.harness, "Keep Ada\u{2019}s")
+            && has(&gui.harness, "Keep Bob\u{2019}s")
+            && has(&gui.harness, "Keep both")
+            && has(&gui.harness, "Keep as it is")
+    );
+    // Edit, then Esc: nothing changes and the choices are back.
+    gui.harness.get_by_label("Edit").click();
+    gui.until("the place's text to edit", |h| has(h, "What it should say"));
+    assert_eq!(
+        value(&gui, "What it should say"),
+        "We start five minutes late, always."
+    );
+    assert!(!has(&gui.harness, "Keep Bob\u{2019}s"), "one way at a time");
+    gui.harness.get_by_label("What it should say").focus();
+    gui.harness.step();
+    gui.harness.key_press(Key::Escape);
+    gui.until("the choices again", |h| {
+        !has(h, "What it should say") && has(h, "Keep Bob\u{2019}s")
+    });
+    // Edit, write the sentence anew, Save: that is what the note says, and it is settled.
+    gui.harness.get_by_label("Edit").click();
+    gui.until("the place's text to edit", |h| has(h, "What it should say"));
+    gui.harness.get_by_label("What it should say").focus();
+    gui.harness.step();
+    gui.harness.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    gui.harness
+        .get_by_label("What it should say")
+        .type_text("We start on time; latecomers join quietly.");
+    gui.harness.step();
+    gui.harness.get_by_label("Save").click();
     gui.until("the place is settled", |h| {
         !has(h, "1 place to review") && !has(h, "Needs a look (1)")
     });
@@ -197,7 +296,7 @@ fn the_chooser_shows_both_versions_and_keeping_one_settles_it() {
             .as_str()
             .to_string()
     });
-    assert_eq!(body, "We start five minutes late.");
+    assert_eq!(body, "We start on time; latecomers join quietly.");
     gui.shutdown();
 }
 

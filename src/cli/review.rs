@@ -14,12 +14,17 @@ pub enum ReviewCommand {
     /// The places to review: where two members changed the same sentence or field differently
     /// while apart; each with both versions and what the merge made.
     List,
-    /// Settle one place: keep your version, theirs, both, or the text as it is now.
+    /// Settle one place: keep your version, theirs, both, the text as it is now, or write it
+    /// anew (`edit --text …`).
     Settle {
         /// The id `copse review list` shows.
         id: String,
-        /// mine | theirs | both | current (or 1 | 2 for the first or second version listed).
+        /// mine | theirs | both | current (or 1 | 2 for the first or second version listed), or
+        /// edit with --text.
         choice: String,
+        /// With `edit`: what the place should say.
+        #[arg(long)]
+        text: Option<String>,
     },
 }
 
@@ -32,8 +37,17 @@ pub async fn run(node: &Node, c: &CommunityId, cmd: &ReviewCommand, out: &Output
                 || json!(reviews.iter().map(machine).collect::<Vec<_>>()),
             );
         }
-        ReviewCommand::Settle { id, choice } => {
-            let review = node.settle_review(c, id, choice).await?;
+        ReviewCommand::Settle { id, choice, text } => {
+            let review = match (choice.trim(), text) {
+                ("edit", Some(text)) => node.settle_review_with(c, id, text).await?,
+                ("edit", None) => {
+                    anyhow::bail!("`edit` needs what the place should say: --text \"…\"")
+                }
+                (_, Some(_)) => anyhow::bail!(
+                    "--text goes with `edit`: copse review settle {id} edit --text \"…\""
+                ),
+                _ => node.settle_review(c, id, choice).await?,
+            };
             out.emit(
                 || {
                     format!(
@@ -58,7 +72,7 @@ fn human_list(reviews: &[Review]) -> String {
         lines.push(format!(
             "{}  {} \"{}\": {}",
             r.id,
-            r.doc.kind().as_str(),
+            r.what.kind(),
             r.title,
             field_label(&r.conflict.field)
         ));
@@ -91,7 +105,7 @@ fn machine(r: &Review) -> serde_json::Value {
         })
         .collect();
     json!({
-        "id": r.id, "item": r.doc, "title": r.title, "field": r.conflict.field,
+        "id": r.id, "item": r.what, "title": r.title, "field": r.conflict.field,
         "base": r.conflict.base, "versions": sides, "now": r.conflict.merged,
     })
 }

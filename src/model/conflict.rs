@@ -27,7 +27,10 @@
 
 use std::collections::{BinaryHeap, HashMap, HashSet};
 
-use automerge::{Automerge, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{
+    Automerge, ChangeHash, ObjId as ExId, ObjType, PatchAction, Prop, ROOT, ReadDoc, ScalarValue,
+    Value,
+};
 use autosurgeon::Text;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -52,6 +55,13 @@ pub const TEXT_FIELDS: [&str; 3] = ["body", "situation", "outcome"];
 /// Fields compared as one value (a note's or case's title, a case's phase).
 pub const SCALAR_FIELDS: [&str; 2] = ["title", "phase"];
 
+/// The community document's fields compared as text (its purpose and guidelines); its name is
+/// compared as one value, like each topic's [`TOPIC_FIELDS`] (at `topics/<id>/<field>`).
+pub const COMMUNITY_TEXT_FIELDS: [&str; 2] = ["purpose", "guidelines"];
+
+/// A topic's fields compared as one value.
+pub const TOPIC_FIELDS: [&str; 3] = ["title", "description", "status"];
+
 /// The document's map of settled conflicts: conflict id → what was kept.
 pub const SETTLED: &str = "settled";
 
@@ -60,7 +70,8 @@ pub const SETTLED: &str = "settled";
 pub struct Conflict {
     /// The same on every device that holds the merge.
     pub id: String,
-    /// The document field (`body`, `title` …); see [`field_label`].
+    /// The document field (`body`, `title` …), or its path in the document for a topic's
+    /// (`topics/<id>/status`); see [`field_label`] and [`topic_of`].
     pub field: String,
     /// The place before either side changed it.
     pub base: String,
@@ -90,15 +101,29 @@ pub struct Scan {
 }
 
 /// Words for a field, for "… changed the title".
-pub fn field_label(field: &str) -> &str {
+pub fn field_label(field: &str) -> String {
+    if let Some((_, topic_field)) = topic_of(field) {
+        return format!("the topic's {topic_field}");
+    }
     match field {
         "body" => "the text",
         "title" => "the title",
         "phase" => "the phase",
         "situation" => "the situation",
         "outcome" => "the outcome",
+        "name" => "the community's name",
+        "purpose" => "the purpose",
+        "guidelines" => "the guidelines",
         other => other,
     }
+    .to_string()
+}
+
+/// The topic and its field, for a field path `topics/<id>/<field>`.
+pub fn topic_of(field: &str) -> Option<(&str, &str)> {
+    let rest = field.strip_prefix("topics/")?;
+    let (topic, field) = rest.rsplit_once('/')?;
+    (!topic.is_empty() && TOPIC_FIELDS.contains(&field)).then_some((topic, field))
 }
 
 /// Finds the conflicts in every merge made since `seen` (the heads at the last scan; empty for
@@ -168,7 +193,7 @@ pub fn still_open(doc: &Automerge, conflict: &Conflict) -> bool {
 }
 
 /// What a member keeps of a conflict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Keep {
     /// The first side's version.
@@ -179,22 +204,25 @@ pub enum Keep {
     Both,
     /// What the merge made, as it is now.
     Current,
+    /// A text the member wrote for the place (the chooser's *Edit*).
+    Edited(String),
 }
 
 impl Keep {
     /// How the settlement is recorded in the document.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Keep::First => "1",
             Keep::Second => "2",
             Keep::Both => "both",
             Keep::Current => "current",
+            Keep::Edited(_) => "edited",
         }
     }
 }
 
 /// The place's text after keeping `keep`; `None` for [`Keep::Current`] (nothing to change).
-pub fn kept(conflict: &Conflict, keep: Keep) -> Option<String> {
+pub fn kept(conflict: &Conflict, keep: &Keep) -> Option<String> {
     let [one, two] = &conflict.sides;
     match keep {
         Keep::First => Some(one.text.clone()),
@@ -206,6 +234,7 @@ pub fn kept(conflict: &Conflict, keep: Keep) -> Option<String> {
             Some(format!("{first}{gap}{}", two.text))
         }
         Keep::Current => None,
+        Keep::Edited(text) => Some(text.clone()),
     }
 }
 
@@ -213,9 +242,9 @@ pub fn kept(conflict: &Conflict, keep: Keep) -> Option<String> {
 /// the one change the caller makes.
 pub fn settle_note(note: &mut Note, conflict: &Conflict, keep: Keep) -> Result<(), ModelError> {
     match conflict.field.as_str() {
-        "body" => settle_text(&mut note.body, conflict, keep)?,
+        "body" => settle_text(&mut note.body, conflict, &keep)?,
         "title" => {
-            if let Some(title) = scalar_kept(conflict, keep)? {
+            if let Some(title) = scalar_kept(conflict, &keep)? {
                 note.rename(&title)?;
             }
         }
@@ -229,15 +258,15 @@ pub fn settle_note(note: &mut Note, conflict: &Conflict, keep: Keep) -> Result<(
 /// Settles a conflict of a case, as [`settle_note`] does.
 pub fn settle_case(case: &mut Case, conflict: &Conflict, keep: Keep) -> Result<(), ModelError> {
     match conflict.field.as_str() {
-        "situation" => settle_text(&mut case.situation, conflict, keep)?,
-        "outcome" => settle_text(&mut case.outcome, conflict, keep)?,
+        "situation" => settle_text(&mut case.situation, conflict, &keep)?,
+        "outcome" => settle_text(&mut case.outcome, conflict, &keep)?,
         "title" => {
-            if let Some(title) = scalar_kept(conflict, keep)? {
+            if let Some(title) = scalar_kept(conflict, &keep)? {
                 case.rename(&title)?;
             }
         }
         "phase" => {
-            if let Some(phase) = scalar_kept(conflict, keep)? {
+            if let Some(phase) = scalar_kept(conflict, &keep)? {
                 case.phase = match phase.as_str() {
                     "Clarify" => Phase::Clarify,
                     "Suggest" => Phase::Suggest,
@@ -258,14 +287,77 @@ pub fn settle_case(case: &mut Case, conflict: &Conflict, keep: Keep) -> Result<(
     Ok(())
 }
 
+/// Settles a conflict of the community document (its name, purpose or guidelines, or a topic's
+/// title, description or status) within the caller's transaction: the place reads as kept, and
+/// the settlement is recorded in the document's `settled` map.
+pub fn settle_community(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    conflict: &Conflict,
+    keep: Keep,
+) -> Result<(), ModelError> {
+    use automerge::transaction::Transactable;
+    let failed = |e: automerge::AutomergeError| ModelError::CannotSettle(e.to_string());
+    let field = conflict.field.as_str();
+    let known =
+        COMMUNITY_TEXT_FIELDS.contains(&field) || field == "name" || topic_of(field).is_some();
+    if !known {
+        return Err(no_such_field(field));
+    }
+    let (holder, key) = holder(tx, field, None).ok_or_else(|| {
+        ModelError::CannotSettle(
+            "this place is no longer in the community (was the topic deleted?); nothing to settle"
+                .to_string(),
+        )
+    })?;
+    if COMMUNITY_TEXT_FIELDS.contains(&field) {
+        if let Some(new) = kept(conflict, &keep) {
+            let Ok(Some((Value::Object(ObjType::Text), text))) = tx.get(&holder, key.as_str())
+            else {
+                return Err(no_such_field(field));
+            };
+            let now = tx.text(&text).map_err(failed)?;
+            let Some(start) = now.find(&conflict.merged) else {
+                return Err(edited_since());
+            };
+            let mut whole = now.clone();
+            whole.replace_range(start..start + conflict.merged.len(), &new);
+            tx.update_text(&text, whole).map_err(failed)?;
+        }
+    } else if let Some(value) = scalar_kept(conflict, &keep)? {
+        tx.put(&holder, key.as_str(), value).map_err(failed)?;
+    }
+    let settled = match tx.get(ROOT, SETTLED) {
+        Ok(Some((Value::Object(ObjType::Map), map))) => map,
+        _ => tx.put_object(ROOT, SETTLED, ObjType::Map).map_err(failed)?,
+    };
+    tx.put(&settled, conflict.id.as_str(), keep.as_str())
+        .map_err(failed)?;
+    Ok(())
+}
+
+fn edited_since() -> ModelError {
+    ModelError::CannotSettle(
+        "this place was edited since the conflict was found, so it is settled already; \
+         read it again and edit it if it needs more"
+            .to_string(),
+    )
+}
+
 fn no_such_field(field: &str) -> ModelError {
     ModelError::CannotSettle(format!(
         "this version of copse cannot settle a conflict in '{field}'; keep it as it is"
     ))
 }
 
-fn scalar_kept(conflict: &Conflict, keep: Keep) -> Result<Option<String>, ModelError> {
-    if keep == Keep::Both {
+fn scalar_kept(conflict: &Conflict, keep: &Keep) -> Result<Option<String>, ModelError> {
+    let one_of_a_few = conflict.field == "phase" || conflict.field.ends_with("/status");
+    if one_of_a_few && matches!(keep, Keep::Edited(_)) {
+        return Err(ModelError::CannotSettle(format!(
+            "{} is one of a few set values: keep one of the two, or keep it as it is",
+            field_label(&conflict.field)
+        )));
+    }
+    if *keep == Keep::Both {
         return Err(ModelError::CannotSettle(format!(
             "{} holds one value: keep one of the two, or keep it as it is",
             field_label(&conflict.field)
@@ -275,16 +367,12 @@ fn scalar_kept(conflict: &Conflict, keep: Keep) -> Result<Option<String>, ModelE
 }
 
 /// Replaces what the merge made of the place with the kept text, in one splice.
-fn settle_text(text: &mut Text, conflict: &Conflict, keep: Keep) -> Result<(), ModelError> {
+fn settle_text(text: &mut Text, conflict: &Conflict, keep: &Keep) -> Result<(), ModelError> {
     let Some(new) = kept(conflict, keep) else {
         return Ok(());
     };
     let Some(start) = text.as_str().find(&conflict.merged) else {
-        return Err(ModelError::CannotSettle(
-            "this place was edited since the conflict was found, so it is settled already; \
-             read it again and edit it if it needs more"
-                .to_string(),
-        ));
+        return Err(edited_since());
     };
     text.splice(start, conflict.merged.len() as isize, new);
     Ok(())
@@ -396,7 +484,9 @@ fn compare(doc: &Automerge, sides: &Sides) -> Vec<Conflict> {
     let [h1, h2] = sides.heads;
     let (one, two, both) = (vec![h1], vec![h2], vec![h1, h2]);
     let mut out = Vec::new();
-    for field in TEXT_FIELDS {
+    let (texts, scalars) = reviewable_fields(doc, sides);
+    for field in texts {
+        let field = field.as_str();
         let (Some(base), Some(a), Some(b), Some(m)) = (
             text_of(doc, field, Some(&sides.base)),
             text_of(doc, field, Some(&one)),
@@ -420,7 +510,8 @@ fn compare(doc: &Automerge, sides: &Sides) -> Vec<Conflict> {
             });
         }
     }
-    for field in SCALAR_FIELDS {
+    for field in &scalars {
+        let field = field.as_str();
         let base = scalar_at(doc, field, Some(&sides.base)).map(|(v, _)| v);
         let (Some((a, a_by)), Some((b, b_by)), Some((m, _))) = (
             scalar_at(doc, field, Some(&one)),
@@ -451,6 +542,73 @@ fn compare(doc: &Automerge, sides: &Sides) -> Vec<Conflict> {
     out
 }
 
+/// The fields to compare at a merge: a note's or case's [`TEXT_FIELDS`] and [`SCALAR_FIELDS`];
+/// the community's [`COMMUNITY_TEXT_FIELDS`], its name, and the [`TOPIC_FIELDS`] of each topic
+/// both sides wrote (found by diffing the topics from the base to each side, so the cost follows
+/// what the sides changed, not how many topics there are).
+fn reviewable_fields(doc: &Automerge, sides: &Sides) -> (Vec<String>, Vec<String>) {
+    let owned = |fields: &[&str]| fields.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+    let Some(topics) = community_topics(doc) else {
+        return (owned(&TEXT_FIELDS), owned(&SCALAR_FIELDS));
+    };
+    let written = |head: ChangeHash| -> HashSet<String> {
+        let Ok(patches) = doc.diff_obj(&topics, &sides.base, &[head], true) else {
+            return HashSet::new();
+        };
+        patches
+            .into_iter()
+            .filter_map(|patch| match (patch.action, patch.path.as_slice()) {
+                (
+                    PatchAction::PutMap { key, .. },
+                    [(_, Prop::Map(part)), (_, Prop::Map(topic))],
+                ) if part == "topics" && TOPIC_FIELDS.contains(&key.as_str()) => {
+                    Some(format!("topics/{topic}/{key}"))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let [h1, h2] = sides.heads;
+    let both = written(h1);
+    let mut scalars: Vec<String> = written(h2).intersection(&both).cloned().collect();
+    scalars.sort();
+    scalars.insert(0, "name".to_string());
+    (owned(&COMMUNITY_TEXT_FIELDS), scalars)
+}
+
+/// The topics map of a community document; `None` for a note or case.
+fn community_topics(doc: &Automerge) -> Option<ExId> {
+    let is_community = matches!(
+        doc.get(ROOT, "members"),
+        Ok(Some((Value::Object(ObjType::Map), _)))
+    );
+    match doc.get(ROOT, "topics") {
+        Ok(Some((Value::Object(ObjType::Map), topics))) if is_community => Some(topics),
+        _ => None,
+    }
+}
+
+/// The map holding a field and the field's own key: the root and the field, or for a path
+/// `a/b/key` the map at `a/b` (at `heads`; today's when `None`).
+fn holder(doc: &impl ReadDoc, field: &str, heads: Option<&[ChangeHash]>) -> Option<(ExId, String)> {
+    let mut obj = ROOT;
+    let mut parts = field.split('/').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            return Some((obj, part.to_string()));
+        }
+        let got = match heads {
+            Some(heads) => doc.get_at(&obj, part, heads),
+            None => doc.get(&obj, part),
+        };
+        let Ok(Some((Value::Object(ObjType::Map), child))) = got else {
+            return None;
+        };
+        obj = child;
+    }
+    None
+}
+
 fn conflict_id(field: &str, heads: &[ChangeHash; 2], base: &str) -> String {
     let mut hash = Sha256::new();
     hash.update(field.as_bytes());
@@ -465,7 +623,8 @@ fn conflict_id(field: &str, heads: &[ChangeHash; 2], base: &str) -> String {
 
 /// A text field at `heads` (today's when `None`); `None` when the document has no such text.
 fn text_of(doc: &Automerge, field: &str, heads: Option<&[ChangeHash]>) -> Option<String> {
-    let (Value::Object(ObjType::Text), obj) = doc.get(ROOT, field).ok()?? else {
+    let (holder, key) = holder(doc, field, heads)?;
+    let (Value::Object(ObjType::Text), obj) = doc.get(&holder, key).ok()?? else {
         return None;
     };
     match heads {
@@ -496,9 +655,10 @@ fn scalar_at(
     field: &str,
     heads: Option<&[ChangeHash]>,
 ) -> Option<(String, Writer)> {
+    let (holder, key) = holder(doc, field, heads)?;
     let (value, id) = match heads {
-        Some(heads) => doc.get_at(ROOT, field, heads).ok()??,
-        None => doc.get(ROOT, field).ok()??,
+        Some(heads) => doc.get_at(&holder, key, heads).ok()??,
+        None => doc.get(&holder, key).ok()??,
     };
     let text = match value {
         Value::Scalar(s) => match s.as_ref() {

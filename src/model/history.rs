@@ -34,6 +34,33 @@ pub fn parse_message(message: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// What a change did, in words that follow a name: "Ann" + " settled a conflict". Messages this
+/// version does not know read as they were written.
+pub fn in_words(what: &str) -> String {
+    match what {
+        "add note" => "added the note",
+        "edit note" => "edited the note",
+        "rename note" => "renamed the note",
+        "comment on note" | "comment on case" => "commented",
+        "delete comment" => "deleted a comment",
+        "open case" => "opened the case",
+        "edit case" => "edited the case",
+        "rename case" => "renamed the case",
+        "ask question" => "asked a question",
+        "answer question" => "answered a question",
+        "suggest" => "made a suggestion",
+        "advance phase" => "moved the case to its next phase",
+        "undo advance phase" => "moved the case back a phase",
+        "close case" => "closed the case",
+        "thank for a suggestion" => "thanked someone for a suggestion",
+        "thank for an answer" => "thanked someone for an answer",
+        "settle a conflict" => "settled a conflict",
+        "restore note version" | "restore case version" => "restored an earlier version",
+        other => other,
+    }
+    .to_string()
+}
+
 /// One entry in a document's history: consecutive changes by one device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Revision {

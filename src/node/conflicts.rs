@@ -1,7 +1,8 @@
-//! The conflicts this device found in notes and cases, kept for review until settled or edited.
+//! The conflicts this device found in notes, cases, topics and the community's own name, purpose
+//! and guidelines, kept for review until settled or edited.
 //!
 //! After each batch of documents samod writes (a sync, or a change made here; never per frame)
-//! every written note and case is scanned from the heads seen at its last scan
+//! every written document is scanned from the heads seen at its last scan
 //! ([`crate::model::conflict::scan`]). What it finds is kept in the device's local table, so it
 //! survives a restart: `conflict/seen/<document>` = the heads scanned up to (comma-separated),
 //! `conflict/open/<document>/<conflict id>` = the conflict as JSON, or `closed`. A document
@@ -21,7 +22,9 @@ use tokio::sync::watch;
 
 use super::{Node, NodeError};
 use crate::model::conflict::{self, Conflict, Keep};
-use crate::model::{Case, CaseId, Community, CommunityId, DocRef, ModelError, Note, NoteId};
+use crate::model::{
+    Case, CaseId, Community, CommunityId, DocRef, ModelError, Note, NoteId, TopicId, change,
+};
 
 const SEEN: &str = "conflict/seen/";
 const OPEN: &str = "conflict/open/";
@@ -31,13 +34,55 @@ const CLOSED: &str = "closed";
 /// holds up saving what changed or a shutdown.
 const REVIEW_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// What a conflict is in: a note, a case, a topic, or the community itself (its name, purpose
+/// or guidelines). Serialised as `{"kind": "topic", "id": "…"}`, like a [`DocRef`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "lowercase")]
+pub enum Reviewed {
+    Note(NoteId),
+    Case(CaseId),
+    Topic(TopicId),
+    Community,
+}
+
+impl Reviewed {
+    /// The note or case, when the conflict is in one.
+    pub fn doc(&self) -> Option<DocRef> {
+        match self {
+            Reviewed::Note(id) => Some(DocRef::Note(id.clone())),
+            Reviewed::Case(id) => Some(DocRef::Case(id.clone())),
+            Reviewed::Topic(_) | Reviewed::Community => None,
+        }
+    }
+
+    /// "note", "case", "topic" or "community".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reviewed::Note(_) => "note",
+            Reviewed::Case(_) => "case",
+            Reviewed::Topic(_) => "topic",
+            Reviewed::Community => "community",
+        }
+    }
+}
+
+impl From<DocRef> for Reviewed {
+    fn from(doc: DocRef) -> Reviewed {
+        match doc {
+            DocRef::Note(id) => Reviewed::Note(id),
+            DocRef::Case(id) => Reviewed::Case(id),
+        }
+    }
+}
+
 /// One open conflict, ready to show: where it is and who wrote each side.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Review {
     /// The conflict's id (the same on every member's device).
     pub id: String,
-    /// The note or case it is in, and its title.
-    pub doc: DocRef,
+    /// What it is in, and its title (a note's, a case's, a topic's, or the community's name).
+    #[serde(rename = "item")]
+    pub what: Reviewed,
     pub title: String,
     pub conflict: Conflict,
     /// Who wrote each side: a member's name, "this device"'s member, or "another device".
@@ -99,9 +144,6 @@ impl Node {
     pub(super) async fn review_written(&self, written: &[DocumentId]) {
         let all = async {
             for doc in written {
-                if super::lock(&self.inner.communities).contains_key(&doc.to_string()) {
-                    continue;
-                }
                 if let Err(e) = self.review_document(doc).await {
                     tracing::debug!(%doc, error = %e, "could not look for conflicts");
                 }
@@ -204,13 +246,21 @@ impl Node {
             let Some((doc, _)) = key.strip_prefix(OPEN).and_then(|k| k.split_once('/')) else {
                 continue;
             };
-            let Some(doc) = indexed(&c, doc) else {
-                continue;
-            };
             let Ok(conflict) = serde_json::from_str::<Conflict>(&value) else {
                 continue;
             };
-            out.push(self.review(&c, doc, conflict));
+            let what = if doc == community.to_string() {
+                match conflict::topic_of(&conflict.field) {
+                    Some((topic, _)) => Reviewed::Topic(TopicId::from(topic.to_string())),
+                    None => Reviewed::Community,
+                }
+            } else {
+                let Some(doc) = indexed(&c, doc) else {
+                    continue;
+                };
+                doc.into()
+            };
+            out.push(self.review(&c, what, conflict));
         }
         out.sort_by_key(|r| {
             let [a, b] = &r.conflict.sides;
@@ -219,7 +269,7 @@ impl Node {
         Ok(out)
     }
 
-    fn review(&self, c: &Community, doc: DocRef, conflict: Conflict) -> Review {
+    fn review(&self, c: &Community, what: Reviewed, conflict: Conflict) -> Review {
         let name = |side: usize| {
             conflict.sides[side]
                 .device
@@ -229,10 +279,16 @@ impl Node {
                 .map_or_else(|| "another device".to_string(), |m| m.name.clone())
         };
         let mine = (0..2).find(|&i| conflict.sides[i].device.as_ref() == Some(self.device_id()));
+        let title = match &what {
+            Reviewed::Note(id) => c.entry(&DocRef::Note(id.clone())).map(|e| e.title.clone()),
+            Reviewed::Case(id) => c.entry(&DocRef::Case(id.clone())).map(|e| e.title.clone()),
+            Reviewed::Topic(id) => c.topics.get(id).map(|t| t.title.clone()),
+            Reviewed::Community => Some(c.name.clone()),
+        };
         Review {
             id: conflict.id.clone(),
-            title: c.entry(&doc).map(|e| e.title.clone()).unwrap_or_default(),
-            doc,
+            title: title.unwrap_or_default(),
+            what,
             names: [name(0), name(1)],
             mine,
             conflict,
@@ -240,13 +296,35 @@ impl Node {
     }
 
     /// Settles an open conflict with the member's choice (`mine`, `theirs`, `1`, `2`, `both`,
-    /// `current`): one change to the note or case that writes the kept version and records the
+    /// `current`): one change to the document that writes the kept version and records the
     /// settlement, which closes the review on every member's device once it syncs.
     pub async fn settle_review(
         &self,
         community: &CommunityId,
         id: &str,
         choice: &str,
+    ) -> Result<Review, NodeError> {
+        self.settle_as(community, id, |review| review.keep(choice))
+            .await
+    }
+
+    /// Settles an open conflict with a text the member wrote for the place (the chooser's
+    /// *Edit*), as [`Node::settle_review`] does.
+    pub async fn settle_review_with(
+        &self,
+        community: &CommunityId,
+        id: &str,
+        text: &str,
+    ) -> Result<Review, NodeError> {
+        self.settle_as(community, id, |_| Ok(Keep::Edited(text.to_string())))
+            .await
+    }
+
+    async fn settle_as(
+        &self,
+        community: &CommunityId,
+        id: &str,
+        keep: impl FnOnce(&Review) -> Result<Keep, ModelError>,
     ) -> Result<Review, NodeError> {
         let review = self
             .reviews(community)
@@ -259,23 +337,36 @@ impl Node {
                     id.trim()
                 ))
             })?;
-        let keep = review.keep(choice)?;
+        let keep = keep(&review)?;
         let c = review.conflict.clone();
-        match &review.doc {
-            DocRef::Note(note) => {
+        match &review.what {
+            Reviewed::Topic(_) | Reviewed::Community => {
+                self.me(community).await?;
+                self.change_document(community, SETTLE, move |doc, message, at| {
+                    change::transact(doc, message, at, |tx| {
+                        conflict::settle_community(tx, &c, keep)
+                    })
+                })
+                .await?
+            }
+            Reviewed::Note(note) => {
                 self.change_indexed(community, note, SETTLE, move |n: &mut Note| {
                     conflict::settle_note(n, &c, keep)
                 })
                 .await?
             }
-            DocRef::Case(case) => {
+            Reviewed::Case(case) => {
                 self.change_indexed(community, case, SETTLE, move |k: &mut Case| {
                     conflict::settle_case(k, &c, keep)
                 })
                 .await?
             }
         }
-        let key = format!("{OPEN}{}/{}", review.doc.id_str(), review.id);
+        let doc = review
+            .what
+            .doc()
+            .map_or(community.to_string(), |d| d.id_str().to_string());
+        let key = format!("{OPEN}{doc}/{}", review.id);
         self.inner.storage.set_local(&key, CLOSED)?;
         self.inner.reviews.moved();
         Ok(review)

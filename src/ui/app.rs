@@ -404,6 +404,7 @@ impl App {
             self.cases.close_dialogs();
             self.gatherings.close_dialogs();
             super::widgets::close_asks(ctx);
+            super::review::close_edit(ctx);
         }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&NEW_NOTE)) {
             self.navigate(Navigate::NewNote);

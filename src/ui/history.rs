@@ -150,7 +150,12 @@ pub fn history_ui(
                 } else {
                     format!(" ({} changes)", r.changes)
                 };
-                let text = format!("{} · {} · {}{changes}", r.last_at, entry.by, r.what);
+                let text = format!(
+                    "{} · {} {}{changes}",
+                    r.last_at,
+                    entry.by,
+                    crate::model::history::in_words(&r.what)
+                );
                 let selected = state.viewing.as_ref().map(|(v, _)| v) == Some(&r.version);
                 if ui.selectable_label(selected, text).clicked() {
                     picked = Some(r.version.clone());

@@ -39,6 +39,7 @@ pub fn home_ui(
     egui::ScrollArea::vertical()
         .show(ui, |ui| {
             ui.heading(&community.name);
+            super::review::places_ui(ui, cx, |w| *w == crate::node::Reviewed::Community);
             purpose_ui(ui, cx, state);
             ui.add_space(6.0);
             ui.weak(format!(

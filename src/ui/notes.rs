@@ -555,7 +555,7 @@ fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: 
         ui.label("Archived: hidden from the list unless Show archived is on.");
     }
     lifecycle::actions_ui(ui, cx, &mut state.lifecycle, &item);
-    super::review::places_ui(ui, cx, &crate::model::DocRef::Note(id.clone()));
+    super::review::places_ui(ui, cx, |w| *w == crate::node::Reviewed::Note(id.clone()));
     ui.label(format!(
         "by {} · {}",
         community.display_name(&note.author),

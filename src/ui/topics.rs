@@ -302,6 +302,7 @@ pub fn topics_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut TopicsState) -> Na
             "You are no longer on this community's roster: you can read its topics but not change them.",
         );
     }
+    super::review::places_ui(ui, cx, |w| matches!(w, crate::node::Reviewed::Topic(_)));
     ui.add_space(6.0);
     propose_ui(ui, state, community, me.is_some(), &mut intents);
     ui.add_space(6.0);

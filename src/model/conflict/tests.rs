@@ -505,3 +505,161 @@ fn a_case_phase_moved_two_ways_while_apart_is_flagged_and_settled_to_one() {
         Err(crate::model::ModelError::CannotSettle(_))
     ));
 }
+
+/// A community whose founder Ann proposed one topic, "Onboarding".
+fn community_with_topic() -> (Automerge, crate::model::TopicId) {
+    use crate::model::community::NewTopic;
+    use crate::model::{Community, Member, TopicId};
+    let ann = MemberId::from("ann".to_string());
+    let mut c = Community::new(
+        "Gardeners",
+        "We grow food together.",
+        &ann,
+        Member::new("Ann", "ann-laptop", Timestamp(T0)).unwrap(),
+        Timestamp(T0),
+    )
+    .unwrap();
+    let topic = TopicId::from("onboarding".to_string());
+    let new = NewTopic {
+        title: "Onboarding".into(),
+        description: "How newcomers find their feet.".into(),
+        parent: None,
+    };
+    c.add_topic(topic.clone(), &ann, &new, Timestamp(T0))
+        .unwrap();
+    let doc = change::create(&c, &message("create community", &dev("ann")), Timestamp(T0));
+    (doc.unwrap(), topic)
+}
+
+fn change_community(
+    doc: &mut Automerge,
+    who: &str,
+    at: i64,
+    f: impl FnOnce(&mut crate::model::Community),
+) {
+    change::update(
+        doc,
+        &message("edit community", &dev(who)),
+        Timestamp(at),
+        |c: &mut crate::model::Community| {
+            f(c);
+            Ok(())
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_topic_status_set_two_ways_while_apart_is_flagged_by_its_path_and_settled() {
+    use crate::model::TopicStatus;
+    let (mut ann, topic) = community_with_topic();
+    let mut bob = ann.fork();
+    let ann_id = MemberId::from("ann".to_string());
+    let status = |doc: &mut Automerge, who: &str, at: i64, s: TopicStatus| {
+        let me = ann_id.clone();
+        let t = topic.clone();
+        change_community(doc, who, at, move |c| {
+            c.set_topic_status(&t, &me, s).unwrap()
+        });
+    };
+    status(&mut ann, "ann", T0 + MIN, TopicStatus::Planned);
+    status(&mut bob, "bob", T0 + 11 * MIN, TopicStatus::Discussed);
+    // Elsewhere in the same merge: Bob endorses nothing, Ann renames nothing; the name stays.
+    let found = sync_into(&mut ann, &mut bob);
+    assert_eq!(found.conflicts.len(), 1, "{found:?}");
+    let c = &found.conflicts[0];
+    assert_eq!(c.field, format!("topics/{topic}/status"));
+    assert_eq!(topic_of(&c.field), Some((topic.as_str(), "status")));
+    assert_eq!(field_label(&c.field), "the topic's status");
+    assert_eq!(
+        (c.sides[0].text.as_str(), c.sides[1].text.as_str()),
+        ("Planned", "Discussed")
+    );
+    assert!(still_open(&ann, c));
+
+    // An edit of a status is refused: it is one of a few set values.
+    let refused = change::transact(&mut ann, "settle", Timestamp(T0 + 20 * MIN), |tx| {
+        settle_community(tx, c, Keep::Edited("Maybe".into()))
+    });
+    assert!(matches!(refused, Err(ModelError::CannotSettle(_))));
+    change::transact(&mut ann, "settle", Timestamp(T0 + 20 * MIN), |tx| {
+        settle_community(tx, c, Keep::First)
+    })
+    .unwrap();
+    let now = change::read::<crate::model::Community>(&ann).unwrap();
+    assert_eq!(now.topics[&topic].status, TopicStatus::Planned);
+    assert!(settled_ids(&ann).contains(&c.id));
+}
+
+#[test]
+fn the_purpose_rewritten_two_ways_while_apart_is_flagged_and_an_edit_settles_it() {
+    let (mut ann, _) = community_with_topic();
+    let mut bob = ann.fork();
+    let ann_id = MemberId::from("ann".to_string());
+    let me = ann_id.clone();
+    change_community(&mut ann, "ann", T0 + MIN, move |c| {
+        c.set_purpose(&me, "We grow food together, all year.")
+            .unwrap()
+    });
+    let me = ann_id.clone();
+    change_community(&mut bob, "bob", T0 + 12 * MIN, move |c| {
+        c.set_purpose(&me, "We grow flowers together.").unwrap()
+    });
+    let found = sync_into(&mut ann, &mut bob);
+    assert_eq!(found.conflicts.len(), 1, "{found:?}");
+    let c = &found.conflicts[0];
+    assert_eq!(c.field, "purpose");
+    change::transact(&mut ann, "settle", Timestamp(T0 + 20 * MIN), |tx| {
+        settle_community(
+            tx,
+            c,
+            Keep::Edited("We grow food and flowers together.".into()),
+        )
+    })
+    .unwrap();
+    let now = change::read::<crate::model::Community>(&ann).unwrap();
+    assert_eq!(now.purpose.as_str(), "We grow food and flowers together.");
+    assert!(settled_ids(&ann).contains(&c.id));
+    assert!(!still_open(&ann, c));
+}
+
+#[test]
+fn topics_each_side_changed_alone_are_not_conflicts() {
+    use crate::model::TopicStatus;
+    let (mut ann, topic) = community_with_topic();
+    let mut bob = ann.fork();
+    let me = MemberId::from("ann".to_string());
+    let t = topic.clone();
+    change_community(&mut ann, "ann", T0 + MIN, move |c| {
+        c.set_topic_status(&t, &me, TopicStatus::Planned).unwrap()
+    });
+    let me = MemberId::from("ann".to_string());
+    change_community(&mut bob, "bob", T0 + 12 * MIN, move |c| {
+        c.set_purpose(&me, "We grow flowers together.").unwrap()
+    });
+    assert_eq!(sync_into(&mut ann, &mut bob).conflicts, vec![]);
+}
+
+#[test]
+fn a_note_edited_by_hand_in_the_chooser_reads_as_written_and_is_settled() {
+    let mut ann = note("We start on time.");
+    let mut bob = ann.fork();
+    write(&mut ann, "ann", T0 + MIN, "We start on time, always.");
+    write(
+        &mut bob,
+        "bob",
+        T0 + 11 * MIN,
+        "We start five minutes late.",
+    );
+    let found = sync_into(&mut ann, &mut bob);
+    let c = found.conflicts[0].clone();
+    change::update(
+        &mut ann,
+        &message("settle a conflict", &dev("ann")),
+        Timestamp(T0 + 20 * MIN),
+        |n: &mut Note| settle_note(n, &c, Keep::Edited("We start at ten past.".into())),
+    )
+    .unwrap();
+    assert_eq!(body(&ann), "We start at ten past.");
+    assert!(settled_ids(&ann).contains(&c.id));
+}

@@ -94,7 +94,9 @@ pub(super) fn detail_ui(
             if me.is_some() {
                 crate::ui::lifecycle::actions_ui(ui, view, &mut state.lifecycle, &item);
             }
-            crate::ui::review::places_ui(ui, view, &crate::model::DocRef::Case(id.clone()));
+            crate::ui::review::places_ui(ui, view, |w| {
+                *w == crate::node::Reviewed::Case(id.clone())
+            });
             let presenter = if role == Role::Presenter {
                 "you".to_string()
             } else {
