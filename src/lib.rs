@@ -11,6 +11,7 @@
 //! - [`node`]: [`node::Node`] owns the samod repo and the store; the one API the UI and CLI use.
 //! - [`clock`]: the time of day, injected so that no rule reads the system clock itself.
 //! - [`ui`] and [`cli`]: the desktop window and the headless commands, both on `Node`.
+//! - [`untrusted`]: every reader of outside bytes behind one door each, for the fuzzer.
 
 pub mod cli;
 pub mod clock;
@@ -19,3 +20,4 @@ pub mod net;
 pub mod node;
 pub mod store;
 pub mod ui;
+pub mod untrusted;

@@ -16,7 +16,7 @@
 
 pub mod backup;
 pub mod checkup;
-mod chunk_check;
+pub(crate) mod chunk_check;
 mod data_dir_lock;
 mod device_key;
 mod disk_space;

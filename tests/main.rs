@@ -14,6 +14,7 @@ mod damage;
 mod devices;
 mod disk_faults;
 mod formats;
+mod fuzz_corpus;
 mod gui;
 mod gui_backups;
 mod gui_cases;

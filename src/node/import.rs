@@ -74,7 +74,7 @@ impl Node {
                         .map(|s| s.to_string_lossy().to_string())
                         .unwrap_or_default();
                     let note = front_matter::read_note(&stem, &text);
-                    let title = fit_title(&note.title, &stem);
+                    let title = front_matter::fit_title(&note.title, &stem);
                     match self.add_note(community, &title, &note.body).await {
                         Ok(id) => report.imported.push(ImportedNote { id, title, file }),
                         Err(NodeError::Model(e)) => report.skipped.push(SkippedFile {
@@ -104,30 +104,6 @@ async fn read_file(file: &Path) -> Result<String, String> {
     }
     let bytes = tokio::fs::read(file).await.map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
-}
-
-/// A title within the limits: one line, cut to the longest allowed on a character boundary;
-/// the file name when nothing is left.
-fn fit_title(title: &str, stem: &str) -> String {
-    let one_line: String = title
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let mut title = one_line.trim().to_string();
-    if title.is_empty() {
-        title = stem.trim().to_string();
-    }
-    if title.is_empty() {
-        title = "Imported note".to_string();
-    }
-    if title.len() > limits::MAX_TITLE_BYTES {
-        let mut cut = limits::MAX_TITLE_BYTES;
-        while !title.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        title.truncate(cut);
-    }
-    title
 }
 
 /// The Markdown files under `root` in a stable order, how many other files there were, and
@@ -184,18 +160,4 @@ fn markdown_files(root: &Path) -> Result<(Vec<PathBuf>, usize, bool), NodeError>
     }
     files.sort();
     Ok((files, others, copse_export))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_or_empty_titles_are_fitted() {
-        assert_eq!(fit_title("  a\nb ", "f"), "a b");
-        assert_eq!(fit_title("   ", "file"), "file");
-        assert_eq!(fit_title("", ""), "Imported note");
-        let long = fit_title(&"é".repeat(400), "f");
-        assert!(long.len() <= limits::MAX_TITLE_BYTES && long.starts_with('é'));
-    }
 }

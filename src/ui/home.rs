@@ -42,13 +42,16 @@ pub fn home_ui(
             super::review::places_ui(ui, cx, |w| *w == crate::node::Reviewed::Community);
             purpose_ui(ui, cx, state);
             ui.add_space(6.0);
-            ui.weak(format!(
-                "{} members · {} notes · {} topics · {} cases",
-                community.members.len(),
-                community.notes.len(),
-                community.topics.len(),
-                community.cases.len()
-            ));
+            let count = crate::model::plain::count;
+            ui.weak(
+                [
+                    count(community.members.len(), "member", "members"),
+                    count(community.notes.len(), "note", "notes"),
+                    count(community.topics.len(), "topic", "topics"),
+                    count(community.cases.len(), "case", "cases"),
+                ]
+                .join(" · "),
+            );
             ui.add_space(12.0);
             let to = gatherings::next_gathering_ui(ui, cx);
             ui.add_space(12.0);

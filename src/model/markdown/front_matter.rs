@@ -5,6 +5,8 @@
 //! single- or double-quoted values. No YAML library: a hostile file can do no more than give a
 //! note an odd title.
 
+use crate::model::limits;
+
 /// The line that opens and closes front matter.
 const FENCE: &str = "---";
 
@@ -151,6 +153,30 @@ fn first_heading(body: &str) -> Option<(String, String)> {
     Some((title.to_string(), rest.to_string()))
 }
 
+/// A title within the limits: one line, cut to the longest allowed on a character boundary;
+/// the file name when nothing is left.
+pub fn fit_title(title: &str, stem: &str) -> String {
+    let one_line: String = title
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut title = one_line.trim().to_string();
+    if title.is_empty() {
+        title = stem.trim().to_string();
+    }
+    if title.is_empty() {
+        title = "Imported note".to_string();
+    }
+    if title.len() > limits::MAX_TITLE_BYTES {
+        let mut cut = limits::MAX_TITLE_BYTES;
+        while !title.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        title.truncate(cut);
+    }
+    title
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +235,14 @@ mod tests {
         let crlf = "---\r\ntitle: \"Windows\"\r\n---\r\nBody\r\n";
         assert_eq!(read_note("f", crlf).title, "Windows");
         assert_eq!(read_note("f", crlf).body, "Body");
+    }
+
+    #[test]
+    fn long_or_empty_titles_are_fitted() {
+        assert_eq!(fit_title("  a\nb ", "f"), "a b");
+        assert_eq!(fit_title("   ", "file"), "file");
+        assert_eq!(fit_title("", ""), "Imported note");
+        let long = fit_title(&"é".repeat(400), "f");
+        assert!(long.len() <= limits::MAX_TITLE_BYTES && long.starts_with('é'));
     }
 }

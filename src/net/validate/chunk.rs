@@ -174,6 +174,12 @@ fn document(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     b.rows.spend(ops)
 }
 
+/// The most bytes a change may carry after its operations ("extra bytes", which automerge keeps
+/// verbatim and every member then stores and syncs: today only a change's author, a few dozen
+/// bytes). Without a bound, one compressed change of zeros inflates to the whole inflation budget
+/// and is kept forever.
+pub(super) const MAX_EXTRA_BYTES: usize = 64 * 1024;
+
 /// A change chunk. automerge refuses compressed columns in it.
 fn change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
     let mut r = Reader::new(body);
@@ -197,6 +203,11 @@ fn change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameRejected> {
         .take(op_cols.data_len)
         .map_err(at("change chunk op column data"))?;
     // What follows is the change's "extra bytes", kept verbatim by automerge.
+    if r.remaining() > MAX_EXTRA_BYTES {
+        return Err(bad(format!(
+            "change chunk carries more than {MAX_EXTRA_BYTES} bytes after its operations"
+        )));
+    }
     let ops = measure(op_cols, op_data, b, "change op column")?;
     b.rows.spend(ops)
 }
@@ -206,8 +217,8 @@ fn compressed_change(body: &[u8], b: &mut Budgets<'_>) -> Result<(), FrameReject
     let what = "compressed change chunk";
     let mut src = Inflater::new(body, b.inflate, what);
     let rows = streamed_change(&mut src).map_err(|e| in_context(e, format_args!("{what}")))?;
-    // The change's extra bytes, if any, still count against the inflation budget.
-    src.drain()?;
+    // The change's extra bytes, if any, count against the inflation budget and their own bound.
+    src.drain_at_most(MAX_EXTRA_BYTES)?;
     b.rows.spend(rows)
 }
 

@@ -41,6 +41,11 @@ impl<'a> Reader<'a> {
         Self { bytes }
     }
 
+    /// How many bytes are left to read.
+    pub(super) fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }

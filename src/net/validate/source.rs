@@ -41,7 +41,7 @@ impl InflateBudget {
     /// Inflates `compressed` as automerge would, counting and discarding the output.
     #[cfg(test)]
     pub(super) fn inflate(&mut self, compressed: &[u8], what: &str) -> Result<(), FrameRejected> {
-        Inflater::new(compressed, self, what).drain()
+        Inflater::new(compressed, self, what).drain_at_most(usize::MAX)
     }
 }
 
@@ -157,10 +157,24 @@ impl<'a, 'b> Inflater<'a, 'b> {
         }
     }
 
-    /// Inflates the rest of the stream, counting it.
-    pub(super) fn drain(&mut self) -> Result<(), FrameRejected> {
-        while self.refill()? {}
-        Ok(())
+    /// Inflates the rest of the stream, counting it; refuses it once more than `most` bytes
+    /// remain, without inflating further.
+    pub(super) fn drain_at_most(&mut self, most: usize) -> Result<(), FrameRejected> {
+        let mut rest = self.len.saturating_sub(self.pos);
+        self.pos = self.len;
+        loop {
+            if rest > most {
+                return Err(FrameRejected::BadChunk(format!(
+                    "{} carries more than {most} bytes after its operations",
+                    self.what
+                )));
+            }
+            if !self.refill()? {
+                return Ok(());
+            }
+            rest = rest.saturating_add(self.len);
+            self.pos = self.len;
+        }
     }
 }
 

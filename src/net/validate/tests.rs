@@ -439,12 +439,12 @@ fn h2_compressed_chunk_inflating_512_mib_is_rejected_without_inflating_it() {
     let rejected = check_frame(&frame, &limits);
     let after = peak_rss_bytes();
 
-    assert_eq!(
+    // Zeros read as a change with no operations: all of it would be the change's extra
+    // bytes, refused once past their bound, long before the inflation budget.
+    assert!(matches!(
         rejected,
-        Err(FrameRejected::InflatesTooMuch {
-            limit: 8 * 1024 * 1024
-        })
-    );
+        Err(FrameRejected::BadChunk(reason)) if reason.contains("after its operations")
+    ));
     if let (Some(before), Some(after)) = (before, after) {
         // automerge itself reached 1.5 GiB on this input; the check inflates into 16 KiB.
         assert!(after - before < 128 * 1024 * 1024, "{before} → {after}");
@@ -468,7 +468,7 @@ fn inflation_stops_one_byte_past_the_budget() {
 
 #[test]
 fn the_inflation_budget_is_shared_by_the_whole_frame() {
-    let five = chunk(2, &deflated_zeros(5));
+    let five = document_with_one_column(DEFLATED_SPEC, &deflated_zeros(5), false);
     let limits = small_limits();
     assert_eq!(
         check_frame(
@@ -1150,4 +1150,43 @@ fn varied_documents_pass_whole_and_in_sync() {
     let mut b = AutoCommit::new();
     sync_through_frames(&mut a, &mut b);
     assert_eq!(a.get_heads(), b.get_heads());
+}
+
+#[test]
+fn h2_a_compressed_change_of_zeros_within_the_budget_is_rejected_as_too_much_extra() {
+    // 64 MiB of zeros read as a change with no operations and 64 MiB of "extra bytes": within
+    // the inflation budget, but automerge would keep them verbatim and every member would store
+    // and sync them. Inflation stops just past the extra-bytes bound.
+    let bomb = sync_frame(&v1_message(&[chunk(2, &deflated_zeros(64))]));
+    assert!(bomb.len() < 100 * 1024);
+    let limits = FrameLimits::default();
+    assert!(matches!(
+        check_frame(&bomb, &limits),
+        Err(FrameRejected::BadChunk(reason)) if reason.contains("after its operations")
+    ));
+    // The same shape with a few extra bytes (an author's, say) passes.
+    let small = sync_frame(&v1_message(&[chunk(2, &deflated_bytes(&[0u8; 64]))]));
+    assert_eq!(check_frame(&small, &limits), Ok(()));
+}
+
+fn deflated_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("deflating into a Vec");
+    encoder.finish().expect("deflating into a Vec")
+}
+
+#[test]
+fn an_uncompressed_change_with_megabytes_after_its_operations_is_rejected() {
+    let mut body = rle_change_body(10);
+    body.extend(vec![0u8; chunk::MAX_EXTRA_BYTES + 1]);
+    let frame = sync_frame(&v1_message(&[checksummed_chunk(1, &body)]));
+    assert!(matches!(
+        check_frame(&frame, &FrameLimits::default()),
+        Err(FrameRejected::BadChunk(reason)) if reason.contains("after its operations")
+    ));
+    let mut body = rle_change_body(10);
+    body.extend([0u8; 40]);
+    let frame = sync_frame(&v1_message(&[checksummed_chunk(1, &body)]));
+    assert_eq!(check_frame(&frame, &FrameLimits::default()), Ok(()));
 }

@@ -1,0 +1,9 @@
+//! Fuzzes `copse::untrusted::Reader::Receipt`: it must never panic, whatever the bytes.
+#![no_main]
+
+use copse::untrusted::Reader;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = Reader::Receipt.read(data);
+});
