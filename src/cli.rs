@@ -20,6 +20,7 @@ mod export;
 mod lifecycle;
 mod member;
 mod note;
+mod notifications;
 mod online;
 mod output;
 mod practices;
@@ -171,6 +172,9 @@ pub enum Command {
     /// Gatherings: plan with rotating roles, list, change roles and agenda.
     #[command(subcommand)]
     Gathering(rhythm::GatheringCommand),
+    /// What you would want to hear: questions and answers on cases, roles given to you,
+    /// gatherings about to start, new notes in topics you endorsed; turn kinds off or on.
+    Notifications(notifications::NotificationsArgs),
     /// The rotating roles: the built-in ones and the community's own; add one.
     #[command(subcommand)]
     Role(rhythm::RoleCommand),
@@ -387,6 +391,7 @@ async fn execute(
         Command::Member(cmd) => member::run(node, &community()?, cmd, out).await?,
         Command::Device(cmd) => device::run(node, &community()?, cmd, out).await?,
         Command::Gathering(cmd) => rhythm::gathering(node, &community()?, cmd, out).await?,
+        Command::Notifications(args) => notifications::run(node, &community()?, args, out).await?,
         Command::Role(cmd) => rhythm::role(node, &community()?, cmd, out).await?,
         Command::Actions(args) => rhythm::actions(node, &community()?, args, out).await?,
         Command::Thank(cmd) => rhythm::thank(node, &community()?, cmd, out).await?,

@@ -391,3 +391,30 @@ fn gatherings_and_series_are_written_as_an_icalendar_file() {
             .contains("no gathering")
     );
 }
+
+/// A gathering half an hour away shows in the in-app list, unread until seen; turning the
+/// kind off on this device hides it.
+#[test]
+fn notifications_list_a_gathering_about_to_start_and_each_kind_can_be_turned_off() {
+    let f = Folder::at(far_from_today()[1]).with_a_community();
+    assert_eq!(f.json(&["notifications"])["unread"], 0);
+    // 2030-01-01 00:30 UTC: half an hour after the folder's clock.
+    f.ok(&["gathering", "plan", "--when", &f.day(0, "00:30")]);
+    let list = f.json(&["notifications"]);
+    assert_eq!(list["unread"], 1);
+    assert_eq!(list["items"][0]["kind"], "gathering-soon");
+    assert_eq!(list["items"][0]["unread"], true);
+    f.ok(&["notifications", "--seen"]);
+    let list = f.json(&["notifications"]);
+    assert_eq!(
+        (list["unread"].clone(), list["items"][0]["unread"].clone()),
+        (0.into(), false.into())
+    );
+    let list = f.json(&["notifications", "--off", "gathering-soon"]);
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    assert_eq!(list["off"][0], "gathering-soon");
+    assert!(
+        f.fails(&["notifications", "--off", "everything"])
+            .contains("not a kind")
+    );
+}

@@ -459,3 +459,26 @@ fn a_custom_role_is_added_in_the_window() {
     assert_eq!(community.custom_roles["host"].name, "Host");
     gui.shutdown();
 }
+
+/// The bell counts what came since this device last looked (Bo answered Ada's question on
+/// his case); opening it lists it and marks it seen. Cy's suggestion on Bo's case is Bo's
+/// news, not Ada's.
+#[test]
+fn the_bell_counts_an_answer_to_my_question_and_opening_it_marks_it_seen() {
+    let mut gui = gui();
+    gui.until("the bell with one unread", |h| has(h, "Notifications (1)"));
+    gui.harness.get_by_label("Notifications (1)").click();
+    gui.until("the list, seen", |h| {
+        has(
+            h,
+            "Bo answered your question on \"Mentoring\": Nobody in particular",
+        ) && has(h, "Notifications")
+    });
+    assert!(!has(&gui.harness, "A buddy for each"));
+    let list = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node.notifications(&id).await.unwrap()
+    });
+    assert_eq!((list.items.len(), list.unread), (1, 0));
+    gui.shutdown();
+}

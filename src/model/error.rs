@@ -111,6 +111,8 @@ pub enum ModelError {
         "'{0}' is not a role here: use facilitator, presenter, note-taker or one the community added (`copse role list`)"
     )]
     InvalidRole(String),
+    #[error("'{0}' is not a kind of notification: `copse --json notifications` lists them")]
+    InvalidNotificationKind(String),
     #[error("the community already has a role called '{0}'")]
     RoleExists(String),
     #[error("several members are called '{0}': use the member's id instead")]

@@ -45,6 +45,8 @@ pub struct GatheringsState {
     lifecycle: LifecycleState,
     /// The name typed into "New role".
     new_role: String,
+    /// Where "Add to calendar" last saved a file, once saved.
+    saved_calendar: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 #[derive(Default)]
@@ -188,6 +190,9 @@ fn list_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Gatherings");
+    if let Some(path) = state.saved_calendar.lock().ok().and_then(|s| s.clone()) {
+        ui.weak(format!("Calendar file saved: {path}"));
+    }
     if let Some(me) = me {
         plan_ui(ui, state, community, now, commands);
         availability_ui(ui, community, me, commands);
@@ -202,7 +207,14 @@ fn list_ui(
     };
     upcoming.retain(listed);
     past.retain(listed);
-    series_list_ui(ui, community, now, me.is_some(), commands);
+    series_list_ui(
+        ui,
+        &state.saved_calendar,
+        community,
+        now,
+        me.is_some(),
+        commands,
+    );
     for (heading, list, empty) in [
         ("Upcoming", upcoming, "Nothing planned yet."),
         ("Past", past, "No past gatherings."),
@@ -336,6 +348,7 @@ fn series_preview_ui(ui: &mut egui::Ui, rule: Repeat, when: Timestamp, zone: &lo
 /// The next occurrences of each series, with the suggested roles, Skip and End series.
 fn series_list_ui(
     ui: &mut egui::Ui,
+    saved: &std::sync::Arc<std::sync::Mutex<Option<String>>>,
     community: &Community,
     now: Timestamp,
     can_change: bool,
@@ -349,6 +362,7 @@ fn series_list_ui(
     for (id, series) in &community.series {
         ui.horizontal_wrapped(|ui| {
             ui.label(format!("{} · {}", series.title, series.describe()));
+            add_to_calendar_ui(ui, id.as_str(), &series.title, saved, commands);
             if series.ended_at.is_some() {
                 ui.weak("ended");
             } else if can_change && ui.small_button("End series").clicked() {
@@ -408,6 +422,50 @@ fn occurrence_ui(
         if !roles.is_empty() {
             ui.weak(format!("    {}", roles.join(" · ")));
         }
+    }
+}
+
+/// "Add to calendar": saves the gathering or series as an .ics file in the Downloads folder
+/// (else the home folder), for the member's calendar app to import; says where.
+fn add_to_calendar_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    title: &str,
+    saved: &std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    commands: &mut Vec<Command>,
+) {
+    if ui
+        .small_button("Add to calendar")
+        .on_hover_text("Save an .ics file to import into your calendar")
+        .clicked()
+    {
+        let folder = directories::UserDirs::new()
+            .and_then(|d| d.download_dir().map(|p| p.to_path_buf()))
+            .or_else(|| directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(std::env::temp_dir);
+        let name: String = title
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .take(60)
+            .collect();
+        let path = folder.join(format!("{name}.ics"));
+        let (id, saved) = (id.to_string(), saved.clone());
+        commands.push(bridge::action(
+            "save the calendar file",
+            move |node, c| async move {
+                let text = node.calendar(&c, Some(&id)).await?;
+                tokio::fs::write(&path, text)
+                    .await
+                    .map_err(|e| crate::node::NodeError::Io {
+                        path: path.display().to_string(),
+                        error: format!("{e}; check that the folder exists and you can write to it"),
+                    })?;
+                if let Ok(mut slot) = saved.lock() {
+                    *slot = Some(path.display().to_string());
+                }
+                Ok(())
+            },
+        ));
     }
 }
 
@@ -593,6 +651,7 @@ fn detail_ui(
                 lifecycle::actions_ui(ui, cx, &mut state.lifecycle, &item);
             }
             ui.weak(g.when.to_string());
+            add_to_calendar_ui(ui, id.as_str(), &g.title, &state.saved_calendar, commands);
             ui.add_space(8.0);
             agenda_ui(ui, id, g, community, me.is_some(), commands);
             ui.add_space(12.0);
