@@ -480,5 +480,19 @@ fn the_bell_counts_an_answer_to_my_question_and_opening_it_marks_it_seen() {
         gui.node.notifications(&id).await.unwrap()
     });
     assert_eq!((list.items.len(), list.unread), (1, 0));
+
+    // Turned off on this device, the answer leaves the list.
+    gui.harness.get_by_label("An answer to my question").click();
+    gui.until("the answer gone", |h| {
+        !has(
+            h,
+            "Bo answered your question on \"Mentoring\": Nobody in particular",
+        )
+    });
+    let off = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node.notifications_off(&id).unwrap()
+    });
+    assert!(off.contains(&copse::model::practice::notifications::Kind::AnswerToMyQuestion));
     gui.shutdown();
 }

@@ -22,6 +22,8 @@ pub struct NotificationList {
     pub items: Vec<Notification>,
     pub unread: usize,
     pub seen_at: Option<Timestamp>,
+    /// The kinds turned off on this device.
+    pub off: BTreeSet<Kind>,
 }
 
 impl Node {
@@ -75,6 +77,7 @@ impl Node {
         let refs: Vec<_> = cases.iter().map(|(id, c)| (id.clone(), &**c)).collect();
         let off = self.notifications_off(community)?;
         let items = notifications::notifications(&c, &refs, &me, now, &off);
+        let off = off.clone();
         let seen_at = self
             .inner
             .storage
@@ -89,6 +92,7 @@ impl Node {
             items,
             unread,
             seen_at,
+            off,
         })
     }
 

@@ -2,13 +2,14 @@
 //! (newest first) when opened, which marks them seen. The list comes from the node
 //! ([`crate::node::Node::notifications`], rules computed from the documents), asked for again
 //! whenever the community changes or a minute has passed; the answer lands in a shared slot the
-//! next frame reads.
+//! next frame reads. Each kind can be turned off on this device from the open list.
 
 use std::sync::{Arc, Mutex};
 
 use eframe::egui;
 
 use super::bridge::{self, Command};
+use crate::model::practice::notifications::Kind;
 use crate::model::{CommunityId, Timestamp};
 use crate::node::NotificationList;
 
@@ -75,6 +76,25 @@ pub fn bell_ui(
                 };
                 ui.label(text);
                 ui.weak(n.at.to_string());
+            }
+            ui.separator();
+            ui.weak("Tell me about (on this device):");
+            for kind in Kind::ALL {
+                let mut on = !list.off.contains(&kind);
+                if ui.checkbox(&mut on, kind.label()).changed() {
+                    let latest = state.latest.clone();
+                    commands.push(bridge::action(
+                        "change a notification setting",
+                        move |node, c| async move {
+                            node.set_notification(&c, kind, on)?;
+                            let list = node.notifications(&c).await?;
+                            if let Ok(mut slot) = latest.lock() {
+                                *slot = list;
+                            }
+                            Ok(())
+                        },
+                    ));
+                }
             }
         });
     }
