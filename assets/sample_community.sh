@@ -37,6 +37,10 @@ copse case open --title "My retros have gone flat" \
 today=$(date -u -d "${COPSE_NOW:-now}" +%Y-%m-%d)
 copse gathering plan --when "$(date -u -d "$today -30 days" +%Y-%m-%d)T18:00" --title "Last month's circle" >/dev/null
 copse gathering plan --when "$(date -u -d "$today +14 days" +%Y-%m-%d)T18:00" >/dev/null
+# A series every four weeks, with a rotating role of the circle's own.
+copse role add "Brings a case" >/dev/null
+copse gathering plan --when "$(date -u -d "$today +7 days" +%Y-%m-%d)T18:30" --repeat weekly:4 \
+  --title "Practice circle" >/dev/null
 cx=$(copse case open --title "Kick-offs run over time" --situation "My project kick-offs overrun by an hour.")
 copse case advance "$cx" >/dev/null
 copse case advance "$cx" >/dev/null

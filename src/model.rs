@@ -16,6 +16,7 @@
 //! This module does no IO and knows nothing of tokio, samod, iroh or egui: the caller passes in the
 //! time and any new ids, so every rule can be tested with plain values.
 
+pub mod calendar;
 pub mod case;
 pub mod change;
 pub mod comment;
@@ -24,6 +25,7 @@ pub mod community_parts;
 pub mod conflict;
 #[cfg(test)]
 mod convergence;
+pub mod custom_role;
 pub mod error;
 pub mod format;
 pub mod gathering;
@@ -39,6 +41,8 @@ pub mod member;
 pub mod note;
 pub mod plain;
 pub mod practice;
+pub mod recurrence;
+pub mod series;
 pub mod text_edit;
 pub mod thanks;
 pub mod topic;
@@ -52,11 +56,12 @@ pub use gathering::{Gathering, Role, Roles};
 pub use history::Revision;
 pub use ids::{
     ActionId, CaseId, CommentId, CommunityId, DeviceId, DocKind, DocRef, GatheringId, InviteId,
-    MemberId, NoteId, QuestionId, SuggestionId, Timestamp, TopicId,
+    MemberId, NoteId, QuestionId, SeriesId, SuggestionId, Timestamp, TopicId,
 };
 pub use invite::{Invite, InviteStatus};
 pub use last_change::LastChange;
 pub use lifecycle::{Archived, Item, Tombstone};
 pub use member::{Device, Member, ProfileUpdate};
 pub use note::{Note, NoteEdit};
+pub use series::Series;
 pub use topic::{Topic, TopicStatus};

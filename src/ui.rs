@@ -21,6 +21,7 @@ mod invite;
 mod lifecycle;
 mod members;
 mod notes;
+mod notifications;
 mod objectives;
 mod pulse;
 mod review;

@@ -248,3 +248,173 @@ fn gathering_times_are_typed_and_shown_in_the_viewers_time_zone() {
         "{err}"
     );
 }
+
+/// A series every two weeks from tomorrow: its next occurrences with roles, one skipped, a bad
+/// rule refused with the forms it takes, and ending it leaves nothing ahead.
+#[test]
+fn a_series_lists_its_next_occurrences_skips_one_and_ends() {
+    let f = Folder::with_community();
+    let tomorrow = f.day(1, "18:00");
+    let refusal = f.fails(&[
+        "gathering",
+        "plan",
+        "--when",
+        &tomorrow,
+        "--repeat",
+        "daily",
+    ]);
+    assert!(refusal.contains("monthly:NTH:WEEKDAY"), "{refusal}");
+
+    let planned = f.json(&[
+        "gathering",
+        "plan",
+        "--when",
+        &tomorrow,
+        "--repeat",
+        "weekly:2",
+        "--title",
+        "Circle",
+    ]);
+    assert_eq!(planned["repeat"], "weekly:2");
+    assert_eq!(planned["zone"], "UTC0", "the organiser's zone is kept");
+    let series = planned["id"].as_str().unwrap().to_string();
+
+    let list = f.json(&["gathering", "list", "--ahead", "3"]);
+    let occurrences = list["occurrences"].as_array().unwrap();
+    let days: Vec<&str> = occurrences
+        .iter()
+        .map(|o| o["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        days,
+        [
+            &f.day(1, "")[..10],
+            &f.day(15, "")[..10],
+            &f.day(29, "")[..10]
+        ]
+    );
+    assert_eq!(occurrences[0]["when"], format!("{tomorrow}:00Z"));
+    assert_eq!(occurrences[0]["roles"]["facilitator"]["name"], "Ada");
+    assert!(occurrences.iter().all(|o| o["state"] == "planned"));
+
+    let second = occurrences[1]["id"].as_str().unwrap().to_string();
+    assert_eq!(second, format!("{series}@{}", &f.day(15, "")[..10]));
+    f.ok(&["gathering", "skip", &second]);
+    let list = f.json(&["gathering", "list", "--ahead", "3"]);
+    assert_eq!(list["occurrences"][1]["state"], "skipped");
+    assert_eq!(list["occurrences"][2]["state"], "planned");
+    let text = f.ok(&["gathering", "list"]);
+    assert!(text.contains("(skipped)"), "{text}");
+    let wrong_day = format!("{series}@{}", &f.day(16, "")[..10]);
+    assert!(
+        f.fails(&["gathering", "skip", &wrong_day])
+            .contains("not an occurrence")
+    );
+
+    f.ok(&["gathering", "end", &series]);
+    let list = f.json(&["gathering", "list"]);
+    assert_eq!(list["occurrences"].as_array().unwrap().len(), 0);
+}
+
+/// A role the community adds is listed after the built-in ones, filled by the rotation when a
+/// gathering is planned, and given like any other; an unknown role is refused.
+#[test]
+fn a_custom_role_is_added_listed_and_filled_by_rotation() {
+    let f = Folder::with_community();
+    f.ok(&["role", "add", "Host"]);
+    assert!(
+        f.fails(&["role", "add", "host"])
+            .contains("already has a role")
+    );
+    let roles = f.json(&["role", "list"]);
+    let names: Vec<&str> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Facilitator", "Presenter", "Note-taker", "Host"]);
+    assert_eq!(roles[3]["built_in"], false);
+
+    let planned = f.json(&["gathering", "plan", "--when", &f.day(1, "18:00")]);
+    assert_eq!(planned["roles"]["custom"]["Host"]["name"], "Ada");
+    let id = planned["id"].as_str().unwrap().to_string();
+    f.ok(&["gathering", "set-role", &id, "host", "nobody"]);
+    let list = f.json(&["gathering", "list"]);
+    assert_eq!(
+        list["upcoming"][0]["roles"]["custom"]["Host"],
+        serde_json::Value::Null
+    );
+    assert!(
+        f.fails(&["gathering", "set-role", &id, "Baker", "Ada"])
+            .contains("not a role here")
+    );
+}
+
+/// `gathering ics` writes every upcoming gathering and series, or just the one named.
+#[test]
+fn gatherings_and_series_are_written_as_an_icalendar_file() {
+    let f = Folder::with_community();
+    let one = f.json(&["gathering", "plan", "--when", &f.day(2, "18:00")]);
+    let series = f.json(&[
+        "gathering",
+        "plan",
+        "--when",
+        &f.day(3, "19:30"),
+        "--repeat",
+        "monthly:1:mon",
+    ]);
+    let file = f.path().join("all.ics");
+    let wrote = f.json(&["gathering", "ics", "--out", file.to_str().unwrap()]);
+    assert_eq!(wrote["events"], 2);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR"), "{text}");
+    assert!(text.contains(&format!(
+        "UID:gathering-{}@copse",
+        one["id"].as_str().unwrap()
+    )));
+    assert!(text.contains("RRULE:FREQ=MONTHLY;BYDAY=1MO"), "{text}");
+
+    let only = f.path().join("series.ics");
+    let series_id = series["id"].as_str().unwrap();
+    f.ok(&[
+        "gathering",
+        "ics",
+        series_id,
+        "--out",
+        only.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&only).unwrap();
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 1);
+    assert!(
+        f.fails(&["gathering", "ics", "nope", "--out", only.to_str().unwrap()])
+            .contains("no gathering")
+    );
+}
+
+/// A gathering half an hour away shows in the in-app list, unread until seen; turning the
+/// kind off on this device hides it.
+#[test]
+fn notifications_list_a_gathering_about_to_start_and_each_kind_can_be_turned_off() {
+    let f = Folder::at(far_from_today()[1]).with_a_community();
+    assert_eq!(f.json(&["notifications"])["unread"], 0);
+    // 2030-01-01 00:30 UTC: half an hour after the folder's clock.
+    f.ok(&["gathering", "plan", "--when", &f.day(0, "00:30")]);
+    let list = f.json(&["notifications"]);
+    assert_eq!(list["unread"], 1);
+    assert_eq!(list["items"][0]["kind"], "gathering-soon");
+    assert_eq!(list["items"][0]["unread"], true);
+    f.ok(&["notifications", "--seen"]);
+    let list = f.json(&["notifications"]);
+    assert_eq!(
+        (list["unread"].clone(), list["items"][0]["unread"].clone()),
+        (0.into(), false.into())
+    );
+    let list = f.json(&["notifications", "--off", "gathering-soon"]);
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    assert_eq!(list["off"][0], "gathering-soon");
+    assert!(
+        f.fails(&["notifications", "--off", "everything"])
+            .contains("not a kind")
+    );
+}

@@ -79,6 +79,7 @@ async fn rhythm_community(node: &Node) {
                 facilitator: Some(ada.clone()),
                 presenter: None,
                 note_taker: None,
+                ..Roles::default()
             },
             note: None,
             planned_by: None,
@@ -383,5 +384,115 @@ fn a_gathering_day_is_picked_from_a_calendar_and_hint_and_error_agree() {
         .is_some()
     });
     assert!(!has(&gui.harness, "Suggested agenda"));
+    gui.shutdown();
+}
+
+/// The plan form's repeat choice makes a series: its dates shown before it is stored, its next
+/// occurrences listed with rotating roles, and one skipped with its Skip button.
+#[test]
+fn a_repeating_gathering_is_planned_listed_and_one_occurrence_skipped() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Gatherings"));
+    gui.harness.get_by_label("Gatherings").click();
+    gui.until("the view", |h| has(h, "Plan a gathering"));
+    let first = Timestamp(gui.node.now().0 + 28 * DAY_MS);
+    let day = gathering::day_of(first);
+    gui.harness.get_by_label("Plan a gathering").click();
+    gui.until("the form", |h| has(h, "Gathering date"));
+    gui.type_into("Gathering date", &format!("{day} 18:00"));
+    gui.type_into("Title (optional)", "Reading circle");
+    gui.until("the one-off suggestion", |h| has(h, "Suggested agenda"));
+    gui.harness.get_by_label("Every 2 weeks").click();
+    gui.until("the series preview", |h| {
+        has(h, "Repeats every 2 weeks, at the same local time.")
+    });
+    let third = gathering::day_of(Timestamp(first.0 + 28 * DAY_MS));
+    assert!(has(&gui.harness, &format!("{third} 18:00 UTC")));
+
+    gui.harness.get_by_label("Plan gathering").click();
+    gui.until("the series listed", |h| has(h, "Series (1)"));
+    assert!(has(&gui.harness, "Reading circle · every 2 weeks"));
+    let community = stored(&gui);
+    let (series, stored_series) = community.series.iter().next().unwrap();
+    assert_eq!(stored_series.repeat, "weekly:2");
+    assert!(
+        community.gatherings.len() == 1,
+        "no one-off gathering was planned"
+    );
+    // Ada facilitated the past gathering, so Bo facilitates the first occurrence and someone
+    // else the second.
+    let next = community.upcoming_occurrences(gui.node.now(), 2);
+    assert_eq!(next[0].roles.facilitator, Some(bo()));
+    assert_ne!(next[1].roles.facilitator, Some(bo()));
+    assert!(
+        gui.harness
+            .query_all_by_label("    Facilitator: Bo · Presenter: Ada · Note-taker: Cy")
+            .next()
+            .is_some(),
+        "the first occurrence shows its roles"
+    );
+
+    gui.harness.get_all_by_label("Skip").next().unwrap().click();
+    gui.until("the skipped occurrence", |h| {
+        has(h, &format!("  {day} 18:00 UTC (skipped)"))
+    });
+    let community = stored(&gui);
+    assert!(community.series[series].skipped.contains_key(&day));
+    gui.shutdown();
+}
+
+/// A role added in the window is listed with the built-in ones and stored for everyone.
+#[test]
+fn a_custom_role_is_added_in_the_window() {
+    let mut gui = gui();
+    gui.until("the community", |h| has(h, "Gatherings"));
+    gui.harness.get_by_label("Gatherings").click();
+    gui.until("the view", |h| has(h, "Rotating roles"));
+    gui.harness.get_by_label("Rotating roles").click();
+    gui.until("the roles", |h| has(h, "New role"));
+    gui.type_into("New role", "Host");
+    gui.harness.get_by_label("Add role").click();
+    gui.until("the role listed", |h| {
+        has(h, "Facilitator · Presenter · Note-taker · Host")
+    });
+    let community = stored(&gui);
+    assert_eq!(community.custom_roles["host"].name, "Host");
+    gui.shutdown();
+}
+
+/// The bell counts what came since this device last looked (Bo answered Ada's question on
+/// his case); opening it lists it and marks it seen. Cy's suggestion on Bo's case is Bo's
+/// news, not Ada's.
+#[test]
+fn the_bell_counts_an_answer_to_my_question_and_opening_it_marks_it_seen() {
+    let mut gui = gui();
+    gui.until("the bell with one unread", |h| has(h, "Notifications (1)"));
+    gui.harness.get_by_label("Notifications (1)").click();
+    gui.until("the list, seen", |h| {
+        has(
+            h,
+            "Bo answered your question on \"Mentoring\": Nobody in particular",
+        ) && has(h, "Notifications")
+    });
+    assert!(!has(&gui.harness, "A buddy for each"));
+    let list = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node.notifications(&id).await.unwrap()
+    });
+    assert_eq!((list.items.len(), list.unread), (1, 0));
+
+    // Turned off on this device, the answer leaves the list.
+    gui.harness.get_by_label("An answer to my question").click();
+    gui.until("the answer gone", |h| {
+        !has(
+            h,
+            "Bo answered your question on \"Mentoring\": Nobody in particular",
+        )
+    });
+    let off = gui.runtime.block_on(async {
+        let id = gui.node.resolve_community(None).unwrap();
+        gui.node.notifications_off(&id).unwrap()
+    });
+    assert!(off.contains(&copse::model::practice::notifications::Kind::AnswerToMyQuestion));
     gui.shutdown();
 }

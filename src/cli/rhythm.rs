@@ -4,16 +4,18 @@
 
 use std::str::FromStr;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::lifecycle::{self, Verb};
 use super::output::Output;
 use crate::model::practice::unread;
+use crate::model::recurrence::Repeat;
+use crate::model::series::{Occurrence, OccurrenceState};
 use crate::model::{
     ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, Item, MemberId, NoteId,
-    QuestionId, Role, SuggestionId, Timestamp, TopicId, gathering,
+    QuestionId, Role, Roles, SeriesId, SuggestionId, Timestamp, TopicId, gathering,
 };
 use crate::node::{ActionItem, Node};
 
@@ -27,12 +29,34 @@ pub enum GatheringCommand {
         /// A title (default: "Gathering DATE").
         #[arg(long)]
         title: Option<String>,
+        /// Repeat as a series, at the same local time: weekly, weekly:N (every N weeks) or
+        /// monthly:NTH:WEEKDAY (e.g. monthly:2:tue).
+        #[arg(long, value_name = "RULE", value_parser = Repeat::from_str)]
+        repeat: Option<Repeat>,
     },
-    /// List upcoming and past gatherings.
+    /// List the next occurrences of each series, then upcoming and past gatherings.
     List {
         /// List only the archived ones.
         #[arg(long)]
         archived: bool,
+        /// How many occurrences of each series to list.
+        #[arg(long, default_value_t = 4, value_name = "N")]
+        ahead: usize,
+    },
+    /// Skip one occurrence of a series (its id from `copse gathering list`: SERIES@YYYY-MM-DD).
+    Skip { occurrence: String },
+    /// Write an iCalendar file of a gathering or a series (its id), or of every gathering from
+    /// today on and every series, to import into a calendar app.
+    Ics {
+        id: Option<String>,
+        /// The file to write, e.g. gatherings.ics.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// End a series: no occurrences from now on.
+    End {
+        #[arg(value_parser = SeriesId::from_str)]
+        series: SeriesId,
     },
     /// Give a role (facilitator, presenter, note-taker) to a member (id or name), or "nobody".
     SetRole {
@@ -74,6 +98,15 @@ pub enum GatheringCommand {
         #[arg(value_parser = GatheringId::from_str)]
         id: GatheringId,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleCommand {
+    /// Add a rotating role ("Host", "Chooses the next reading"): rotation fills it like the
+    /// built-in ones.
+    Add { name: String },
+    /// List the rotating roles.
+    List,
 }
 
 /// `copse actions`: open next actions from closed cases.
@@ -141,7 +174,73 @@ pub async fn gathering(
     out: &Output,
 ) -> Result<()> {
     match command {
-        GatheringCommand::Plan { when, title } => {
+        GatheringCommand::Plan {
+            when,
+            title,
+            repeat: Some(repeat),
+        } => {
+            let id = node.plan_series(c, *when, *repeat, title.clone()).await?;
+            let community = node.community(c).await?;
+            let next = node.occurrences(c, 4).await?;
+            let next: Vec<&Occurrence> = next.iter().filter(|o| o.series == id).collect();
+            if let Some(series) = community.series.get(&id) {
+                out.emit(
+                    || {
+                        let mut text = format!(
+                            "{id}\n{} — {}, from {}\nnext:",
+                            series.title,
+                            series.describe(),
+                            series.first
+                        );
+                        for o in &next {
+                            text.push_str(&format!("\n  {}", describe_occurrence(&community, o)));
+                        }
+                        text
+                    },
+                    || {
+                        json!({
+                            "id": id, "title": series.title, "repeat": series.repeat,
+                            "first": series.first.to_rfc3339(), "zone": series.zone,
+                            "occurrences": next.iter().map(|o| occurrence_json(&community, o)).collect::<Vec<_>>(),
+                        })
+                    },
+                );
+            }
+        }
+        GatheringCommand::Skip { occurrence } => {
+            let new = node.skip_occurrence(c, occurrence).await?;
+            out.done(
+                occurrence,
+                if new {
+                    "skipped"
+                } else {
+                    "this occurrence was already skipped"
+                },
+            );
+        }
+        GatheringCommand::Ics { id, out: file } => {
+            let text = node.calendar(c, id.as_deref()).await?;
+            std::fs::write(file, &text).with_context(|| {
+                format!(
+                    "could not write {}: choose a folder you can write to",
+                    file.display()
+                )
+            })?;
+            let events = text.matches("BEGIN:VEVENT").count();
+            out.emit(
+                || format!("wrote {} ({events} events)", file.display()),
+                || json!({ "file": file, "events": events }),
+            );
+        }
+        GatheringCommand::End { series } => {
+            node.end_series(c, series).await?;
+            out.done(series, "series ended: no occurrences from now on");
+        }
+        GatheringCommand::Plan {
+            when,
+            title,
+            repeat: None,
+        } => {
             // Why each topic is proposed: planned, or endorsed while still proposed.
             let suggested = node.suggest_gathering(c, *when).await?;
             let id = node.plan_gathering(c, *when, title.clone()).await?;
@@ -168,7 +267,12 @@ pub async fn gathering(
                 );
             }
         }
-        GatheringCommand::List { archived } => {
+        GatheringCommand::List { archived, ahead } => {
+            let occurrences = if *archived {
+                Vec::new()
+            } else {
+                node.occurrences(c, *ahead).await?
+            };
             let mut list = node.gatherings(c).await?;
             let community = node.community(c).await?;
             let wanted = |(id, _): &(GatheringId, Gathering)| {
@@ -183,11 +287,18 @@ pub async fn gathering(
                     if list.upcoming.is_empty() && list.past.is_empty() && *archived {
                         return "no archived gatherings".into();
                     }
-                    if list.upcoming.is_empty() && list.past.is_empty() {
+                    if list.upcoming.is_empty() && list.past.is_empty() && occurrences.is_empty()
+                    {
                         return "no gatherings yet: plan one with `copse gathering plan --when DATE`"
                             .into();
                     }
                     let mut text = String::new();
+                    if !occurrences.is_empty() {
+                        text.push_str("Series, next occurrences:\n");
+                        for o in &occurrences {
+                            text.push_str(&format!("{}\n", describe_occurrence(&community, o)));
+                        }
+                    }
                     for (heading, items) in [("Upcoming", &list.upcoming), ("Past", &list.past)] {
                         text.push_str(&format!("{heading}:\n"));
                         if items.is_empty() {
@@ -208,18 +319,22 @@ pub async fn gathering(
                             .map(|(id, g)| gathering_json(&community, id, g))
                             .collect::<Vec<_>>()
                     };
-                    json!({ "upcoming": each(&list.upcoming), "past": each(&list.past) })
+                    json!({
+                        "occurrences": occurrences.iter().map(|o| occurrence_json(&community, o)).collect::<Vec<_>>(),
+                        "upcoming": each(&list.upcoming),
+                        "past": each(&list.past),
+                    })
                 },
             );
         }
         GatheringCommand::SetRole { id, role, member } => {
-            let role = *role;
             let community = node.community(c).await?;
             let holder = match member.trim().to_ascii_lowercase().as_str() {
                 "nobody" | "none" | "-" => None,
                 _ => Some(community.find_member(member)?),
             };
-            node.set_gathering_role(c, id, role, holder.clone()).await?;
+            node.set_gathering_role(c, id, role.clone(), holder.clone())
+                .await?;
             let who = holder
                 .as_ref()
                 .map(|h| community.display_name(h))
@@ -256,6 +371,43 @@ pub async fn gathering(
     Ok(())
 }
 
+pub async fn role(node: &Node, c: &CommunityId, command: &RoleCommand, out: &Output) -> Result<()> {
+    match command {
+        RoleCommand::Add { name } => {
+            let role = node.add_role(c, name).await?;
+            out.done(
+                &role.label(),
+                "added: rotation fills it at the next gathering",
+            );
+        }
+        RoleCommand::List => {
+            let community = node.community(c).await?;
+            let roles = community.roles();
+            out.emit(
+                || {
+                    roles
+                        .iter()
+                        .map(|r| r.label().to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
+                || {
+                    json!(
+                        roles
+                            .iter()
+                            .map(|r| json!({
+                                "name": r.label(),
+                                "built_in": !matches!(r, Role::Custom(_)),
+                            }))
+                            .collect::<Vec<_>>()
+                    )
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A gathering in a few lines: title and date, agenda, roles.
 fn describe(community: &Community, g: &Gathering) -> String {
     let agenda: Vec<String> = community
@@ -263,12 +415,13 @@ fn describe(community: &Community, g: &Gathering) -> String {
         .into_iter()
         .map(|t| topic_title(community, t))
         .collect();
-    let roles: Vec<String> = Role::ALL
+    let roles: Vec<String> = community
+        .roles()
         .iter()
         .map(|r| {
             let who = g
                 .roles
-                .get(*r)
+                .get(r)
                 .map(|m| community.display_name(m))
                 .unwrap_or_else(|| "nobody yet".into());
             format!("{}: {who}", r.label())
@@ -287,6 +440,60 @@ fn describe(community: &Community, g: &Gathering) -> String {
     )
 }
 
+/// An occurrence on one line: id, title, local time, state, roles.
+fn describe_occurrence(community: &Community, o: &Occurrence) -> String {
+    match (o.state, o.when) {
+        (OccurrenceState::NoSuchDay, _) | (_, None) => format!(
+            "{}  {} — {}: the month has no such day, so no gathering",
+            o.id, o.title, o.day
+        ),
+        (OccurrenceState::Skipped, Some(when)) => {
+            format!("{}  {} — {when} (skipped)", o.id, o.title)
+        }
+        (OccurrenceState::Planned, Some(when)) => {
+            let roles: Vec<String> = community
+                .roles()
+                .iter()
+                .filter_map(|r| {
+                    o.roles
+                        .get(r)
+                        .map(|m| format!("{}: {}", r.label(), community.display_name(m)))
+                })
+                .collect();
+            format!("{}  {} — {when}  {}", o.id, o.title, roles.join(" · "))
+        }
+    }
+}
+
+fn occurrence_json(community: &Community, o: &Occurrence) -> Value {
+    json!({
+        "id": o.id, "series": o.series, "title": o.title, "day": o.day,
+        "when": o.when.map(|t| t.to_rfc3339()), "state": o.state,
+        "roles": roles_json(community, &o.roles),
+    })
+}
+
+/// The built-in roles by name, and the community's own under `custom`, by their names.
+fn roles_json(community: &Community, roles: &Roles) -> Value {
+    let holder = |r: &Role| {
+        roles
+            .get(r)
+            .map(|m| json!({ "id": m, "name": community.display_name(m) }))
+    };
+    let custom: serde_json::Map<String, Value> = community
+        .roles()
+        .iter()
+        .filter(|r| matches!(r, Role::Custom(_)))
+        .map(|r| (r.label().to_string(), holder(r).unwrap_or(Value::Null)))
+        .collect();
+    json!({
+        "facilitator": holder(&Role::Facilitator),
+        "presenter": holder(&Role::Presenter),
+        "note_taker": holder(&Role::NoteTaker),
+        "custom": custom,
+    })
+}
+
 fn topic_title(community: &Community, id: &TopicId) -> String {
     community
         .topics
@@ -296,19 +503,10 @@ fn topic_title(community: &Community, id: &TopicId) -> String {
 }
 
 fn gathering_json(community: &Community, id: &GatheringId, g: &Gathering) -> Value {
-    let role = |r: Role| {
-        g.roles
-            .get(r)
-            .map(|m| json!({ "id": m, "name": community.display_name(m) }))
-    };
     json!({
         "id": id, "title": g.title, "when": g.when.to_rfc3339(),
         "agenda": community.agenda_of(g).into_iter().map(|t| json!({ "id": t, "title": topic_title(community, t) })).collect::<Vec<_>>(),
-        "roles": {
-            "facilitator": role(Role::Facilitator),
-            "presenter": role(Role::Presenter),
-            "note_taker": role(Role::NoteTaker),
-        },
+        "roles": roles_json(community, &g.roles),
         "note": g.note,
         "archived": community.is_archived(&Item::Gathering(id.clone())),
     })

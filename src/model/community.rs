@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::model::{
     Archived, Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, LastChange,
-    Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Timestamp, Tombstone, Topic,
-    TopicId, TopicStatus, limits, text_edit, topic,
+    Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Series, SeriesId, Timestamp,
+    Tombstone, Topic, TopicId, TopicStatus, custom_role::CustomRole, limits, text_edit, topic,
 };
 
 /// The root document of a community.
@@ -29,6 +29,12 @@ pub struct Community {
     pub topics: BTreeMap<TopicId, Topic>,
     #[autosurgeon(missing = "Default::default")]
     pub gatherings: BTreeMap<GatheringId, Gathering>,
+    /// Series of gatherings that repeat (see [`crate::model::series`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub series: BTreeMap<SeriesId, Series>,
+    /// Rotating roles the community added (see [`crate::model::custom_role`]), by key.
+    #[autosurgeon(missing = "Default::default")]
+    pub custom_roles: BTreeMap<String, CustomRole>,
     /// Index of the note documents, so lists need not open every note.
     #[autosurgeon(missing = "Default::default")]
     pub notes: BTreeMap<NoteId, DocEntry>,
@@ -142,6 +148,8 @@ impl Community {
             members: BTreeMap::from([(founder.clone(), founder_profile)]),
             topics: BTreeMap::new(),
             gatherings: BTreeMap::new(),
+            series: BTreeMap::new(),
+            custom_roles: BTreeMap::new(),
             notes: BTreeMap::new(),
             cases: BTreeMap::new(),
             invites: BTreeMap::new(),
@@ -417,10 +425,7 @@ impl Community {
             }
         }
         let roles = &gathering.roles;
-        for holder in [&roles.facilitator, &roles.presenter, &roles.note_taker]
-            .into_iter()
-            .flatten()
-        {
+        for holder in roles.holders() {
             self.require_member(holder)?;
         }
         self.gatherings.insert(id.clone(), gathering);
@@ -621,6 +626,7 @@ mod tests {
                 facilitator: Some(id("bob")),
                 presenter: None,
                 note_taker: Some(id("eve")),
+                ..Roles::default()
             },
             note: None,
             planned_by: None,

@@ -231,6 +231,8 @@ fn empty() -> Community {
         members: BTreeMap::new(),
         topics: BTreeMap::new(),
         gatherings: BTreeMap::new(),
+        series: BTreeMap::new(),
+        custom_roles: BTreeMap::new(),
         notes: BTreeMap::new(),
         cases: BTreeMap::new(),
         invites: BTreeMap::new(),

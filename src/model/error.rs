@@ -99,8 +99,22 @@ pub enum ModelError {
     NotAnswered,
     #[error("'{0}' is not a date: use {hint}", hint = crate::model::gathering::DATE_HINT)]
     InvalidDate(String),
-    #[error("'{0}' is not a role: use facilitator, presenter or note-taker")]
+    #[error("'{0}' is not a repeat rule: use {hint}", hint = crate::model::recurrence::REPEAT_HINT)]
+    InvalidRepeat(String),
+    #[error("no series of gatherings with id {0}: `copse gathering list` shows them")]
+    NoSuchSeries(String),
+    #[error(
+        "'{0}' is not an occurrence of a series: use the id `copse gathering list` shows (SERIES@YYYY-MM-DD)"
+    )]
+    NoSuchOccurrence(String),
+    #[error(
+        "'{0}' is not a role here: use facilitator, presenter, note-taker or one the community added (`copse role list`)"
+    )]
     InvalidRole(String),
+    #[error("'{0}' is not a kind of notification: `copse --json notifications` lists them")]
+    InvalidNotificationKind(String),
+    #[error("the community already has a role called '{0}'")]
+    RoleExists(String),
     #[error("several members are called '{0}': use the member's id instead")]
     AmbiguousMember(String),
     #[error("the document could not be read: {0}")]

@@ -1,6 +1,7 @@
 //! A gathering: one of the community's regular meetings, its agenda and its rotating roles, and
 //! the rules for changing them after the rotation's suggestion (see [`crate::model::practice::rotation`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -41,28 +42,40 @@ pub struct Roles {
     pub presenter: Option<MemberId>,
     #[autosurgeon(missing = "Default::default")]
     pub note_taker: Option<MemberId>,
+    /// The community's own roles ([`crate::model::custom_role`]), by their key.
+    #[autosurgeon(missing = "Default::default")]
+    pub custom: BTreeMap<String, MemberId>,
 }
 
-/// One of the rotating roles at a gathering.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// One of the rotating roles at a gathering: the three every community has, or one it added.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     Facilitator,
     Presenter,
     NoteTaker,
+    /// A role the community added ("Host"), by its name.
+    Custom(String),
 }
 
 impl Role {
-    /// Every role, in the order rotation fills them.
-    pub const ALL: [Role; 3] = [Role::Facilitator, Role::Presenter, Role::NoteTaker];
+    /// The roles every community has, in the order rotation fills them (its own come after:
+    /// [`Community::roles`]).
+    pub const BUILT_IN: [Role; 3] = [Role::Facilitator, Role::Presenter, Role::NoteTaker];
 
-    /// The role's name for people ("Note-taker").
-    pub fn label(self) -> &'static str {
+    /// The role's name for people ("Note-taker", "Host").
+    pub fn label(&self) -> &str {
         match self {
             Role::Facilitator => "Facilitator",
             Role::Presenter => "Presenter",
             Role::NoteTaker => "Note-taker",
+            Role::Custom(name) => name,
         }
+    }
+
+    /// The key a custom role is stored under: its name, lower case.
+    pub fn key(name: &str) -> String {
+        name.trim().to_lowercase()
     }
 }
 
@@ -72,12 +85,15 @@ impl fmt::Display for Role {
             Role::Facilitator => "facilitator",
             Role::Presenter => "presenter",
             Role::NoteTaker => "note-taker",
+            Role::Custom(name) => name,
         })
     }
 }
 
 impl FromStr for Role {
     type Err = ModelError;
+    /// A built-in role, or any other name as a custom role (whether the community has it is
+    /// checked where it is used).
     fn from_str(s: &str) -> Result<Role, ModelError> {
         match s
             .trim()
@@ -88,31 +104,54 @@ impl FromStr for Role {
             "facilitator" => Ok(Role::Facilitator),
             "presenter" => Ok(Role::Presenter),
             "note-taker" | "notetaker" => Ok(Role::NoteTaker),
-            _ => Err(ModelError::InvalidRole(s.trim().chars().take(40).collect())),
+            "" => Err(ModelError::InvalidRole(String::new())),
+            _ => Ok(Role::Custom(s.trim().chars().take(80).collect())),
         }
     }
 }
 
 impl Roles {
     /// Who holds `role`.
-    pub fn get(&self, role: Role) -> Option<&MemberId> {
+    pub fn get(&self, role: &Role) -> Option<&MemberId> {
         match role {
             Role::Facilitator => self.facilitator.as_ref(),
             Role::Presenter => self.presenter.as_ref(),
             Role::NoteTaker => self.note_taker.as_ref(),
+            Role::Custom(name) => self.custom.get(&Role::key(name)),
         }
     }
 
     /// Gives `role` to `holder` (or to nobody).
-    pub fn set(&mut self, role: Role, holder: Option<MemberId>) {
+    pub fn set(&mut self, role: &Role, holder: Option<MemberId>) {
         let slot = match role {
             Role::Facilitator => &mut self.facilitator,
             Role::Presenter => &mut self.presenter,
             Role::NoteTaker => &mut self.note_taker,
+            Role::Custom(name) => {
+                let key = Role::key(name);
+                match holder {
+                    Some(holder) if self.custom.get(&key) != Some(&holder) => {
+                        self.custom.insert(key, holder);
+                    }
+                    None if self.custom.contains_key(&key) => {
+                        self.custom.remove(&key);
+                    }
+                    _ => {}
+                }
+                return;
+            }
         };
         if *slot != holder {
             *slot = holder;
         }
+    }
+
+    /// Every member holding a role here.
+    pub fn holders(&self) -> impl Iterator<Item = &MemberId> {
+        [&self.facilitator, &self.presenter, &self.note_taker]
+            .into_iter()
+            .flatten()
+            .chain(self.custom.values())
     }
 }
 
@@ -187,10 +226,11 @@ impl Community {
         holder: Option<MemberId>,
     ) -> Result<(), ModelError> {
         self.require_member(by)?;
+        self.require_role(&role)?;
         if let Some(holder) = &holder {
             self.require_member(holder)?;
         }
-        self.gathering_mut(id)?.roles.set(role, holder);
+        self.gathering_mut(id)?.roles.set(&role, holder);
         Ok(())
     }
 

@@ -104,6 +104,10 @@ string_id!(
 );
 string_id!(TopicId);
 string_id!(GatheringId);
+string_id!(
+    /// A series of gatherings (see [`crate::model::series`]).
+    SeriesId
+);
 string_id!(CommentId);
 string_id!(QuestionId);
 string_id!(SuggestionId);

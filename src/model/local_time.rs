@@ -16,28 +16,52 @@ use jiff::tz::TimeZone;
 
 use crate::model::{ModelError, Timestamp};
 
-/// A time zone to show times in.
+/// A time zone to show times in, with the POSIX rule it was made from, if any (jiff cannot
+/// give one back, and a series stores its organiser's zone by [`Zone::spec`]).
 #[derive(Clone, Debug)]
-pub struct Zone(TimeZone);
+pub struct Zone(TimeZone, Option<String>);
 
 impl Zone {
     /// UTC.
     pub fn utc() -> Zone {
-        Zone(TimeZone::UTC)
+        Zone(TimeZone::UTC, None)
     }
 
     /// The viewer's zone as the system says: `TZ` if set (an IANA name such as
     /// `Europe/Berlin`, or a POSIX rule), else the system's setting; UTC if neither is readable.
     pub fn system() -> Zone {
-        Zone(TimeZone::try_system().unwrap_or(TimeZone::UTC))
+        // A POSIX rule in `TZ` is kept, so that a series planned here can name it.
+        let rule = std::env::var("TZ")
+            .ok()
+            .filter(|tz| TimeZone::get(tz).is_err() && TimeZone::posix(tz).is_ok());
+        Zone(TimeZone::try_system().unwrap_or(TimeZone::UTC), rule)
     }
 
     /// A zone from a POSIX rule such as `CET-1CEST,M3.5.0,M10.5.0/3`: no time zone database
     /// needed, so tests read the same on every machine.
     pub fn posix(rule: &str) -> Result<Zone, ModelError> {
         TimeZone::posix(rule)
-            .map(Zone)
+            .map(|tz| Zone(tz, Some(rule.to_string())))
             .map_err(|_| ModelError::InvalidDate(format!("time zone {rule}")))
+    }
+
+    /// The zone [`Zone::spec`] names: an IANA name from the time zone database, else a POSIX
+    /// rule.
+    pub fn from_spec(spec: &str) -> Result<Zone, ModelError> {
+        match TimeZone::get(spec) {
+            Ok(tz) => Ok(Zone(tz, None)),
+            Err(_) => Zone::posix(spec),
+        }
+    }
+
+    /// What names this zone for storing: its IANA name (`Europe/Berlin`), the POSIX rule it was
+    /// made from, else `UTC` (a system zone without a name).
+    pub fn spec(&self) -> String {
+        match (self.0.iana_name(), &self.1) {
+            (Some(name), _) => name.to_string(),
+            (None, Some(rule)) => rule.clone(),
+            (None, None) => "UTC".into(),
+        }
     }
 
     /// The zone's name for people: its IANA name (`Europe/Berlin`) when it has a place name,

@@ -6,6 +6,7 @@
 //! The rule of this folder: functions of documents only. Nothing here changes a document or
 //! reads the clock; the caller passes in the documents and "now".
 
+pub mod notifications;
 pub mod objectives;
 pub mod pulse;
 pub mod rotation;

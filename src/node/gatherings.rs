@@ -5,10 +5,13 @@
 use serde::Serialize;
 
 use super::{Node, NodeError};
+use crate::model::recurrence::Repeat;
+use crate::model::series::Occurrence;
 use crate::model::{
-    Community, CommunityId, Gathering, GatheringId, MemberId, Role, Timestamp, TopicId, gathering,
-    limits, practice::rotation,
+    Community, CommunityId, Gathering, GatheringId, MemberId, Role, Series, SeriesId, Timestamp,
+    TopicId, gathering, limits, local_time, practice::rotation,
 };
+use crate::model::{Item, ModelError, calendar};
 
 /// A community's gatherings, split at the start of today.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -170,4 +173,128 @@ pub fn agenda_markdown(
     }
     body.push_str("\n## Notes\n\n");
     body
+}
+
+impl Node {
+    /// Starts a series at `when`, repeating by `repeat`, in this device's time zone (the
+    /// organiser's): its occurrences keep that local time of day.
+    pub async fn plan_series(
+        &self,
+        community: &CommunityId,
+        when: Timestamp,
+        repeat: Repeat,
+        title: Option<String>,
+    ) -> Result<SeriesId, NodeError> {
+        let now = self.now();
+        let me = self.me(community).await?;
+        let title = match title.as_deref().map(str::trim) {
+            Some(t) if !t.is_empty() => t.to_string(),
+            _ => "Gathering".to_string(),
+        };
+        let series = Series {
+            title,
+            first: when,
+            zone: local_time::viewer_zone().spec(),
+            repeat: repeat.to_string(),
+            skipped: Default::default(),
+            ended_at: None,
+            planned_by: Some(me.clone()),
+            planned_at: Some(now),
+        };
+        self.update(community, "plan series", move |c: &mut Community| {
+            c.add_series(SeriesId::new_random(), &me, series)
+        })
+        .await
+    }
+
+    /// Skips one occurrence (`SERIES@YYYY-MM-DD`); false if it was skipped already.
+    pub async fn skip_occurrence(
+        &self,
+        community: &CommunityId,
+        occurrence: &str,
+    ) -> Result<bool, NodeError> {
+        let me = self.me(community).await?;
+        let occurrence = occurrence.to_string();
+        self.update(community, "skip occurrence", move |c: &mut Community| {
+            c.skip_occurrence(&occurrence, &me)
+        })
+        .await
+    }
+
+    /// An iCalendar file of one gathering or series (`id`), or else of every gathering from
+    /// today on and every series not ended.
+    pub async fn calendar(
+        &self,
+        community: &CommunityId,
+        id: Option<&str>,
+    ) -> Result<String, NodeError> {
+        let now = self.now();
+        let c = self.community(community).await?;
+        let mut entries = calendar::Entries::default();
+        match id.map(str::trim) {
+            Some(id) => {
+                if let Some((gid, g)) = c.gatherings.iter().find(|(g, _)| g.as_str() == id) {
+                    entries.gatherings.push((gid, g));
+                } else if let Some((sid, s)) = c.series.iter().find(|(s, _)| s.as_str() == id) {
+                    entries.series.push((sid, s));
+                } else {
+                    return Err(ModelError::NoSuchGathering(id.chars().take(80).collect()).into());
+                }
+            }
+            None => {
+                entries.gatherings = c
+                    .gatherings_by_date(now)
+                    .0
+                    .into_iter()
+                    .filter(|(id, _)| c.shows(&Item::Gathering((*id).clone()), false))
+                    .collect();
+                entries.series = c
+                    .series
+                    .iter()
+                    .filter(|(_, s)| s.ended_at.is_none())
+                    .collect();
+            }
+        }
+        Ok(calendar::ics(&c.name, &entries, now))
+    }
+
+    /// Adds a rotating role to the community.
+    pub async fn add_role(&self, community: &CommunityId, name: &str) -> Result<Role, NodeError> {
+        let me = self.me(community).await?;
+        let now = self.now();
+        let name = name.to_string();
+        self.update(community, "add role", move |c: &mut Community| {
+            c.add_custom_role(&me, &name, now)
+        })
+        .await
+    }
+
+    /// Ends a series now: it has no occurrence from now on.
+    pub async fn end_series(
+        &self,
+        community: &CommunityId,
+        id: &SeriesId,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let now = self.now();
+        let id = id.clone();
+        self.update(community, "end series", move |c: &mut Community| {
+            c.end_series(&id, &me, now)
+        })
+        .await
+    }
+
+    /// The next `count` occurrences of each series from today on, soonest first, with the
+    /// roles the rotation suggests.
+    pub async fn occurrences(
+        &self,
+        community: &CommunityId,
+        count: usize,
+    ) -> Result<Vec<Occurrence>, NodeError> {
+        let now = self.now();
+        Ok(self
+            .community(community)
+            .await?
+            .upcoming_occurrences(now, count))
+    }
 }

@@ -145,6 +145,7 @@ pub struct App {
     pub(super) skills: skills::SkillsState,
     pub(super) pulse: pulse::PulseState,
     pub(super) gatherings: gatherings::GatheringsState,
+    pub(super) notifications: super::notifications::NotificationsState,
     pub(super) actions: actions::ActionsState,
     pub(super) search: search::SearchState,
     pub(super) export: export::ExportState,
@@ -183,6 +184,7 @@ impl App {
             skills: skills::SkillsState::default(),
             pulse: pulse::PulseState::default(),
             gatherings: gatherings::GatheringsState::default(),
+            notifications: Default::default(),
             actions: actions::ActionsState::default(),
             search: search::SearchState::default(),
             export: export::ExportState::default(),
@@ -415,8 +417,15 @@ impl App {
     }
 
     fn navigation_ui(&mut self, ui: &mut egui::Ui) {
-        if let Some((_, community)) = &self.current {
+        if let Some((id, community)) = &self.current {
             ui.heading(&community.name);
+            let snapshot = Arc::as_ptr(community) as usize;
+            let now = self.bridge.now();
+            for command in
+                super::notifications::bell_ui(ui, &mut self.notifications, (id, snapshot), now)
+            {
+                self.bridge.send(command);
+            }
         }
         ui.separator();
         for (view, label) in View::ALL {

@@ -16,6 +16,8 @@ use super::app::{Navigate, ViewCtx};
 use super::bridge::{self, Command};
 use super::lifecycle::{self, LifecycleState};
 use super::widgets::labelled_field;
+use crate::model::recurrence::{self, Repeat, Slot};
+use crate::model::series::{Occurrence, OccurrenceState};
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, Item, MemberId, Role, Timestamp, TopicId,
     TopicStatus, gathering, local_time, practice::rotation,
@@ -41,14 +43,67 @@ pub struct GatheringsState {
     planning: Option<BTreeSet<GatheringId>>,
     /// Rename, archive, delete and their undo.
     lifecycle: LifecycleState,
+    /// The name typed into "New role".
+    new_role: String,
+    /// Where "Add to calendar" last saved a file, once saved.
+    saved_calendar: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 #[derive(Default)]
 struct PlanForm {
     date: String,
     title: String,
+    repeat: RepeatChoice,
     focus: bool,
 }
+
+/// How often a gathering planned in the form repeats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum RepeatChoice {
+    #[default]
+    Once,
+    Weeks(u8),
+    /// On the same weekday of each month as the date typed (its 2nd Tuesday, say).
+    MonthlyWeekday,
+}
+
+impl RepeatChoice {
+    const ALL: [RepeatChoice; 5] = [
+        RepeatChoice::Once,
+        RepeatChoice::Weeks(1),
+        RepeatChoice::Weeks(2),
+        RepeatChoice::Weeks(4),
+        RepeatChoice::MonthlyWeekday,
+    ];
+
+    fn label(self) -> String {
+        match self {
+            RepeatChoice::Once => "Does not repeat".into(),
+            RepeatChoice::Weeks(1) => "Every week".into(),
+            RepeatChoice::Weeks(n) => format!("Every {n} weeks"),
+            RepeatChoice::MonthlyWeekday => "Monthly, same weekday".into(),
+        }
+    }
+
+    /// The rule for a series first meeting at `when` in `zone`, if it repeats.
+    fn rule(self, when: Timestamp, zone: &local_time::Zone) -> Option<Repeat> {
+        match self {
+            RepeatChoice::Once => None,
+            RepeatChoice::Weeks(every) => Some(Repeat::Weekly { every }),
+            RepeatChoice::MonthlyWeekday => {
+                let (day, ..) = local_time::civil(when, zone)?;
+                let nth = u8::try_from((day.day() - 1) / 7 + 1).ok()?;
+                Some(Repeat::Monthly {
+                    nth,
+                    weekday: day.weekday(),
+                })
+            }
+        }
+    }
+}
+
+/// How many occurrences of each series the list shows.
+const OCCURRENCES_AHEAD: usize = 4;
 
 impl GatheringsState {
     fn enter(&mut self, community: &CommunityId) {
@@ -135,9 +190,13 @@ fn list_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.heading("Gatherings");
+    if let Some(path) = state.saved_calendar.lock().ok().and_then(|s| s.clone()) {
+        ui.weak(format!("Calendar file saved: {path}"));
+    }
     if let Some(me) = me {
         plan_ui(ui, state, community, now, commands);
         availability_ui(ui, community, me, commands);
+        roles_ui(ui, community, &mut state.new_role, commands);
     }
     ui.separator();
     lifecycle::show_archived_ui(ui, &mut state.lifecycle);
@@ -148,6 +207,14 @@ fn list_ui(
     };
     upcoming.retain(listed);
     past.retain(listed);
+    series_list_ui(
+        ui,
+        &state.saved_calendar,
+        community,
+        now,
+        me.is_some(),
+        commands,
+    );
     for (heading, list, empty) in [
         ("Upcoming", upcoming, "Nothing planned yet."),
         ("Past", past, "No past gatherings."),
@@ -197,11 +264,25 @@ fn plan_ui(
         zone.name(now)
     ));
     labelled_field(ui, "Title (optional)", &mut form.title);
+    ui.label("Repeat");
+    ui.horizontal_wrapped(|ui| {
+        for choice in RepeatChoice::ALL {
+            ui.radio_value(&mut form.repeat, choice, choice.label());
+        }
+    });
     let when = (!form.date.trim().is_empty()).then(|| gathering::parse_when(&form.date));
+    let rule = match &when {
+        Some(Ok(when)) => form.repeat.rule(*when, &zone),
+        _ => None,
+    };
     match &when {
         Some(Ok(when)) => {
             ui.weak(format!("On {when}."));
-            suggestion_ui(ui, community, *when);
+            if let Some(rule) = rule {
+                series_preview_ui(ui, rule, *when, &zone);
+            } else {
+                suggestion_ui(ui, community, *when);
+            }
         }
         Some(Err(e)) => {
             ui.colored_label(ui.visuals().error_fg_color, e.to_string());
@@ -226,10 +307,164 @@ fn plan_ui(
         state.planning = None;
     } else if plan && let Some(Ok(when)) = when {
         let title = Some(form.title.trim().to_string()).filter(|t| !t.is_empty());
+        if let Some(rule) = rule {
+            state.plan = None;
+            commands.push(bridge::action(
+                "plan the series",
+                move |node, c| async move {
+                    node.plan_series(&c, when, rule, title).await.map(|_| ())
+                },
+            ));
+            return;
+        }
         state.planning = Some(community.gatherings.keys().cloned().collect());
         commands.push(bridge::action(
             "plan the gathering",
             move |node, c| async move { node.plan_gathering(&c, when, title).await.map(|_| ()) },
+        ));
+    }
+}
+
+/// What a series planned in the form will be: its rule in words and its first dates, with the
+/// months it cannot meet named.
+fn series_preview_ui(ui: &mut egui::Ui, rule: Repeat, when: Timestamp, zone: &local_time::Zone) {
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.label(format!(
+            "Repeats {}, at the same local time.",
+            rule.describe()
+        ));
+        for slot in recurrence::slots(rule, when, zone, when, OCCURRENCES_AHEAD) {
+            match slot {
+                Slot::On { when, .. } => ui.weak(when.to_string()),
+                Slot::NoSuchDay { year, month } => {
+                    ui.weak(format!("{year}-{month:02}: no such day, skipped"))
+                }
+            };
+        }
+        ui.weak("Roles rotate along the series: each occurrence lists who the rotation suggests.");
+    });
+}
+
+/// The next occurrences of each series, with the suggested roles, Skip and End series.
+fn series_list_ui(
+    ui: &mut egui::Ui,
+    saved: &std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    community: &Community,
+    now: Timestamp,
+    can_change: bool,
+    commands: &mut Vec<Command>,
+) {
+    let occurrences = community.upcoming_occurrences(now, OCCURRENCES_AHEAD);
+    if community.series.is_empty() {
+        return;
+    }
+    ui.strong(format!("Series ({})", community.series.len()));
+    for (id, series) in &community.series {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("{} · {}", series.title, series.describe()));
+            add_to_calendar_ui(ui, id.as_str(), &series.title, saved, commands);
+            if series.ended_at.is_some() {
+                ui.weak("ended");
+            } else if can_change && ui.small_button("End series").clicked() {
+                let id = id.clone();
+                commands.push(bridge::action(
+                    "end the series",
+                    move |node, c| async move { node.end_series(&c, &id).await },
+                ));
+            }
+        });
+        for o in occurrences.iter().filter(|o| &o.series == id) {
+            occurrence_ui(ui, community, o, can_change, commands);
+        }
+    }
+    ui.add_space(8.0);
+}
+
+fn occurrence_ui(
+    ui: &mut egui::Ui,
+    community: &Community,
+    o: &Occurrence,
+    can_change: bool,
+    commands: &mut Vec<Command>,
+) {
+    let Some(when) = o.when else {
+        ui.weak(format!("  {}: no such day this month, skipped", o.day));
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        if o.state == OccurrenceState::Skipped {
+            ui.weak(format!("  {when} (skipped)"));
+            return;
+        }
+        ui.label(format!("  {when}"));
+        if can_change
+            && ui
+                .small_button("Skip")
+                .on_hover_text(format!("Skip the gathering of {}", o.day))
+                .clicked()
+        {
+            let occurrence = o.id.clone();
+            commands.push(bridge::action("skip the gathering", move |node, c| async move {
+                node.skip_occurrence(&c, &occurrence).await.map(|_| ())
+            }));
+        }
+    });
+    if o.state == OccurrenceState::Planned {
+        let roles: Vec<String> = community
+            .roles()
+            .iter()
+            .filter_map(|r| {
+                o.roles
+                    .get(r)
+                    .map(|m| format!("{}: {}", r.label(), community.display_name(m)))
+            })
+            .collect();
+        if !roles.is_empty() {
+            ui.weak(format!("    {}", roles.join(" · ")));
+        }
+    }
+}
+
+/// "Add to calendar": saves the gathering or series as an .ics file in the Downloads folder
+/// (else the home folder), for the member's calendar app to import; says where.
+fn add_to_calendar_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    title: &str,
+    saved: &std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    commands: &mut Vec<Command>,
+) {
+    if ui
+        .small_button("Add to calendar")
+        .on_hover_text("Save an .ics file to import into your calendar")
+        .clicked()
+    {
+        let folder = directories::UserDirs::new()
+            .and_then(|d| d.download_dir().map(|p| p.to_path_buf()))
+            .or_else(|| directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(std::env::temp_dir);
+        let name: String = title
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .take(60)
+            .collect();
+        let path = folder.join(format!("{name}.ics"));
+        let (id, saved) = (id.to_string(), saved.clone());
+        commands.push(bridge::action(
+            "save the calendar file",
+            move |node, c| async move {
+                let text = node.calendar(&c, Some(&id)).await?;
+                tokio::fs::write(&path, text)
+                    .await
+                    .map_err(|e| crate::node::NodeError::Io {
+                        path: path.display().to_string(),
+                        error: format!("{e}; check that the folder exists and you can write to it"),
+                    })?;
+                if let Ok(mut slot) = saved.lock() {
+                    *slot = Some(path.display().to_string());
+                }
+                Ok(())
+            },
         ));
     }
 }
@@ -299,10 +534,10 @@ fn suggestion_ui(ui: &mut egui::Ui, community: &Community, when: Timestamp) {
         }
         ui.weak("Planned topics come first, then the proposed ones members endorsed most.");
         ui.label("Suggested roles");
-        for role in Role::ALL {
+        for role in community.roles() {
             let who = plan
                 .roles
-                .get(role)
+                .get(&role)
                 .map(|m| community.display_name(m))
                 .unwrap_or_else(|| "nobody available".into());
             ui.label(format!("{}: {who}", role.label()));
@@ -312,6 +547,43 @@ fn suggestion_ui(ui: &mut egui::Ui, community: &Community, when: Timestamp) {
              suggestion; anyone can change it afterwards.",
         );
     });
+}
+
+/// The rotating roles, and a field to add one of the community's own.
+fn roles_ui(
+    ui: &mut egui::Ui,
+    community: &Community,
+    new_role: &mut String,
+    commands: &mut Vec<Command>,
+) {
+    egui::CollapsingHeader::new("Rotating roles")
+        .id_salt("gathering-roles")
+        .show(ui, |ui| {
+            let names: Vec<String> = community
+                .roles()
+                .iter()
+                .map(|r| r.label().to_string())
+                .collect();
+            ui.weak(names.join(" · "));
+            labelled_field(ui, "New role", new_role);
+            let name = new_role.trim().to_string();
+            let exists = community
+                .roles()
+                .iter()
+                .any(|r| Role::key(r.label()) == Role::key(&name));
+            if exists {
+                ui.weak("The community already has this role.");
+            }
+            if ui
+                .add_enabled(!name.is_empty() && !exists, Button::new("Add role"))
+                .clicked()
+            {
+                new_role.clear();
+                commands.push(bridge::action("add the role", move |node, c| async move {
+                    node.add_role(&c, &name).await.map(|_| ())
+                }));
+            }
+        });
 }
 
 /// One's own "available for roles" setting.
@@ -379,11 +651,12 @@ fn detail_ui(
                 lifecycle::actions_ui(ui, cx, &mut state.lifecycle, &item);
             }
             ui.weak(g.when.to_string());
+            add_to_calendar_ui(ui, id.as_str(), &g.title, &state.saved_calendar, commands);
             ui.add_space(8.0);
             agenda_ui(ui, id, g, community, me.is_some(), commands);
             ui.add_space(12.0);
             ui.strong("Roles");
-            for role in Role::ALL {
+            for role in community.roles() {
                 role_ui(ui, id, g, role, community, me.is_some(), commands);
             }
             ui.add_space(12.0);
@@ -474,7 +747,7 @@ fn role_ui(
     can_change: bool,
     commands: &mut Vec<Command>,
 ) {
-    let current = g.roles.get(role);
+    let current = g.roles.get(&role);
     let name = current
         .map(|m| community.display_name(m))
         .unwrap_or_else(|| "Nobody".into());
@@ -529,11 +802,12 @@ pub fn next_gathering_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
             if ui.link(format!("{} · {}", g.title, g.when)).clicked() {
                 to = Navigate::OpenGathering(id.clone());
             }
-            let roles: Vec<String> = Role::ALL
+            let roles: Vec<String> = community
+                .roles()
                 .iter()
                 .filter_map(|r| {
                     g.roles
-                        .get(*r)
+                        .get(r)
                         .map(|m| format!("{}: {}", r.label(), community.display_name(m)))
                 })
                 .collect();

@@ -283,14 +283,9 @@ pub fn gathering_page(gathering: &Gathering, community: &Community, links: &Link
     let when = gathering.when.to_rfc3339();
     let mut out = front_matter::write(&[("title", &gathering.title), ("when", &when)]);
     let _ = write!(out, "# {}\n\n{}\n\n", gathering.title, gathering.when);
-    let roles = [
-        ("Facilitator", &gathering.roles.facilitator),
-        ("Presenter", &gathering.roles.presenter),
-        ("Note-taker", &gathering.roles.note_taker),
-    ];
-    for (role, who) in roles {
-        if let Some(who) = who {
-            let _ = writeln!(out, "- {role}: {}", community.display_name(who));
+    for role in community.roles() {
+        if let Some(who) = gathering.roles.get(&role) {
+            let _ = writeln!(out, "- {}: {}", role.label(), community.display_name(who));
         }
     }
     let agenda = community.agenda_of(gathering);

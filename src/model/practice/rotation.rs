@@ -110,8 +110,8 @@ pub fn propose_agenda(community: &Community) -> Vec<AgendaPick> {
 pub fn suggest_roles(community: &Community, when: Timestamp) -> Roles {
     let mut roles = Roles::default();
     let mut taken: BTreeSet<MemberId> = BTreeSet::new();
-    for role in Role::ALL {
-        let ranked = ranked_for(community, role, when);
+    for role in community.roles() {
+        let ranked = ranked_for(community, &role, when);
         let pick = ranked
             .iter()
             .find(|m| !taken.contains(*m))
@@ -120,13 +120,13 @@ pub fn suggest_roles(community: &Community, when: Timestamp) -> Roles {
         if let Some(member) = &pick {
             taken.insert(member.clone());
         }
-        roles.set(role, pick);
+        roles.set(&role, pick);
     }
     roles
 }
 
 /// Available members, best candidate for `role` first.
-pub fn ranked_for(community: &Community, role: Role, when: Timestamp) -> Vec<MemberId> {
+pub fn ranked_for(community: &Community, role: &Role, when: Timestamp) -> Vec<MemberId> {
     let mut candidates: Vec<_> = community
         .members
         .iter()
@@ -145,7 +145,7 @@ pub fn ranked_for(community: &Community, role: Role, when: Timestamp) -> Vec<Mem
 pub fn last_held(
     community: &Community,
     member: &MemberId,
-    role: Role,
+    role: &Role,
     when: Timestamp,
 ) -> Option<Timestamp> {
     community
@@ -196,6 +196,7 @@ mod tests {
                     facilitator: f.map(id),
                     presenter: p.map(id),
                     note_taker: n.map(id),
+                    ..Roles::default()
                 },
                 note: None,
                 planned_by: None,
@@ -205,7 +206,7 @@ mod tests {
     }
 
     fn names(roles: &Roles) -> [Option<&str>; 3] {
-        Role::ALL.map(|r| roles.get(r).map(|m| m.as_str()))
+        Role::BUILT_IN.map(|r| roles.get(&r).map(|m| m.as_str()))
     }
 
     #[test]
@@ -252,6 +253,40 @@ mod tests {
         );
     }
 
+    /// A role the community added rotates like the built-in ones: to whoever held it least
+    /// recently, and to someone without a role while anyone is free.
+    #[test]
+    fn a_custom_role_rotates_like_the_built_in_ones() {
+        let mut c = community(&["ada", "bo", "cy", "dee"]);
+        let host = c.add_custom_role(&id("ada"), "Host", Timestamp(1)).unwrap();
+        // Before anyone hosted: the one member left without a role.
+        let first = suggest_roles(&c, Timestamp(10));
+        assert_eq!(names(&first), [Some("ada"), Some("bo"), Some("cy")]);
+        assert_eq!(first.get(&host), Some(&id("dee")));
+        let held_with_host = |c: &mut Community, when: i64, roles: Roles| {
+            c.gatherings.insert(
+                GatheringId::from(format!("g{when}")),
+                Gathering {
+                    title: String::new(),
+                    when: Timestamp(when),
+                    agenda: vec![],
+                    roles,
+                    note: None,
+                    planned_by: None,
+                    planned_at: None,
+                },
+            );
+        };
+        held_with_host(&mut c, 10, first);
+        // Dee hosted at 10; everyone else never did, so the host passes on, and nobody
+        // hosts twice in a row.
+        let second = suggest_roles(&c, Timestamp(20));
+        assert_ne!(second.get(&host), Some(&id("dee")));
+        assert!(second.get(&host).is_some());
+        let holders: BTreeSet<_> = second.holders().collect();
+        assert_eq!(holders.len(), 4, "four members, four roles, one each");
+    }
+
     #[test]
     fn gatherings_after_the_new_date_do_not_count() {
         let mut c = community(&["ada", "bo"]);
@@ -291,7 +326,7 @@ mod tests {
             Member::new("Sam", "s2", Timestamp(3)).unwrap(),
         );
         assert_eq!(
-            ranked_for(&c, Role::Presenter, Timestamp(10)),
+            ranked_for(&c, &Role::Presenter, Timestamp(10)),
             [id("amy"), id("sam-early"), id("sam-late"), id("zed")]
         );
     }
