@@ -7,9 +7,9 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    Archived, Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, LastChange,
-    Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Timestamp, Tombstone, Topic,
-    TopicId, TopicStatus, limits, text_edit, topic,
+    Archived, Attachment, Case, CaseId, DeviceId, DocRef, FileId, Gathering, GatheringId, Invite,
+    InviteId, LastChange, Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Timestamp,
+    Tombstone, Topic, TopicId, TopicStatus, limits, text_edit, topic,
 };
 
 /// The root document of a community.
@@ -45,6 +45,10 @@ pub struct Community {
     /// Deleted items → their tombstones, which keep them out of every list.
     #[autosurgeon(missing = "Default::default")]
     pub deleted: BTreeMap<String, Tombstone>,
+    /// Files attached to notes and cases: only their names and content hashes; the bytes
+    /// travel separately (see [`crate::model::attachment`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub files: BTreeMap<FileId, Attachment>,
 }
 
 /// What the community index knows of a note or case without opening it.
@@ -147,6 +151,7 @@ impl Community {
             invites: BTreeMap::new(),
             archived: BTreeMap::new(),
             deleted: BTreeMap::new(),
+            files: BTreeMap::new(),
         })
     }
 

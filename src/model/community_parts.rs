@@ -236,6 +236,7 @@ fn empty() -> Community {
         invites: BTreeMap::new(),
         archived: BTreeMap::new(),
         deleted: BTreeMap::new(),
+        files: BTreeMap::new(),
     }
 }
 
