@@ -91,13 +91,17 @@ async fn strangers_and_removed_members_get_no_bytes() {
     let c = online(dirs[2].path()).await;
     let id = community_of(&a, &[(&b, "Bob"), (&c, "Cy")]).await;
     let note = a.add_note(&id, "Board", "photo").await.unwrap();
+    let note_ref = DocRef::Note(note.clone());
     let source = dirs[0].path().join("board.png");
     std::fs::write(&source, sample(50_000)).unwrap();
-    let file = a
-        .attach_file(&id, &DocRef::Note(note), &source)
-        .await
-        .unwrap();
+    let file = a.attach_file(&id, &note_ref, &source).await.unwrap();
     let hash = a.file(&id, &file).await.unwrap().hash;
+    // Bytes A holds that no community refers to any more: a file attached, then removed.
+    let private = dirs[0].path().join("private.txt");
+    std::fs::write(&private, b"attached by mistake").unwrap();
+    let mistake = a.attach_file(&id, &note_ref, &private).await.unwrap();
+    let unreferenced = a.file(&id, &mistake).await.unwrap().hash;
+    a.remove_file(&id, &mistake).await.unwrap();
     eventually("B and C have the reference", || async {
         b.file(&id, &file).await.is_ok() && c.file(&id, &file).await.is_ok()
     })
@@ -110,9 +114,8 @@ async fn strangers_and_removed_members_get_no_bytes() {
         fetch_as(b_key.clone(), &a, &hash).await.unwrap().len(),
         50_000
     );
-    // ... but not a hash no community refers to.
-    let other = blake3_hex(b"not attached anywhere");
-    assert!(fetch_as(b_key, &a, &other).await.is_err());
+    // ... but not bytes A holds that no community refers to.
+    assert!(fetch_as(b_key, &a, &unreferenced).await.is_err());
 
     // A stranger is refused.
     let stranger = iroh::SecretKey::generate();
