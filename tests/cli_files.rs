@@ -42,6 +42,19 @@ fn attach_list_save_rename_and_remove_a_file() {
     let err = folder.fails(&["file", "rename", &id, "../talk.pdf"]);
     assert!(err.contains("no folders"), "{err}");
 
+    // Export copies the file beside the pages and links it relatively from files.md.
+    let export = outside.path().join("export");
+    let report = folder.json(&["export", "--out", export.to_str().unwrap()]);
+    assert_eq!(report["files"], 1);
+    let copied = export.join("files").join(format!("{id}-talk.pdf"));
+    assert_eq!(std::fs::read(&copied).unwrap(), bytes);
+    let page = std::fs::read_to_string(export.join("files.md")).unwrap();
+    assert!(
+        page.contains(&format!("[talk.pdf](files/{id}-talk.pdf)")),
+        "{page}"
+    );
+    assert!(page.contains("## Talk"), "{page}");
+
     folder.ok(&["file", "remove", &id]);
     assert_eq!(folder.json(&["files"]).as_array().unwrap().len(), 0);
 }
