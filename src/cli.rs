@@ -17,6 +17,7 @@ mod case;
 mod device;
 mod doctor;
 mod export;
+mod files;
 mod lifecycle;
 mod member;
 mod note;
@@ -206,6 +207,21 @@ pub enum Command {
         /// The folder to read (sub-folders too).
         dir: PathBuf,
     },
+    /// Attach files to a note or case; prints each file's id.
+    Attach {
+        /// The note's or case's id.
+        on: String,
+        #[arg(required = true, num_args = 1.., value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Files attached in the community, or to one note or case (ID).
+    Files {
+        /// A note's or case's id.
+        on: Option<String>,
+    },
+    /// One attached file: save it, rename it, remove it.
+    #[command(subcommand)]
+    File(files::FileCommand),
     /// Back up this data folder (documents and device key) to a file, even while copse runs.
     Backup(backup::BackupArgs),
     /// Restore a backup into a new, empty data folder (--data-dir), as the same device.
@@ -423,6 +439,9 @@ async fn execute(
             export::export(node, &community()?, folder, *force, out).await?
         }
         Command::Import { dir } => export::import(node, &community()?, dir, out).await?,
+        Command::Attach { on, files } => files::attach(node, &community()?, on, files, out).await?,
+        Command::Files { on } => files::list(node, &community()?, on.as_deref(), out).await?,
+        Command::File(cmd) => files::run(node, &community()?, cmd, out).await?,
         // `run` handles these before any node opens.
         Command::Backup(_) | Command::Restore { .. } | Command::Doctor => {
             anyhow::bail!("this command does not open the data folder")

@@ -16,6 +16,7 @@
 //! This module does no IO and knows nothing of tokio, samod, iroh or egui: the caller passes in the
 //! time and any new ids, so every rule can be tested with plain values.
 
+pub mod attachment;
 pub mod calendar;
 pub mod case;
 pub mod change;
@@ -48,6 +49,7 @@ pub mod thanks;
 pub mod topic;
 pub mod word_diff;
 
+pub use attachment::Attachment;
 pub use case::{Case, NextAction, Phase, Question, Suggestion};
 pub use comment::Comment;
 pub use community::{Community, DocEntry};
@@ -55,8 +57,8 @@ pub use error::ModelError;
 pub use gathering::{Gathering, Role, Roles};
 pub use history::Revision;
 pub use ids::{
-    ActionId, CaseId, CommentId, CommunityId, DeviceId, DocKind, DocRef, GatheringId, InviteId,
-    MemberId, NoteId, QuestionId, SeriesId, SuggestionId, Timestamp, TopicId,
+    ActionId, CaseId, CommentId, CommunityId, DeviceId, DocKind, DocRef, FileId, GatheringId,
+    InviteId, MemberId, NoteId, QuestionId, SeriesId, SuggestionId, Timestamp, TopicId,
 };
 pub use invite::{Invite, InviteStatus};
 pub use last_change::LastChange;

@@ -1,9 +1,11 @@
 //! Peer-to-peer sync over iroh: the endpoint, samod's transport over QUIC streams, admission
-//! with invites, and the checks every frame from a peer passes before samod sees it.
+//! with invites, the checks every frame from a peer passes before samod sees it, and the files
+//! protocol (iroh-blobs) behind the same admission.
 //!
 //! Depends on [`crate::model`] (rosters, invites) and samod/iroh; never on the UI.
 
 pub mod access;
+pub mod blobs;
 pub mod dialer;
 pub mod endpoint;
 pub mod expulsion;

@@ -14,6 +14,7 @@ mod damage;
 mod devices;
 mod error;
 mod export;
+mod files;
 mod gatherings;
 mod heads_cache;
 mod history_ops;
@@ -59,6 +60,7 @@ pub use conflicts::{Review, Reviewed};
 pub use damage::Damaged;
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};
+pub use files::{FILES_DIR, FileView, Receiving, check_file};
 pub use gatherings::{GatheringList, agenda_markdown};
 pub use history_ops::HistoryEntry;
 pub use import::{ImportReport, ImportedNote, MAX_IMPORT_BYTES, SkippedFile};
@@ -178,6 +180,8 @@ struct Inner {
     lock: Mutex<Option<DataDirLock>>,
     /// Why this node only reads, if it does: every change is refused with it.
     read_only: Option<ReadOnly>,
+    /// The store of attached files' bytes; `None` while another copse holds the folder.
+    files: Option<files::Files>,
 }
 
 /// Why a node opened its folder only for reading.
@@ -239,6 +243,10 @@ impl Node {
             }
         };
         let key = load_or_create_device_key(&config.data_dir)?;
+        let files = match read_only {
+            None => Some(files::Files::open(&config.data_dir).await?),
+            Some(_) => None,
+        };
         let device_id = DeviceId::from(key.public().to_string());
         let heads_cache = heads_cache::HeadsCache::load(&storage);
         let access = Access::default();
@@ -272,6 +280,7 @@ impl Node {
                         key,
                         net,
                         &access,
+                        files.as_ref(),
                         slot.clone(),
                         network::StatusFeed {
                             sender: status,
@@ -304,6 +313,7 @@ impl Node {
                 heads_cache,
                 lock: Mutex::new(lock),
                 read_only,
+                files,
             }),
         };
         let _ = slot.set(Arc::downgrade(&node.inner));
@@ -312,6 +322,7 @@ impl Node {
         if node.inner.network.is_some() {
             node.check_quiet_documents();
             node.follow_receipts();
+            node.keep_fetching_files();
             for id in node.community_ids()? {
                 if let Err(e) = node.follow_community(id.clone()).await {
                     tracing::warn!(community = %id, error = %e, "community not synced");
@@ -418,6 +429,9 @@ impl Node {
         self.inner.containment.stop().await;
         if let Some(open) = open_heads {
             self.remember_heads(open);
+        }
+        if let Some(files) = &self.inner.files {
+            files.shutdown().await;
         }
         self.inner.storage.close();
         drop(lock(&self.inner.lock).take());

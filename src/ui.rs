@@ -9,6 +9,7 @@
 
 mod actions;
 mod app;
+mod attachments;
 mod backups;
 pub mod bridge;
 mod cases;

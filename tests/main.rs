@@ -5,6 +5,7 @@
 
 mod backup;
 mod cli;
+mod cli_files;
 mod cli_lifecycle;
 mod cli_practices;
 mod cli_rhythm;
@@ -13,11 +14,13 @@ mod crash;
 mod damage;
 mod devices;
 mod disk_faults;
+mod files;
 mod formats;
 mod fuzz_corpus;
 mod gui;
 mod gui_backups;
 mod gui_cases;
+mod gui_files;
 mod gui_gatherings;
 mod gui_home;
 mod gui_lifecycle;

@@ -274,6 +274,18 @@ impl Output {
                         report.missing
                     ));
                 }
+                if report.files + report.files_missing > 0 {
+                    text.push_str(&format!(
+                        "\n{} copied into files/ (listed in files.md)",
+                        plain::count(report.files, "attached file", "attached files")
+                    ));
+                }
+                if report.files_missing > 0 {
+                    text.push_str(&format!(
+                        "; {} not on this device yet (sync first)",
+                        plain::count(report.files_missing, "file is", "files are")
+                    ));
+                }
                 text
             },
             || json!(report),

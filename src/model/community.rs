@@ -7,9 +7,10 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    Archived, Case, CaseId, DeviceId, DocRef, Gathering, GatheringId, Invite, InviteId, LastChange,
-    Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Series, SeriesId, Timestamp,
-    Tombstone, Topic, TopicId, TopicStatus, custom_role::CustomRole, limits, text_edit, topic,
+    Archived, Attachment, Case, CaseId, DeviceId, DocRef, FileId, Gathering, GatheringId, Invite,
+    InviteId, LastChange, Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Series,
+    SeriesId, Timestamp, Tombstone, Topic, TopicId, TopicStatus, custom_role::CustomRole, limits,
+    text_edit, topic,
 };
 
 /// The root document of a community.
@@ -51,6 +52,10 @@ pub struct Community {
     /// Deleted items → their tombstones, which keep them out of every list.
     #[autosurgeon(missing = "Default::default")]
     pub deleted: BTreeMap<String, Tombstone>,
+    /// Files attached to notes and cases: only their names and content hashes; the bytes
+    /// travel separately (see [`crate::model::attachment`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub files: BTreeMap<FileId, Attachment>,
 }
 
 /// What the community index knows of a note or case without opening it.
@@ -128,6 +133,28 @@ pub struct NewTopic {
 }
 
 impl Community {
+    /// A community with nothing in it: the base of a partial copy (only the parts an operation
+    /// reads) that names the rest by `..Community::empty()`.
+    pub(crate) fn empty() -> Community {
+        Community {
+            name: String::new(),
+            purpose: Text::with_value(""),
+            guidelines: Text::with_value(""),
+            created_at: Timestamp(0),
+            members: BTreeMap::new(),
+            topics: BTreeMap::new(),
+            gatherings: BTreeMap::new(),
+            series: BTreeMap::new(),
+            custom_roles: BTreeMap::new(),
+            notes: BTreeMap::new(),
+            cases: BTreeMap::new(),
+            invites: BTreeMap::new(),
+            archived: BTreeMap::new(),
+            deleted: BTreeMap::new(),
+            files: BTreeMap::new(),
+        }
+    }
+
     /// A new community whose founder is its first member.
     pub fn new(
         name: &str,
@@ -143,18 +170,9 @@ impl Community {
                 purpose,
                 limits::MAX_SHORT_TEXT_BYTES,
             )?),
-            guidelines: Text::with_value(""),
             created_at: now,
             members: BTreeMap::from([(founder.clone(), founder_profile)]),
-            topics: BTreeMap::new(),
-            gatherings: BTreeMap::new(),
-            series: BTreeMap::new(),
-            custom_roles: BTreeMap::new(),
-            notes: BTreeMap::new(),
-            cases: BTreeMap::new(),
-            invites: BTreeMap::new(),
-            archived: BTreeMap::new(),
-            deleted: BTreeMap::new(),
+            ..Community::empty()
         })
     }
 

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::transaction::{Transactable, Transaction};
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, Value};
-use autosurgeon::{Hydrate, Reconcile, Text};
+use autosurgeon::{Hydrate, Reconcile};
 
 use crate::model::{
     Community, DeviceId, DocRef, Item, MemberId, ModelError, Timestamp, TopicId, change,
@@ -143,7 +143,7 @@ pub fn update<R>(
     f: impl FnOnce(&mut Community) -> Result<R, ModelError>,
 ) -> Result<R, ModelError> {
     change::transact(doc, message, now, |tx| {
-        let mut community = empty();
+        let mut community = Community::empty();
         for part in Part::ALL {
             load(tx, scope, part, &mut community)?;
         }
@@ -218,26 +218,6 @@ fn string_at(doc: &impl ReadDoc, map: &ObjId, key: &str, field: &str) -> Option<
     match doc.get(&entry, field) {
         Ok(Some((Value::Scalar(s), _))) => s.as_str().map(str::to_string),
         _ => None,
-    }
-}
-
-/// A community with nothing in it, to hydrate parts into.
-fn empty() -> Community {
-    Community {
-        name: String::new(),
-        purpose: Text::with_value(""),
-        guidelines: Text::with_value(""),
-        created_at: Timestamp(0),
-        members: BTreeMap::new(),
-        topics: BTreeMap::new(),
-        gatherings: BTreeMap::new(),
-        series: BTreeMap::new(),
-        custom_roles: BTreeMap::new(),
-        notes: BTreeMap::new(),
-        cases: BTreeMap::new(),
-        invites: BTreeMap::new(),
-        archived: BTreeMap::new(),
-        deleted: BTreeMap::new(),
     }
 }
 

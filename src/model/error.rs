@@ -127,6 +127,17 @@ pub enum ModelError {
         crate::model::format::FORMAT
     )]
     NewerFormat { found: u64 },
+    #[error("no file with id {0} in this community (see `copse files`)")]
+    NoSuchFile(String),
+    #[error(
+        "{name} is too large to attach ({}): a file can be at most {} so members' disks do not \
+         fill up; share a smaller copy, or a link to it",
+        super::plain::size(*size as usize),
+        super::plain::size(*max as usize)
+    )]
+    FileTooLarge { name: String, size: u64, max: u64 },
+    #[error("'{given}' cannot be a file's name: {reason}")]
+    BadFileName { given: String, reason: &'static str },
 }
 
 impl From<autosurgeon::HydrateError> for ModelError {

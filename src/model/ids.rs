@@ -116,6 +116,10 @@ string_id!(
     /// An invite to a community, kept in the community document (its secret is not).
     InviteId
 );
+string_id!(
+    /// A file attached to a note or case (see [`crate::model::attachment`]).
+    FileId
+);
 
 /// Which kind of indexed document: a note or a peer-assist case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -229,20 +229,11 @@ impl Community {
     /// on every frame, whatever the number of notes and cases.
     fn roster_and_gatherings(&self) -> Community {
         Community {
-            name: String::new(),
-            purpose: autosurgeon::Text::with_value(""),
-            guidelines: autosurgeon::Text::with_value(""),
             created_at: self.created_at,
             members: self.members.clone(),
-            topics: BTreeMap::new(),
             gatherings: self.gatherings.clone(),
-            series: BTreeMap::new(),
             custom_roles: self.custom_roles.clone(),
-            notes: BTreeMap::new(),
-            cases: BTreeMap::new(),
-            invites: BTreeMap::new(),
-            archived: BTreeMap::new(),
-            deleted: BTreeMap::new(),
+            ..Community::empty()
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct CommunityAccess {
     pub devices: BTreeSet<String>,
     /// The community document and every note and case it indexes.
     pub documents: HashSet<DocumentId>,
+    /// The BLAKE3 hashes (hex) of the files the community refers to: what its members may fetch.
+    pub files: HashSet<String>,
 }
 
 /// The whole access list, keyed by community document id.
@@ -54,6 +56,22 @@ impl AccessList {
         self.communities
             .values()
             .any(|c| c.documents.contains(doc) && c.devices.contains(peer))
+    }
+
+    /// Whether `peer` may fetch the file with this hash: a device of a member of a community
+    /// that refers to it.
+    pub fn may_fetch(&self, peer: &str, hash: &str) -> bool {
+        self.communities
+            .values()
+            .any(|c| c.files.contains(hash) && c.devices.contains(peer))
+    }
+
+    /// Every file hash any community refers to, with the devices that may hold it.
+    pub fn files(&self) -> Vec<(String, BTreeSet<String>)> {
+        self.communities
+            .values()
+            .flat_map(|c| c.files.iter().map(|h| (h.clone(), c.devices.clone())))
+            .collect()
     }
 
     /// Every document `peer` may share: the summary's scope.
@@ -193,6 +211,7 @@ mod tests {
             CommunityAccess {
                 devices: BTreeSet::from(["alice".to_string()]),
                 documents: HashSet::from([community.clone(), note.clone()]),
+                files: HashSet::from(["h1".to_string()]),
             },
         );
         let list = access.current();
@@ -200,6 +219,8 @@ mod tests {
         assert_eq!(list.share(&other, "alice"), ShareConfig::none());
         assert_eq!(list.share(&note, "mallory"), ShareConfig::none());
         assert!(list.knows("alice") && !list.knows("mallory"));
+        assert!(list.may_fetch("alice", "h1"));
+        assert!(!list.may_fetch("alice", "h2") && !list.may_fetch("mallory", "h1"));
     }
 
     #[tokio::test]
@@ -209,6 +230,7 @@ mod tests {
         let with = |devices: &[&str]| CommunityAccess {
             devices: devices.iter().map(|d| d.to_string()).collect(),
             documents: HashSet::from([community.clone()]),
+            files: HashSet::new(),
         };
         access.set_community(community.clone(), with(&["alice", "bob"]));
         let mut decisions = (access.policy())(community.clone(), PeerId::from("bob"));

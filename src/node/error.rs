@@ -83,6 +83,9 @@ pub enum NodeError {
         "document {doc} stopped after a member's message crashed it and was reopened from disk; try again"
     )]
     Reopened { doc: String },
+    /// Attached files: their store, or bytes not here yet, said as a sentence.
+    #[error("{0}")]
+    Files(String),
     #[error("internal error while changing a document (the document was left unchanged): {0}")]
     Panicked(String),
 }

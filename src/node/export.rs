@@ -29,8 +29,9 @@ pub const EXPORT_MARKER: &str = ".copse-export";
 /// The folders of an export, each holding one page per item.
 const PAGE_FOLDERS: [&str; 3] = ["notes", "cases", "gatherings"];
 /// The files at the top of an export.
-const TOP_FILES: [&str; 5] = [
+const TOP_FILES: [&str; 6] = [
     "README.md",
+    "files.md",
     "topics.md",
     "members.md",
     "community.json",
@@ -48,6 +49,9 @@ pub struct ExportReport {
     pub members: usize,
     /// Notes and cases listed in the community but not on this device (not synced yet).
     pub missing: usize,
+    /// Attached files copied into `files/`, and those whose bytes are not here yet.
+    pub files: usize,
+    pub files_missing: usize,
 }
 
 /// A note or case as it was exported: its page's path, the document, its index entry and its
@@ -114,7 +118,10 @@ impl Node {
         write(folder, "topics.md", pages::topics_page(c, &links)).await?;
         write(folder, "members.md", pages::members_page(c)).await?;
         write(folder, "README.md", pages::readme(c, &links)).await?;
+        let (files, files_missing) = self.export_files(c, folder).await?;
         let report = ExportReport {
+            files,
+            files_missing,
             folder: folder.to_path_buf(),
             notes: notes.len(),
             cases: cases.len(),

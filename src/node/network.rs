@@ -18,6 +18,7 @@ use super::{Inner, Node, NodeError, lock};
 use crate::clock::Clock;
 use crate::model::{Community, CommunityId, DeviceId};
 use crate::net::access::{Access, CommunityAccess};
+use crate::net::blobs::{FILES_ALPN, FilesProtocol};
 use crate::net::dialer::{DeviceDialer, DialFailed};
 use crate::net::endpoint::BoundEndpoint;
 use crate::net::endpoint::NetConfig;
@@ -45,12 +46,15 @@ pub(super) struct Network {
 ///
 /// The port is kept in the data folder, so that addresses in invites handed out earlier still
 /// reach this device after a restart.
+// One call site (`Node::open`), each argument a different part of the node.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn start(
     repo: &samod::Repo,
     storage: &SqliteStorage,
     key: iroh::SecretKey,
     config: &NetConfig,
     access: &Access,
+    files: Option<&super::files::Files>,
     node: Arc<OnceLock<Weak<Inner>>>,
     status: StatusFeed,
 ) -> Result<Network, NodeError> {
@@ -116,8 +120,19 @@ pub(super) async fn start(
                 versions: link.versions.clone(),
                 access: access.clone(),
             },
-        )
-        .spawn();
+        );
+    // Attached files, when this device has a file store (not on a full disk).
+    let router = match files {
+        Some(files) => {
+            files.start_downloads(&bound.endpoint);
+            router.accept(
+                FILES_ALPN,
+                FilesProtocol::new(files.blobs(), access.clone()),
+            )
+        }
+        None => router,
+    }
+    .spawn();
     remember_addresses(storage, &bound);
     let connections = watch_connections(repo, storage, &bound.endpoint, &link.versions, status);
     Ok(Network {
@@ -164,6 +179,8 @@ pub struct SyncStatus {
     /// Member devices that speak no sync protocol version this copse speaks, and which side
     /// is behind ([`Node::version_notices`] puts it in words).
     pub version_gaps: std::collections::BTreeMap<String, Gap>,
+    /// Files arriving now, by hash (see [`Node::fetch_missing_files`]).
+    pub receiving: std::collections::BTreeMap<String, super::Receiving>,
 }
 
 /// Messages this recent mean sync is under way.
@@ -354,6 +371,7 @@ impl Node {
         self.access()
             .set_community(doc.clone(), access_of(&doc, &community));
         self.dial_members();
+        self.fetch_missing_files().await;
         Ok(())
     }
 
@@ -431,5 +449,10 @@ pub(crate) fn access_of(doc: &DocumentId, community: &Community) -> CommunityAcc
         .values()
         .flat_map(|m| m.devices.keys().map(DeviceId::to_string))
         .collect();
-    CommunityAccess { devices, documents }
+    let files = community.files.values().map(|f| f.hash.clone()).collect();
+    CommunityAccess {
+        devices,
+        documents,
+        files,
+    }
 }

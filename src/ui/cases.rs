@@ -84,6 +84,8 @@ pub struct CasesState {
     phases: HashMap<CaseId, (Timestamp, Option<Phase>)>,
     /// Rename, archive, delete and their undo.
     lifecycle: super::lifecycle::LifecycleState,
+    /// The selected case's files.
+    attachments: super::attachments::AttachmentsState,
     replies_tx: mpsc::Sender<Reply>,
     replies: mpsc::Receiver<Reply>,
 }
@@ -112,6 +114,7 @@ impl Default for CasesState {
             order: Vec::new(),
             phases: HashMap::new(),
             lifecycle: Default::default(),
+            attachments: Default::default(),
             replies_tx,
             replies,
         }

@@ -85,6 +85,8 @@ pub struct NotesState {
     unsent: Unsent,
     /// Rename, archive, delete and their undo.
     lifecycle: LifecycleState,
+    /// The note's files.
+    attachments: super::attachments::AttachmentsState,
 }
 
 /// The way back for a comment the node refused: the note, the text and why.
@@ -639,9 +641,10 @@ fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: 
     } else {
         edit_ui(ui, state);
     }
+    let doc = crate::model::DocRef::Note(id.clone());
+    super::attachments::attachments_ui(ui, cx, &mut state.attachments, &doc, commands);
     ui.add_space(8.0);
     if let Some(comment) = widgets::comments_ui(ui, community, &note.comments, cx.me) {
-        let doc = crate::model::DocRef::Note(id.clone());
         commands.push(bridge::action(
             "delete the comment",
             move |node, c| async move { node.delete_comment(&c, &doc, &comment).await },

@@ -66,6 +66,11 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
                 ui.colored_label(ui.visuals().warn_fg_color, notice);
             }
         }
+        if let Some(receiving) = super::attachments::receiving_line(&app.sync.receiving) {
+            ui.separator();
+            ui.spinner();
+            ui.label(receiving);
+        }
         if app.sync.syncing {
             ui.separator();
             ui.spinner();

@@ -143,6 +143,14 @@ pub(super) fn detail_ui(
                 Phase::Closed => close::outcome_ui(ui, &cx, state, commands),
                 _ => {}
             }
+            let doc = crate::model::DocRef::Case(id.clone());
+            crate::ui::attachments::attachments_ui(
+                ui,
+                view,
+                &mut state.attachments,
+                &doc,
+                commands,
+            );
             ui.add_space(12.0);
             close::comments_ui(ui, &cx, state, commands);
         });
