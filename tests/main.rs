@@ -33,6 +33,7 @@ mod node;
 mod panic_containment;
 mod relay;
 mod review;
+mod roles;
 mod search_export;
 mod sync;
 mod sync_rhythm;

@@ -112,6 +112,10 @@ string_id!(
     /// An invite to a community, kept in the community document (its secret is not).
     InviteId
 );
+string_id!(
+    /// One entry of the community's governance record (a removal, a role change …).
+    RecordId
+);
 
 /// Which kind of indexed document: a note or a peer-assist case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -13,7 +13,9 @@ use samod::{ConnectionId, ConnectionState, DocHandle, DocumentId, PeerId};
 use serde::Serialize;
 
 use super::{Inner, Node, NodeError};
-use crate::model::{Community, CommunityId, DeviceId, InviteId, MemberId, Timestamp};
+use crate::model::{
+    Community, CommunityId, DeviceId, InviteId, MemberId, MemberRole, ModelError, Timestamp,
+};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
 use crate::net::receipt::ReceiptClient;
 use crate::net::ticket::{Admitter, InviteTicket, MAX_OTHER_ADMITTERS, new_secret};
@@ -29,6 +31,8 @@ pub struct JoinSummary {
     pub member_name: String,
     /// This device was linked to an existing member (a device invite), not admitted as new.
     pub linked_device: bool,
+    /// This device was enrolled as an always-on community device.
+    pub community_device: bool,
     pub members: usize,
     pub notes: usize,
     pub cases: usize,
@@ -111,6 +115,32 @@ impl Admission for NodeAdmission {
 }
 
 impl Node {
+    /// An invite that admits newcomers as `role` (a steward invite needs a steward).
+    pub async fn create_invite_for(
+        &self,
+        community: &CommunityId,
+        expires_in: Option<Duration>,
+        max_uses: Option<u32>,
+        role: MemberRole,
+    ) -> Result<InviteTicket, NodeError> {
+        if role == MemberRole::Steward {
+            let me = self.me(community).await?;
+            if self.community(community).await?.role_of(&me) != Some(MemberRole::Steward) {
+                return Err(ModelError::StewardInvite.into());
+            }
+        }
+        let ticket = self.create_invite(community, expires_in, max_uses).await?;
+        if role != MemberRole::Member {
+            let (invite, me) = (ticket.invite.clone(), self.me(community).await?);
+            self.update(community, "set invite role", move |c: &mut Community| {
+                c.set_invite_role(&invite, &me, role)
+            })
+            .await?;
+            self.flush().await?;
+        }
+        Ok(ticket)
+    }
+
     /// Creates an invite to a community; returns the ticket to hand to the newcomer.
     pub async fn create_invite(
         &self,
@@ -288,6 +318,7 @@ impl Node {
             name: community.name.clone(),
             member_name: community.display_name(&member),
             linked_device: member.as_str() != self.device_id().as_str(),
+            community_device: community.community_devices.contains_key(self.device_id()),
             member,
             members: community.members.len(),
             notes: community.notes.len(),
@@ -360,25 +391,6 @@ impl Node {
                 Ok(None) | Err(_) => return false,
             }
         }
-    }
-
-    /// Removes a member from the roster. They keep what they already had, but receive no
-    /// further changes and can send none.
-    pub async fn remove_member(
-        &self,
-        community: &CommunityId,
-        member: &MemberId,
-    ) -> Result<(), NodeError> {
-        let me = self.me(community).await?;
-        let member = member.clone();
-        self.update(community, "remove member", move |c: &mut Community| {
-            c.remove_member(&me, &member)
-        })
-        .await?;
-        if self.inner.network.is_some() {
-            self.refresh_access(community).await?;
-        }
-        Ok(())
     }
 
     /// Member devices connected right now.

@@ -16,7 +16,7 @@ use super::membership::NodeAdmission;
 use super::summary::NodeSummaries;
 use super::{Inner, Node, NodeError, lock};
 use crate::clock::Clock;
-use crate::model::{Community, CommunityId, DeviceId};
+use crate::model::{Community, CommunityId, DeviceId, MemberRole};
 use crate::net::access::{Access, CommunityAccess};
 use crate::net::dialer::{DeviceDialer, DialFailed};
 use crate::net::endpoint::BoundEndpoint;
@@ -427,9 +427,19 @@ pub(crate) fn access_of(doc: &DocumentId, community: &Community) -> CommunityAcc
         .chain(community.cases.keys().map(|c| c.as_str()));
     documents.extend(indexed.filter_map(|id| DocumentId::from_str(id).ok()));
     let devices = community
-        .members
-        .values()
-        .flat_map(|m| m.devices.keys().map(DeviceId::to_string))
+        .authorized_devices()
+        .iter()
+        .map(DeviceId::to_string)
         .collect();
-    CommunityAccess { devices, documents }
+    let readers = community
+        .members
+        .iter()
+        .filter(|(id, _)| community.role_of(id) == Some(MemberRole::Reader))
+        .flat_map(|(_, m)| m.devices.keys().map(DeviceId::to_string))
+        .collect();
+    CommunityAccess {
+        devices,
+        readers,
+        documents,
+    }
 }
