@@ -8,6 +8,7 @@ mod cli;
 mod cli_lifecycle;
 mod cli_practices;
 mod cli_rhythm;
+mod cli_roles;
 mod cli_sync;
 mod crash;
 mod damage;

@@ -183,36 +183,43 @@ impl Node {
         })
     }
 
-    /// Other members' devices this node saw lately and knows how to reach, most recently seen
-    /// first: they hold the community (and so the invite's hash) and may admit a newcomer
-    /// when the inviter is offline.
+    /// Other members' devices and the community's always-on devices this node saw lately and
+    /// knows how to reach, most recently seen first: they hold the community (and so the
+    /// invite's hash) and may admit a newcomer when the inviter is offline.
     async fn recent_admitters(&self, c: &Community) -> Result<Vec<Admitter>, NodeError> {
         let now = self.now();
         let online = self.connected_devices();
         let mut seen = Vec::new();
+        let mut devices: Vec<(DeviceId, String)> = Vec::new();
         for (member, m) in &c.members {
             for device in m.devices.keys() {
-                if device == self.device_id() {
-                    continue;
-                }
-                let Some(addr) = self.device_address(device).await else {
-                    continue;
-                };
-                let last_seen = if online.contains(device.as_str()) {
-                    Some(now)
-                } else {
-                    self.inner
-                        .storage
-                        .get_local(&super::network::seen_key(device))?
-                        .and_then(|v| v.parse().ok())
-                        .map(Timestamp)
-                };
-                let Some(at) = last_seen.filter(|at| now.0 - at.0 <= RECENTLY_SEEN_MS) else {
-                    continue;
-                };
-                let name = c.display_name(member);
-                seen.push((at, Admitter { name, addr }));
+                devices.push((device.clone(), c.display_name(member)));
             }
+        }
+        for (device, d) in &c.community_devices {
+            devices.push((device.clone(), d.label.clone()));
+        }
+        for (device, name) in devices {
+            let device = &device;
+            if device == self.device_id() {
+                continue;
+            }
+            let Some(addr) = self.device_address(device).await else {
+                continue;
+            };
+            let last_seen = if online.contains(device.as_str()) {
+                Some(now)
+            } else {
+                self.inner
+                    .storage
+                    .get_local(&super::network::seen_key(device))?
+                    .and_then(|v| v.parse().ok())
+                    .map(Timestamp)
+            };
+            let Some(at) = last_seen.filter(|at| now.0 - at.0 <= RECENTLY_SEEN_MS) else {
+                continue;
+            };
+            seen.push((at, Admitter { name, addr }));
         }
         seen.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
         Ok(seen
@@ -245,6 +252,7 @@ impl Node {
             .await?;
         // The joiner is told "admitted" only once that is on disk, and the sync gate knows it.
         self.flush().await?;
+        self.seen_now(joiner).await;
         self.refresh_access(&id).await?;
         Ok(member.to_string())
     }

@@ -281,6 +281,25 @@ pub(super) fn save_address(storage: &SqliteStorage, addr: &EndpointAddr) {
 }
 
 impl Node {
+    /// Notes that `device` is connected now and where it is, as the status watcher does for
+    /// every connection: for one that may end before the watcher looks (a joiner just admitted).
+    pub(super) async fn seen_now(&self, device: EndpointId) {
+        let key = seen_key(&device);
+        if let Err(e) = self
+            .inner
+            .storage
+            .set_local(&key, &self.now().0.to_string())
+        {
+            tracing::debug!(error = %e, "could not note when a device was seen");
+        }
+        if let Some(network) = &self.inner.network
+            && let Some(info) = network.bound.endpoint.remote_info(device).await
+        {
+            let addr = EndpointAddr::new(device).with_addrs(info.into_addrs().map(Into::into));
+            save_address(&self.inner.storage, &addr);
+        }
+    }
+
     /// Where a member's device can be reached: where the endpoint reaches it now if it is
     /// connected, else its last remembered address.
     pub(super) async fn device_address(&self, device: &DeviceId) -> Option<EndpointAddr> {
