@@ -24,6 +24,7 @@ mod gui_lifecycle;
 mod gui_members;
 mod gui_notes;
 mod gui_practices;
+mod gui_roles;
 mod gui_search_export;
 mod gui_topics;
 mod gui_trust;

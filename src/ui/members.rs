@@ -316,6 +316,10 @@ fn directory_ui(
     let steward = my_role == Some(MemberRole::Steward);
     if let Some(role) = my_role {
         ui.label(role_sentence(role, community));
+        if !steward {
+            // Said once here; the buttons on each card are disabled.
+            ui.weak(not_steward_reason(community));
+        }
     }
     let label = ui.label("Search members");
     ui.add(
@@ -387,10 +391,7 @@ fn actions_ui(
 ) {
     let last_steward = cx.community.is_last_steward(id);
     let why_not = if !cx.steward {
-        Some(format!(
-            "Only a steward can change roles or remove members; ask {}.",
-            cx.community.steward_names()
-        ))
+        Some(not_steward_reason(cx.community))
     } else if last_steward {
         Some("The last steward cannot step down: make another member a steward first.".into())
     } else {
@@ -424,9 +425,17 @@ fn actions_ui(
             }
         }
     });
-    if let Some(why) = why_not {
+    if let Some(why) = why_not.filter(|_| cx.steward) {
         ui.weak(why);
     }
+}
+
+/// Why a member who is not a steward finds the role buttons and Remove disabled.
+fn not_steward_reason(community: &Community) -> String {
+    format!(
+        "Only a steward can change roles or remove members; ask {}.",
+        community.steward_names()
+    )
 }
 
 /// What the viewer's role lets them do, in a sentence.
