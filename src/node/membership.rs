@@ -290,6 +290,7 @@ impl Node {
             .await
             .map_err(|e| NodeError::Network(e.to_string()))?;
         let member = admitted.member;
+        self.seen_now(admitted.by).await;
         // The device that admitted this one holds the community: trust it for the first sync.
         self.access()
             .trust_inviter(community_doc, admitted.by.to_string());
@@ -515,8 +516,16 @@ impl Node {
             client.close();
         }
         self.mark_healed().await;
+        let peers: Vec<String> = self.connected_devices().into_iter().collect();
+        // A sync is often shorter than the status watcher's look: note whom it reached, so an
+        // invite made next can name them.
+        for peer in &peers {
+            if let Ok(id) = EndpointId::from_str(peer) {
+                self.seen_now(id).await;
+            }
+        }
         Ok(SyncReport {
-            peers: self.connected_devices().into_iter().collect(),
+            peers,
             documents,
             fetched,
         })
