@@ -181,4 +181,28 @@ fn roles_and_the_record_from_the_command_line() {
         human.contains("Rita removed by Ada on ") && human.contains("(sponsorship ended)"),
         "{human}"
     );
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("export");
+    ada.ok(&["export", "--out", folder.to_str().unwrap()]);
+    let members = std::fs::read_to_string(folder.join("members.md")).unwrap();
+    assert!(
+        members.contains("**Bob**, member") && members.contains("Rita removed by Ada on "),
+        "{members}"
+    );
+
+    // Bob leaves; a script must say what happens to his copy.
+    let serving = serve(&ada);
+    let err = bob.fails(&with_loopback(&["member", "leave"]));
+    assert!(
+        err.contains("--keep-local-copy or --delete-local-copy"),
+        "{err}"
+    );
+    let said = bob.run(&with_loopback(&["member", "leave", "--delete-local-copy"]));
+    let stderr = String::from_utf8_lossy(&said.stderr).to_string();
+    assert!(said.status.success(), "{stderr}");
+    assert!(!bob.db().exists(), "Bob's copy is deleted: {stderr}");
+    stop(serving);
+    let human = ada.ok(&["member", "list"]);
+    assert!(human.contains("Bob left on "), "{human}");
+    assert!(!human.contains("Bob  member"), "{human}");
 }

@@ -197,16 +197,31 @@ pub async fn leave(
     };
     if matches!(copy, LocalCopy::Delete) && node.community_ids()?.len() > 1 {
         bail!(
-            "this data folder holds other communities too, so its copy cannot be deleted as a              whole: leave with --keep-local-copy"
+            "this data folder holds other communities too, so its copy cannot be deleted as a whole: leave with --keep-local-copy"
         );
     }
     node.leave(c).await?;
-    let report = node.sync_now(Duration::from_secs(10)).await;
-    let heard = report.as_ref().is_ok_and(|r| !r.peers.is_empty());
+    // Whoever hears of it cuts this device off, so a sync cannot end "in sync": it counts as
+    // heard once a member's device was connected after the change (samod announces it).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut heard = false;
+    for _ in 0..100 {
+        if !node.connected_devices().is_empty() {
+            heard = true;
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if heard {
+        let _ = node.sync_now(Duration::from_secs(3)).await;
+    }
     let copy = match copy {
         LocalCopy::Delete if !heard => {
             eprintln!(
-                "nobody else was reachable, so the others have not heard yet: this device's copy                  is kept, so that `copse sync` can tell them later; delete the data folder after that"
+                "nobody else was reachable, so the others have not heard yet: this device's copy is kept, so that `copse sync` can tell them later; delete the data folder after that"
             );
             LocalCopy::Keep
         }
@@ -230,11 +245,11 @@ pub async fn leave(
 fn ask_about_copy() -> Result<LocalCopy> {
     if !std::io::stdin().is_terminal() {
         bail!(
-            "say what happens to this device's copy of the community: --keep-local-copy or              --delete-local-copy"
+            "say what happens to this device's copy of the community: --keep-local-copy or --delete-local-copy"
         );
     }
     eprint!(
-        "Keep this device's copy of the community's notes and cases? You will be able to read          it, but it receives nothing further. [k]eep / [d]elete: "
+        "Keep this device's copy of the community's notes and cases? You will be able to read it, but it receives nothing further. [k]eep / [d]elete: "
     );
     std::io::stderr().flush()?;
     let mut answer = String::new();
