@@ -52,6 +52,9 @@ net=(--relay off --mdns off --bind 127.0.0.1:0)
 bodir="$dir.bo"
 bo() { "${COPSE:-copse}" --data-dir "$bodir" "$@" "${net[@]}"; }
 ticket=$(copse invite --uses 1 --expires 1h "${net[@]}" | head -1)
+# Rita follows as a reader; the library's spare machine is the always-on community device.
+reader_ticket=$(copse invite --uses 1 --expires 1h --role reader "${net[@]}" | head -1)
+library_ticket=$(copse device add --always-on --label "Library server" "${net[@]}" | head -1)
 "${COPSE:-copse}" --data-dir "$dir" serve "${net[@]}" >/dev/null 2>&1 &
 serving=$!
 trap 'kill -TERM $serving 2>/dev/null || true' EXIT
@@ -66,6 +69,12 @@ retro=$(bo --json case list | sed -n 's/.*"id": *"\([^"]*\)".*"title": *"My retr
 checkin=$(bo --json note list | sed -n 's/.*"id": *"\([^"]*\)".*"title": *"Check-in questions that work".*/\1/p' | head -1)
 [ -n "$checkin" ] && bo thank note "$checkin" >/dev/null
 bo sync --timeout 30 >/dev/null
+"${COPSE:-copse}" --data-dir "$dir.rita" join "$reader_ticket" --me "Rita" "${net[@]}" >/dev/null
+"${COPSE:-copse}" --data-dir "$dir.library" join "$library_ticket" "${net[@]}" >/dev/null
+# Bo links his desktop: Ada's device, online, admits it.
+desktop_ticket=$(bo device add --label "Desktop" | head -1)
+bo sync --timeout 30 >/dev/null
+"${COPSE:-copse}" --data-dir "$dir.bo-desktop" join "$desktop_ticket" "${net[@]}" >/dev/null
 kill -TERM $serving; wait $serving || true
 trap - EXIT
-echo "sample community ready in $dir (and Bo's copy in $bodir)"
+echo "sample community ready in $dir (and the copies of Bo, Bo's desktop, Rita and the library beside it)"

@@ -120,7 +120,7 @@ pub enum Command {
     /// Peer-assist cases.
     #[command(subcommand)]
     Case(CaseCommand),
-    /// Your own member profile, and removing a member.
+    /// The roster with roles, your own profile, changing a role, removing a member, leaving.
     #[command(subcommand)]
     Member(MemberCommand),
     /// Your devices: link another one to you, list them, remove a lost one.
@@ -134,6 +134,9 @@ pub enum Command {
         /// How long it stays valid (e.g. 7d, 12h, 30m).
         #[arg(long, default_value = "7d", value_parser = invite_expiry)]
         expires: std::time::Duration,
+        /// The role it grants: member (default), reader, or steward (stewards only).
+        #[arg(long, default_value = "member", value_parser = <crate::model::MemberRole as std::str::FromStr>::from_str)]
+        role: crate::model::MemberRole,
     },
     /// Join a community with an invite from a member who is online.
     Join {
@@ -143,7 +146,8 @@ pub enum Command {
         #[arg(long, value_name = "DISPLAY_NAME")]
         me: Option<String>,
     },
-    /// Run as an always-on member with no window until Ctrl+C or SIGTERM.
+    /// Run with no window until Ctrl+C or SIGTERM: on an always-on community device (enrolled
+    /// with `copse device add --always-on`), or on a member's own.
     Serve,
     /// Sync with reachable members until everything is exchanged, then exit.
     Sync {
@@ -244,6 +248,7 @@ impl Command {
                 | Command::Sync { .. }
                 | Command::Peers
         ) || matches!(self, Command::Device(d) if d.is_online())
+            || matches!(self, Command::Member(m) if m.is_online())
     }
 }
 
@@ -369,8 +374,11 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
             crate::model::plain::count(quarantined as usize, "damaged chunk", "damaged chunks")
         );
     }
-    result?;
+    let copy = result?;
     flushed?;
+    if let member::LocalCopy::Delete = copy {
+        member::delete_local_copy(&cli.data_dir()?)?;
+    }
     if let Some(why) = &status.borrow().read_only {
         eprintln!("warning: {why}");
     }
@@ -387,9 +395,22 @@ async fn execute(
     command: &Command,
     out: &Output,
     started: std::time::Instant,
-) -> Result<()> {
+) -> Result<member::LocalCopy> {
     let community = || node.resolve_community(cli.community.as_deref());
     match command {
+        Command::Member(MemberCommand::Leave {
+            keep_local_copy,
+            delete_local_copy,
+        }) => {
+            return member::leave(
+                node,
+                &community()?,
+                *keep_local_copy,
+                *delete_local_copy,
+                out,
+            )
+            .await;
+        }
         Command::Init { name, purpose, me } => {
             let my_name = me.clone().unwrap_or_else(default_display_name);
             let id = node.create_community(name, purpose, &my_name).await?;
@@ -411,9 +432,11 @@ async fn execute(
         Command::Role(cmd) => rhythm::role(node, &community()?, cmd, out).await?,
         Command::Actions(args) => rhythm::actions(node, &community()?, args, out).await?,
         Command::Thank(cmd) => rhythm::thank(node, &community()?, cmd, out).await?,
-        Command::Invite { uses, expires } => {
-            online::invite(node, &community()?, *uses, *expires, out).await?
-        }
+        Command::Invite {
+            uses,
+            expires,
+            role,
+        } => online::invite(node, &community()?, *uses, *expires, *role, out).await?,
         Command::Join { ticket, me } => {
             let name = me.clone().unwrap_or_else(default_display_name);
             online::join(node, ticket, &name, out).await?;
@@ -447,7 +470,7 @@ async fn execute(
             anyhow::bail!("this command does not open the data folder")
         }
     }
-    Ok(())
+    Ok(member::LocalCopy::Keep)
 }
 
 /// The name to use when `--me` is not given: the login name, else "Me".

@@ -22,6 +22,7 @@ pub mod case;
 pub mod change;
 pub mod comment;
 pub mod community;
+pub mod community_device;
 pub mod community_parts;
 pub mod conflict;
 #[cfg(test)]
@@ -30,6 +31,7 @@ pub mod custom_role;
 pub mod error;
 pub mod format;
 pub mod gathering;
+pub mod governance;
 pub mod history;
 pub mod ids;
 pub mod invite;
@@ -39,6 +41,7 @@ pub mod limits;
 pub mod local_time;
 pub mod markdown;
 pub mod member;
+pub mod member_role;
 pub mod note;
 pub mod plain;
 pub mod practice;
@@ -53,17 +56,20 @@ pub use attachment::Attachment;
 pub use case::{Case, NextAction, Phase, Question, Suggestion};
 pub use comment::Comment;
 pub use community::{Community, DocEntry};
+pub use community_device::CommunityDevice;
 pub use error::ModelError;
 pub use gathering::{Gathering, Role, Roles};
+pub use governance::{Record, RecordKind};
 pub use history::Revision;
 pub use ids::{
     ActionId, CaseId, CommentId, CommunityId, DeviceId, DocKind, DocRef, FileId, GatheringId,
-    InviteId, MemberId, NoteId, QuestionId, SeriesId, SuggestionId, Timestamp, TopicId,
+    InviteId, MemberId, NoteId, QuestionId, RecordId, SeriesId, SuggestionId, Timestamp, TopicId,
 };
 pub use invite::{Invite, InviteStatus};
 pub use last_change::LastChange;
 pub use lifecycle::{Archived, Item, Tombstone};
 pub use member::{Device, Member, ProfileUpdate};
+pub use member_role::MemberRole;
 pub use note::{Note, NoteEdit};
 pub use series::Series;
 pub use topic::{Topic, TopicStatus};

@@ -30,6 +30,7 @@ mod progress;
 #[cfg(any(test, feature = "test-support"))]
 mod raw_document;
 mod read_marks;
+mod roles;
 mod search;
 mod shared;
 mod summary;
@@ -69,6 +70,7 @@ pub use network::SyncStatus;
 pub use notifications::NotificationList;
 pub use operations::{CommunitySummary, WhoAmI};
 pub use progress::Progress;
+pub use roles::{CommunityDeviceRow, MemberRow};
 pub use search::SEARCH_LIMIT;
 pub use shared::Unshared;
 #[cfg(any(test, feature = "test-support"))]

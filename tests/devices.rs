@@ -19,7 +19,7 @@ async fn a_linked_device_is_the_same_person_and_a_removed_one_gets_nothing_furth
     let ada: MemberId = laptop.me(&c).await.unwrap();
 
     let ticket = laptop
-        .create_device_invite(&c, Some("Desktop".into()), None)
+        .create_device_invite(&c, Some("Desktop".into()), None, false)
         .await
         .unwrap();
     let desktop = online(dirs[2].path()).await;

@@ -123,7 +123,7 @@ async fn strangers_and_removed_members_get_no_bytes() {
 
     // A removed member is refused, even for a file it once could fetch.
     let c_device = c.device_id().to_string();
-    a.remove_member(&id, &MemberId::from(c_device.clone()))
+    a.remove_member(&id, &MemberId::from(c_device.clone()), None)
         .await
         .unwrap();
     eventually("A no longer knows C", || async {

@@ -458,7 +458,7 @@ async fn a_spent_invite_is_refused_and_a_removed_member_gets_no_new_changes() {
     })
     .await;
 
-    a.remove_member(&id, &MemberId::from(c.device_id().to_string()))
+    a.remove_member(&id, &MemberId::from(c.device_id().to_string()), None)
         .await
         .unwrap();
     // B relays changes too, so the guarantee starts once B has heard of the removal.
@@ -623,7 +623,7 @@ async fn a_member_removed_while_offline_cannot_push_changes() {
     c.shutdown().await.unwrap();
 
     // Removed while away, C edits its copy, which still lists C, and comes back online.
-    a.remove_member(&id, &MemberId::from(c_device(dirs[1].path())))
+    a.remove_member(&id, &MemberId::from(c_device(dirs[1].path())), None)
         .await
         .unwrap();
     let c = Node::open(NodeConfig::offline(dirs[1].path()))
@@ -801,7 +801,7 @@ async fn a_removed_member_is_told_so_when_it_syncs() {
     let a = online(dirs[0].path()).await;
     let c = online(dirs[1].path()).await;
     let id = community_of(&a, &[(&c, "Cy")]).await;
-    a.remove_member(&id, &MemberId::from(c.device_id().to_string()))
+    a.remove_member(&id, &MemberId::from(c.device_id().to_string()), None)
         .await
         .unwrap();
     eventually("C hears of its removal", || async {

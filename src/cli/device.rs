@@ -21,6 +21,10 @@ pub enum DeviceCommand {
         /// How long the invite stays valid (e.g. 15m, 1h).
         #[arg(long, default_value = "15m", value_parser = super::invite_expiry)]
         expires: Duration,
+        /// Enroll an always-on community device (stewards only): a spare machine that runs
+        /// `copse serve` so that members who are never online together still sync.
+        #[arg(long)]
+        always_on: bool,
     },
     /// Your devices in this community, with when each was last seen.
     List,
@@ -46,9 +50,13 @@ pub async fn run(
     out: &Output,
 ) -> Result<()> {
     match command {
-        DeviceCommand::Add { label, expires } => {
+        DeviceCommand::Add {
+            label,
+            expires,
+            always_on,
+        } => {
             let ticket = node
-                .create_device_invite(c, label.clone(), Some(*expires))
+                .create_device_invite(c, label.clone(), Some(*expires), *always_on)
                 .await?;
             let line = ticket.to_line();
             let minutes = expires.as_secs().div_ceil(60);
@@ -64,20 +72,55 @@ pub async fn run(
             );
         }
         DeviceCommand::List => {
-            let devices = node.my_devices(c).await?;
+            let community = node.community_devices(c).await?;
+            let here_is_community_device = community.iter().any(|d| d.this_device);
+            let devices = if here_is_community_device {
+                Vec::new()
+            } else {
+                node.my_devices(c).await?
+            };
             out.emit(
                 || {
-                    devices
+                    let mut lines: Vec<String> = devices
                         .iter()
                         .map(|d| format!("{}  {}  {}", d.device, d.device_name(), d.state()))
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                        .collect();
+                    if !community.is_empty() {
+                        lines.push("Community devices (always on):".into());
+                        lines.extend(community.iter().map(|d| {
+                            format!("{}  {}  enrolled by {}", d.device, d.label, d.added_by)
+                        }));
+                    }
+                    lines.join("\n")
                 },
-                || json!(devices),
+                || {
+                    // Your devices, then the community's always-on ones, marked.
+                    let always_on = community.iter().map(|d| {
+                        let mut row = json!(d);
+                        row["always_on"] = json!(true);
+                        row
+                    });
+                    json!(
+                        devices
+                            .iter()
+                            .map(|d| json!(d))
+                            .chain(always_on)
+                            .collect::<Vec<_>>()
+                    )
+                },
             );
         }
         DeviceCommand::Remove { device } => {
             let device = DeviceId::from(device.trim().to_string());
+            let community = node.community_devices(c).await?;
+            if community.iter().any(|d| d.device == device) {
+                node.remove_community_device(c, &device, None).await?;
+                out.done(
+                    &device,
+                    "removed: that community device gets no further changes",
+                );
+                return Ok(());
+            }
             node.remove_device(c, &device).await?;
             out.done(
                 &device,

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::output::Output;
-use crate::model::{CommunityId, plain};
+use crate::model::{CommunityId, MemberRole, plain};
 use crate::net::ticket::InviteTicket;
 use crate::node::Node;
 
@@ -15,10 +15,11 @@ pub async fn invite(
     community: &CommunityId,
     uses: u32,
     expires: Duration,
+    role: MemberRole,
     out: &Output,
 ) -> Result<()> {
     let ticket = node
-        .create_invite(community, Some(expires), Some(uses))
+        .create_invite_for(community, Some(expires), Some(uses), role)
         .await?;
     let line = ticket.to_line();
     let hours = expires.as_secs() / 3600;
@@ -26,12 +27,13 @@ pub async fn invite(
         || {
             format!(
                 "{line}\n\nSend this line to the newcomer; they run `copse join <line>` while you, or a member it names, are online.\n\
-                 It admits {} and expires in {}.",
+                 It admits {} as {} and expires in {}.",
                 plain::count(uses as usize, "person", "people"),
+                if uses == 1 { format!("a {role}") } else { format!("{role}s") },
                 if hours >= 48 { format!("{} days", hours / 24) } else { format!("{hours} hours") }
             )
         },
-        || json!({ "ticket": line, "invite": ticket.invite, "uses": uses, "expires_in_secs": expires.as_secs() }),
+        || json!({ "ticket": line, "invite": ticket.invite, "uses": uses, "role": role, "expires_in_secs": expires.as_secs() }),
     );
     Ok(())
 }
@@ -43,7 +45,12 @@ pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result
     let summary = node.join(&ticket, name, Duration::from_secs(60)).await?;
     out.emit(
         || {
-            let how = if summary.linked_device {
+            let how = if summary.community_device {
+                format!(
+                    "enrolled this device as an always-on community device of \"{}\"; run `copse serve` on it",
+                    summary.name
+                )
+            } else if summary.linked_device {
                 format!(
                     "linked this device to {} in \"{}\"",
                     summary.member_name, summary.name

@@ -531,7 +531,7 @@ pub async fn actions(node: &Node, c: &CommunityId, args: &ActionsArgs, out: &Out
     let community = node.community(c).await?;
     let owner: Option<MemberId> = match (&args.member, args.mine) {
         (Some(given), _) => Some(community.find_member(given)?),
-        (None, true) => Some(node.me(c).await?),
+        (None, true) => Some(node.me_reading(c).await?),
         (None, false) => None,
     };
     let list = node.actions(c, owner.as_ref(), args.all).await?;

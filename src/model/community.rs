@@ -7,10 +7,10 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
 use crate::model::{
-    Archived, Attachment, Case, CaseId, DeviceId, DocRef, FileId, Gathering, GatheringId, Invite,
-    InviteId, LastChange, Member, MemberId, ModelError, Note, NoteId, ProfileUpdate, Series,
-    SeriesId, Timestamp, Tombstone, Topic, TopicId, TopicStatus, custom_role::CustomRole, limits,
-    text_edit, topic,
+    Archived, Attachment, Case, CaseId, CommunityDevice, DeviceId, DocRef, FileId, Gathering,
+    GatheringId, Invite, InviteId, LastChange, Member, MemberId, MemberRole, ModelError, Note,
+    NoteId, ProfileUpdate, Record, RecordId, Series, SeriesId, Timestamp, Tombstone, Topic,
+    TopicId, TopicStatus, custom_role::CustomRole, limits, text_edit, topic,
 };
 
 /// The root document of a community.
@@ -56,6 +56,12 @@ pub struct Community {
     /// travel separately (see [`crate::model::attachment`]).
     #[autosurgeon(missing = "Default::default")]
     pub files: BTreeMap<FileId, Attachment>,
+    /// Always-on devices a steward enrolled (see [`crate::model::community_device`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub community_devices: BTreeMap<DeviceId, CommunityDevice>,
+    /// The governance record (see [`crate::model::governance`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub records: BTreeMap<RecordId, Record>,
 }
 
 /// What the community index knows of a note or case without opening it.
@@ -152,10 +158,12 @@ impl Community {
             archived: BTreeMap::new(),
             deleted: BTreeMap::new(),
             files: BTreeMap::new(),
+            community_devices: BTreeMap::new(),
+            records: BTreeMap::new(),
         }
     }
 
-    /// A new community whose founder is its first member.
+    /// A new community whose founder is its first member and first steward.
     pub fn new(
         name: &str,
         purpose: &str,
@@ -171,16 +179,28 @@ impl Community {
                 limits::MAX_SHORT_TEXT_BYTES,
             )?),
             created_at: now,
-            members: BTreeMap::from([(founder.clone(), founder_profile)]),
+            members: BTreeMap::from([(
+                founder.clone(),
+                Member {
+                    role: Some(MemberRole::Steward),
+                    ..founder_profile
+                },
+            )]),
             ..Community::empty()
         })
     }
 
-    /// Refuses anyone not on the roster.
+    /// Refuses anyone not on the roster, and readers, who change nothing: every writing
+    /// operation asks this of whoever acts.
     pub fn require_member(&self, who: &MemberId) -> Result<&Member, ModelError> {
-        self.members
+        let member = self
+            .members
             .get(who)
-            .ok_or_else(|| ModelError::NotAMember(who.to_string()))
+            .ok_or_else(|| ModelError::NotAMember(who.to_string()))?;
+        if self.role_of(who) == Some(MemberRole::Reader) {
+            return Err(ModelError::ReadersWriteNothing);
+        }
+        Ok(member)
     }
 
     /// The member who owns this device, if any.
@@ -211,39 +231,14 @@ impl Community {
         self.members.entry(id).or_insert(member);
     }
 
-    /// Takes `member` off the roster; `by == member` is leaving. Any member may remove another.
-    ///
-    /// Removal stops future sync with the member's devices; it cannot take back what they already
-    /// had, and the UI must say so. The last member can neither leave nor be removed.
-    ///
-    /// The invites whose secret the removed member knows (those they created, and the one they
-    /// joined with) are revoked, so they cannot readmit themselves from another device; and
-    /// [`Community::redeem_invite`] refuses invites whose creator is no longer a member.
-    ///
-    /// Under a partition two members can remove each other concurrently; the merged roster then
-    /// lacks both, and if they were the last two it is empty. That edge is accepted and visible:
-    /// their devices keep their copies, but nobody is left on the roster to sync with.
-    pub fn remove_member(&mut self, by: &MemberId, member: &MemberId) -> Result<(), ModelError> {
-        self.require_member(by)?;
-        self.require_member(member)?;
-        if self.members.len() <= 1 {
-            return Err(ModelError::LastMember);
-        }
-        self.members.remove(member);
-        for invite in self.invites.values_mut() {
-            let knows_secret = &invite.created_by == member || invite.uses.contains_key(member);
-            if knows_secret && !invite.revoked {
-                invite.revoked = true;
-            }
-        }
-        Ok(())
-    }
-
-    /// Every device (iroh endpoint id) of every member: the sync layer's access list.
+    /// Every device (iroh endpoint id) of every member and every community device: the sync
+    /// layer's access list.
+    /// Community devices included.
     pub fn authorized_devices(&self) -> BTreeSet<DeviceId> {
         self.members
             .values()
             .flat_map(|m| m.devices.keys().cloned())
+            .chain(self.community_devices.keys().cloned())
             .collect()
     }
 
@@ -253,6 +248,7 @@ impl Community {
         who: &MemberId,
         update: &ProfileUpdate,
     ) -> Result<(), ModelError> {
+        self.require_member(who)?;
         self.members
             .get_mut(who)
             .ok_or_else(|| ModelError::NotAMember(who.to_string()))?
@@ -661,28 +657,134 @@ mod tests {
     }
 
     #[test]
-    fn any_member_may_remove_another_but_not_the_last() {
+    fn only_stewards_remove_members_and_the_last_can_neither_leave_nor_go() {
         let mut c = community_with(&["ada", "bob", "cy"]);
         assert_eq!(
-            c.remove_member(&id("mallory"), &id("bob")),
+            c.remove_member(
+                RecordId::new_random(),
+                &id("mallory"),
+                &id("bob"),
+                None,
+                Timestamp(9)
+            ),
             Err(ModelError::NotAMember("mallory".into()))
         );
+        // A plain member's attempt is refused with a sentence naming the rule.
+        let refused = c
+            .remove_member(
+                RecordId::new_random(),
+                &id("cy"),
+                &id("bob"),
+                None,
+                Timestamp(9),
+            )
+            .unwrap_err();
         assert_eq!(
-            c.remove_member(&id("ada"), &id("zed")),
+            refused.to_string(),
+            "only a steward can remove a member; ask ada"
+        );
+        assert_eq!(
+            c.remove_member(
+                RecordId::new_random(),
+                &id("ada"),
+                &id("zed"),
+                None,
+                Timestamp(9)
+            ),
             Err(ModelError::NotAMember("zed".into()))
         );
-        c.remove_member(&id("cy"), &id("bob")).unwrap();
+        c.remove_member(
+            RecordId::from("r".to_string()),
+            &id("ada"),
+            &id("bob"),
+            Some(" spam "),
+            Timestamp(9),
+        )
+        .unwrap();
         assert!(!c.members.contains_key(&id("bob")));
         assert_eq!(c.display_name(&id("bob")), "former member bob");
-        // Removed members can no longer act.
-        assert!(c.remove_member(&id("bob"), &id("ada")).is_err());
-        // Leaving is removing oneself.
-        c.remove_member(&id("cy"), &id("cy")).unwrap();
+        let record = &c.records[&RecordId::from("r".to_string())];
         assert_eq!(
-            c.remove_member(&id("ada"), &id("ada")),
+            record.sentence(&crate::model::local_time::Zone::utc()),
+            "bob removed by ada on 1 Jan 1970 (spam)"
+        );
+        // Removed members can no longer act.
+        assert!(
+            c.remove_member(
+                RecordId::new_random(),
+                &id("bob"),
+                &id("ada"),
+                None,
+                Timestamp(9)
+            )
+            .is_err()
+        );
+        // The last steward cannot leave while others remain.
+        assert_eq!(
+            c.remove_member(
+                RecordId::new_random(),
+                &id("ada"),
+                &id("ada"),
+                None,
+                Timestamp(9)
+            ),
+            Err(ModelError::LastSteward)
+        );
+        // Leaving is removing oneself: a plain member may.
+        c.remove_member(
+            RecordId::new_random(),
+            &id("cy"),
+            &id("cy"),
+            None,
+            Timestamp(9),
+        )
+        .unwrap();
+        assert_eq!(
+            c.remove_member(
+                RecordId::new_random(),
+                &id("ada"),
+                &id("ada"),
+                None,
+                Timestamp(9)
+            ),
             Err(ModelError::LastMember)
         );
         assert_eq!(c.members.len(), 1);
+        assert_eq!(
+            c.records.len(),
+            2,
+            "the removal and the leaving are on record"
+        );
+    }
+
+    #[test]
+    fn readers_write_nothing() {
+        let mut c = community_with(&["ada", "rita"]);
+        c.set_role(
+            RecordId::new_random(),
+            &id("ada"),
+            &id("rita"),
+            MemberRole::Reader,
+            None,
+            Timestamp(3),
+        )
+        .unwrap();
+        let refused = c.add_topic(
+            TopicId::new_random(),
+            &id("rita"),
+            &NewTopic {
+                title: "Mine".into(),
+                ..Default::default()
+            },
+            Timestamp(4),
+        );
+        assert_eq!(refused, Err(ModelError::ReadersWriteNothing));
+        assert!(c.set_purpose(&id("rita"), "x").is_err());
+        assert!(
+            c.update_profile(&id("rita"), &ProfileUpdate::default())
+                .is_err()
+        );
+        assert!(c.topics.is_empty());
     }
 
     #[test]
@@ -701,7 +803,14 @@ mod tests {
             .map(DeviceId::to_string)
             .collect();
         assert_eq!(devices, ["ada", "bob", "bob-laptop"]);
-        c.remove_member(&id("ada"), &id("bob")).unwrap();
+        c.remove_member(
+            RecordId::new_random(),
+            &id("ada"),
+            &id("bob"),
+            None,
+            Timestamp(9),
+        )
+        .unwrap();
         let devices: Vec<String> = c
             .authorized_devices()
             .iter()

@@ -177,6 +177,19 @@ pub fn member_for_device(doc: &impl ReadDoc, device: &DeviceId) -> Option<Member
         .map(MemberId::from)
 }
 
+/// Whether the roster lists `member` as a reader, read without hydrating the roster. (Only a
+/// stored role can be reader: a member without one is a steward or a member.)
+pub fn is_reader(doc: &impl ReadDoc, member: &MemberId) -> bool {
+    let Some(members) = map_obj(doc, Part::Members) else {
+        return false;
+    };
+    let Ok(Some((Value::Object(ObjType::Map), m))) = doc.get(&members, member.as_str()) else {
+        return false;
+    };
+    matches!(doc.get(&m, "role"), Ok(Some((Value::Scalar(s), _)))
+        if s.as_str().is_some_and(|r| r.eq_ignore_ascii_case("reader")))
+}
+
 /// Whether the roster lists `member`.
 pub fn is_member(doc: &impl ReadDoc, member: &MemberId) -> bool {
     map_obj(doc, Part::Members).is_some_and(|m| matches!(doc.get(&m, member.as_str()), Ok(Some(_))))
@@ -226,6 +239,8 @@ fn untouched_outside_parts(c: &Community) -> bool {
         && c.purpose.as_str().is_empty()
         && c.guidelines.as_str().is_empty()
         && c.created_at == Timestamp(0)
+        && c.community_devices.is_empty()
+        && c.records.is_empty()
 }
 
 fn outside_scope(what: &str) -> ModelError {

@@ -85,6 +85,22 @@ pub enum ModelError {
     DuplicateInvite,
     #[error("{0}")]
     InviteLimit(&'static str),
+    #[error("only a steward can {action}; ask {stewards}")]
+    StewardsOnly {
+        action: &'static str,
+        stewards: String,
+    },
+    #[error(
+        "the last steward cannot leave or step down: make another member a steward first \
+         (`copse member role MEMBER_ID steward`)"
+    )]
+    LastSteward,
+    #[error("readers see everything but change nothing; a steward can make you a member")]
+    ReadersWriteNothing,
+    #[error("only a steward can make an invite for a steward or enroll an always-on device")]
+    StewardInvite,
+    #[error("no community device with id {0} (see `copse device list`)")]
+    NoSuchCommunityDevice(String),
     #[error("the last member cannot leave or be removed: a community needs at least one member")]
     LastMember,
     #[error("no suggestion with id {0} in this case")]

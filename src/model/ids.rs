@@ -120,6 +120,10 @@ string_id!(
     /// A file attached to a note or case (see [`crate::model::attachment`]).
     FileId
 );
+string_id!(
+    /// One entry of the community's governance record (a removal, a role change …).
+    RecordId
+);
 
 /// Which kind of indexed document: a note or a peer-assist case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

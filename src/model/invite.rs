@@ -17,8 +17,10 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::model::governance::{Record, RecordKind};
 use crate::model::{
-    Community, DeviceId, InviteId, Member, MemberId, ModelError, Timestamp, limits,
+    Community, CommunityDevice, DeviceId, InviteId, Member, MemberId, MemberRole, ModelError,
+    RecordId, Timestamp, limits,
 };
 
 /// The longest an invite may stay valid: ten years, leap days included. A longer expiry is a
@@ -51,6 +53,13 @@ pub struct Invite {
     /// The label a device invite gives the new device; `None`: the name the device sends.
     #[autosurgeon(missing = "Default::default")]
     pub device_label: Option<String>,
+    /// The role a newcomer admitted with it gets; `None` is member.
+    #[autosurgeon(missing = "Default::default")]
+    pub role: Option<MemberRole>,
+    /// A device invite made by a steward for an always-on community device (listed under
+    /// community devices, not under the steward).
+    #[autosurgeon(missing = "Default::default")]
+    pub always_on: bool,
 }
 
 /// How long a device invite stays valid unless asked otherwise: long enough to walk to the
@@ -153,9 +162,52 @@ impl Community {
                 revoked: false,
                 for_member: None,
                 device_label: None,
+                role: None,
+                always_on: false,
             },
         );
         Ok(id)
+    }
+
+    /// Sets the role the invite `id`, which `by` created, grants: a steward invite needs a
+    /// steward.
+    pub fn set_invite_role(
+        &mut self,
+        id: &InviteId,
+        by: &MemberId,
+        role: MemberRole,
+    ) -> Result<(), ModelError> {
+        if role == MemberRole::Steward && self.role_of(by) != Some(MemberRole::Steward) {
+            return Err(ModelError::StewardInvite);
+        }
+        let invite = self
+            .invites
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NoSuchInvite(id.to_string()))?;
+        if &invite.created_by != by {
+            return Err(ModelError::NoSuchInvite(id.to_string()));
+        }
+        invite.role = Some(role);
+        Ok(())
+    }
+
+    /// Makes the single-use device invite `id` enroll an always-on community device instead of
+    /// one of `by`'s own devices. Stewards only.
+    pub fn make_always_on(&mut self, id: &InviteId, by: &MemberId) -> Result<(), ModelError> {
+        if self.role_of(by) != Some(MemberRole::Steward) {
+            return Err(ModelError::StewardInvite);
+        }
+        let invite = self
+            .invites
+            .get_mut(id)
+            .ok_or_else(|| ModelError::NoSuchInvite(id.to_string()))?;
+        if invite.for_member.as_ref() != Some(by) {
+            return Err(ModelError::InviteLimit(
+                "an always-on device is enrolled with one's own device invite",
+            ));
+        }
+        invite.always_on = true;
+        Ok(())
     }
 
     /// Makes the invite `id`, which `by` created for one use, a device invite: it links one
@@ -230,8 +282,12 @@ impl Community {
         let invite_id = self
             .find_invite(&hash_secret(secret))
             .ok_or(ModelError::InviteInvalid)?;
-        if let Some(existing) = self.member_for_device(&DeviceId::from(joiner_device.to_string())) {
+        let device = DeviceId::from(joiner_device.to_string());
+        if let Some(existing) = self.member_for_device(&device) {
             return Ok(existing.clone());
+        }
+        if self.community_devices.contains_key(&device) {
+            return joiner_device.parse();
         }
         let member_id: MemberId = joiner_device.parse()?;
         let invite = self
@@ -255,7 +311,8 @@ impl Community {
         if let Some(owner) = invite.for_member.clone() {
             return self.link_device(&invite_id, &owner, joiner_device, name, now);
         }
-        let member = Member::new(name, joiner_device, now)?;
+        let mut member = Member::new(name, joiner_device, now)?;
+        member.role = Some(invite.role.unwrap_or(MemberRole::Member));
         self.members.insert(member_id.clone(), member);
         if let Some(invite) = self.invites.get_mut(&invite_id) {
             invite.uses.insert(member_id.clone(), now);
@@ -281,6 +338,18 @@ impl Community {
             None => limits::title("a device label", sent_name)?,
         };
         let used_as: MemberId = device.parse()?;
+        if invite.always_on {
+            self.community_devices.insert(
+                DeviceId::from(device.to_string()),
+                CommunityDevice {
+                    label,
+                    added_by: owner.clone(),
+                    added_at: now,
+                },
+            );
+            invite.uses.insert(used_as.clone(), now);
+            return Ok(used_as);
+        }
         let member = self
             .members
             .get_mut(owner)
@@ -296,16 +365,33 @@ impl Community {
         Ok(owner.clone())
     }
 
-    /// Withdraws an invite so it admits nobody more. Any member may; revoking twice is harmless.
-    pub fn revoke_invite(&mut self, id: &InviteId, by: &MemberId) -> Result<(), ModelError> {
+    /// Withdraws an invite so it admits nobody more, recorded with who and when. A member
+    /// revokes their own invites, a steward any; revoking twice is harmless.
+    pub fn revoke_invite(
+        &mut self,
+        record: RecordId,
+        id: &InviteId,
+        by: &MemberId,
+        reason: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), ModelError> {
         self.require_member(by)?;
         let invite = self
             .invites
-            .get_mut(id)
+            .get(id)
             .ok_or_else(|| ModelError::NoSuchInvite(id.to_string()))?;
-        if !invite.revoked {
+        if &invite.created_by != by {
+            self.require_steward(by, "revoke another member's invite")?;
+        }
+        if invite.revoked {
+            return Ok(());
+        }
+        let mut entry = Record::new(RecordKind::InviteRevoked, by, now, reason)?;
+        entry.invite = Some(id.clone());
+        if let Some(invite) = self.invites.get_mut(id) {
             invite.revoked = true;
         }
+        self.record(record, entry);
         Ok(())
     }
 
@@ -603,15 +689,41 @@ mod tests {
     fn a_revoked_invite_is_refused() {
         let mut c = with_invite(None, None);
         assert_eq!(
-            c.revoke_invite(&invite_id("i1"), &id("mallory")),
+            c.revoke_invite(
+                RecordId::new_random(),
+                &invite_id("i1"),
+                &id("mallory"),
+                None,
+                Timestamp(9)
+            ),
             Err(ModelError::NotAMember("mallory".into()))
         );
         assert_eq!(
-            c.revoke_invite(&invite_id("nope"), &id("ada")),
+            c.revoke_invite(
+                RecordId::new_random(),
+                &invite_id("nope"),
+                &id("ada"),
+                None,
+                Timestamp(9)
+            ),
             Err(ModelError::NoSuchInvite("nope".into()))
         );
-        c.revoke_invite(&invite_id("i1"), &id("ada")).unwrap();
-        c.revoke_invite(&invite_id("i1"), &id("ada")).unwrap();
+        c.revoke_invite(
+            RecordId::new_random(),
+            &invite_id("i1"),
+            &id("ada"),
+            None,
+            Timestamp(9),
+        )
+        .unwrap();
+        c.revoke_invite(
+            RecordId::new_random(),
+            &invite_id("i1"),
+            &id("ada"),
+            None,
+            Timestamp(9),
+        )
+        .unwrap();
         assert_eq!(
             c.redeem_invite(&SECRET, "b", "B", Timestamp(20)),
             Err(ModelError::InviteRevoked)
@@ -680,7 +792,14 @@ mod tests {
             None,
         )
         .unwrap();
-        c.remove_member(&id("ada"), &id("bob")).unwrap();
+        c.remove_member(
+            RecordId::new_random(),
+            &id("ada"),
+            &id("bob"),
+            None,
+            Timestamp(9),
+        )
+        .unwrap();
         assert!(c.invites[&invite_id("bobs")].revoked, "he created it");
         assert!(c.invites[&invite_id("i1")].revoked, "he joined with it");
         assert!(!c.invites[&invite_id("unrelated")].revoked);

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
-use crate::model::{DeviceId, ModelError, Timestamp, limits};
+use crate::model::{DeviceId, MemberRole, ModelError, Timestamp, limits};
 
-/// A person on the roster. Reading is membership: every member may read and write.
+/// A person on the roster, with a role: a steward, a member who writes, or a reader.
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate, Serialize)]
 pub struct Member {
     pub name: String,
@@ -26,6 +26,9 @@ pub struct Member {
     /// member written before this existed (field missing) counts as available.
     #[autosurgeon(missing = "Default::default")]
     pub not_available_for_roles: bool,
+    /// `None` for a member written before roles existed: see [`crate::model::member_role`].
+    #[autosurgeon(missing = "Default::default")]
+    pub role: Option<MemberRole>,
 }
 
 /// One device of a member.
@@ -71,6 +74,7 @@ impl Member {
                 },
             )]),
             not_available_for_roles: false,
+            role: Some(MemberRole::Member),
         })
     }
 

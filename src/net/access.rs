@@ -1,9 +1,12 @@
 //! Who may sync what: the access list derived from the community rosters, and the samod
 //! share policy that applies it.
 //!
-//! A peer (an iroh endpoint id) gets read-write access to a document only when the document
-//! belongs to a community (the community document itself, or a note or case in its index) and
-//! the peer is one of that community's members' devices. Everyone else gets nothing. The list
+//! A peer (an iroh endpoint id) gets access to a document only when the document belongs to a
+//! community (the community document itself, or a note or case in its index) and the peer is
+//! one of that community's members' devices or an always-on community device. A reader's
+//! devices get read-only access: samod (0.16) then drops every change such a peer sends, even
+//! one sent against the protocol (its sync state is read-only, so the changes in a received
+//! sync message are not applied, stored or passed on). Everyone else gets nothing. The list
 //! is a `watch` value: when a roster changes, every open policy stream yields the new decision,
 //! so a removed member is cut off from further changes at once.
 //!
@@ -22,8 +25,10 @@ use super::quiet::Quiet;
 /// One community's part of the access list.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunityAccess {
-    /// Endpoint ids of every member's devices.
+    /// Endpoint ids of every member's devices and every community device.
     pub devices: BTreeSet<String>,
+    /// Of those, the devices of readers: they receive but cannot send.
+    pub readers: BTreeSet<String>,
     /// The community document and every note and case it indexes.
     pub documents: HashSet<DocumentId>,
     /// The BLAKE3 hashes (hex) of the files the community refers to: what its members may fetch.
@@ -44,11 +49,24 @@ impl AccessList {
 
     /// What `peer` may do with `doc`.
     pub fn share(&self, doc: &DocumentId, peer: &str) -> ShareConfig {
-        if self.may_share(doc, peer) {
-            ShareConfig::read_write()
-        } else {
+        if !self.may_share(doc, peer) {
             ShareConfig::none()
+        } else if self.reads_only(doc, peer) {
+            ShareConfig::read_only()
+        } else {
+            ShareConfig::read_write()
         }
+    }
+
+    /// Whether `peer` may only read `doc`: a reader's device in a community holding it (and
+    /// not a writer's in another community that holds it too).
+    fn reads_only(&self, doc: &DocumentId, peer: &str) -> bool {
+        let holding = || {
+            self.communities
+                .values()
+                .filter(|c| c.documents.contains(doc) && c.devices.contains(peer))
+        };
+        holding().all(|c| c.readers.contains(peer))
     }
 
     /// Whether `doc` belongs to a community `peer` is a member's device of.
@@ -209,7 +227,8 @@ mod tests {
         access.set_community(
             community.clone(),
             CommunityAccess {
-                devices: BTreeSet::from(["alice".to_string()]),
+                devices: BTreeSet::from(["alice".to_string(), "rita".to_string()]),
+                readers: BTreeSet::from(["rita".to_string()]),
                 documents: HashSet::from([community.clone(), note.clone()]),
                 files: HashSet::from(["h1".to_string()]),
             },
@@ -218,6 +237,8 @@ mod tests {
         assert_eq!(list.share(&note, "alice"), ShareConfig::read_write());
         assert_eq!(list.share(&other, "alice"), ShareConfig::none());
         assert_eq!(list.share(&note, "mallory"), ShareConfig::none());
+        assert_eq!(list.share(&note, "rita"), ShareConfig::read_only());
+        assert_eq!(list.share(&other, "rita"), ShareConfig::none());
         assert!(list.knows("alice") && !list.knows("mallory"));
         assert!(list.may_fetch("alice", "h1"));
         assert!(!list.may_fetch("alice", "h2") && !list.may_fetch("mallory", "h1"));
@@ -229,6 +250,7 @@ mod tests {
         let community = doc();
         let with = |devices: &[&str]| CommunityAccess {
             devices: devices.iter().map(|d| d.to_string()).collect(),
+            readers: BTreeSet::new(),
             documents: HashSet::from([community.clone()]),
             files: HashSet::new(),
         };

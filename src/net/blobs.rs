@@ -161,6 +161,7 @@ mod tests {
             samod::DocumentId::new(&mut rand::rng()),
             CommunityAccess {
                 devices: BTreeSet::from(["ada".to_string()]),
+                readers: BTreeSet::new(),
                 documents: HashSet::new(),
                 files: HashSet::from(["h1".to_string()]),
             },

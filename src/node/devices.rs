@@ -11,12 +11,14 @@ use crate::net::ticket::InviteTicket;
 
 impl Node {
     /// A short-lived, single-use invite that links one more device to me (default 15 minutes),
-    /// labelled `label` or by the name the new device sends.
+    /// labelled `label` or by the name the new device sends; or, from a steward and
+    /// `always_on`, that enrolls an always-on community device.
     pub async fn create_device_invite(
         &self,
         community: &CommunityId,
         label: Option<String>,
         expires_in: Option<Duration>,
+        always_on: bool,
     ) -> Result<InviteTicket, NodeError> {
         let default = Duration::from_millis(DEVICE_INVITE_LIFETIME_MS.unsigned_abs());
         let ticket = self
@@ -25,7 +27,11 @@ impl Node {
         let me = self.me(community).await?;
         let invite = ticket.invite.clone();
         self.update(community, "make device invite", move |c: &mut Community| {
-            c.make_device_invite(&invite, &me, label.as_deref())
+            c.make_device_invite(&invite, &me, label.as_deref())?;
+            if always_on {
+                c.make_always_on(&invite, &me)?;
+            }
+            Ok(())
         })
         .await?;
         self.flush().await?;
@@ -34,7 +40,7 @@ impl Node {
 
     /// My devices in `community`, this one first.
     pub async fn my_devices(&self, community: &CommunityId) -> Result<Vec<PeerStatus>, NodeError> {
-        let me = self.me(community).await?;
+        let me = self.me_reading(community).await?;
         let mut devices = self.peers(community).await?;
         devices.retain(|p| p.member == me);
         devices.sort_by_key(|d| (!d.this_device, d.added_at));

@@ -13,7 +13,9 @@ use samod::{ConnectionId, ConnectionState, DocHandle, DocumentId, PeerId};
 use serde::Serialize;
 
 use super::{Inner, Node, NodeError};
-use crate::model::{Community, CommunityId, DeviceId, InviteId, MemberId, Timestamp};
+use crate::model::{
+    Community, CommunityId, DeviceId, InviteId, MemberId, MemberRole, ModelError, Timestamp,
+};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
 use crate::net::receipt::ReceiptClient;
 use crate::net::ticket::{Admitter, InviteTicket, MAX_OTHER_ADMITTERS, new_secret};
@@ -29,6 +31,8 @@ pub struct JoinSummary {
     pub member_name: String,
     /// This device was linked to an existing member (a device invite), not admitted as new.
     pub linked_device: bool,
+    /// This device was enrolled as an always-on community device.
+    pub community_device: bool,
     pub members: usize,
     pub notes: usize,
     pub cases: usize,
@@ -111,6 +115,32 @@ impl Admission for NodeAdmission {
 }
 
 impl Node {
+    /// An invite that admits newcomers as `role` (a steward invite needs a steward).
+    pub async fn create_invite_for(
+        &self,
+        community: &CommunityId,
+        expires_in: Option<Duration>,
+        max_uses: Option<u32>,
+        role: MemberRole,
+    ) -> Result<InviteTicket, NodeError> {
+        if role == MemberRole::Steward {
+            let me = self.me(community).await?;
+            if self.community(community).await?.role_of(&me) != Some(MemberRole::Steward) {
+                return Err(ModelError::StewardInvite.into());
+            }
+        }
+        let ticket = self.create_invite(community, expires_in, max_uses).await?;
+        if role != MemberRole::Member {
+            let (invite, me) = (ticket.invite.clone(), self.me(community).await?);
+            self.update(community, "set invite role", move |c: &mut Community| {
+                c.set_invite_role(&invite, &me, role)
+            })
+            .await?;
+            self.flush().await?;
+        }
+        Ok(ticket)
+    }
+
     /// Creates an invite to a community; returns the ticket to hand to the newcomer.
     pub async fn create_invite(
         &self,
@@ -153,36 +183,43 @@ impl Node {
         })
     }
 
-    /// Other members' devices this node saw lately and knows how to reach, most recently seen
-    /// first: they hold the community (and so the invite's hash) and may admit a newcomer
-    /// when the inviter is offline.
+    /// Other members' devices and the community's always-on devices this node saw lately and
+    /// knows how to reach, most recently seen first: they hold the community (and so the
+    /// invite's hash) and may admit a newcomer when the inviter is offline.
     async fn recent_admitters(&self, c: &Community) -> Result<Vec<Admitter>, NodeError> {
         let now = self.now();
         let online = self.connected_devices();
         let mut seen = Vec::new();
+        let mut devices: Vec<(DeviceId, String)> = Vec::new();
         for (member, m) in &c.members {
             for device in m.devices.keys() {
-                if device == self.device_id() {
-                    continue;
-                }
-                let Some(addr) = self.device_address(device).await else {
-                    continue;
-                };
-                let last_seen = if online.contains(device.as_str()) {
-                    Some(now)
-                } else {
-                    self.inner
-                        .storage
-                        .get_local(&super::network::seen_key(device))?
-                        .and_then(|v| v.parse().ok())
-                        .map(Timestamp)
-                };
-                let Some(at) = last_seen.filter(|at| now.0 - at.0 <= RECENTLY_SEEN_MS) else {
-                    continue;
-                };
-                let name = c.display_name(member);
-                seen.push((at, Admitter { name, addr }));
+                devices.push((device.clone(), c.display_name(member)));
             }
+        }
+        for (device, d) in &c.community_devices {
+            devices.push((device.clone(), d.label.clone()));
+        }
+        for (device, name) in devices {
+            let device = &device;
+            if device == self.device_id() {
+                continue;
+            }
+            let Some(addr) = self.device_address(device).await else {
+                continue;
+            };
+            let last_seen = if online.contains(device.as_str()) {
+                Some(now)
+            } else {
+                self.inner
+                    .storage
+                    .get_local(&super::network::seen_key(device))?
+                    .and_then(|v| v.parse().ok())
+                    .map(Timestamp)
+            };
+            let Some(at) = last_seen.filter(|at| now.0 - at.0 <= RECENTLY_SEEN_MS) else {
+                continue;
+            };
+            seen.push((at, Admitter { name, addr }));
         }
         seen.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
         Ok(seen
@@ -215,6 +252,7 @@ impl Node {
             .await?;
         // The joiner is told "admitted" only once that is on disk, and the sync gate knows it.
         self.flush().await?;
+        self.seen_now(joiner).await;
         self.refresh_access(&id).await?;
         Ok(member.to_string())
     }
@@ -252,6 +290,7 @@ impl Node {
             .await
             .map_err(|e| NodeError::Network(e.to_string()))?;
         let member = admitted.member;
+        self.seen_now(admitted.by).await;
         // The device that admitted this one holds the community: trust it for the first sync.
         self.access()
             .trust_inviter(community_doc, admitted.by.to_string());
@@ -288,6 +327,7 @@ impl Node {
             name: community.name.clone(),
             member_name: community.display_name(&member),
             linked_device: member.as_str() != self.device_id().as_str(),
+            community_device: community.community_devices.contains_key(self.device_id()),
             member,
             members: community.members.len(),
             notes: community.notes.len(),
@@ -360,25 +400,6 @@ impl Node {
                 Ok(None) | Err(_) => return false,
             }
         }
-    }
-
-    /// Removes a member from the roster. They keep what they already had, but receive no
-    /// further changes and can send none.
-    pub async fn remove_member(
-        &self,
-        community: &CommunityId,
-        member: &MemberId,
-    ) -> Result<(), NodeError> {
-        let me = self.me(community).await?;
-        let member = member.clone();
-        self.update(community, "remove member", move |c: &mut Community| {
-            c.remove_member(&me, &member)
-        })
-        .await?;
-        if self.inner.network.is_some() {
-            self.refresh_access(community).await?;
-        }
-        Ok(())
     }
 
     /// Member devices connected right now.
@@ -495,8 +516,16 @@ impl Node {
             client.close();
         }
         self.mark_healed().await;
+        let peers: Vec<String> = self.connected_devices().into_iter().collect();
+        // A sync is often shorter than the status watcher's look: note whom it reached, so an
+        // invite made next can name them.
+        for peer in &peers {
+            if let Ok(id) = EndpointId::from_str(peer) {
+                self.seen_now(id).await;
+            }
+        }
         Ok(SyncReport {
-            peers: self.connected_devices().into_iter().collect(),
+            peers,
             documents,
             fetched,
         })

@@ -16,7 +16,7 @@ use super::membership::NodeAdmission;
 use super::summary::NodeSummaries;
 use super::{Inner, Node, NodeError, lock};
 use crate::clock::Clock;
-use crate::model::{Community, CommunityId, DeviceId};
+use crate::model::{Community, CommunityId, DeviceId, MemberRole};
 use crate::net::access::{Access, CommunityAccess};
 use crate::net::blobs::{FILES_ALPN, FilesProtocol};
 use crate::net::dialer::{DeviceDialer, DialFailed};
@@ -298,6 +298,25 @@ pub(super) fn save_address(storage: &SqliteStorage, addr: &EndpointAddr) {
 }
 
 impl Node {
+    /// Notes that `device` is connected now and where it is, as the status watcher does for
+    /// every connection: for one that may end before the watcher looks (a joiner just admitted).
+    pub(super) async fn seen_now(&self, device: EndpointId) {
+        let key = seen_key(&device);
+        if let Err(e) = self
+            .inner
+            .storage
+            .set_local(&key, &self.now().0.to_string())
+        {
+            tracing::debug!(error = %e, "could not note when a device was seen");
+        }
+        if let Some(network) = &self.inner.network
+            && let Some(info) = network.bound.endpoint.remote_info(device).await
+        {
+            let addr = EndpointAddr::new(device).with_addrs(info.into_addrs().map(Into::into));
+            save_address(&self.inner.storage, &addr);
+        }
+    }
+
     /// Where a member's device can be reached: where the endpoint reaches it now if it is
     /// connected, else its last remembered address.
     pub(super) async fn device_address(&self, device: &DeviceId) -> Option<EndpointAddr> {
@@ -445,13 +464,20 @@ pub(crate) fn access_of(doc: &DocumentId, community: &Community) -> CommunityAcc
         .chain(community.cases.keys().map(|c| c.as_str()));
     documents.extend(indexed.filter_map(|id| DocumentId::from_str(id).ok()));
     let devices = community
-        .members
-        .values()
-        .flat_map(|m| m.devices.keys().map(DeviceId::to_string))
+        .authorized_devices()
+        .iter()
+        .map(DeviceId::to_string)
         .collect();
     let files = community.files.values().map(|f| f.hash.clone()).collect();
+    let readers = community
+        .members
+        .iter()
+        .filter(|(id, _)| community.role_of(id) == Some(MemberRole::Reader))
+        .flat_map(|(_, m)| m.devices.keys().map(DeviceId::to_string))
+        .collect();
     CommunityAccess {
         devices,
+        readers,
         documents,
         files,
     }

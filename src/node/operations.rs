@@ -180,19 +180,32 @@ impl Node {
         Ok((heads, community))
     }
 
-    /// The member this device acts as in a community; refused if this device is not on its
-    /// roster (a removed member keeps what they had but can change nothing).
+    /// The member this device acts as in a community, to change something; refused if this
+    /// device is not on its roster (a removed member keeps what they had but can change
+    /// nothing) or its member is a reader.
     pub async fn me(&self, id: &CommunityId) -> Result<MemberId, NodeError> {
+        self.who(id, true).await
+    }
+
+    /// The member this device acts as, to read: readers too.
+    pub async fn me_reading(&self, id: &CommunityId) -> Result<MemberId, NodeError> {
+        self.who(id, false).await
+    }
+
+    async fn who(&self, id: &CommunityId, writing: bool) -> Result<MemberId, NodeError> {
         // Read from the document directly: every operation asks, and hydrating the whole
         // community after each change to it would cost what the community weighs.
         let device = self.device_id().clone();
         self.inspect(id, move |doc| {
             let me = community_parts::member_for_device(doc, &device)
                 .unwrap_or_else(|| MemberId::from(device.to_string()));
-            match community_parts::is_member(doc, &me) {
-                true => Ok(me),
-                false => Err(ModelError::NotAMember(me.to_string())),
+            if !community_parts::is_member(doc, &me) {
+                return Err(ModelError::NotAMember(me.to_string()));
             }
+            if writing && community_parts::is_reader(doc, &me) {
+                return Err(ModelError::ReadersWriteNothing);
+            }
+            Ok(me)
         })
         .await
     }

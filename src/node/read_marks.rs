@@ -73,7 +73,7 @@ impl Node {
 
     /// Items changed by others since this device last looked, newest first.
     pub async fn unread(&self, community: &CommunityId) -> Result<Vec<Unread>, NodeError> {
-        let me = self.me(community).await?;
+        let me = self.me_reading(community).await?;
         let c = self.community(community).await?;
         Ok(unread::unread(&c, &me, &self.read_marks(community)?))
     }

@@ -113,7 +113,7 @@ pub fn devices_ui(
                 "make a device invite",
                 move |node, id| async move {
                     let made = node
-                        .create_device_invite(&id, label, None)
+                        .create_device_invite(&id, label, None, false)
                         .await
                         .map(|ticket| {
                             let line = ticket.to_line();

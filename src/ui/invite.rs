@@ -487,6 +487,8 @@ mod tests {
             revoked: false,
             for_member: None,
             device_label: None,
+            role: None,
+            always_on: false,
         };
         assert_eq!(
             limits_text(&invite, Timestamp(1)),

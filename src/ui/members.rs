@@ -1,6 +1,8 @@
-//! Members: the directory (who can help with what, who is learning what, who is online now),
-//! searched by name, skill or learning objective; your own profile editor; and removing a member
-//! after a confirmation that says plainly what removal can and cannot do.
+//! Members: the directory (who can help with what, who is learning what, who is online now,
+//! each person's role and devices), searched by name, skill or learning objective; your own
+//! profile editor; what a steward may do (change a role, remove a member after a confirmation
+//! that says plainly what removal can and cannot do), offered only to stewards and explained to
+//! everyone else; the community devices; leaving; and the governance record.
 //!
 //! Draws from the community snapshot only. Saving a profile and removing a member are node
 //! actions; their outcome comes back through the next snapshot, and a failed save is shown beside
@@ -12,7 +14,9 @@ use eframe::egui;
 
 use super::app::ViewCtx;
 use super::bridge;
-use crate::model::{Community, CommunityId, Member, MemberId, ProfileUpdate, Timestamp};
+use crate::model::{
+    Community, CommunityId, Member, MemberId, MemberRole, ProfileUpdate, Timestamp, local_time,
+};
 use crate::node::SyncStatus;
 
 /// What a node action answers, filled on the runtime and read by the next frame.
@@ -38,6 +42,10 @@ pub struct MembersState {
     saved: Option<Result<(), String>>,
     /// The member whose removal is being confirmed.
     confirm_remove: Option<MemberId>,
+    /// The reason typed into the removal confirmation.
+    removal_reason: String,
+    /// Leaving is being confirmed.
+    confirm_leave: bool,
     /// Your devices, under your profile.
     devices: super::devices::DevicesState,
 }
@@ -89,6 +97,7 @@ impl MembersState {
     /// Esc: closes the removal confirmation.
     pub fn close_dialogs(&mut self) {
         self.confirm_remove = None;
+        self.confirm_leave = false;
     }
 
     /// Takes a finished save's answer and refills the draft from the snapshot when it may.
@@ -180,9 +189,10 @@ pub fn members_ui(
             });
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        directory_ui(ui, state, sync, community, me.as_ref());
+        directory_ui(ui, state, sync, community, me.as_ref(), &mut commands);
     });
     confirm_removal_ui(ui, state, community, &mut commands);
+    confirm_leave_ui(ui, state, community, &mut commands);
     for command in commands {
         cx.send(command);
     }
@@ -299,8 +309,18 @@ fn directory_ui(
     sync: &SyncStatus,
     community: &Community,
     me: Option<&MemberId>,
+    commands: &mut Vec<bridge::Command>,
 ) {
     ui.heading(format!("Members ({})", community.members.len()));
+    let my_role = me.and_then(|id| community.role_of(id));
+    let steward = my_role == Some(MemberRole::Steward);
+    if let Some(role) = my_role {
+        ui.label(role_sentence(role, community));
+        if !steward {
+            // Said once here; the buttons on each card are disabled.
+            ui.weak(not_steward_reason(community));
+        }
+    }
     let label = ui.label("Search members");
     ui.add(
         egui::TextEdit::singleline(&mut state.search)
@@ -329,24 +349,158 @@ fn directory_ui(
                     .devices
                     .keys()
                     .any(|d| sync.connected.contains(d.as_str()));
+                let role = community.role_of(id).unwrap_or(MemberRole::Member);
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.set_width(ui.available_width());
-                    member_card_ui(ui, member, is_me, online);
-                    if !is_me
-                        && me.is_some()
-                        && ui.button(format!("Remove {}", member.name)).clicked()
-                    {
-                        state.confirm_remove = Some(id.clone());
+                    member_card_ui(ui, member, role, is_me, online);
+                    if me.is_some() {
+                        let cx = ActionsCx {
+                            community,
+                            steward,
+                            is_me,
+                        };
+                        actions_ui(ui, state, &cx, id, member, role, commands);
                     }
                 });
                 ui.add_space(4.0);
             }
+            community_devices_ui(ui, sync, community);
+            record_ui(ui, community);
         });
 }
 
-fn member_card_ui(ui: &mut egui::Ui, member: &Member, is_me: bool, online: bool) {
+/// What the viewer may do on one member's card.
+struct ActionsCx<'a> {
+    community: &'a Community,
+    /// The viewer is a steward.
+    steward: bool,
+    /// The card is the viewer's own.
+    is_me: bool,
+}
+
+/// The role buttons and Remove (stewards), Leave (one's own card); for everyone else the same
+/// buttons disabled, with the reason beside them.
+fn actions_ui(
+    ui: &mut egui::Ui,
+    state: &mut MembersState,
+    cx: &ActionsCx,
+    id: &MemberId,
+    member: &Member,
+    role: MemberRole,
+    commands: &mut Vec<bridge::Command>,
+) {
+    let last_steward = cx.community.is_last_steward(id);
+    let why_not = if !cx.steward {
+        Some(not_steward_reason(cx.community))
+    } else if last_steward {
+        Some("The last steward cannot step down: make another member a steward first.".into())
+    } else {
+        None
+    };
+    ui.horizontal_wrapped(|ui| {
+        for to in MemberRole::ALL.into_iter().filter(|r| *r != role) {
+            let label = format!("Make {} a {to}", member.name);
+            let button = ui.add_enabled(why_not.is_none(), egui::Button::new(label));
+            if button.clicked() {
+                let member = id.clone();
+                commands.push(bridge::action(
+                    "change the role",
+                    move |node, cid| async move { node.set_role(&cid, &member, to, None).await },
+                ));
+            }
+        }
+        if !cx.is_me {
+            let remove = ui.add_enabled(
+                cx.steward && !last_steward,
+                egui::Button::new(format!("Remove {}", member.name)),
+            );
+            if remove.clicked() {
+                state.confirm_remove = Some(id.clone());
+                state.removal_reason.clear();
+            }
+        } else {
+            let leave = ui.add_enabled(!last_steward, egui::Button::new("Leave the community…"));
+            if leave.clicked() {
+                state.confirm_leave = true;
+            }
+        }
+    });
+    if let Some(why) = why_not.filter(|_| cx.steward) {
+        ui.weak(why);
+    }
+}
+
+/// Why a member who is not a steward finds the role buttons and Remove disabled.
+fn not_steward_reason(community: &Community) -> String {
+    format!(
+        "Only a steward can change roles or remove members; ask {}.",
+        community.steward_names()
+    )
+}
+
+/// What the viewer's role lets them do, in a sentence.
+fn role_sentence(role: MemberRole, community: &Community) -> String {
+    match role {
+        MemberRole::Steward => {
+            "You are a steward: you may change roles, remove members and revoke invites.".into()
+        }
+        MemberRole::Member => format!(
+            "You are a member: you write everything and may invite. Stewards: {}.",
+            community.steward_names()
+        ),
+        MemberRole::Reader => format!(
+            "You are a reader: you see everything but change nothing. A steward ({}) can make \
+             you a member.",
+            community.steward_names()
+        ),
+    }
+}
+
+/// The always-on devices, never counted as people.
+fn community_devices_ui(ui: &mut egui::Ui, sync: &SyncStatus, community: &Community) {
+    if community.community_devices.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.heading("Community devices");
+    ui.weak("Always on, so members who are never online together still sync. Not a member.");
+    for (device, d) in &community.community_devices {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                ui.strong(&d.label);
+                if sync.connected.contains(device.as_str()) {
+                    ui.colored_label(egui::Color32::from_rgb(0x2e, 0x9e, 0x4f), "online now");
+                } else {
+                    ui.weak("offline");
+                }
+            });
+            ui.weak(format!(
+                "Always on · enrolled by {} on {}",
+                community.display_name(&d.added_by),
+                date(d.added_at)
+            ));
+        });
+    }
+}
+
+/// Removals, role changes and revoked invites, newest first.
+fn record_ui(ui: &mut egui::Ui, community: &Community) {
+    if community.records.is_empty() {
+        return;
+    }
+    ui.add_space(8.0);
+    ui.heading("Record");
+    let zone = local_time::viewer_zone();
+    for (_, record) in community.records_newest_first() {
+        ui.label(record.sentence(&zone));
+    }
+}
+
+fn member_card_ui(ui: &mut egui::Ui, member: &Member, role: MemberRole, is_me: bool, online: bool) {
     ui.horizontal(|ui| {
         ui.strong(&member.name);
+        ui.label(format!("· {role}"));
         if is_me {
             ui.label("· this is you");
         } else if online {
@@ -355,7 +509,12 @@ fn member_card_ui(ui: &mut egui::Ui, member: &Member, is_me: bool, online: bool)
             ui.weak("offline");
         }
     });
-    ui.weak(format!("Joined {}", date(member.joined_at)));
+    let devices = member.devices.len();
+    ui.weak(format!(
+        "Joined {} · {}",
+        date(member.joined_at),
+        crate::model::plain::count(devices, "device", "devices")
+    ));
     if member.skills.is_empty() {
         ui.weak("Ask me about: nothing listed yet");
     } else {
@@ -392,6 +551,11 @@ fn confirm_removal_ui(
         ui.add_space(6.0);
         ui.label(REMOVAL_WARNING);
         ui.label("Invites they made or joined with stop working.");
+        ui.label("Every member sees who removed them, when, and the reason if you give one.");
+        ui.add_space(6.0);
+        let label = ui.label("Reason (optional)");
+        ui.text_edit_singleline(&mut state.removal_reason)
+            .labelled_by(label.id);
         ui.add_space(10.0);
         ui.horizontal(|ui| {
             let remove = ui.button("Remove").clicked();
@@ -402,13 +566,63 @@ fn confirm_removal_ui(
     });
     let (remove, cancel) = modal.inner;
     if remove {
+        let reason = Some(state.removal_reason.trim().to_string()).filter(|r| !r.is_empty());
         commands.push(bridge::action(
             "remove the member",
-            move |node, id| async move { node.remove_member(&id, &member).await },
+            move |node, id| async move { node.remove_member(&id, &member, reason).await },
         ));
     }
     if remove || cancel || modal.should_close() {
         state.confirm_remove = None;
+    }
+}
+
+/// Leaving, asked plainly. The window keeps this device's copy (it receives nothing further);
+/// `copse member leave --delete-local-copy` deletes it.
+fn confirm_leave_ui(
+    ui: &mut egui::Ui,
+    state: &mut MembersState,
+    community: &Community,
+    commands: &mut Vec<bridge::Command>,
+) {
+    if !state.confirm_leave {
+        return;
+    }
+    let modal = egui::Modal::new(egui::Id::unique("confirm-leave")).show(ui.ctx(), |ui| {
+        ui.set_max_width(400.0);
+        ui.heading(format!("Leave {}?", community.name));
+        ui.add_space(6.0);
+        ui.label(
+            "Your devices come off the roster and receive nothing further. Every member sees \
+             that you left.",
+        );
+        ui.label(
+            "This device keeps its copy, which you can still read. To delete it, close copse \
+             and run `copse member leave --delete-local-copy`, or delete the data folder.",
+        );
+        ui.add_space(10.0);
+        ui.horizontal(|ui| {
+            let leave = ui.button("Leave and keep this copy").clicked();
+            let cancel = ui.button("Cancel").clicked();
+            (leave, cancel)
+        })
+        .inner
+    });
+    let (leave, cancel) = modal.inner;
+    if leave {
+        commands.push(bridge::action(
+            "leave the community",
+            move |node, id| async move {
+                node.leave(&id).await?;
+                // Tell the others while this device is still admitted.
+                node.sync_now(std::time::Duration::from_secs(10))
+                    .await
+                    .map(|_| ())
+            },
+        ));
+    }
+    if leave || cancel || modal.should_close() {
+        state.confirm_leave = false;
     }
 }
 

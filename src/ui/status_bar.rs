@@ -30,11 +30,11 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
         ui.separator();
         if !app.sync.online {
             ui.label("Offline mode");
-        } else if app.sync.connected.is_empty() {
-            ui.label("No members online");
         } else {
-            let devices = plain::count(app.sync.connected.len(), "member device", "member devices");
-            ui.label(format!("{devices} online"));
+            ui.label(online_text(
+                app.current.as_ref().map(|(_, c)| &**c),
+                &app.sync.connected,
+            ));
         }
         if let Some(n) = app.sync.unshared.filter(|n| *n > 0) {
             ui.separator();
@@ -106,6 +106,32 @@ pub fn save_state(status: &StorageStatus, unsent: bool, unsaved: Option<&str>) -
         "Saving…".to_string()
     } else {
         "All changes saved".to_string()
+    }
+}
+
+/// Who is online, counting people (a member with two devices online is one) and the community's
+/// always-on devices apart, never as people.
+fn online_text(
+    community: Option<&crate::model::Community>,
+    connected: &std::collections::BTreeSet<String>,
+) -> String {
+    let Some(community) = community else {
+        return match connected.len() {
+            0 => "No members online".into(),
+            n => format!(
+                "{} online",
+                plain::count(n, "member device", "member devices")
+            ),
+        };
+    };
+    let (people, always_on) = community.online_counts(connected);
+    let people = match people {
+        0 => "No members online".to_string(),
+        n => format!("{} online", plain::count(n, "member", "members")),
+    };
+    match always_on {
+        0 => people,
+        _ => format!("{people} · community device online"),
     }
 }
 

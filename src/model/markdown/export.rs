@@ -365,18 +365,47 @@ pub fn topics_page(community: &Community, links: &Links) -> String {
     out
 }
 
-/// members.md: every member with what they can help with and want to learn.
+/// members.md: every member with their role and what they can help with and want to learn;
+/// the community devices; the governance record (removals, role changes, revoked invites).
 pub fn members_page(community: &Community) -> String {
     let mut out = format!("# Members of {}\n\n", community.name);
-    let mut members: Vec<&Member> = community.members.values().collect();
-    members.sort_by_key(|m| m.name.to_lowercase());
-    for m in members {
-        let _ = writeln!(out, "- **{}** (joined {})", m.name, date(m.joined_at));
+    let mut members: Vec<(&crate::model::MemberId, &Member)> = community.members.iter().collect();
+    members.sort_by_key(|(_, m)| m.name.to_lowercase());
+    for (id, m) in members {
+        let role = community
+            .role_of(id)
+            .unwrap_or(crate::model::MemberRole::Member);
+        let _ = writeln!(
+            out,
+            "- **{}**, {role} (joined {})",
+            m.name,
+            date(m.joined_at)
+        );
         if !m.skills.is_empty() {
             let _ = writeln!(out, "  - Ask me about: {}", m.skills.join(", "));
         }
         if !m.objectives.is_empty() {
             let _ = writeln!(out, "  - Learning: {}", m.objectives.join(", "));
+        }
+    }
+    if !community.community_devices.is_empty() {
+        out.push_str("\n## Community devices\n\n");
+        for d in community.community_devices.values() {
+            let _ = writeln!(
+                out,
+                "- **{}**, always on (enrolled by {} on {})",
+                d.label,
+                community.display_name(&d.added_by),
+                date(d.added_at)
+            );
+        }
+    }
+    let records = community.records_newest_first();
+    if !records.is_empty() {
+        out.push_str("\n## Record\n\n");
+        let zone = crate::model::local_time::viewer_zone();
+        for (_, record) in records {
+            let _ = writeln!(out, "- {}", record.sentence(&zone));
         }
     }
     out.push_str("\n[Back to the community](README.md)\n");
