@@ -308,10 +308,10 @@ fn a_case_history_shows_an_earlier_phase_and_restores_it() {
     gui.until("the case", |h| has(h, "History"));
     gui.harness.get_by_label("History").click();
     gui.until("its history", |h| {
-        h.query_by_label_contains("Ada · open case").is_some()
-            && h.query_by_label_contains("Ada · advance phase").is_some()
+        h.query_by_label_contains("Ada opened the case").is_some()
+            && h.query_by_label_contains("Ada moved the case to its next phase").is_some()
     });
-    gui.harness.get_by_label_contains("Ada · open case").click();
+    gui.harness.get_by_label_contains("Ada opened the case").click();
     gui.until("the phase change, word by word", |h| {
         let text = h
             .query_by_label("Changes since then")
@@ -321,7 +321,7 @@ fn a_case_history_shows_an_earlier_phase_and_restores_it() {
     });
     gui.harness.get_by_label("Restore this version").click();
     gui.until("the restore in the history", |h| {
-        h.query_by_label_contains("Ada · restore case version")
+        h.query_by_label_contains("Ada restored an earlier version")
             .is_some()
     });
     let id = only_community(&gui);

@@ -144,7 +144,7 @@ fn an_earlier_version_is_compared_word_by_word_and_restored() {
     );
     gui.harness.get_by_label("Restore this version").click();
     gui.until("the restore in the history", |h| {
-        h.query_by_label_contains("Ada · restore note version")
+        h.query_by_label_contains("Ada restored an earlier version")
             .is_some()
     });
     gui.harness.key_press(eframe::egui::Key::Escape);
