@@ -77,4 +77,9 @@ bo sync --timeout 30 >/dev/null
 "${COPSE:-copse}" --data-dir "$dir.bo-desktop" join "$desktop_ticket" "${net[@]}" >/dev/null
 kill -TERM $serving; wait $serving || true
 trap - EXIT
+# Files on Bo's retro note: the logo, and a timeline template.
+retro_note=$(copse --json note list | sed -n 's/.*"id": *"\([^"]*\)".*"title": *"Sketchnoting a retro".*/\1/p' | head -1)
+timeline="$(mktemp -d)/retro-timeline.txt"
+printf 'Retro timeline\n\nStart | Middle | End\n:)    | :|     | :(\n' > "$timeline"
+[ -n "$retro_note" ] && copse attach "$retro_note" "$(dirname "$0")/copse.svg" "$timeline" >/dev/null
 echo "sample community ready in $dir (and the copies of Bo, Bo's desktop, Rita and the library beside it)"
