@@ -309,9 +309,12 @@ fn a_case_history_shows_an_earlier_phase_and_restores_it() {
     gui.harness.get_by_label("History").click();
     gui.until("its history", |h| {
         h.query_by_label_contains("Ada opened the case").is_some()
-            && h.query_by_label_contains("Ada moved the case to its next phase").is_some()
+            && h.query_by_label_contains("Ada moved the case to its next phase")
+                .is_some()
     });
-    gui.harness.get_by_label_contains("Ada opened the case").click();
+    gui.harness
+        .get_by_label_contains("Ada opened the case")
+        .click();
     gui.until("the phase change, word by word", |h| {
         let text = h
             .query_by_label("Changes since then")

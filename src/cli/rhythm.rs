@@ -451,16 +451,12 @@ fn describe_occurrence(community: &Community, o: &Occurrence) -> String {
             format!("{}  {} — {when} (skipped)", o.id, o.title)
         }
         (OccurrenceState::Planned, Some(when)) => {
-            let roles: Vec<String> = community
-                .roles()
-                .iter()
-                .filter_map(|r| {
-                    o.roles
-                        .get(r)
-                        .map(|m| format!("{}: {}", r.label(), community.display_name(m)))
-                })
-                .collect();
-            format!("{}  {} — {when}  {}", o.id, o.title, roles.join(" · "))
+            format!(
+                "{}  {} — {when}  {}",
+                o.id,
+                o.title,
+                o.roles_in_words(community)
+            )
         }
     }
 }

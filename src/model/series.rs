@@ -65,6 +65,22 @@ pub struct Occurrence {
     pub roles: Roles,
 }
 
+impl Occurrence {
+    /// Its roles in words, in the community's order: "Facilitator: Ada · Host: Bo".
+    pub fn roles_in_words(&self, community: &Community) -> String {
+        community
+            .roles()
+            .iter()
+            .filter_map(|r| {
+                self.roles
+                    .get(r)
+                    .map(|m| format!("{}: {}", r.label(), community.display_name(m)))
+            })
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 impl Series {
     /// The series' rule; a rule a newer copse wrote that this one cannot read gives none.
     pub fn rule(&self) -> Option<Repeat> {

@@ -410,17 +410,9 @@ fn occurrence_ui(
         }
     });
     if o.state == OccurrenceState::Planned {
-        let roles: Vec<String> = community
-            .roles()
-            .iter()
-            .filter_map(|r| {
-                o.roles
-                    .get(r)
-                    .map(|m| format!("{}: {}", r.label(), community.display_name(m)))
-            })
-            .collect();
+        let roles = o.roles_in_words(community);
         if !roles.is_empty() {
-            ui.weak(format!("    {}", roles.join(" · ")));
+            ui.weak(format!("    {roles}"));
         }
     }
 }
