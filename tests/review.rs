@@ -14,6 +14,41 @@ async fn open_reviews(node: &Node, id: &copse::model::CommunityId) -> usize {
     node.reviews(id).await.map_or(usize::MAX, |r| r.len())
 }
 
+/// Bob goes offline; Ann makes her change now (a minute on), Bob his ten minutes later by his
+/// own clock, with nothing to review before they meet; then Bob comes back online and both
+/// find one place to review. Returns Bob's node, online.
+async fn apart_then_reunited(
+    a: &Node,
+    b: Node,
+    bob_dir: &std::path::Path,
+    id: &copse::model::CommunityId,
+    ann: impl AsyncFnOnce(&Node),
+    bob: impl AsyncFnOnce(&Node),
+) -> Node {
+    b.shutdown().await.unwrap();
+    a.clock().advance(Duration::from_secs(60));
+    ann(a).await;
+    let bob_clock = Clock::starting_at(Timestamp(T0 + 11 * 60_000));
+    let offline = Node::open(NodeConfig::offline(bob_dir).with_clock(bob_clock.clone()))
+        .await
+        .unwrap();
+    bob(&offline).await;
+    assert_eq!(
+        open_reviews(&offline, id).await,
+        0,
+        "nothing to review before the sync"
+    );
+    offline.shutdown().await.unwrap();
+    let b = online_with(bob_dir, bob_clock).await;
+    for (who, node) in [("Ann", a), ("Bob", &b)] {
+        eventually(&format!("{who} sees one place to review"), || async {
+            open_reviews(node, id).await == 1
+        })
+        .await;
+    }
+    b
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_offline_rewrites_of_one_sentence_are_reviewed_on_both_and_settled_once() {
     let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
@@ -29,42 +64,31 @@ async fn two_offline_rewrites_of_one_sentence_are_reviewed_on_both_and_settled_o
     })
     .await;
 
-    // Bob goes offline; Ann edits now, Bob ten minutes later by his clock.
-    b.shutdown().await.unwrap();
-    a.clock().advance(Duration::from_secs(60));
-    a.edit_note(
+    let b = apart_then_reunited(
+        &a,
+        b,
+        dirs[1].path(),
         &id,
-        &note,
-        NoteEdit::Replace("We start on time, always.".into()),
+        async |a| {
+            a.edit_note(
+                &id,
+                &note,
+                NoteEdit::Replace("We start on time, always.".into()),
+            )
+            .await
+            .unwrap();
+        },
+        async |bob| {
+            bob.edit_note(
+                &id,
+                &note,
+                NoteEdit::Replace("We start five minutes late.".into()),
+            )
+            .await
+            .unwrap();
+        },
     )
-    .await
-    .unwrap();
-    let bob_clock = Clock::starting_at(Timestamp(T0 + 11 * 60_000));
-    let offline = Node::open(NodeConfig::offline(dirs[1].path()).with_clock(bob_clock.clone()))
-        .await
-        .unwrap();
-    offline
-        .edit_note(
-            &id,
-            &note,
-            NoteEdit::Replace("We start five minutes late.".into()),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        open_reviews(&offline, &id).await,
-        0,
-        "nothing to review before the sync"
-    );
-    offline.shutdown().await.unwrap();
-
-    let b = online_with(dirs[1].path(), bob_clock).await;
-    for (who, node) in [("Ann", &a), ("Bob", &b)] {
-        eventually(&format!("{who} sees one place to review"), || async {
-            open_reviews(node, &id).await == 1
-        })
-        .await;
-    }
+    .await;
     let at_bob = b.reviews(&id).await.unwrap().remove(0);
     let at_ann = a.reviews(&id).await.unwrap().remove(0);
     assert_eq!(
@@ -140,28 +164,23 @@ async fn a_topic_status_set_two_ways_while_apart_is_reviewed_under_the_topic() {
             .is_ok_and(|c| c.topics.contains_key(&topic))
     })
     .await;
-    b.shutdown().await.unwrap();
-    a.clock().advance(Duration::from_secs(60));
-    a.set_topic_status(&id, &topic, TopicStatus::Planned)
-        .await
-        .unwrap();
-    let bob_clock = Clock::starting_at(Timestamp(T0 + 11 * 60_000));
-    let offline = Node::open(NodeConfig::offline(dirs[1].path()).with_clock(bob_clock.clone()))
-        .await
-        .unwrap();
-    offline
-        .set_topic_status(&id, &topic, TopicStatus::Discussed)
-        .await
-        .unwrap();
-    offline.shutdown().await.unwrap();
-
-    let b = online_with(dirs[1].path(), bob_clock).await;
-    for (who, node) in [("Ann", &a), ("Bob", &b)] {
-        eventually(&format!("{who} sees one place to review"), || async {
-            open_reviews(node, &id).await == 1
-        })
-        .await;
-    }
+    let b = apart_then_reunited(
+        &a,
+        b,
+        dirs[1].path(),
+        &id,
+        async |a| {
+            a.set_topic_status(&id, &topic, TopicStatus::Planned)
+                .await
+                .unwrap();
+        },
+        async |bob| {
+            bob.set_topic_status(&id, &topic, TopicStatus::Discussed)
+                .await
+                .unwrap();
+        },
+    )
+    .await;
     let at_ann = a.reviews(&id).await.unwrap().remove(0);
     assert_eq!(at_ann.what, Reviewed::Topic(topic.clone()));
     assert_eq!(at_ann.title, "Onboarding");
