@@ -12,6 +12,7 @@
 //! keys), which clap would otherwise prefer, taking any text unchecked. With no command, [`Cli`]
 //! becomes a [`Launch`] for the window; the UI never sees clap.
 
+mod background;
 mod backup;
 mod case;
 mod device;
@@ -86,6 +87,11 @@ pub struct Cli {
     /// recently changed one.
     #[arg(long, value_name = "NAME", requires = "screenshot", value_parser = view_name)]
     pub view: Option<View>,
+
+    /// Start with no window, syncing with members in the background (no command only; what
+    /// the login entry runs). Start copse again to open the window; `copse quit` stops it.
+    #[arg(long, conflicts_with = "screenshot")]
+    pub background: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -235,6 +241,12 @@ pub enum Command {
     },
     /// Check the data folder and the network settings; say what to do about each problem.
     Doctor,
+    /// Show or change whether copse keeps syncing with the window closed and starts at login,
+    /// and whether it runs now.
+    Background(background::BackgroundArgs),
+    /// Stop the copse running on this data folder (window or background), once it has saved
+    /// everything.
+    Quit,
 }
 
 impl Command {
@@ -311,6 +323,7 @@ impl Cli {
             clock: self.clock.clone(),
             screenshot: self.screenshot.clone(),
             view: self.view,
+            background: self.background,
         })
     }
 
@@ -334,6 +347,10 @@ pub async fn run(cli: &Cli, command: &Command) -> Result<()> {
         Command::Backup(args) => return backup::backup(cli, args, &out).map(|()| out.flush()),
         Command::Restore { file } => return backup::restore(cli, file, &out).map(|()| out.flush()),
         Command::Doctor => return doctor::doctor(cli, &out).await,
+        Command::Background(args) => {
+            return background::background(cli, args, &out).map(|()| out.flush());
+        }
+        Command::Quit => return background::quit(cli, &out).await.map(|()| out.flush()),
         _ => {}
     }
     let config = if command.is_online() {
@@ -466,7 +483,11 @@ async fn execute(
         Command::Files { on } => files::list(node, &community()?, on.as_deref(), out).await?,
         Command::File(cmd) => files::run(node, &community()?, cmd, out).await?,
         // `run` handles these before any node opens.
-        Command::Backup(_) | Command::Restore { .. } | Command::Doctor => {
+        Command::Backup(_)
+        | Command::Restore { .. }
+        | Command::Doctor
+        | Command::Background(_)
+        | Command::Quit => {
             anyhow::bail!("this command does not open the data folder")
         }
     }

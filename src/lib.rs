@@ -11,10 +11,13 @@
 //! - [`node`]: [`node::Node`] owns the samod repo and the store; the one API the UI and CLI use.
 //! - [`clock`]: the time of day, injected so that no rule reads the system clock itself.
 //! - [`ui`] and [`cli`]: the desktop window and the headless commands, both on `Node`.
+//! - [`instance`]: the one copse process of a data folder as other processes see it: its
+//!   local socket, background syncing and the login entry.
 //! - [`untrusted`]: every reader of outside bytes behind one door each, for the fuzzer.
 
 pub mod cli;
 pub mod clock;
+pub mod instance;
 pub mod model;
 pub mod net;
 pub mod node;

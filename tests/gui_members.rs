@@ -330,3 +330,40 @@ fn another_device_is_linked_from_the_window_listed_as_yours_and_removed() {
         gui.node.shutdown().await.unwrap();
     });
 }
+
+/// "This device" in Members: keeping copse syncing with the window closed is saved beside the
+/// data (where the running copse reads it when its window closes), and Ctrl+Q asks to quit
+/// whatever that setting says.
+#[test]
+fn keeping_copse_syncing_in_the_background_is_saved_and_ctrl_q_quits() {
+    use copse::instance::BackgroundSettings;
+    use eframe::egui::Modifiers;
+    use std::sync::atomic::Ordering;
+
+    let mut gui = Gui::open_with(gardeners);
+    gui.until("the community", |h| has(h, "Members"));
+    gui.harness.get_by_label("Members").click();
+    let keep = "Keep syncing in the background when the window is closed";
+    gui.until("this device's settings", |h| has(h, keep));
+    assert!(has(
+        &gui.harness,
+        "Closing the window stops copse; members sync with this device only while it runs."
+    ));
+    assert!(!BackgroundSettings::load(gui.node.data_dir()).keep_syncing);
+
+    gui.harness.get_by_label(keep).click();
+    gui.until("the new explanation", |h| {
+        has(
+            h,
+            "Closing the window leaves copse syncing; start copse again to see it. Quit stops it.",
+        )
+    });
+    assert!(BackgroundSettings::load(gui.node.data_dir()).keep_syncing);
+
+    let quit = gui.harness.state().quit_flag();
+    assert!(!quit.load(Ordering::SeqCst));
+    gui.harness.key_press_modifiers(Modifiers::COMMAND, Key::Q);
+    gui.harness.step();
+    assert!(quit.load(Ordering::SeqCst), "Ctrl+Q asks copse to quit");
+    gui.shutdown();
+}

@@ -3,6 +3,7 @@
 // A failing unwrap is how a test reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod background;
 mod backup;
 mod cli;
 mod cli_files;

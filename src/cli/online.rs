@@ -155,7 +155,7 @@ pub async fn serve(node: &Node) -> Result<()> {
     }
     let mut previous = node.connected_devices();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
-    let stop = shutdown_signal();
+    let stop = crate::instance::stop_signal();
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -174,26 +174,4 @@ pub async fn serve(node: &Node) -> Result<()> {
     }
     println!("stopping: saving everything");
     Ok(())
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

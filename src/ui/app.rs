@@ -12,7 +12,7 @@ pub use super::view::View;
 use super::bridge::{self, Bridge, Command, Event};
 use super::{
     actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
-    skills, status_bar, thanks, topics, welcome, widgets,
+    skills, status_bar, thanks, this_device, topics, welcome, widgets,
 };
 use crate::model::practice::unread::{self, ReadMarks};
 use crate::model::{
@@ -159,11 +159,14 @@ pub struct App {
     screenshot: Option<super::screenshot::Screenshot>,
     /// The house style (the focus ring) is applied once, on the first frame.
     styled: bool,
+    /// Background syncing, starting at login, and Quit.
+    pub(super) this_device: this_device::ThisDeviceState,
 }
 
 impl App {
     pub fn new(bridge: Bridge, device_id: String) -> App {
         App {
+            this_device: this_device::ThisDeviceState::new(bridge.data_dir().to_path_buf()),
             device_id,
             screenshot: None,
             styled: false,
@@ -192,6 +195,19 @@ impl App {
             sync: SyncStatus::default(),
             error: None,
         }
+    }
+
+    /// Set once the member asked to quit (Quit, Ctrl+Q): then closing the window ends copse,
+    /// even when it would otherwise keep syncing in the background.
+    pub fn quit_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.this_device.quit_flag()
+    }
+
+    /// The same app, quitting when `quit` is set (by another process over the local socket,
+    /// say), and setting it on Quit.
+    pub fn with_quit_flag(mut self, quit: Arc<std::sync::atomic::AtomicBool>) -> App {
+        self.this_device.set_quit_flag(quit);
+        self
     }
 
     /// Takes a screenshot of `view` once the data has loaded, then closes the window.
@@ -306,7 +322,14 @@ impl App {
             View::Cases => cases::cases_ui(ui, &cx, &mut self.cases),
             View::Gatherings => gatherings::gatherings_ui(ui, &cx, &mut self.gatherings),
             View::Members => {
-                members::members_ui(ui, &cx, &mut self.members, &self.sync, &self.device_id);
+                members::members_ui(
+                    ui,
+                    &cx,
+                    &mut self.members,
+                    &self.sync,
+                    &self.device_id,
+                    &mut self.this_device,
+                );
                 Navigate::Stay
             }
             View::Invite => {
@@ -408,6 +431,9 @@ impl App {
             super::widgets::close_asks(ctx);
             super::review::close_edit(ctx);
         }
+        if ctx.input_mut(|i| i.consume_shortcut(&this_device::QUIT)) {
+            self.this_device.quit(ctx);
+        }
         if self.current.is_some() && ctx.input_mut(|i| i.consume_shortcut(&NEW_NOTE)) {
             self.navigate(Navigate::NewNote);
         }
@@ -505,6 +531,7 @@ impl eframe::App for App {
             shot.step(ctx, loaded);
         }
         self.shortcuts(ctx);
+        self.this_device.close_if_quitting(ctx);
         self.keep_read_marks();
         if let Some((note, from, to)) = self.notes.edit_to_send(Instant::now()) {
             self.send(Command::EditNote { note, from, to });

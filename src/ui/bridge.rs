@@ -99,6 +99,8 @@ pub struct Bridge {
     events: mpsc::Receiver<Event>,
     /// The node's clock, so the window splits past from upcoming by the same "now".
     clock: Clock,
+    /// The node's data folder, for the settings kept beside the data.
+    data_dir: std::path::PathBuf,
 }
 
 impl Bridge {
@@ -115,12 +117,19 @@ impl Bridge {
             repaint: Arc::new(repaint),
         };
         let clock = node.clock().clone();
+        let data_dir = node.data_dir().to_path_buf();
         runtime.spawn(serve(node, command_rx, sender));
         Bridge {
             commands,
             events,
             clock,
+            data_dir,
         }
+    }
+
+    /// The node's data folder.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
     }
 
     /// The time now, by the node's clock.

@@ -159,6 +159,7 @@ pub fn members_ui(
     state: &mut MembersState,
     sync: &SyncStatus,
     this_device: &str,
+    this_device_state: &mut super::this_device::ThisDeviceState,
 ) {
     let (community_id, community) = (cx.community_id, cx.community);
     let me = cx.me.cloned();
@@ -186,6 +187,7 @@ pub fn members_ui(
                     this_device,
                     &mut commands,
                 );
+                super::this_device::this_device_ui(ui, this_device_state);
             });
         });
     egui::CentralPanel::default().show(ui, |ui| {
