@@ -19,6 +19,7 @@ mod device;
 mod doctor;
 mod export;
 mod files;
+mod invite;
 mod lifecycle;
 mod member;
 mod note;
@@ -132,17 +133,14 @@ pub enum Command {
     /// Your devices: link another one to you, list them, remove a lost one.
     #[command(subcommand)]
     Device(DeviceCommand),
-    /// Create an invite; prints one line to send to the newcomer.
+    /// Create an invite (prints one line to send to the newcomer); or list, withdraw, and
+    /// choose who may invite.
+    #[command(args_conflicts_with_subcommands = true)]
     Invite {
-        /// How many people may join with it.
-        #[arg(long, default_value_t = 1)]
-        uses: u32,
-        /// How long it stays valid (e.g. 7d, 12h, 30m).
-        #[arg(long, default_value = "7d", value_parser = invite_expiry)]
-        expires: std::time::Duration,
-        /// The role it grants: member (default), reader, or steward (stewards only).
-        #[arg(long, default_value = "member", value_parser = <crate::model::MemberRole as std::str::FromStr>::from_str)]
-        role: crate::model::MemberRole,
+        #[command(flatten)]
+        new: invite::NewInvite,
+        #[command(subcommand)]
+        action: Option<invite::InviteCommand>,
     },
     /// Join a community with an invite from a member who is online.
     Join {
@@ -254,7 +252,7 @@ impl Command {
     fn is_online(&self) -> bool {
         matches!(
             self,
-            Command::Invite { .. }
+            Command::Invite { action: None, .. }
                 | Command::Join { .. }
                 | Command::Serve
                 | Command::Sync { .. }
@@ -449,11 +447,13 @@ async fn execute(
         Command::Role(cmd) => rhythm::role(node, &community()?, cmd, out).await?,
         Command::Actions(args) => rhythm::actions(node, &community()?, args, out).await?,
         Command::Thank(cmd) => rhythm::thank(node, &community()?, cmd, out).await?,
+        Command::Invite { new, action: None } => {
+            invite::create(node, &community()?, new, out).await?
+        }
         Command::Invite {
-            uses,
-            expires,
-            role,
-        } => online::invite(node, &community()?, *uses, *expires, *role, out).await?,
+            action: Some(action),
+            ..
+        } => invite::run(node, &community()?, action, out).await?,
         Command::Join { ticket, me } => {
             let name = me.clone().unwrap_or_else(default_display_name);
             online::join(node, ticket, &name, out).await?;

@@ -1,7 +1,7 @@
 //! Roles, governance and the always-on community device with real `copse` processes over
 //! loopback (relays and mDNS off).
 
-use crate::cli_sync::{serve, stop, with_loopback};
+use crate::cli_sync::{serve, serve_and_join_bob, stop, with_loopback};
 use crate::util::Folder;
 
 /// A loopback UDP port free right now, so that one folder's processes (its `join`, then its
@@ -205,4 +205,63 @@ fn roles_and_the_record_from_the_command_line() {
     let human = ada.ok(&["member", "list"]);
     assert!(human.contains("Bob left on "), "{human}");
     assert!(!human.contains("Bob  member"), "{human}");
+}
+
+/// Invites from the command line: listed with their state, withdrawn with a reason on the
+/// record, and kept to stewards by a steward's setting that a member cannot change.
+#[test]
+fn invites_are_listed_withdrawn_and_kept_to_stewards_from_the_command_line() {
+    let ada = Folder::with_community();
+    let (bob, serving) = serve_and_join_bob(&ada);
+    stop(serving);
+    let err = bob.fails(&["invite", "members-may-invite", "off"]);
+    assert!(
+        err.contains("only a steward can change who may invite; ask Ada"),
+        "{err}"
+    );
+
+    let made = ada.json(&with_loopback(&["invite", "--role", "reader"]));
+    let id = made["invite"].as_str().unwrap();
+    let list = ada.json(&["invite", "list"]);
+    assert_eq!(list["members_may_invite"], true, "{list}");
+    let row = |list: &serde_json::Value| {
+        list["invites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row(&list)["state"], "open");
+    assert_eq!(row(&list)["role"], "reader");
+    ada.ok(&[
+        "invite",
+        "revoke",
+        id,
+        "--reason",
+        "sent to the wrong address",
+    ]);
+    assert_eq!(row(&ada.json(&["invite", "list"]))["state"], "withdrawn");
+    let record = ada.ok(&["member", "list"]);
+    assert!(
+        record.contains("An invite revoked by Ada")
+            && record.contains("(sent to the wrong address)"),
+        "{record}"
+    );
+
+    let setting = ada.json(&["invite", "members-may-invite", "off"]);
+    assert_eq!(setting["members_may_invite"], false, "{setting}");
+    let serving = serve(&ada);
+    bob.ok(&with_loopback(&["sync", "--timeout", "30"]));
+    stop(serving);
+    let err = bob.fails(&with_loopback(&["invite"]));
+    assert!(
+        err.contains("only a steward can make an invite in this community; ask Ada"),
+        "{err}"
+    );
+    assert!(
+        bob.ok(&["invite", "list"])
+            .starts_with("Only stewards may make invites.")
+    );
 }

@@ -367,3 +367,50 @@ fn keeping_copse_syncing_in_the_background_is_saved_and_ctrl_q_quits() {
     assert!(quit.load(Ordering::SeqCst), "Ctrl+Q asks copse to quit");
     gui.shutdown();
 }
+
+/// The Invite view for a steward: an invite for a reader, withdrawn from the list; and the
+/// stewards' setting that keeps invites to stewards, stored in the community.
+#[test]
+fn a_steward_invites_a_reader_withdraws_it_and_keeps_invites_to_stewards() {
+    use copse::model::{InviteStatus, MemberRole};
+
+    let mut gui = Gui::open_online(gardeners);
+    gui.until("the community", |h| has(h, "Invite"));
+    gui.harness.get_by_label("Invite").click();
+    gui.until("the invite form", |h| {
+        has(h, "Create invite") && has(h, "steward")
+    });
+    gui.harness.get_by_label("reader").click();
+    gui.harness.get_by_label("Create invite").click();
+    gui.until("the new invite in the list", |h| has(h, "Withdraw"));
+    let stored = |gui: &Gui| {
+        gui.runtime.block_on(async {
+            let id = gui.node.resolve_community(None).unwrap();
+            gui.node.community(&id).await.unwrap()
+        })
+    };
+    let community = stored(&gui);
+    let invite = community.invites.values().next().unwrap();
+    assert_eq!(invite.role, Some(MemberRole::Reader));
+
+    gui.harness.get_by_label("Withdraw").click();
+    gui.until("the invite withdrawn", |h| !has(h, "Withdraw"));
+    let now = gui.node.now();
+    let community = stored(&gui);
+    assert_eq!(
+        community.invites.values().next().unwrap().status(now),
+        InviteStatus::Revoked
+    );
+
+    gui.harness.get_by_label("Members may make invites").click();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !stored(&gui).stewards_only_invite {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the setting was not saved"
+        );
+        gui.harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    gui.shutdown();
+}

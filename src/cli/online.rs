@@ -1,4 +1,4 @@
-//! The commands that talk to other members: invite, join, serve, sync, peers.
+//! The commands that talk to other members: join, serve, sync, peers.
 
 use std::time::Duration;
 
@@ -6,37 +6,9 @@ use anyhow::{Context, Result};
 use serde_json::json;
 
 use super::output::Output;
-use crate::model::{CommunityId, MemberRole, plain};
+use crate::model::{CommunityId, plain};
 use crate::net::ticket::InviteTicket;
 use crate::node::Node;
-
-pub async fn invite(
-    node: &Node,
-    community: &CommunityId,
-    uses: u32,
-    expires: Duration,
-    role: MemberRole,
-    out: &Output,
-) -> Result<()> {
-    let ticket = node
-        .create_invite_for(community, Some(expires), Some(uses), role)
-        .await?;
-    let line = ticket.to_line();
-    let hours = expires.as_secs() / 3600;
-    out.emit(
-        || {
-            format!(
-                "{line}\n\nSend this line to the newcomer; they run `copse join <line>` while you, or a member it names, are online.\n\
-                 It admits {} as {} and expires in {}.",
-                plain::count(uses as usize, "person", "people"),
-                if uses == 1 { format!("a {role}") } else { format!("{role}s") },
-                if hours >= 48 { format!("{} days", hours / 24) } else { format!("{hours} hours") }
-            )
-        },
-        || json!({ "ticket": line, "invite": ticket.invite, "uses": uses, "role": role, "expires_in_secs": expires.as_secs() }),
-    );
-    Ok(())
-}
 
 pub async fn join(node: &Node, ticket: &str, name: &str, out: &Output) -> Result<()> {
     let ticket: InviteTicket = ticket.parse().context("this invite cannot be used")?;

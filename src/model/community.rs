@@ -62,6 +62,10 @@ pub struct Community {
     /// The governance record (see [`crate::model::governance`]).
     #[autosurgeon(missing = "Default::default")]
     pub records: BTreeMap<RecordId, Record>,
+    /// A steward's setting: only stewards make invites. Off (every member may invite) unless
+    /// a steward turns it on; communities made before the setting read it as off.
+    #[autosurgeon(missing = "Default::default")]
+    pub stewards_only_invite: bool,
 }
 
 /// What the community index knows of a note or case without opening it.
@@ -160,6 +164,7 @@ impl Community {
             files: BTreeMap::new(),
             community_devices: BTreeMap::new(),
             records: BTreeMap::new(),
+            stewards_only_invite: false,
         }
     }
 

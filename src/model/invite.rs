@@ -131,6 +131,9 @@ impl Community {
         max_uses: Option<u32>,
     ) -> Result<InviteId, ModelError> {
         self.require_member(by)?;
+        if self.stewards_only_invite {
+            self.require_steward(by, "make an invite in this community")?;
+        }
         if max_uses == Some(0) {
             return Err(ModelError::InviteLimit(
                 "an invite must allow at least one use",
@@ -395,6 +398,32 @@ impl Community {
         Ok(())
     }
 
+    /// A steward's setting: whether members (not only stewards) may make invites.
+    pub fn set_members_may_invite(
+        &mut self,
+        by: &MemberId,
+        allowed: bool,
+    ) -> Result<(), ModelError> {
+        self.require_steward(by, "change who may invite")?;
+        self.stewards_only_invite = !allowed;
+        Ok(())
+    }
+
+    /// Whether `who` may make an invite now (a member of the roster, and a steward when only
+    /// stewards invite).
+    pub fn may_invite(&self, who: &MemberId) -> bool {
+        match self.role_of(who) {
+            Some(MemberRole::Steward) => true,
+            Some(MemberRole::Member) => !self.stewards_only_invite,
+            Some(MemberRole::Reader) | None => false,
+        }
+    }
+
+    /// Whether `who` may withdraw the invite `invite`: its maker, or a steward.
+    pub fn may_revoke(&self, who: &MemberId, invite: &Invite) -> bool {
+        &invite.created_by == who || self.role_of(who) == Some(MemberRole::Steward)
+    }
+
     /// The invite whose secret has this hash. Looks at every invite, whichever matches.
     fn find_invite(&self, secret_hash: &str) -> Option<InviteId> {
         let mut found = None;
@@ -613,6 +642,65 @@ mod tests {
             "a second invite with the same secret would be ambiguous"
         );
         assert_eq!(c.invites.len(), 1);
+    }
+
+    #[test]
+    fn a_steward_can_keep_invites_to_stewards_and_members_withdraw_only_their_own() {
+        let mut c = with_invite(None, None);
+        let bob = c
+            .redeem_invite(&SECRET, "bobdev", "Bob", Timestamp(20))
+            .unwrap();
+        assert!(c.may_invite(&bob), "members invite by default");
+        let err = c.set_members_may_invite(&bob, false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "only a steward can change who may invite; ask Ada"
+        );
+        c.set_members_may_invite(&id("ada"), false).unwrap();
+        assert!(!c.may_invite(&bob) && c.may_invite(&id("ada")));
+        let err = c
+            .create_invite(invite_id("i2"), &bob, &OTHER, Timestamp(30), None, None)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "only a steward can make an invite in this community; ask Ada"
+        );
+        c.set_members_may_invite(&id("ada"), true).unwrap();
+        c.create_invite(invite_id("i2"), &bob, &OTHER, Timestamp(30), None, None)
+            .unwrap();
+
+        // Ada's invite is not Bob's to withdraw; his own is, and Ada may withdraw any.
+        let adas = c.invites[&invite_id("i1")].clone();
+        let bobs = c.invites[&invite_id("i2")].clone();
+        assert!(!c.may_revoke(&bob, &adas) && c.may_revoke(&bob, &bobs));
+        assert!(c.may_revoke(&id("ada"), &bobs));
+        let err = c
+            .revoke_invite(
+                RecordId::from("r1".to_string()),
+                &invite_id("i1"),
+                &bob,
+                None,
+                Timestamp(40),
+            )
+            .unwrap_err();
+        assert!(err.to_string().starts_with("only a steward can"), "{err}");
+        c.revoke_invite(
+            RecordId::from("r2".to_string()),
+            &invite_id("i1"),
+            &id("ada"),
+            Some("posted publicly"),
+            Timestamp(40),
+        )
+        .unwrap();
+        assert_eq!(
+            c.invites[&invite_id("i1")].status(Timestamp(41)),
+            InviteStatus::Revoked
+        );
+        assert!(
+            c.redeem_invite(&SECRET, "evedev", "Eve", Timestamp(42))
+                .is_err(),
+            "a withdrawn invite admits nobody"
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::{Node, NodeError, PeerStatus};
 use crate::model::{
-    Community, CommunityId, DeviceId, MemberId, MemberRole, ModelError, Record, RecordId, Timestamp,
+    Community, CommunityId, DeviceId, InviteId, MemberId, MemberRole, ModelError, Record, RecordId,
+    Timestamp,
 };
 
 /// One person on the roster, as Members and `copse member list` show them.
@@ -112,6 +113,39 @@ impl Node {
         .await?;
         self.flush().await?;
         self.after_roster_change(community).await
+    }
+
+    /// Withdraws an invite (one's own, or any for a steward): it admits nobody more. Recorded
+    /// with who, when and the reason.
+    pub async fn revoke_invite(
+        &self,
+        community: &CommunityId,
+        invite: &InviteId,
+        reason: Option<String>,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let (invite, now) = (invite.clone(), self.now());
+        self.update(community, "revoke invite", move |c: &mut Community| {
+            c.revoke_invite(RecordId::new_random(), &invite, &me, reason.as_deref(), now)
+        })
+        .await?;
+        self.flush().await
+    }
+
+    /// A steward's setting: whether members (not only stewards) may make invites.
+    pub async fn set_members_may_invite(
+        &self,
+        community: &CommunityId,
+        allowed: bool,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        self.update(
+            community,
+            "change who may invite",
+            move |c: &mut Community| c.set_members_may_invite(&me, allowed),
+        )
+        .await?;
+        self.flush().await
     }
 
     /// A steward removes a member. They keep what they already had, but receive no further

@@ -10,8 +10,8 @@ use eframe::egui;
 use super::app::ViewCtx;
 use super::bridge;
 use super::invite::QrMatrix;
-use crate::model::DeviceId;
 use crate::model::member::device_name;
+use crate::model::{DeviceId, MemberRole};
 use crate::node::SyncStatus;
 
 /// A device invite made here, with its QR code computed once.
@@ -26,6 +26,8 @@ type Reply = Arc<Mutex<Option<Result<Made, String>>>>;
 pub struct DevicesState {
     /// The label for the next device.
     label: String,
+    /// The next device is the community's always-on device (a steward's choice).
+    always_on: bool,
     /// A device invite being made.
     pending: Option<Reply>,
     made: Option<Made>,
@@ -63,7 +65,10 @@ pub fn devices_ui(
     commands: &mut Vec<bridge::Command>,
 ) {
     state.poll();
-    let Some(member) = cx.me.and_then(|me| cx.community.members.get(me)) else {
+    let Some((member_id, member)) = cx
+        .me
+        .and_then(|me| Some((me, cx.community.members.get(me)?)))
+    else {
         return;
     };
     ui.separator();
@@ -102,18 +107,30 @@ pub fn devices_ui(
         )
         .labelled_by(label.id);
     });
+    let steward = cx.community.role_of(member_id) == Some(MemberRole::Steward);
+    if steward {
+        ui.checkbox(
+            &mut state.always_on,
+            "An always-on community device (a spare machine running copse serve)",
+        )
+        .on_hover_text(
+            "Listed under community devices, not as you; it carries every document so \
+             members who are never online together still sync",
+        );
+    }
     ui.horizontal(|ui| {
         let ready = sync.online && state.pending.is_none();
         let add = ui.add_enabled(ready, egui::Button::new("Add a device"));
         if add.clicked() {
             let label = Some(state.label.trim().to_string()).filter(|l| !l.is_empty());
+            let always_on = state.always_on && steward;
             let reply = Reply::default();
             let slot = reply.clone();
             commands.push(bridge::action(
                 "make a device invite",
                 move |node, id| async move {
                     let made = node
-                        .create_device_invite(&id, label, None, false)
+                        .create_device_invite(&id, label, None, always_on)
                         .await
                         .map(|ticket| {
                             let line = ticket.to_line();

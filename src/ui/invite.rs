@@ -16,7 +16,9 @@ use qrcode::{EcLevel, QrCode};
 
 use super::app::ViewCtx;
 use super::bridge;
-use crate::model::{Community, CommunityId, Invite, InviteId, InviteStatus, Timestamp};
+use crate::model::{
+    Community, CommunityId, Invite, InviteId, InviteStatus, MemberId, MemberRole, Timestamp,
+};
 use crate::node::SyncStatus;
 
 /// Shown instead of a failing button when this device does not take part in the network.
@@ -72,6 +74,8 @@ pub struct InviteState {
     /// How many people the next invite admits.
     pub uses: u32,
     pub expiry: Expiry,
+    /// The role the next invite grants.
+    pub role: MemberRole,
     /// A `create_invite` under way.
     pending: Option<Reply>,
     /// The last ticket made here (for this window's life only: the secret is never stored).
@@ -86,6 +90,7 @@ impl Default for InviteState {
         InviteState {
             uses: 1,
             expiry: Expiry::Week,
+            role: MemberRole::Member,
             pending: None,
             created: None,
             error: None,
@@ -199,7 +204,39 @@ pub fn invite_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut InviteState, sync:
                  Anyone holding it can join, so send it only to the person you mean.",
             );
             ui.add_space(8.0);
-            create_ui(ui, state, online, on_roster, &mut commands);
+            let may_invite = cx.me.is_some_and(|me| community.may_invite(me));
+            if on_roster && !may_invite {
+                ui.label(format!(
+                    "Only stewards make invites in this community; ask {}.",
+                    community.steward_names()
+                ));
+            }
+            let steward = cx
+                .me
+                .is_some_and(|me| community.role_of(me) == Some(MemberRole::Steward));
+            create_ui(
+                ui,
+                state,
+                online,
+                on_roster && may_invite,
+                steward,
+                &mut commands,
+            );
+            if steward {
+                let mut members_may = !community.stewards_only_invite;
+                if ui
+                    .checkbox(&mut members_may, "Members may make invites")
+                    .on_hover_text("A steward's setting; stewards can always invite")
+                    .clicked()
+                {
+                    commands.push(bridge::action(
+                        "change who may invite",
+                        move |node, id| async move {
+                            node.set_members_may_invite(&id, members_may).await
+                        },
+                    ));
+                }
+            }
             // A ticket made for another community stays with it.
             let created = state
                 .created
@@ -211,7 +248,7 @@ pub fn invite_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut InviteState, sync:
             }
             ui.add_space(16.0);
             ui.separator();
-            invites_list_ui(ui, community, now, created);
+            invites_list_ui(ui, community, cx.me, now, created, &mut commands);
         });
     for command in commands {
         cx.send(command);
@@ -223,6 +260,7 @@ fn create_ui(
     state: &mut InviteState,
     online: bool,
     on_roster: bool,
+    steward: bool,
     commands: &mut Vec<bridge::Command>,
 ) {
     if !online {
@@ -253,6 +291,21 @@ fn create_ui(
             ui.radio_value(&mut state.expiry, expiry, text);
         }
     });
+    ui.horizontal(|ui| {
+        ui.label("Joins as");
+        ui.radio_value(&mut state.role, MemberRole::Member, "member")
+            .on_hover_text("Writes everything: notes, topics, cases, gatherings");
+        ui.radio_value(&mut state.role, MemberRole::Reader, "reader")
+            .on_hover_text(
+                "Sees everything, writes nothing: a sponsor, a guest, someone looking first",
+            );
+        if steward {
+            ui.radio_value(&mut state.role, MemberRole::Steward, "steward")
+                .on_hover_text("May also remove members, change roles and revoke invites");
+        } else if state.role == MemberRole::Steward {
+            state.role = MemberRole::Member;
+        }
+    });
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         let ready = online && on_roster && state.pending.is_none();
@@ -261,12 +314,13 @@ fn create_ui(
             .clicked()
         {
             let (uses, expires_in) = (state.uses.clamp(1, MAX_USES), state.expiry.duration());
+            let role = state.role;
             let reply = Reply::default();
             let slot = reply.clone();
             commands.push(bridge::action("create the invite", move |node, id| {
                 async move {
                     let made = node
-                        .create_invite(&id, Some(expires_in), Some(uses))
+                        .create_invite_for(&id, Some(expires_in), Some(uses), role)
                         .await
                         .map(|ticket| {
                             let line = ticket.to_line();
@@ -387,8 +441,10 @@ fn status_text(invite: &Invite, now: Timestamp) -> &'static str {
 fn invites_list_ui(
     ui: &mut egui::Ui,
     community: &Community,
+    me: Option<&MemberId>,
     now: Timestamp,
     created: Option<&Created>,
+    commands: &mut Vec<bridge::Command>,
 ) {
     ui.strong(format!("Invites so far ({})", community.invites.len()));
     if community.invites.is_empty() {
@@ -399,12 +455,13 @@ fn invites_list_ui(
     invites.sort_by_key(|(_, i)| std::cmp::Reverse(i.created_at));
     egui::Grid::new("invites")
         .striped(true)
-        .num_columns(4)
+        .num_columns(5)
         .show(ui, |ui| {
             ui.weak("Created");
             ui.weak("By");
             ui.weak("State");
             ui.weak("Joined with it");
+            ui.weak("");
             ui.end_row();
             for (id, invite) in invites {
                 let mine = created.is_some_and(|c| &c.invite == id);
@@ -430,6 +487,22 @@ fn invites_list_ui(
                 } else {
                     joined.join(", ")
                 });
+                let may_withdraw = invite.status(now) == InviteStatus::Open
+                    && me.is_some_and(|me| community.may_revoke(me, invite));
+                if may_withdraw
+                    && ui
+                        .button("Withdraw")
+                        .on_hover_text("It admits nobody more; recorded for every member")
+                        .clicked()
+                {
+                    let invite = id.clone();
+                    commands.push(bridge::action(
+                        "withdraw the invite",
+                        move |node, id| async move { node.revoke_invite(&id, &invite, None).await },
+                    ));
+                } else if !may_withdraw {
+                    ui.label("");
+                }
                 ui.end_row();
             }
         });

@@ -1,6 +1,6 @@
-//! "This device", under your devices in Members: whether closing the window keeps copse
-//! syncing in the background, whether copse starts at login, and *Quit* (also Ctrl+Q), which
-//! stops copse whichever way it runs.
+//! "When the window closes", under your devices in Members: whether closing the window keeps
+//! copse syncing in the background, whether copse starts at login, and *Quit* (also Ctrl+Q),
+//! which stops copse whichever way it runs.
 //!
 //! The choices live outside the documents ([`BackgroundSettings`] and the login entry, see
 //! [`crate::instance`]); they are read when first drawn and written when changed.
@@ -76,7 +76,7 @@ impl ThisDeviceState {
 
 pub fn this_device_ui(ui: &mut egui::Ui, state: &mut ThisDeviceState) {
     ui.separator();
-    ui.heading("This device");
+    ui.heading("When the window closes");
     let data_dir = state.data_dir.clone();
     let loaded = state.loaded();
     let mut settings = loaded.settings;
