@@ -468,10 +468,13 @@ fn invites_list_ui(
                 ui.label(invite.created_at.to_string());
                 ui.label(community.display_name(&invite.created_by));
                 let status = status_text(invite, now);
-                let state = match invite.status(now) {
+                let mut state = match invite.status(now) {
                     InviteStatus::Open => format!("{status} · {}", limits_text(invite, now)),
                     _ => status.to_string(),
                 };
+                if let Some(role @ (MemberRole::Reader | MemberRole::Steward)) = invite.role {
+                    state.push_str(&format!(" · joins as {role}"));
+                }
                 if mine {
                     ui.label(format!("{state} (shown above)"));
                 } else {
