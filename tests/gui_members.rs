@@ -389,10 +389,20 @@ fn a_steward_invites_a_reader_withdraws_it_and_keeps_invites_to_stewards() {
             gui.node.community(&id).await.unwrap()
         })
     };
-    let community = stored(&gui);
-    let invite = community.invites.values().next().unwrap();
-    assert_eq!(invite.role, Some(MemberRole::Reader));
+    // The invite is recorded, then given its role: wait for both.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while stored(&gui).invites.values().next().unwrap().role != Some(MemberRole::Reader) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the invite is not for a reader"
+        );
+        gui.harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
+    gui.until("the list saying it is for a reader", |h| {
+        h.query_by_label_contains("joins as reader").is_some()
+    });
     gui.harness.get_by_label("Withdraw").click();
     gui.until("the invite withdrawn", |h| !has(h, "Withdraw"));
     let now = gui.node.now();
