@@ -7,12 +7,21 @@ use std::process::Command;
 
 use crate::util::Folder;
 
-fn has_xvfb() -> bool {
-    Command::new("sh")
+/// Whether `xvfb-run` is here for `test` to run under; CI must have it (scripts/test installs
+/// it), elsewhere the test says it did not run.
+pub(crate) fn has_xvfb(test: &str) -> bool {
+    let here = Command::new("sh")
         .args(["-c", "command -v xvfb-run"])
         .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
+        .is_ok_and(|o| o.status.success());
+    if !here {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have xvfb-run (scripts/test installs it)"
+        );
+        eprintln!("{test} needs xvfb-run; not run");
+    }
+    here
 }
 
 /// Distinct colours in a PNG (sampled), and its size.
@@ -27,12 +36,7 @@ fn colours(path: &std::path::Path) -> (usize, (u32, u32)) {
 
 #[test]
 fn the_window_comes_up_and_draws_the_first_run_screen() {
-    if !has_xvfb() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have xvfb-run (scripts/test installs it)"
-        );
-        eprintln!("the_window_comes_up_and_draws_the_first_run_screen needs xvfb-run; not run");
+    if !has_xvfb("the_window_comes_up_and_draws_the_first_run_screen") {
         return;
     }
     let f = Folder::new();
