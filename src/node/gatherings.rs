@@ -61,6 +61,9 @@ impl Node {
             note: Some(note.clone()),
             planned_by: Some(me.clone()),
             planned_at: Some(now),
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         };
         self.update(community, "plan gathering", move |c: &mut Community| {
             let id = c.add_gathering(id, &me, new)?;

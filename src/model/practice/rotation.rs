@@ -201,6 +201,9 @@ mod tests {
                 note: None,
                 planned_by: None,
                 planned_at: None,
+                attended: Default::default(),
+                groupings: Default::default(),
+                meeting: Default::default(),
             },
         );
     }
@@ -274,6 +277,9 @@ mod tests {
                     note: None,
                     planned_by: None,
                     planned_at: None,
+                    attended: Default::default(),
+                    groupings: Default::default(),
+                    meeting: Default::default(),
                 },
             );
         };
