@@ -19,6 +19,7 @@ mod doctor;
 mod export;
 mod files;
 mod lifecycle;
+mod meeting;
 mod member;
 mod note;
 mod notifications;

@@ -2,7 +2,7 @@
 //! usually does), and untick a mistake; each tick keeps when it was recorded. The pulse reads it
 //! ("who came to gatherings"), and the groups of a gathering are made from the people there.
 
-use crate::model::{Community, Gathering, GatheringId, MemberId, ModelError, Timestamp};
+use crate::model::{Community, Gathering, GatheringId, Item, MemberId, ModelError, Timestamp};
 
 impl Community {
     /// Records `members` as there (`present`) or not at gathering `id`; returns those whose mark
@@ -44,15 +44,15 @@ impl Community {
             .collect()
     }
 
-    /// How many gatherings dated in `[from, to)` each member came to.
+    /// How many gatherings dated in `[from, to)` each member came to (deleted ones left out).
     pub fn attendance_between(
         &self,
         from: Timestamp,
         to: Timestamp,
     ) -> std::collections::BTreeMap<&MemberId, usize> {
         let mut counts = std::collections::BTreeMap::new();
-        for g in self.gatherings.values() {
-            if g.when < from || g.when >= to {
+        for (id, g) in &self.gatherings {
+            if g.when < from || g.when >= to || self.is_deleted(&Item::Gathering(id.clone())) {
                 continue;
             }
             for member in g.attended.keys() {
