@@ -132,10 +132,7 @@ fn the_now_view_runs_the_meeting_from_the_agenda_into_a_live_case() {
     });
     gui.harness.get_by_label("Next item").click();
     gui.until("the questions", |h| {
-        has(
-            h,
-            "Clarifying questions: Clarifying questions only: no advice yet.",
-        )
+        has(h, "Clarifying questions only: no advice yet.")
     });
     // Questions first: Ada (not the presenter) may ask, and there is no suggestion field yet.
     assert!(!has(&gui.harness, "Your suggestion"));

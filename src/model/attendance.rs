@@ -6,7 +6,7 @@ use crate::model::{Community, Gathering, GatheringId, Item, MemberId, ModelError
 
 impl Community {
     /// Records `members` as there (`present`) or not at gathering `id`; returns those whose mark
-    /// changed. Every one must be on the roster.
+    /// changed. Every one must be on the roster (a reader too); who ticks must be able to write.
     pub fn record_attendance(
         &mut self,
         id: &GatheringId,
@@ -16,8 +16,9 @@ impl Community {
         now: Timestamp,
     ) -> Result<Vec<MemberId>, ModelError> {
         self.require_member(by)?;
-        for member in members {
-            self.require_member(member)?;
+        // Readers come to gatherings too: anyone on the roster may be ticked.
+        if let Some(stranger) = members.iter().find(|m| !self.members.contains_key(*m)) {
+            return Err(ModelError::NotAMember(stranger.to_string()));
         }
         let gathering = self.gathering_mut(id)?;
         let mut changed = Vec::new();
@@ -139,6 +140,19 @@ mod tests {
             ),
             Err(ModelError::NoSuchGathering(_))
         ));
+    }
+
+    #[test]
+    fn a_reader_can_be_there_but_ticks_nobody() {
+        let (mut c, g) = community();
+        c.members.get_mut(&id("bo")).unwrap().role = Some(crate::model::MemberRole::Reader);
+        c.record_attendance(&g, &id("ada"), &[id("bo")], true, Timestamp(5))
+            .unwrap();
+        assert_eq!(c.attendees(&c.gatherings[&g]), [id("bo")]);
+        assert_eq!(
+            c.record_attendance(&g, &id("bo"), &[id("ada")], true, Timestamp(5)),
+            Err(ModelError::ReadersWriteNothing)
+        );
     }
 
     #[test]

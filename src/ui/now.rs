@@ -333,7 +333,7 @@ fn case_ui(
     ui.label(RichText::new(&case.title).strong());
     // Where the meeting is in the case, and where the case itself is.
     if let Some(StepKind::Case { phase, .. }) = view.step().map(|s| &s.kind) {
-        ui.label(format!("{phase}: {}", phase.guidance()));
+        ui.label(RichText::new(phase.guidance()).strong());
         if phase.phase() > case.phase && case.phase != Phase::Closed {
             ui.weak(format!(
                 "The case is still in {}: its presenter moves it on.",
