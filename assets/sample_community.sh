@@ -82,4 +82,17 @@ retro_note=$(copse --json note list | sed -n 's/.*"id": *"\([^"]*\)".*"title": *
 timeline="$(mktemp -d)/retro-timeline.txt"
 printf 'Retro timeline\n\nStart | Middle | End\n:)    | :|     | :(\n' > "$timeline"
 [ -n "$retro_note" ] && copse attach "$retro_note" "$(dirname "$0")/copse.svg" "$timeline" >/dev/null
+# Today's circle in progress (the Now view): Ada facilitates, Ada and Bo are there, Ada's retro
+# case runs live and the timer has moved on to its clarifying questions; a pair debriefed.
+now_id=$(copse gathering plan --when "$today" --title "Today's circle" | head -1)
+if [ -n "$now_id" ]; then
+  copse gathering set-role "$now_id" facilitator Ada >/dev/null
+  copse gathering agenda "$now_id" "$t1" >/dev/null
+  copse gathering attend "$now_id" Ada Bo >/dev/null
+  [ -n "$retro" ] && copse gathering live-case "$now_id" "$retro" >/dev/null
+  pair=$(copse gathering groups "$now_id" --size 2 --activity "Pairs: one retro format that surprised you" | head -1)
+  [ -n "$pair" ] && copse gathering debrief "$now_id" "$pair" 1 "Silent writing first, then talk: quieter people spoke up." >/dev/null
+  copse gathering timer "$now_id" start >/dev/null
+  for _ in 1 2; do copse gathering timer "$now_id" next >/dev/null; done
+fi
 echo "sample community ready in $dir (and the copies of Bo, Bo's desktop, Rita and the library beside it)"

@@ -21,6 +21,7 @@ mod export;
 mod files;
 mod invite;
 mod lifecycle;
+mod meeting;
 mod member;
 mod note;
 mod notifications;

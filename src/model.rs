@@ -17,6 +17,7 @@
 //! time and any new ids, so every rule can be tested with plain values.
 
 pub mod attachment;
+pub mod attendance;
 pub mod calendar;
 pub mod case;
 pub mod change;
@@ -32,6 +33,7 @@ pub mod error;
 pub mod format;
 pub mod gathering;
 pub mod governance;
+pub mod grouping;
 pub mod history;
 pub mod ids;
 pub mod invite;
@@ -40,6 +42,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod local_time;
 pub mod markdown;
+pub mod meeting;
 pub mod member;
 pub mod member_role;
 pub mod note;
@@ -63,7 +66,8 @@ pub use governance::{Record, RecordKind};
 pub use history::Revision;
 pub use ids::{
     ActionId, CaseId, CommentId, CommunityId, DeviceId, DocKind, DocRef, FileId, GatheringId,
-    InviteId, MemberId, NoteId, QuestionId, RecordId, SeriesId, SuggestionId, Timestamp, TopicId,
+    GroupingId, InviteId, MemberId, NoteId, QuestionId, RecordId, SeriesId, SuggestionId,
+    Timestamp, TopicId,
 };
 pub use invite::{Invite, InviteStatus};
 pub use last_change::LastChange;

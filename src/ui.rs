@@ -24,6 +24,7 @@ mod lifecycle;
 mod members;
 mod notes;
 mod notifications;
+mod now;
 mod objectives;
 mod pulse;
 mod review;

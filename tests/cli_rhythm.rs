@@ -418,3 +418,84 @@ fn notifications_list_a_gathering_about_to_start_and_each_kind_can_be_turned_off
             .contains("not a kind")
     );
 }
+
+/// A meeting from the command line: who is there, groups, and the shared timer that stands
+/// still while paused and moves on to the next item.
+#[test]
+fn a_meeting_records_attendance_makes_groups_and_runs_its_timer() {
+    // At noon, far from midnight, so "today" stays the same day for the whole test.
+    let noon = far_from_today()[1] + chrono::Duration::hours(12);
+    let f = Folder::at(noon).with_a_community();
+    let soil = planned_topic(&f, "Soil health", true);
+    let seeds = planned_topic(&f, "Seed swap", false);
+    let today = f.day(0, "23:59");
+    let g = f.json(&["gathering", "plan", "--when", &today]);
+    let id = g["id"].as_str().unwrap().to_string();
+    f.ok(&["gathering", "agenda", &id, &soil, &seeds]);
+
+    // Attendance: me by default, recorded once.
+    let there = f.json(&["gathering", "attend", &id]);
+    assert_eq!(there["attended"][0]["name"], "Ada");
+    assert_eq!(there["changed"].as_array().unwrap().len(), 1);
+    let again = f.json(&["gathering", "attend", &id, "Ada"]);
+    assert!(again["changed"].as_array().unwrap().is_empty());
+    assert!(
+        f.fails(&["gathering", "attend", &id, "Zed"])
+            .contains("Zed")
+    );
+    let listed = f.json(&["gathering", "list"]);
+    assert_eq!(listed["upcoming"][0]["attended"][0]["name"], "Ada");
+
+    // Groups: alone, Ada is one group of one; sizes outside 2–5 are refused.
+    let groups = f.json(&[
+        "gathering",
+        "groups",
+        &id,
+        "--size",
+        "2",
+        "--activity",
+        "Pairs",
+    ]);
+    assert_eq!(groups["activity"], "Pairs");
+    assert_eq!(groups["groups"][0]["members"][0]["name"], "Ada");
+    assert!(
+        f.fails(&["gathering", "groups", &id, "--size", "7"])
+            .contains("from 2 to 5")
+    );
+    let grouping = groups["id"].as_str().unwrap();
+    f.ok(&[
+        "gathering",
+        "debrief",
+        &id,
+        grouping,
+        "1",
+        "Compost needs air",
+    ]);
+
+    // The meeting now: the agenda's steps, 15 minutes each, not yet started.
+    let now = f.json(&["gathering", "now", &id]);
+    assert_eq!(now["steps"][0]["label"], "Soil health");
+    assert_eq!(now["steps"][1]["minutes"], 15);
+    assert_eq!(now["remaining"], "15:00");
+    assert_eq!(now["running"], false);
+    assert_eq!(
+        now["groupings"][0]["groups"][0]["debrief"],
+        "Compost needs air"
+    );
+    // Without an id: today's gathering.
+    assert_eq!(f.json(&["gathering", "now"])["id"], id.as_str());
+
+    f.ok(&["gathering", "timebox", &id, &format!("topic:{seeds}"), "20"]);
+    let started = f.json(&["gathering", "timer", &id, "start"]);
+    assert_eq!(started["running"], true);
+    let paused = f.json(&["gathering", "timer", &id, "pause"]);
+    assert_eq!(paused["running"], false);
+    // Paused, the time left stands still from one command to the next.
+    let later = f.json(&["gathering", "now", &id]);
+    assert_eq!(later["remaining_ms"], paused["remaining_ms"]);
+    let next = f.json(&["gathering", "timer", &id, "next"]);
+    assert_eq!(next["current"], 1);
+    assert_eq!(next["remaining"], "20:00");
+    let last = f.fails(&["gathering", "timer", &id, "next"]);
+    assert!(last.contains("last item"), "{last}");
+}

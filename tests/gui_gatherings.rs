@@ -84,6 +84,9 @@ async fn rhythm_community(node: &Node) {
             note: None,
             planned_by: None,
             planned_at: None,
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         },
     )
     .unwrap();

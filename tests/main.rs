@@ -28,6 +28,7 @@ mod gui_home;
 mod gui_lifecycle;
 mod gui_members;
 mod gui_notes;
+mod gui_now;
 mod gui_practices;
 mod gui_roles;
 mod gui_search_export;

@@ -149,3 +149,92 @@ async fn a_phase_move_taken_back_reaches_the_other_member() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+/// The meeting on two members' nodes: the facilitator's timer, the groups and who is there
+/// show on the other's, who computes the same time left from the stored timer; the other
+/// writes a debrief the facilitator sees, and cannot run the timer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_meeting_timer_groups_and_attendance_show_on_both_nodes() {
+    use copse::model::community::NewTopic;
+    use copse::model::meeting::TimerAction;
+    use copse::model::{ModelError, Role};
+    use copse::node::NodeError;
+
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a: Node = online(dirs[0].path()).await;
+    let b: Node = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bo")]).await;
+    let (ada, bo) = (a.me(&id).await.unwrap(), b.me(&id).await.unwrap());
+    let topic = a
+        .add_topic(
+            &id,
+            NewTopic {
+                title: "Soil".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let gathering = a.plan_gathering(&id, a.now(), None).await.unwrap();
+    a.set_gathering_agenda(&id, &gathering, vec![topic])
+        .await
+        .unwrap();
+    a.set_gathering_role(&id, &gathering, Role::Facilitator, Some(ada.clone()))
+        .await
+        .unwrap();
+    a.attend(&id, &gathering, vec![ada.clone(), bo.clone()], true)
+        .await
+        .unwrap();
+    let pairs = a.make_groups(&id, &gathering, 2, "Pairs").await.unwrap();
+    a.run_timer(&id, &gathering, TimerAction::Start)
+        .await
+        .unwrap();
+
+    eventually(
+        "Bo sees the running timer, the pair and who is there",
+        || async {
+            b.community(&id).await.is_ok_and(|c| {
+                c.gatherings.get(&gathering).is_some_and(|g| {
+                    g.meeting.timer.running
+                        && g.groupings.contains_key(&pairs)
+                        && g.attended.len() == 2
+                })
+            })
+        },
+    )
+    .await;
+    let (on_a, on_b) = (
+        a.community(&id).await.unwrap(),
+        b.community(&id).await.unwrap(),
+    );
+    let (ga, gb) = (&on_a.gatherings[&gathering], &on_b.gatherings[&gathering]);
+    assert_eq!(ga.meeting, gb.meeting);
+    assert_eq!(ga.groupings, gb.groupings);
+    assert_eq!(ga.groupings[&pairs].groups[0].members.len(), 2);
+    // Either member's clock, read at the same instant, gives the same time left.
+    let later = Timestamp(a.now().0 + 3 * 60 * 1000);
+    let (va, vb) = (on_a.now_view(ga, later), on_b.now_view(gb, later));
+    assert_eq!(va.remaining_ms, vb.remaining_ms);
+    assert!(
+        va.remaining_ms <= 12 * 60 * 1000,
+        "three minutes of fifteen gone"
+    );
+    assert_eq!(vb.step().unwrap().label, "Soil");
+
+    // Bo is not the facilitator; he writes the pair's debrief.
+    assert!(matches!(
+        b.run_timer(&id, &gathering, TimerAction::Pause).await,
+        Err(NodeError::Model(ModelError::NotTheFacilitator(_)))
+    ));
+    b.set_debrief(&id, &gathering, &pairs, 0, "Mulch keeps it moist")
+        .await
+        .unwrap();
+    eventually("Ada sees Bo's debrief", || async {
+        a.community(&id).await.is_ok_and(|c| {
+            c.gatherings[&gathering].groupings[&pairs].groups[0].debrief == "Mulch keeps it moist"
+        })
+    })
+    .await;
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

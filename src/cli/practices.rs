@@ -190,6 +190,18 @@ fn print_pulse(out: &Output, pulse: &Pulse) {
                     ));
                 }
             }
+            let came: Vec<String> = pulse
+                .members
+                .iter()
+                .filter(|m| m.gatherings_attended > 0)
+                .map(|m| format!("{} ({})", m.name, m.gatherings_attended))
+                .collect();
+            if !came.is_empty() {
+                text.push_str(&format!(
+                    "\n\nCame to gatherings (last 90 days): {}",
+                    came.join(", ")
+                ));
+            }
             text.push_str("\n\nNotices:");
             if pulse.notices.is_empty() {
                 text.push_str("\n- none: nothing to watch right now");
@@ -217,6 +229,7 @@ fn print_pulse(out: &Output, pulse: &Pulse) {
                         "id": m.member, "name": m.name, "level": m.level,
                         "contributions_90_days": m.contributions,
                         "last_active": m.last_active.map(Timestamp::to_rfc3339),
+                        "gatherings_attended_90_days": m.gatherings_attended,
                     })
                 })
                 .collect();

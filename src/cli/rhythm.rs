@@ -14,8 +14,8 @@ use crate::model::practice::unread;
 use crate::model::recurrence::Repeat;
 use crate::model::series::{Occurrence, OccurrenceState};
 use crate::model::{
-    ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, Item, MemberId, NoteId,
-    QuestionId, Role, Roles, SeriesId, SuggestionId, Timestamp, TopicId, gathering,
+    ActionId, CaseId, Community, CommunityId, Gathering, GatheringId, GroupingId, Item, MemberId,
+    NoteId, QuestionId, Role, Roles, SeriesId, SuggestionId, Timestamp, TopicId, gathering,
 };
 use crate::node::{ActionItem, Node};
 
@@ -57,6 +57,60 @@ pub enum GatheringCommand {
     End {
         #[arg(value_parser = SeriesId::from_str)]
         series: SeriesId,
+    },
+    /// Record who was at a gathering (members by id or name; default: you), or with --absent
+    /// take a mistaken tick back.
+    Attend {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        members: Vec<String>,
+        #[arg(long)]
+        absent: bool,
+    },
+    /// Make pairs or small groups for an activity, from the people recorded there (or everyone),
+    /// preferring people rarely grouped together before.
+    Groups {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        /// People per group, 2 to 5.
+        #[arg(long, value_name = "N")]
+        size: usize,
+        /// What the groups are for.
+        #[arg(long, default_value = "")]
+        activity: String,
+    },
+    /// Write what a group brought back (GROUP counts from 1, as `gathering now` lists them).
+    Debrief {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        #[arg(value_parser = GroupingId::from_str)]
+        grouping: GroupingId,
+        group: usize,
+        text: String,
+    },
+    /// The meeting in progress (or this gathering's): steps, timer, attendance and groups.
+    Now {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: Option<GatheringId>,
+    },
+    /// The facilitator runs the shared timer: start, pause or next (move on).
+    Timer {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        action: super::meeting::TimerArg,
+    },
+    /// The facilitator sets a step's timebox (the step's key from `gathering now --json`).
+    Timebox {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        step: String,
+        minutes: u32,
+    },
+    /// The facilitator chooses a peer-assist case to run live at the meeting, or "none".
+    LiveCase {
+        #[arg(value_parser = GatheringId::from_str)]
+        id: GatheringId,
+        case: String,
     },
     /// Give a role (facilitator, presenter, note-taker) to a member (id or name), or "nobody".
     SetRole {
@@ -327,6 +381,46 @@ pub async fn gathering(
                 },
             );
         }
+        GatheringCommand::Attend {
+            id,
+            members,
+            absent,
+        } => super::meeting::attend(node, c, id, members, !*absent, out).await?,
+        GatheringCommand::Groups { id, size, activity } => {
+            super::meeting::groups(node, c, id, *size, activity, out).await?
+        }
+        GatheringCommand::Debrief {
+            id,
+            grouping,
+            group,
+            text,
+        } => {
+            let index = group
+                .checked_sub(1)
+                .context("groups count from 1, as `copse gathering now` lists them")?;
+            node.set_debrief(c, id, grouping, index, text).await?;
+            out.done(grouping, &format!("group {group}: debrief saved"));
+        }
+        GatheringCommand::Now { id } => super::meeting::now(node, c, id.as_ref(), out).await?,
+        GatheringCommand::Timer { id, action } => {
+            node.run_timer(c, id, action.action()).await?;
+            super::meeting::now(node, c, Some(id), out).await?
+        }
+        GatheringCommand::Timebox { id, step, minutes } => {
+            node.set_timebox(c, id, step, *minutes).await?;
+            out.done(id, &format!("{step}: {minutes} minutes"));
+        }
+        GatheringCommand::LiveCase { id, case } => {
+            let case = match case.trim().to_ascii_lowercase().as_str() {
+                "none" | "nobody" | "-" => None,
+                _ => Some(CaseId::from_str(case)?),
+            };
+            node.set_meeting_case(c, id, case.clone()).await?;
+            out.done(
+                id,
+                &case.map_or("no case run live".into(), |c| format!("case {c} runs live")),
+            );
+        }
         GatheringCommand::SetRole { id, role, member } => {
             let community = node.community(c).await?;
             let holder = match member.trim().to_ascii_lowercase().as_str() {
@@ -504,6 +598,8 @@ fn gathering_json(community: &Community, id: &GatheringId, g: &Gathering) -> Val
         "agenda": community.agenda_of(g).into_iter().map(|t| json!({ "id": t, "title": topic_title(community, t) })).collect::<Vec<_>>(),
         "roles": roles_json(community, &g.roles),
         "note": g.note,
+        "attended": community.attendees(g).iter().map(|m| json!({ "id": m, "name": community.display_name(m) })).collect::<Vec<_>>(),
+        "groupings": super::meeting::groupings_json(community, g),
         "archived": community.is_archived(&Item::Gathering(id.clone())),
     })
 }

@@ -197,6 +197,9 @@ mod tests {
             note: None,
             planned_by: None,
             planned_at: None,
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         };
         let gid = GatheringId::from("g1".to_string());
         let sid = SeriesId::from("s1".to_string());

@@ -650,6 +650,9 @@ mod tests {
             note: None,
             planned_by: None,
             planned_at: None,
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         };
         assert_eq!(
             c.add_gathering(GatheringId::new_random(), &id("ada"), g.clone()),

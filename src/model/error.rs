@@ -154,6 +154,23 @@ pub enum ModelError {
     FileTooLarge { name: String, size: u64, max: u64 },
     #[error("'{given}' cannot be a file's name: {reason}")]
     BadFileName { given: String, reason: &'static str },
+    #[error("groups of {0} cannot be made: choose a size from 2 to 5")]
+    InvalidGroupSize(usize),
+    #[error(
+        "no one to group at this gathering: record who is there first (`copse gathering attend`)"
+    )]
+    NobodyToGroup,
+    #[error("no group {index} in grouping {grouping}: `copse --json gathering list` lists them")]
+    NoSuchGroup { grouping: String, index: usize },
+    #[error(
+        "only the facilitator ({0}) runs the meeting's timer: ask them, or give yourself the role \
+         (`copse gathering set-role ID facilitator ME`)"
+    )]
+    NotTheFacilitator(String),
+    #[error("the meeting has nothing after {0}: it is the last item")]
+    LastStep(String),
+    #[error("a timebox must be from 1 to 240 minutes, not {0}")]
+    InvalidTimebox(u32),
 }
 
 impl From<autosurgeon::HydrateError> for ModelError {

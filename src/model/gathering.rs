@@ -8,8 +8,11 @@ use std::str::FromStr;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
+use crate::model::grouping::Grouping;
+use crate::model::meeting::Meeting;
 use crate::model::{
-    Community, GatheringId, MemberId, ModelError, NoteId, Timestamp, TopicId, limits, local_time,
+    Community, GatheringId, GroupingId, MemberId, ModelError, NoteId, Timestamp, TopicId, limits,
+    local_time,
 };
 
 /// A meeting with its agenda, its roles and its note.
@@ -31,6 +34,16 @@ pub struct Gathering {
     pub planned_by: Option<MemberId>,
     #[autosurgeon(missing = "Default::default")]
     pub planned_at: Option<Timestamp>,
+    /// Who was there, and when it was recorded (see [`crate::model::attendance`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub attended: BTreeMap<MemberId, Timestamp>,
+    /// Pairs and small groups made for its activities (see [`crate::model::grouping`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub groupings: BTreeMap<GroupingId, Grouping>,
+    /// The meeting while it runs: timeboxes, the shared timer, a case run live (see
+    /// [`crate::model::meeting`]).
+    #[autosurgeon(missing = "Default::default")]
+    pub meeting: Meeting,
 }
 
 /// Who holds each rotating role at a gathering.
@@ -210,7 +223,7 @@ fn start_of_day(now: Timestamp) -> Timestamp {
 }
 
 impl Community {
-    fn gathering_mut(&mut self, id: &GatheringId) -> Result<&mut Gathering, ModelError> {
+    pub(crate) fn gathering_mut(&mut self, id: &GatheringId) -> Result<&mut Gathering, ModelError> {
         self.gatherings
             .get_mut(id)
             .ok_or_else(|| ModelError::NoSuchGathering(id.to_string()))
@@ -424,6 +437,9 @@ mod tests {
             note: None,
             planned_by: None,
             planned_at: None,
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         };
         c.add_gathering(g.clone(), &id("ada"), gathering).unwrap();
         c.set_gathering_role(&g, &id("bo"), Role::NoteTaker, Some(id("ada")))
@@ -467,6 +483,9 @@ mod tests {
                     note: None,
                     planned_by: None,
                     planned_at: None,
+                    attended: Default::default(),
+                    groupings: Default::default(),
+                    meeting: Default::default(),
                 },
             );
         }
@@ -548,6 +567,9 @@ mod tests {
             note: None,
             planned_by: None,
             planned_at: None,
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         };
         c.add_gathering(g.clone(), &ada, gathering).unwrap();
         let agenda = |c: &Community| -> Vec<String> {

@@ -108,6 +108,10 @@ string_id!(
     /// A series of gatherings (see [`crate::model::series`]).
     SeriesId
 );
+string_id!(
+    /// One set of pairs or small groups made at a gathering (see [`crate::model::grouping`]).
+    GroupingId
+);
 string_id!(CommentId);
 string_id!(QuestionId);
 string_id!(SuggestionId);

@@ -335,6 +335,9 @@ mod tests {
                 note: None,
                 planned_by: None,
                 planned_at: None,
+                attended: Default::default(),
+                groupings: Default::default(),
+                meeting: Default::default(),
             },
         )
         .unwrap();

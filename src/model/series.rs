@@ -235,6 +235,9 @@ impl Community {
                     note: None,
                     planned_by: None,
                     planned_at: None,
+                    attended: Default::default(),
+                    groupings: Default::default(),
+                    meeting: Default::default(),
                 },
             );
         }

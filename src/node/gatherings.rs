@@ -5,13 +5,14 @@
 use serde::Serialize;
 
 use super::{Node, NodeError};
+use crate::model::meeting::{Step, TimerAction};
 use crate::model::recurrence::Repeat;
 use crate::model::series::Occurrence;
+use crate::model::{CaseId, GroupingId, Item, ModelError, calendar};
 use crate::model::{
     Community, CommunityId, Gathering, GatheringId, MemberId, Role, Series, SeriesId, Timestamp,
     TopicId, gathering, limits, local_time, practice::rotation,
 };
-use crate::model::{Item, ModelError, calendar};
 
 /// A community's gatherings, split at the start of today.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -61,6 +62,9 @@ impl Node {
             note: Some(note.clone()),
             planned_by: Some(me.clone()),
             planned_at: Some(now),
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         };
         self.update(community, "plan gathering", move |c: &mut Community| {
             let id = c.add_gathering(id, &me, new)?;
@@ -296,5 +300,115 @@ impl Node {
             .community(community)
             .await?
             .upcoming_occurrences(now, count))
+    }
+}
+
+impl Node {
+    /// Records `members` as there (or not) at a gathering; returns those whose mark changed.
+    pub async fn attend(
+        &self,
+        community: &CommunityId,
+        gathering: &GatheringId,
+        members: Vec<MemberId>,
+        present: bool,
+    ) -> Result<Vec<MemberId>, NodeError> {
+        let me = self.me(community).await?;
+        let now = self.now();
+        let gathering = gathering.clone();
+        self.update(community, "record attendance", move |c: &mut Community| {
+            c.record_attendance(&gathering, &me, &members, present, now)
+        })
+        .await
+    }
+
+    /// Makes pairs or small groups of about `size` at a gathering for `activity`.
+    pub async fn make_groups(
+        &self,
+        community: &CommunityId,
+        gathering: &GatheringId,
+        size: usize,
+        activity: &str,
+    ) -> Result<GroupingId, NodeError> {
+        let me = self.me(community).await?;
+        let now = self.now();
+        let gathering = gathering.clone();
+        let activity = activity.to_string();
+        let seed: u64 = rand::random();
+        self.update(community, "make groups", move |c: &mut Community| {
+            c.make_grouping(
+                &gathering,
+                GroupingId::new_random(),
+                &me,
+                &activity,
+                size,
+                seed,
+                now,
+            )
+        })
+        .await
+    }
+
+    /// Writes what group `index` (from 0) of a grouping brought back.
+    pub async fn set_debrief(
+        &self,
+        community: &CommunityId,
+        gathering: &GatheringId,
+        grouping: &GroupingId,
+        index: usize,
+        text: &str,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let (gathering, grouping, text) = (gathering.clone(), grouping.clone(), text.to_string());
+        self.update(community, "write debrief", move |c: &mut Community| {
+            c.set_debrief(&gathering, &grouping, index, &me, &text)
+        })
+        .await
+    }
+
+    /// The facilitator starts, pauses or moves on the meeting's shared timer.
+    pub async fn run_timer(
+        &self,
+        community: &CommunityId,
+        gathering: &GatheringId,
+        action: TimerAction,
+    ) -> Result<Option<Step>, NodeError> {
+        let me = self.me(community).await?;
+        let now = self.now();
+        let gathering = gathering.clone();
+        self.update(community, "run meeting timer", move |c: &mut Community| {
+            c.run_timer(&gathering, &me, action, now)
+        })
+        .await
+    }
+
+    /// The facilitator sets a step's timebox, in minutes.
+    pub async fn set_timebox(
+        &self,
+        community: &CommunityId,
+        gathering: &GatheringId,
+        step: &str,
+        minutes: u32,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let (gathering, step) = (gathering.clone(), step.to_string());
+        self.update(community, "set timebox", move |c: &mut Community| {
+            c.set_timebox(&gathering, &me, &step, minutes)
+        })
+        .await
+    }
+
+    /// The facilitator chooses the peer-assist case run live at a meeting (or none).
+    pub async fn set_meeting_case(
+        &self,
+        community: &CommunityId,
+        gathering: &GatheringId,
+        case: Option<CaseId>,
+    ) -> Result<(), NodeError> {
+        let me = self.me(community).await?;
+        let gathering = gathering.clone();
+        self.update(community, "choose live case", move |c: &mut Community| {
+            c.set_meeting_case(&gathering, &me, case)
+        })
+        .await
     }
 }

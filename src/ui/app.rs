@@ -11,8 +11,8 @@ pub use super::view::View;
 
 use super::bridge::{self, Bridge, Command, Event};
 use super::{
-    actions, cases, export, gatherings, home, invite, members, notes, objectives, pulse, search,
-    skills, status_bar, thanks, this_device, topics, welcome, widgets,
+    actions, cases, export, gatherings, home, invite, members, notes, now, objectives, pulse,
+    search, skills, status_bar, thanks, this_device, topics, welcome, widgets,
 };
 use crate::model::practice::unread::{self, ReadMarks};
 use crate::model::{
@@ -145,6 +145,7 @@ pub struct App {
     pub(super) skills: skills::SkillsState,
     pub(super) pulse: pulse::PulseState,
     pub(super) gatherings: gatherings::GatheringsState,
+    pub(super) now: now::NowState,
     pub(super) notifications: super::notifications::NotificationsState,
     pub(super) actions: actions::ActionsState,
     pub(super) search: search::SearchState,
@@ -187,6 +188,7 @@ impl App {
             skills: skills::SkillsState::default(),
             pulse: pulse::PulseState::default(),
             gatherings: gatherings::GatheringsState::default(),
+            now: now::NowState::default(),
             notifications: Default::default(),
             actions: actions::ActionsState::default(),
             search: search::SearchState::default(),
@@ -321,6 +323,7 @@ impl App {
             View::Topics => topics::topics_ui(ui, &cx, &mut self.topics),
             View::Cases => cases::cases_ui(ui, &cx, &mut self.cases),
             View::Gatherings => gatherings::gatherings_ui(ui, &cx, &mut self.gatherings),
+            View::Now => now::now_ui(ui, &cx, &mut self.now),
             View::Members => {
                 members::members_ui(
                     ui,

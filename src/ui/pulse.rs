@@ -103,6 +103,8 @@ pub fn pulse_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut PulseState) {
             ui.add_space(10.0);
             levels_ui(ui, pulse);
             ui.add_space(10.0);
+            attendance_ui(ui, pulse);
+            ui.add_space(10.0);
             chart_ui(ui, pulse);
         });
 }
@@ -144,6 +146,26 @@ fn levels_ui(ui: &mut egui::Ui, pulse: &Pulse) {
                 ui.end_row();
             }
         });
+}
+
+/// Who came to gatherings in the last 90 days, from the attendance ticked at each.
+fn attendance_ui(ui: &mut egui::Ui, pulse: &Pulse) {
+    ui.strong("Who came to gatherings");
+    let mut came: Vec<_> = pulse
+        .members
+        .iter()
+        .filter(|m| m.gatherings_attended > 0)
+        .collect();
+    if came.is_empty() {
+        ui.label("No attendance recorded in the last 90 days: tick who was there in a gathering.");
+        return;
+    }
+    came.sort_by_key(|m| m.name.to_lowercase());
+    let line: Vec<String> = came
+        .iter()
+        .map(|m| format!("{} ({})", m.name, m.gatherings_attended))
+        .collect();
+    ui.label(line.join(", "));
 }
 
 fn capitalised(level: Level) -> String {

@@ -15,6 +15,8 @@ pub enum View {
     Topics,
     Cases,
     Gatherings,
+    /// The meeting in progress (meeting mode).
+    Now,
     Members,
     Invite,
     Objectives,
@@ -26,13 +28,14 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order, with its label.
-    pub const ALL: [(View, &'static str); 12] = [
+    pub const ALL: [(View, &'static str); 13] = [
         (View::Home, "Home"),
         (View::Search, "Search"),
         (View::Notes, "Notes"),
         (View::Topics, "Topics"),
         (View::Cases, "Cases"),
         (View::Gatherings, "Gatherings"),
+        (View::Now, "Now"),
         (View::Members, "Members"),
         (View::Skills, "Skills"),
         (View::Objectives, "Objectives"),

@@ -340,6 +340,9 @@ mod tests {
             note: None,
             planned_by: Some(id(by)),
             planned_at: Some(Timestamp(now.0 - HOUR)),
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
         };
         c.gatherings.insert(
             GatheringId::from("soon".to_string()),

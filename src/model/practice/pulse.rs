@@ -42,6 +42,13 @@ pub const SOLO_MIN_CONTRIBUTIONS: usize = 10;
 pub const SILENCE_WEEKS: i64 = 4;
 /// The chart covers this many weeks, the last one ending now.
 pub const CHART_WEEKS: usize = 13;
+/// Passion-less glow: in the last this many weeks …
+pub const GLOW_WINDOW_WEEKS: i64 = 8;
+/// … at least this many gatherings took place …
+pub const GLOW_MIN_GATHERINGS: usize = 2;
+/// … while what members wrote (notes, cases, comments, questions, suggestions) fell below half
+/// of the same span before it, or to nothing.
+pub const GLOW_DROP_PERCENT: usize = 50;
 /// An index entry's "last updated by" is counted only when no dated contribution by the same
 /// member on that document explains it (a comment touches the index too, a few ms later).
 const EXPLAINED_WITHIN_MS: i64 = 5_000;
@@ -139,6 +146,8 @@ pub struct MemberPulse {
     /// Contributions in the last 90 days.
     pub contributions: usize,
     pub last_active: Option<Timestamp>,
+    /// Gatherings they came to in the last 90 days (see [`crate::model::attendance`]).
+    pub gatherings_attended: usize,
 }
 
 /// A pattern worth talking about.
@@ -160,6 +169,12 @@ pub enum Notice {
     },
     /// Nobody contributed for a while.
     Silence { weeks: i64 },
+    /// Gatherings keep happening while what members write dries up.
+    PassionlessGlow {
+        gatherings: usize,
+        written_before: usize,
+        written_recently: usize,
+    },
 }
 
 impl Notice {
@@ -183,6 +198,16 @@ impl Notice {
             ),
             Notice::Silence { weeks } => format!(
                 "No activity for {weeks} weeks. Is it time for a gathering, or a fresh topic?"
+            ),
+            Notice::PassionlessGlow {
+                gatherings,
+                written_before,
+                written_recently,
+            } => format!(
+                "Gatherings keep happening ({gatherings} in the last {GLOW_WINDOW_WEEKS} weeks) \
+                 while notes, cases and comments dry up ({written_recently}, after \
+                 {written_before} in the {GLOW_WINDOW_WEEKS} weeks before). Is there still \
+                 something the group cares to work on together?"
             ),
         }
     }
@@ -324,6 +349,7 @@ pub fn pulse(community: &Community, activity: &[Activity], now: Timestamp) -> Pu
     notices.extend(silence_notice(community, activity, now));
     notices.extend(dropped_anchor_notices(community, activity, &last, now));
     notices.extend(solo_lead_notice(community, activity, now));
+    notices.extend(passionless_glow_notice(community, activity, now));
     Pulse {
         now,
         members: member_levels(community, activity, &last, now),
@@ -344,6 +370,7 @@ fn member_levels(
     for a in activity.iter().filter(|a| age(now, a.at) < window) {
         recent.entry(&a.member).or_default().push(age(now, a.at));
     }
+    let attended = community.attendance_between(Timestamp(now.0 - window), Timestamp(now.0 + 1));
     let mut members: Vec<MemberPulse> = community
         .members
         .iter()
@@ -355,6 +382,7 @@ fn member_levels(
                 level: Level::of(recent),
                 contributions: recent.len(),
                 last_active: last.get(id).copied(),
+                gatherings_attended: attended.get(id).copied().unwrap_or(0),
             }
         })
         .collect();
@@ -444,6 +472,47 @@ fn solo_lead_notice(
     None
 }
 
+/// Gatherings kept happening in the last weeks while what members wrote dried up.
+fn passionless_glow_notice(
+    community: &Community,
+    activity: &[Activity],
+    now: Timestamp,
+) -> Option<Notice> {
+    let span = GLOW_WINDOW_WEEKS * WEEK_MS;
+    let gatherings = community
+        .gatherings
+        .iter()
+        .filter(|(id, g)| {
+            g.when <= now
+                && age(now, g.when) < span
+                && !community.is_deleted(&crate::model::Item::Gathering((*id).clone()))
+        })
+        .count();
+    let written = |a: &&Activity| {
+        !matches!(
+            a.kind,
+            ActivityKind::TopicProposed | ActivityKind::Endorsement
+        )
+    };
+    let recently = activity
+        .iter()
+        .filter(written)
+        .filter(|a| age(now, a.at) < span)
+        .count();
+    let before = activity
+        .iter()
+        .filter(written)
+        .filter(|a| (span..2 * span).contains(&age(now, a.at)))
+        .count();
+    let old_enough = age(now, community.created_at) >= 2 * span;
+    let dried = recently * 100 < before * GLOW_DROP_PERCENT || (recently == 0 && old_enough);
+    (gatherings >= GLOW_MIN_GATHERINGS && dried).then_some(Notice::PassionlessGlow {
+        gatherings,
+        written_before: before,
+        written_recently: recently,
+    })
+}
+
 /// Contributions per week for the chart, oldest week first, the last ending now.
 fn weekly_counts(activity: &[Activity], now: Timestamp) -> Vec<Week> {
     let mut weeks: Vec<Week> = (0..CHART_WEEKS)
@@ -508,6 +577,89 @@ mod tests {
 
     fn level_of(p: &Pulse, name: &str) -> Level {
         p.members.iter().find(|m| m.name == name).unwrap().level
+    }
+
+    /// A gathering `days_ago` days before now, with `there` ticked.
+    fn held(c: &mut Community, name: &str, days_ago: f64, there: &[&str]) {
+        let g = crate::model::GatheringId::from(name.to_string());
+        let gathering = crate::model::Gathering {
+            title: name.into(),
+            when: ago(days_ago),
+            agenda: vec![],
+            roles: Default::default(),
+            note: None,
+            planned_by: None,
+            planned_at: None,
+            attended: Default::default(),
+            groupings: Default::default(),
+            meeting: Default::default(),
+        };
+        let by = c.members.keys().next().unwrap().clone();
+        c.add_gathering(g.clone(), &by, gathering).unwrap();
+        let there: Vec<MemberId> = there.iter().map(|n| id(n)).collect();
+        c.record_attendance(&g, &by, &there, true, ago(days_ago))
+            .unwrap();
+    }
+
+    #[test]
+    fn who_came_to_gatherings_in_the_last_90_days() {
+        let mut c = community(&["Ada", "Bo", "Cy"], 400);
+        held(&mut c, "old", 120.0, &["Ada", "Bo", "Cy"]);
+        held(&mut c, "may", 30.0, &["Ada", "Bo"]);
+        held(&mut c, "june", 2.0, &["Ada"]);
+        let p = pulse(&c, &[], NOW);
+        let came = |name: &str| {
+            p.members
+                .iter()
+                .find(|m| m.name == name)
+                .unwrap()
+                .gatherings_attended
+        };
+        assert_eq!((came("Ada"), came("Bo"), came("Cy")), (2, 1, 0));
+    }
+
+    #[test]
+    fn gatherings_going_on_while_writing_dries_up_is_a_passionless_glow() {
+        let glow = |p: &Pulse| {
+            p.notices
+                .iter()
+                .find(|n| matches!(n, Notice::PassionlessGlow { .. }))
+                .cloned()
+        };
+        let mut c = community(&["Ada", "Bo"], 400);
+        // Ten comments eight to sixteen weeks ago, two in the last eight weeks.
+        let mut activity = steady("Bo", 10, 60.0, 5.0);
+        activity.extend(steady("Ada", 2, 3.0, 7.0));
+        held(&mut c, "one", 40.0, &["Ada", "Bo"]);
+        assert_eq!(
+            glow(&pulse(&c, &activity, NOW)),
+            None,
+            "one gathering is no rhythm"
+        );
+        held(&mut c, "two", 10.0, &["Ada", "Bo"]);
+        let notice = glow(&pulse(&c, &activity, NOW)).expect("a glow notice");
+        assert_eq!(
+            notice,
+            Notice::PassionlessGlow {
+                gatherings: 2,
+                written_before: 10,
+                written_recently: 2
+            }
+        );
+        assert!(notice.message().contains("Gatherings keep happening"));
+        // Writing as much as before: no notice.
+        activity.extend(steady("Ada", 8, 4.0, 5.0));
+        assert_eq!(glow(&pulse(&c, &activity, NOW)), None);
+        // A gathering planned ahead does not count as held.
+        let mut fresh = community(&["Ada", "Bo"], 400);
+        held(&mut fresh, "last", 10.0, &[]);
+        held(&mut fresh, "next", -5.0, &[]);
+        assert_eq!(glow(&pulse(&fresh, &[], NOW)), None);
+        held(&mut fresh, "before", 20.0, &[]);
+        assert!(
+            glow(&pulse(&fresh, &[], NOW)).is_some(),
+            "nothing written at all"
+        );
     }
 
     #[test]

@@ -130,7 +130,11 @@ pub fn ranked_for(community: &Community, role: &Role, when: Timestamp) -> Vec<Me
     let mut candidates: Vec<_> = community
         .members
         .iter()
-        .filter(|(_, m)| m.available_for_roles())
+        // Readers change nothing, so they hold no role (the gathering would refuse them).
+        .filter(|(id, m)| {
+            m.available_for_roles()
+                && community.role_of(id) != Some(crate::model::MemberRole::Reader)
+        })
         .map(|(id, m)| {
             let held = last_held(community, id, role, when);
             (held, m.name.to_lowercase(), m.joined_at, id)
@@ -201,6 +205,9 @@ mod tests {
                 note: None,
                 planned_by: None,
                 planned_at: None,
+                attended: Default::default(),
+                groupings: Default::default(),
+                meeting: Default::default(),
             },
         );
     }
@@ -274,6 +281,9 @@ mod tests {
                     note: None,
                     planned_by: None,
                     planned_at: None,
+                    attended: Default::default(),
+                    groupings: Default::default(),
+                    meeting: Default::default(),
                 },
             );
         };
@@ -298,6 +308,17 @@ mod tests {
             Some(id("ada"))
         );
         assert_eq!(suggest_roles(&c, Timestamp(60)).facilitator, Some(id("bo")));
+    }
+
+    /// Regression: with a reader on the roster, planning a gathering failed ("readers see
+    /// everything but change nothing") because the rotation gave the reader a role.
+    #[test]
+    fn readers_are_given_no_role() {
+        let mut c = community(&["Ada", "Bo", "Rita"]);
+        let rita = c.find_member("Rita").unwrap();
+        c.members.get_mut(&rita).unwrap().role = Some(crate::model::MemberRole::Reader);
+        let plan = suggest(&c, Timestamp(1_000));
+        assert!(plan.roles.holders().all(|h| h != &rita), "{:?}", plan.roles);
     }
 
     #[test]

@@ -266,6 +266,9 @@ mod tests {
                 note: None,
                 planned_by: Some(id("bo")),
                 planned_at: Some(Timestamp(600)),
+                attended: Default::default(),
+                groupings: Default::default(),
+                meeting: Default::default(),
             },
         );
         let new = |c: &Community, marks: &ReadMarks| -> Vec<String> {
