@@ -51,7 +51,7 @@ pub use view::View;
 
 use crate::clock::Clock;
 use crate::instance::{self, Answer, AskError, BackgroundSettings, Instance, Request};
-use crate::node::{NetConfig, Node, NodeConfig};
+use crate::node::{Desktop, NetConfig, Node, NodeConfig};
 use background::Next;
 
 /// The file in the data folder where the window's size and last view are kept.
@@ -108,6 +108,11 @@ pub fn run(runtime: &tokio::runtime::Runtime, launch: Launch) -> Result<()> {
     let node = runtime.block_on(Node::open(config))?;
     // `track` spawns on the runtime: enter it for the call.
     runtime.block_on(async { node.keep_daily_backups() });
+    // What the in-app list gains, the desktop shows too, window open or not; a screenshot is
+    // a one-off look that announces nothing.
+    if screenshot.is_none() {
+        runtime.block_on(async { node.keep_announcing(Arc::new(Desktop)) });
+    }
     // Quit, asked for in the window or over the socket at any moment; checked when the window
     // closes and before staying in the background.
     let quit = Arc::new(AtomicBool::new(false));

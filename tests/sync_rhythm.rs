@@ -238,3 +238,84 @@ async fn the_meeting_timer_groups_and_attendance_show_on_both_nodes() {
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+/// Where a test's announcements go: their texts, or a refusal like a desktop without a
+/// notification service.
+#[derive(Clone, Default)]
+struct Recorder {
+    shown: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    refuse: bool,
+}
+
+impl copse::node::Announce for Recorder {
+    fn announce(
+        &self,
+        _community: &str,
+        n: &copse::model::practice::notifications::Notification,
+    ) -> Result<(), String> {
+        if self.refuse {
+            return Err("org.freedesktop.Notifications was not provided".into());
+        }
+        self.shown.lock().unwrap().push(n.text.clone());
+        Ok(())
+    }
+}
+
+/// Desktop notifications: Bo's question on Ada's case is announced to Ada once, her own doing
+/// never; a desktop that cannot show them is noted, for the in-app list to say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_question_on_my_case_is_announced_once_and_a_silent_desktop_is_noted() {
+    use copse::node::Announce;
+    use std::sync::Arc;
+
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a: Node = online(dirs[0].path()).await;
+    let b: Node = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bo")]).await;
+    let recorder = Recorder::default();
+    let sink: Arc<dyn Announce> = Arc::new(recorder.clone());
+    assert!(
+        a.announce_news(&sink).await.unwrap().is_empty(),
+        "the first look announces nothing of the past"
+    );
+
+    let case = a.open_case(&id, "Reviews", "Stuck").await.unwrap();
+    eventually("Bo has Ada's case", || async {
+        b.case(&id, &case).await.is_ok()
+    })
+    .await;
+    b.ask_question(&id, &case, "What did you try?".into())
+        .await
+        .unwrap();
+    eventually("Ada's desktop shows Bo's question", || async {
+        a.announce_news(&sink).await.unwrap();
+        !recorder.shown.lock().unwrap().is_empty()
+    })
+    .await;
+    let shown = recorder.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].contains("What did you try?"), "{shown:?}");
+    assert!(
+        a.announce_news(&sink).await.unwrap().is_empty(),
+        "announced once"
+    );
+    assert_eq!(a.desktop_notifications_unavailable(), None);
+
+    let silent: Arc<dyn Announce> = Arc::new(Recorder {
+        refuse: true,
+        ..Recorder::default()
+    });
+    b.ask_question(&id, &case, "Who decides?".into())
+        .await
+        .unwrap();
+    eventually("a desktop that shows nothing is noted", || async {
+        a.announce_news(&silent).await.unwrap();
+        a.desktop_notifications_unavailable().is_some()
+    })
+    .await;
+    let list = a.notifications(&id).await.unwrap();
+    assert!(list.desktop_unavailable.is_some());
+    assert_eq!(list.items.len(), 2, "the in-app list keeps both");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}

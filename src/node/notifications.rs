@@ -24,6 +24,9 @@ pub struct NotificationList {
     pub seen_at: Option<Timestamp>,
     /// The kinds turned off on this device.
     pub off: BTreeSet<Kind>,
+    /// Why the desktop could not show notifications, if it could not (then this list is the
+    /// one place they are).
+    pub desktop_unavailable: Option<String>,
 }
 
 impl Node {
@@ -93,6 +96,7 @@ impl Node {
             unread,
             seen_at,
             off,
+            desktop_unavailable: self.desktop_notifications_unavailable(),
         })
     }
 

@@ -67,6 +67,9 @@ pub fn bell_ui(
             if list.items.is_empty() {
                 ui.weak("Nothing yet. Questions, answers and roles for you show here.");
             }
+            if list.desktop_unavailable.is_some() {
+                ui.weak("This desktop shows no notifications; they are kept here.");
+            }
             for n in list.items.iter().take(20) {
                 let new = list.seen_at.is_none_or(|seen| n.at > seen);
                 let text = if new {
