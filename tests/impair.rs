@@ -9,7 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use iroh::EndpointAddr;
@@ -47,6 +47,8 @@ pub(crate) struct Counts {
     pub duplicated: AtomicU64,
     /// Datagrams scheduled to arrive before one that was received earlier.
     pub reordered: AtomicU64,
+    /// Datagrams lost because the link was cut.
+    pub cut: AtomicU64,
 }
 
 /// A running forwarder; it stops when dropped.
@@ -54,6 +56,8 @@ pub(crate) struct Forwarder {
     /// Where the newcomer sends (IPv6 loopback).
     pub addr: SocketAddr,
     pub counts: Arc<Counts>,
+    /// While set, the link is cut: every datagram is lost, both ways.
+    pub cut: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -79,8 +83,27 @@ impl Forwarder {
         );
         let addr = near.local_addr().unwrap();
         let counts = Arc::new(Counts::default());
-        let task = tokio::spawn(forward(near, far, target, impairment, seed, counts.clone()));
-        Forwarder { addr, counts, task }
+        let cut = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(forward(
+            near,
+            far,
+            target,
+            impairment,
+            seed,
+            counts.clone(),
+            cut.clone(),
+        ));
+        Forwarder {
+            addr,
+            counts,
+            cut,
+            task,
+        }
+    }
+
+    /// Cuts the link (`true`) or mends it (`false`).
+    pub(crate) fn set_cut(&self, cut: bool) {
+        self.cut.store(cut, Ordering::Relaxed);
     }
 }
 
@@ -92,6 +115,7 @@ async fn forward(
     impairment: Impairment,
     seed: u64,
     counts: Arc<Counts>,
+    cut: Arc<AtomicBool>,
 ) {
     let mut rng = StdRng::seed_from_u64(seed);
     let deadline = tokio::time::Instant::now() + MAX_LIFETIME;
@@ -115,6 +139,10 @@ async fn forward(
             }
         };
         counts.received.fetch_add(1, Ordering::Relaxed);
+        if cut.load(Ordering::Relaxed) {
+            counts.cut.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         if rng.random_bool(impairment.drop) {
             counts.dropped.fetch_add(1, Ordering::Relaxed);
             continue;
@@ -240,6 +268,108 @@ async fn a_join_and_two_way_edits_converge_through_a_lossy_slow_reordering_link(
     );
     assert!(received > 100, "{received} datagrams");
     assert!(dropped > 0 && duplicated > 0 && reordered > 0, "{counts:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
+/// Whether `node` counts `other` among the devices connected now, as the status bar shows.
+fn sees_connected(node: &Node, other: &Node) -> bool {
+    node.sync_status()
+        .borrow()
+        .connected
+        .contains(other.device_id().as_str())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cut_link_shows_members_apart_and_everything_written_meanwhile_arrives_once_mended() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = node_on(dirs[0].path(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await;
+    let b = node_on(dirs[1].path(), SocketAddr::from((Ipv6Addr::LOCALHOST, 0))).await;
+    let id = a
+        .create_community("Gardeners", "grow", "Ada")
+        .await
+        .unwrap();
+    let plan = a.add_note(&id, "Plan", "hello").await.unwrap();
+    let ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+    let a_socket = *ticket
+        .inviter
+        .ip_addrs()
+        .find(|s| s.is_ipv4())
+        .expect("the inviter listens on IPv4 loopback");
+    let slow = Impairment {
+        delay: Duration::from_millis(30),
+        jitter: Duration::from_millis(10),
+        drop: 0.0,
+        duplicate: 0.0,
+    };
+    let forwarder = Forwarder::start(a_socket, slow, 5).await;
+    let mut through = ticket.clone();
+    through.inviter = EndpointAddr::new(ticket.inviter.id).with_ip_addr(forwarder.addr);
+    b.join(&through, "Bob", PATIENCE).await.unwrap();
+    eventually("both see each other connected", || async {
+        sees_connected(&a, &b) && sees_connected(&b, &a)
+    })
+    .await;
+
+    // The link goes down; both keep writing.
+    let cut_at = Instant::now();
+    forwarder.set_cut(true);
+    a.edit_note(&id, &plan, NoteEdit::Append(" +Ada offline".into()))
+        .await
+        .unwrap();
+    b.edit_note(&id, &plan, NoteEdit::Append(" +Bob offline".into()))
+        .await
+        .unwrap();
+    let during = b.add_note(&id, "Written apart", "by Bob").await.unwrap();
+    // The status tells the truth: nobody is connected, and what each wrote is not yet shared.
+    eventually("both see the other gone", || async {
+        !sees_connected(&a, &b) && !sees_connected(&b, &a)
+    })
+    .await;
+    let apart_after = cut_at.elapsed();
+    eventually(
+        "Bob's status counts his writing as not yet shared",
+        || async { b.sync_status().borrow().unshared.is_some_and(|n| n >= 2) },
+    )
+    .await;
+    assert!(
+        !a.note(&id, &plan)
+            .await
+            .unwrap()
+            .body
+            .as_str()
+            .contains("Bob"),
+        "nothing crossed a cut link"
+    );
+    assert!(forwarder.counts.cut.load(Ordering::Relaxed) > 0);
+
+    // The link comes back: both reconnect on their own and nothing written apart is lost.
+    let mended_at = Instant::now();
+    forwarder.set_cut(false);
+    eventually("both reconnect and hold the same plan", || async {
+        let (Ok(na), Ok(nb)) = (a.note(&id, &plan).await, b.note(&id, &plan).await) else {
+            return false;
+        };
+        sees_connected(&a, &b)
+            && na.body.as_str() == nb.body.as_str()
+            && na.body.as_str().contains("+Ada offline")
+            && na.body.as_str().contains("+Bob offline")
+    })
+    .await;
+    let converged_after = mended_at.elapsed();
+    eventually("Ada has the note Bob wrote apart", || async {
+        a.note(&id, &during).await.is_ok()
+    })
+    .await;
+    eventually("Bob's status says everything is shared", || async {
+        b.sync_status().borrow().unshared == Some(0)
+    })
+    .await;
+    eprintln!(
+        "cut link: seen apart {apart_after:?} after the cut; converged {converged_after:?} and \
+         all shared {:?} after it was mended",
+        mended_at.elapsed()
+    );
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
