@@ -17,6 +17,7 @@ mod devices;
 mod disk_faults;
 mod files;
 mod formats;
+mod forwarder;
 mod fuzz_corpus;
 mod gui;
 mod gui_backups;
