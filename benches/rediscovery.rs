@@ -7,9 +7,11 @@
 //! 1. *moved while running*: Ada's address changes under her running copse (a new Wi-Fi);
 //!    the time until both print the other connected again (after a leave, if there was one);
 //! 2. *woke up elsewhere*: Ada's copse stops, her address changes, it starts again; the time
-//!    from "serving" until both print the other connected.
+//!    from "serving" until both print the other connected;
+//! 3. the same with Ada's remembered addresses forgotten, so that she too needs mDNS.
 //!
-//! Run: `sudo cargo bench --bench rediscovery` (or `--profile dev`). `COPSE_BENCH_RUNS` (5).
+//! Run: `sudo cargo bench --bench rediscovery` (or `--profile dev`). `COPSE_BENCH_RUNS` (5);
+//! `COPSE_BENCH_LOGS=DIR` keeps each serve's log (`COPSE_LOG` as for copse) in DIR.
 
 // A failing unwrap is how a benchmark reports that its setup broke.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -140,7 +142,7 @@ impl Serve {
             .env_remove("COPSE_DATA_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log(ns))
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
@@ -193,6 +195,21 @@ impl Drop for Serve {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Where a serve's log goes: a file in `COPSE_BENCH_LOGS` if set (with `COPSE_LOG` choosing
+/// what is logged), else nowhere.
+fn log(ns: &str) -> Stdio {
+    let Ok(dir) = std::env::var("COPSE_BENCH_LOGS") else {
+        return Stdio::null();
+    };
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("{n:02}-{ns}.log");
+    match std::fs::File::create(Path::new(&dir).join(name)) {
+        Ok(file) => Stdio::from(file),
+        Err(_) => Stdio::null(),
     }
 }
 
@@ -318,18 +335,27 @@ fn main() {
     drop(a);
     drop(b);
 
-    // 2. Woke up elsewhere.
+    // 2. Woke up elsewhere (3: remembering no addresses, so both need mDNS).
     let b = Serve::start(&lan.b, bob);
-    for run in 0..runs {
+    for run in 0..2 * runs {
+        let forgetful = run >= runs;
         let next = if host == 1 { 11 } else { 1 };
         lan.move_a(host, next);
         host = next;
+        if forgetful {
+            forget_addresses(ada);
+        }
+        let scenario = if forgetful {
+            "woke up elsewhere remembering no address"
+        } else {
+            "woke up elsewhere"
+        };
         let a = Serve::start(&lan.a, ada);
         let serving = a.until("serving as device", PATIENCE).unwrap();
         let seen_by_a = a.until("member device connected", PATIENCE);
         let seen_by_b = b.until("member device connected", PATIENCE);
         println!(
-            "woke up elsewhere, run {run}: Ada connected {} after serving, Bob saw her {}",
+            "{scenario}, run {run}: Ada connected {} after serving, Bob saw her {}",
             ms(seen_by_a.map(|t| t.duration_since(serving))),
             ms(seen_by_b.map(|t| t.duration_since(serving)))
         );
