@@ -33,6 +33,7 @@ mod gui_roles;
 mod gui_search_export;
 mod gui_topics;
 mod gui_trust;
+mod hostile;
 mod impair;
 mod lan;
 mod last_change;
