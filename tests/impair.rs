@@ -8,139 +8,16 @@
 //! every datagram. The newcomer dials the inviter at the forwarder's address.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use iroh::EndpointAddr;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use tokio::net::UdpSocket;
 
 use copse::model::NoteEdit;
 use copse::node::{NetConfig, Node, NodeConfig};
 
+use crate::forwarder::{Forwarder, Impairment};
 use crate::sync::eventually;
-
-/// What the forwarder does to each datagram, in each direction.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Impairment {
-    /// Every datagram is held this long.
-    pub delay: Duration,
-    /// Plus a random extra up to this, so datagrams sent close together arrive out of order.
-    pub jitter: Duration,
-    /// Chance that a datagram is lost.
-    pub drop: f64,
-    /// Chance that a datagram that gets through arrives twice.
-    pub duplicate: f64,
-}
-
-/// The forwarder stops after this many datagrams or this long, whichever comes first.
-const MAX_DATAGRAMS: u64 = 200_000;
-const MAX_LIFETIME: Duration = Duration::from_secs(120);
-
-/// What the forwarder did, counted over both directions.
-#[derive(Debug, Default)]
-pub(crate) struct Counts {
-    pub received: AtomicU64,
-    pub dropped: AtomicU64,
-    pub duplicated: AtomicU64,
-    /// Datagrams scheduled to arrive before one that was received earlier.
-    pub reordered: AtomicU64,
-}
-
-/// A running forwarder; it stops when dropped.
-pub(crate) struct Forwarder {
-    /// Where the newcomer sends (IPv6 loopback).
-    pub addr: SocketAddr,
-    pub counts: Arc<Counts>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Forwarder {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Forwarder {
-    /// Forwards between one newcomer (whoever sends to [`Forwarder::addr`]) and `target`, an
-    /// IPv4 loopback address, impairing both directions alike.
-    pub(crate) async fn start(target: SocketAddr, impairment: Impairment, seed: u64) -> Forwarder {
-        let near = Arc::new(
-            UdpSocket::bind(SocketAddr::from((Ipv6Addr::LOCALHOST, 0)))
-                .await
-                .unwrap(),
-        );
-        let far = Arc::new(
-            UdpSocket::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-                .await
-                .unwrap(),
-        );
-        let addr = near.local_addr().unwrap();
-        let counts = Arc::new(Counts::default());
-        let task = tokio::spawn(forward(near, far, target, impairment, seed, counts.clone()));
-        Forwarder { addr, counts, task }
-    }
-}
-
-/// The forwarding loop, bounded by [`MAX_DATAGRAMS`] and [`MAX_LIFETIME`].
-async fn forward(
-    near: Arc<UdpSocket>,
-    far: Arc<UdpSocket>,
-    target: SocketAddr,
-    impairment: Impairment,
-    seed: u64,
-    counts: Arc<Counts>,
-) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let deadline = tokio::time::Instant::now() + MAX_LIFETIME;
-    let mut newcomer: Option<SocketAddr> = None;
-    // Latest scheduled arrival in each direction (to the target, to the newcomer).
-    let mut latest = [Instant::now(); 2];
-    let (mut near_buf, mut far_buf) = (vec![0u8; 65_536], vec![0u8; 65_536]);
-    for _ in 0..MAX_DATAGRAMS {
-        // Which way this datagram goes: (socket to send from, destination, direction).
-        let (payload, out, to, way) = tokio::select! {
-            _ = tokio::time::sleep_until(deadline) => return,
-            got = near.recv_from(&mut near_buf) => {
-                let Ok((len, from)) = got else { continue };
-                newcomer = Some(from);
-                (near_buf[..len].to_vec(), far.clone(), target, 0)
-            }
-            got = far.recv_from(&mut far_buf) => {
-                let Ok((len, _)) = got else { continue };
-                let Some(to) = newcomer else { continue };
-                (far_buf[..len].to_vec(), near.clone(), to, 1)
-            }
-        };
-        counts.received.fetch_add(1, Ordering::Relaxed);
-        if rng.random_bool(impairment.drop) {
-            counts.dropped.fetch_add(1, Ordering::Relaxed);
-            continue;
-        }
-        let copies = if rng.random_bool(impairment.duplicate) {
-            counts.duplicated.fetch_add(1, Ordering::Relaxed);
-            2
-        } else {
-            1
-        };
-        for _ in 0..copies {
-            let extra = impairment.jitter.mul_f64(rng.random::<f64>());
-            let wait = impairment.delay + extra;
-            let arrival = Instant::now() + wait;
-            if arrival < latest[way] {
-                counts.reordered.fetch_add(1, Ordering::Relaxed);
-            }
-            latest[way] = latest[way].max(arrival);
-            let (out, payload) = (out.clone(), payload.clone());
-            tokio::spawn(async move {
-                tokio::time::sleep(wait).await;
-                let _ = out.send_to(&payload, to).await;
-            });
-        }
-    }
-}
 
 /// A node listening on `bind` only, relays and mDNS off.
 async fn node_on(dir: &std::path::Path, bind: SocketAddr) -> Node {
@@ -240,6 +117,108 @@ async fn a_join_and_two_way_edits_converge_through_a_lossy_slow_reordering_link(
     );
     assert!(received > 100, "{received} datagrams");
     assert!(dropped > 0 && duplicated > 0 && reordered > 0, "{counts:?}");
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
+/// Whether `node` counts `other` among the devices connected now, as the status bar shows.
+fn sees_connected(node: &Node, other: &Node) -> bool {
+    node.sync_status()
+        .borrow()
+        .connected
+        .contains(other.device_id().as_str())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cut_link_shows_members_apart_and_everything_written_meanwhile_arrives_once_mended() {
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a = node_on(dirs[0].path(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await;
+    let b = node_on(dirs[1].path(), SocketAddr::from((Ipv6Addr::LOCALHOST, 0))).await;
+    let id = a
+        .create_community("Gardeners", "grow", "Ada")
+        .await
+        .unwrap();
+    let plan = a.add_note(&id, "Plan", "hello").await.unwrap();
+    let ticket = a.create_invite(&id, None, Some(1)).await.unwrap();
+    let a_socket = *ticket
+        .inviter
+        .ip_addrs()
+        .find(|s| s.is_ipv4())
+        .expect("the inviter listens on IPv4 loopback");
+    let slow = Impairment {
+        delay: Duration::from_millis(30),
+        jitter: Duration::from_millis(10),
+        drop: 0.0,
+        duplicate: 0.0,
+    };
+    let forwarder = Forwarder::start(a_socket, slow, 5).await;
+    let mut through = ticket.clone();
+    through.inviter = EndpointAddr::new(ticket.inviter.id).with_ip_addr(forwarder.addr);
+    b.join(&through, "Bob", PATIENCE).await.unwrap();
+    eventually("both see each other connected", || async {
+        sees_connected(&a, &b) && sees_connected(&b, &a)
+    })
+    .await;
+
+    // The link goes down; both keep writing.
+    let cut_at = Instant::now();
+    forwarder.set_cut(true);
+    a.edit_note(&id, &plan, NoteEdit::Append(" +Ada offline".into()))
+        .await
+        .unwrap();
+    b.edit_note(&id, &plan, NoteEdit::Append(" +Bob offline".into()))
+        .await
+        .unwrap();
+    let during = b.add_note(&id, "Written apart", "by Bob").await.unwrap();
+    // The status tells the truth: nobody is connected, and what each wrote is not yet shared.
+    eventually("both see the other gone", || async {
+        !sees_connected(&a, &b) && !sees_connected(&b, &a)
+    })
+    .await;
+    let apart_after = cut_at.elapsed();
+    eventually(
+        "Bob's status counts his writing as not yet shared",
+        || async { b.sync_status().borrow().unshared.is_some_and(|n| n >= 2) },
+    )
+    .await;
+    assert!(
+        !a.note(&id, &plan)
+            .await
+            .unwrap()
+            .body
+            .as_str()
+            .contains("Bob"),
+        "nothing crossed a cut link"
+    );
+    assert!(forwarder.counts.cut.load(Ordering::Relaxed) > 0);
+
+    // The link comes back: both reconnect on their own and nothing written apart is lost.
+    let mended_at = Instant::now();
+    forwarder.set_cut(false);
+    eventually("both reconnect and hold the same plan", || async {
+        let (Ok(na), Ok(nb)) = (a.note(&id, &plan).await, b.note(&id, &plan).await) else {
+            return false;
+        };
+        sees_connected(&a, &b)
+            && na.body.as_str() == nb.body.as_str()
+            && na.body.as_str().contains("+Ada offline")
+            && na.body.as_str().contains("+Bob offline")
+    })
+    .await;
+    let converged_after = mended_at.elapsed();
+    eventually("Ada has the note Bob wrote apart", || async {
+        a.note(&id, &during).await.is_ok()
+    })
+    .await;
+    eventually("Bob's status says everything is shared", || async {
+        b.sync_status().borrow().unshared == Some(0)
+    })
+    .await;
+    eprintln!(
+        "cut link: seen apart {apart_after:?} after the cut; converged {converged_after:?} and \
+         all shared {:?} after it was mended",
+        mended_at.elapsed()
+    );
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }

@@ -91,7 +91,7 @@ impl Drop for Lan {
     }
 }
 
-fn run_ip(args: &[String]) {
+pub(crate) fn run_ip(args: &[String]) {
     let out = Command::new("ip")
         .args(args)
         .output()

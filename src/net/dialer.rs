@@ -7,11 +7,22 @@ use futures::future::BoxFuture;
 use iroh::{Endpoint, EndpointId};
 use samod::{DialError, Dialer, Transport};
 
-use iroh::endpoint::ConnectOptions;
+use std::time::Duration;
+
+use iroh::endpoint::{ConnectOptions, QuicTransportConfig};
 
 use super::access::Access;
 use super::transport::{Link, open};
 use super::versions::{Gap, VERSIONS_ALPN};
+
+/// A sync connection with nothing heard for this long is lost: the status bar stops counting
+/// the device as connected and samod redials. QUIC's default (30 s) left a cut link looking
+/// connected for half a minute. The dialing side's value holds for both ends (QUIC takes the
+/// smaller of the two).
+pub const SYNC_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Keep-alives on a sync connection, well inside the idle timeout, so a quiet but live
+/// connection is never taken for lost (a few dozen bytes a second).
+const SYNC_KEEP_ALIVE: Duration = Duration::from_secs(1);
 
 /// Dials one device by endpoint id; its address comes from the endpoint's address lookup
 /// (remembered addresses, invites, mDNS on the LAN, or relays).
@@ -48,7 +59,16 @@ impl Dialer for DeviceDialer {
             let transient = |e: String| DialError::transient(DialFailed(e));
             // Offering `copse/versions` too: a device that does not speak our sync version
             // settles on that instead, and says which versions it speaks.
-            let options = ConnectOptions::new().with_additional_alpns(vec![VERSIONS_ALPN.to_vec()]);
+            let idle = SYNC_IDLE_TIMEOUT
+                .try_into()
+                .map_err(|e| transient(format!("{e}")))?;
+            let config = QuicTransportConfig::builder()
+                .keep_alive_interval(SYNC_KEEP_ALIVE)
+                .max_idle_timeout(Some(idle))
+                .build();
+            let options = ConnectOptions::new()
+                .with_additional_alpns(vec![VERSIONS_ALPN.to_vec()])
+                .with_transport_config(config);
             let conn = endpoint
                 .connect_with_opts(device, &link.versions.sync_alpn(), options)
                 .await
