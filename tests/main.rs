@@ -16,6 +16,7 @@ mod damage;
 mod devices;
 mod disk_faults;
 mod files;
+mod files_faults;
 mod formats;
 mod fuzz_corpus;
 mod gui;
