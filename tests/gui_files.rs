@@ -27,6 +27,10 @@ fn a_files_row_shows_its_size_and_save_as_writes_the_bytes() {
         })
     });
     gui.until("the community", |h| has(h, "Notes"));
+    gui.until("Home's sizes name the space the files take", |h| {
+        h.query_by_label_contains("1 note · 0 topics · 0 cases · Files: 1.2 MB")
+            .is_some()
+    });
     gui.harness.get_by_label("Notes").click();
     gui.until("the note in the list", |h| has(h, "Talk"));
     gui.harness.get_by_label("Talk").click();

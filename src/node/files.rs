@@ -113,6 +113,32 @@ pub struct FileView {
     pub here: Option<bool>,
 }
 
+/// The space a community's files take: all of them, and on this device.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FilesSpace {
+    /// How many files the community has.
+    pub files: usize,
+    /// The bytes of all of them, each distinct content once.
+    pub bytes: u64,
+    /// The bytes of those whose content is all on this device (`None`: cannot tell, another
+    /// copse holds the file store).
+    pub here: Option<u64>,
+}
+
+impl FilesSpace {
+    /// "Files: 12 MB", with what is still to arrive when not all is here.
+    pub fn in_words(&self) -> String {
+        let all = attachment::size_in_words(self.bytes);
+        match self.here {
+            Some(here) if here < self.bytes => format!(
+                "Files: {all} ({} here so far)",
+                attachment::size_in_words(here)
+            ),
+            _ => format!("Files: {all}"),
+        }
+    }
+}
+
 impl Node {
     fn files_store(&self) -> Result<&Files, NodeError> {
         self.inner.files.as_ref().ok_or_else(|| {
@@ -201,6 +227,28 @@ impl Node {
             });
         }
         Ok(views)
+    }
+
+    /// The space a community's files take, in all and on this device.
+    pub async fn files_space(&self, community: &CommunityId) -> Result<FilesSpace, NodeError> {
+        let c = self.community(community).await?;
+        let mut here = Some(0u64);
+        let mut seen = HashSet::new();
+        for f in c.files.values() {
+            if !seen.insert(f.hash.as_str()) {
+                continue;
+            }
+            here = match (here, self.is_here(&f.hash).await) {
+                (Some(total), Some(true)) => Some(total + f.size),
+                (Some(total), Some(false)) => Some(total),
+                _ => None,
+            };
+        }
+        Ok(FilesSpace {
+            files: c.files.len(),
+            bytes: c.files_size(),
+            here,
+        })
     }
 
     /// The note or case with this id in the community's index.
