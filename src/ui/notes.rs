@@ -147,6 +147,8 @@ impl NotesState {
         if self.note.is_none() {
             self.editor = note.body.as_str().to_string();
             self.base = self.editor.clone();
+            // A note with pictures in it opens showing them.
+            self.preview |= self.editor.contains(super::attachment_images::SCHEME);
         } else if self.in_flight == 0 {
             self.rebase_onto(note.body.as_str());
         }
