@@ -95,4 +95,15 @@ if [ -n "$now_id" ]; then
   copse gathering timer "$now_id" start >/dev/null
   for _ in 1 2; do copse gathering timer "$now_id" next >/dev/null; done
 fi
+# A note with a whiteboard photo shown inline (assets/whiteboard.png) and the slides as a PDF.
+board_note=$(copse note add --title "Whiteboard from the June circle" --body "What we drew together.")
+board="$(dirname "$0")/whiteboard.png"
+slides="$(dirname "$timeline")/june-circle-slides.pdf"
+printf '%%PDF-1.4\n%% slides of the June circle\n%%%%EOF\n' > "$slides"
+board_id=$(copse attach "$board_note" "$board" "$slides" | head -1)
+copse note edit "$board_note" --body "What we drew together: five sticky notes along the timeline.
+
+![whiteboard.png](attachment:$board_id)
+
+The slides are below." >/dev/null
 echo "sample community ready in $dir (and the copies of Bo, Bo's desktop, Rita and the library beside it)"

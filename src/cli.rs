@@ -227,6 +227,9 @@ pub enum Command {
     Files {
         /// A note's or case's id.
         on: Option<String>,
+        /// Only the space the community's files take (all of them, and on this device).
+        #[arg(long, conflicts_with = "on")]
+        space: bool,
     },
     /// One attached file: save it, rename it, remove it.
     #[command(subcommand)]
@@ -481,7 +484,10 @@ async fn execute(
         }
         Command::Import { dir } => export::import(node, &community()?, dir, out).await?,
         Command::Attach { on, files } => files::attach(node, &community()?, on, files, out).await?,
-        Command::Files { on } => files::list(node, &community()?, on.as_deref(), out).await?,
+        Command::Files { on: _, space: true } => files::space(node, &community()?, out).await?,
+        Command::Files { on, space: false } => {
+            files::list(node, &community()?, on.as_deref(), out).await?
+        }
         Command::File(cmd) => files::run(node, &community()?, cmd, out).await?,
         // `run` handles these before any node opens.
         Command::Backup(_)

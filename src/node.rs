@@ -63,7 +63,7 @@ pub use damage::Damaged;
 pub use desktop_notifications::{Announce, Desktop};
 pub use error::NodeError;
 pub use export::{EXPORT_MARKER, ExportReport};
-pub use files::{FILES_DIR, FileView, Receiving, check_file};
+pub use files::{FILES_DIR, FileView, FilesSpace, Receiving, check_file};
 pub use gatherings::{GatheringList, agenda_markdown};
 pub use history_ops::HistoryEntry;
 pub use import::{ImportReport, ImportedNote, MAX_IMPORT_BYTES, SkippedFile};

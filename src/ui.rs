@@ -9,6 +9,7 @@
 
 mod actions;
 mod app;
+mod attachment_images;
 mod attachments;
 mod background;
 mod backups;

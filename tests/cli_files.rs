@@ -33,6 +33,16 @@ fn attach_list_save_rename_and_remove_a_file() {
         "sizes in plain words"
     );
 
+    // The space the community's files take, for people and scripts.
+    let space = folder.json(&["files", "--space"]);
+    assert_eq!(space["files"], 1);
+    assert_eq!(space["bytes"], 70_000);
+    assert_eq!(space["here"], 70_000);
+    assert_eq!(
+        folder.ok(&["files", "--space"]).trim(),
+        "Files: 68 KB in 1 file"
+    );
+
     let out = outside.path().join("copy.pdf");
     folder.ok(&["file", "save", &id, "--out", out.to_str().unwrap()]);
     assert_eq!(std::fs::read(&out).unwrap(), bytes);

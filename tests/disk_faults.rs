@@ -8,16 +8,21 @@ use std::process::Command;
 
 use crate::util::{Folder, is_root};
 
-/// A 4 MiB tmpfs mounted on a temporary folder, unmounted when dropped.
-struct SmallDisk {
+/// A small tmpfs (4 MiB unless said) mounted on a temporary folder, unmounted when dropped.
+pub(crate) struct SmallDisk {
     mount: tempfile::TempDir,
 }
 
 impl SmallDisk {
     fn mount() -> SmallDisk {
+        SmallDisk::mount_sized("4m")
+    }
+
+    /// A tmpfs of `size` (as mount says it: `16m`).
+    pub(crate) fn mount_sized(size: &str) -> SmallDisk {
         let mount = tempfile::tempdir().unwrap();
         let status = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=4m", "copse-test"])
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "copse-test"])
             .arg(mount.path())
             .status()
             .unwrap();
@@ -25,7 +30,7 @@ impl SmallDisk {
         SmallDisk { mount }
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.mount.path()
     }
 
@@ -42,7 +47,7 @@ impl SmallDisk {
 
     /// Writes a file until the disk refuses more, in ever smaller pieces, so that not even a
     /// page is left. Returns the file.
-    fn fill(&self) -> PathBuf {
+    pub(crate) fn fill(&self) -> PathBuf {
         let path = self.path().join("filler");
         let mut file = std::fs::File::create(&path).unwrap();
         for size in [64 * 1024, 4096, 1] {

@@ -32,12 +32,12 @@ async fn fetch_as(key: iroh::SecretKey, node: &Node, hash: &str) -> Result<Vec<u
     result
 }
 
-fn key_of(dir: &Path) -> iroh::SecretKey {
+pub(crate) fn key_of(dir: &Path) -> iroh::SecretKey {
     copse::store::load_or_create_device_key(dir).unwrap()
 }
 
 /// Bytes that compress poorly and differ per position, so a wrong range shows.
-fn sample(len: usize) -> Vec<u8> {
+pub(crate) fn sample(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7919 % 251) as u8).collect()
 }
 

@@ -17,6 +17,7 @@ mod damage;
 mod devices;
 mod disk_faults;
 mod files;
+mod files_faults;
 mod formats;
 mod forwarder;
 mod fuzz_corpus;

@@ -77,6 +77,22 @@ pub async fn list(node: &Node, c: &CommunityId, on: Option<&str>, out: &Output) 
     Ok(())
 }
 
+/// `copse files --space`: "Files: 12 MB", or as JSON the count and bytes, all and here.
+pub async fn space(node: &Node, c: &CommunityId, out: &Output) -> Result<()> {
+    let space = node.files_space(c).await?;
+    out.emit(
+        || {
+            format!(
+                "{} in {}",
+                space.in_words(),
+                crate::model::plain::count(space.files, "file", "files")
+            )
+        },
+        || json!(space),
+    );
+    Ok(())
+}
+
 fn human_list(files: &[FileView]) -> String {
     if files.is_empty() {
         return "no files yet: attach one with `copse attach NOTE_OR_CASE_ID FILE`".to_string();

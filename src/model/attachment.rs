@@ -180,6 +180,17 @@ impl Community {
             .ok_or_else(|| ModelError::NoSuchFile(id.to_string()))
     }
 
+    /// The space the community's files take on a device that has them all: each distinct
+    /// content (by hash) counted once.
+    pub fn files_size(&self) -> u64 {
+        let mut seen = std::collections::HashSet::new();
+        self.files
+            .values()
+            .filter(|f| seen.insert(f.hash.as_str()))
+            .map(|f| f.size)
+            .sum()
+    }
+
     /// The files attached to `on`, oldest first.
     pub fn files_on(&self, on: &DocRef) -> Vec<(FileId, Attachment)> {
         let on = on.to_string();
@@ -250,8 +261,22 @@ mod tests {
         c.rename_file(&id, "slides.pdf").unwrap();
         assert_eq!(c.files[&id].media_type, "application/pdf");
         assert!(c.rename_file(&id, "x/y").is_err());
+        let again = Attachment::new(&on, "copy.pdf", 2_000, "abc", &ada, Timestamp(6)).unwrap();
+        c.attach_file(FileId::from("f2".to_string()), again)
+            .unwrap();
+        let other = Attachment::new(&on, "notes.txt", 300, "def", &ada, Timestamp(7)).unwrap();
+        c.attach_file(FileId::from("f3".to_string()), other)
+            .unwrap();
+        assert_eq!(
+            c.files_size(),
+            2_300,
+            "the same bytes twice take their space once"
+        );
+        c.remove_file(&FileId::from("f2".to_string())).unwrap();
+        c.remove_file(&FileId::from("f3".to_string())).unwrap();
         c.remove_file(&id).unwrap();
         assert!(c.files_on(&on).is_empty());
+        assert_eq!(c.files_size(), 0);
         assert!(matches!(c.remove_file(&id), Err(ModelError::NoSuchFile(_))));
         let elsewhere = DocRef::Note(NoteId::from("gone".to_string()));
         let orphan = Attachment::new(&elsewhere, "a.txt", 1, "h", &ada, Timestamp(6)).unwrap();

@@ -5,7 +5,9 @@
 //!
 //! The bytes are verified against their BLAKE3 hash as they arrive (iroh-blobs), so a peer
 //! sending other bytes is dropped and the next member is asked; a download cut short keeps
-//! what arrived and resumes from there next time.
+//! what arrived and resumes from there next time. A peer that sends nothing for a while
+//! (stalled) is left for the next one, and is asked last next time; a failure on this device
+//! (a full disk) stops the download and is said in the status bar, until a later try succeeds.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -17,9 +19,11 @@ use futures::StreamExt;
 use iroh::EndpointId;
 use iroh_blobs::Hash;
 use iroh_blobs::api::Store;
-use iroh_blobs::api::downloader::{DownloadProgressItem, Downloader};
 use iroh_blobs::api::proto::BlobStatus;
+use iroh_blobs::api::remote::GetProgressItem;
+use iroh_blobs::get::GetError;
 use iroh_blobs::store::fs::FsStore;
+use iroh_blobs::util::connection_pool::{ConnectionPool, Options as PoolOptions};
 use serde::Serialize;
 
 use super::{Node, NodeError, lock};
@@ -30,14 +34,23 @@ use crate::model::{CommunityId, DocRef, FileId, Timestamp};
 pub const FILES_DIR: &str = "files";
 /// How often the node looks for files it still lacks while online.
 const FETCH_EVERY: Duration = Duration::from_secs(3);
+/// A peer that sends nothing for this long is left for the next one.
+const STALL_AFTER: Duration = Duration::from_secs(20);
+/// How often a download looks whether its peer has stalled.
+const LOOK_EVERY: Duration = Duration::from_millis(250);
+/// How long connecting to a member's device for files may take.
+const CONNECT_WITHIN: Duration = Duration::from_secs(5);
 
 /// The node's blob store, and the downloads under way.
 pub(super) struct Files {
     pub(super) store: FsStore,
-    /// Set once the network is up.
-    downloader: Mutex<Option<Downloader>>,
+    /// Connections to members' devices for files; set once the network is up.
+    pool: Mutex<Option<ConnectionPool>>,
     /// Hashes being fetched now.
     fetching: Mutex<HashSet<String>>,
+    /// Devices that stalled or sent bytes that were refused: asked last.
+    doubtful: Mutex<HashSet<EndpointId>>,
+    stall_after: Mutex<Duration>,
 }
 
 impl Files {
@@ -50,8 +63,10 @@ impl Files {
         })?;
         Ok(Files {
             store,
-            downloader: Mutex::new(None),
+            pool: Mutex::new(None),
             fetching: Mutex::new(HashSet::new()),
+            doubtful: Mutex::new(HashSet::new()),
+            stall_after: Mutex::new(STALL_AFTER),
         })
     }
 
@@ -60,7 +75,10 @@ impl Files {
     }
 
     pub(super) fn start_downloads(&self, endpoint: &iroh::Endpoint) {
-        *lock(&self.downloader) = Some(self.store.downloader(endpoint));
+        let mut options = PoolOptions::default();
+        options.connect_timeout = CONNECT_WITHIN;
+        let pool = ConnectionPool::new(endpoint.clone(), crate::net::blobs::FILES_ALPN, options);
+        *lock(&self.pool) = Some(pool);
     }
 
     pub(super) async fn shutdown(&self) {
@@ -93,6 +111,32 @@ pub struct FileView {
     /// Whether the whole file is on this device (`None`: cannot tell, because another copse
     /// holds the data folder's file store).
     pub here: Option<bool>,
+}
+
+/// The space a community's files take: all of them, and on this device.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FilesSpace {
+    /// How many files the community has.
+    pub files: usize,
+    /// The bytes of all of them, each distinct content once.
+    pub bytes: u64,
+    /// The bytes of those whose content is all on this device (`None`: cannot tell, another
+    /// copse holds the file store).
+    pub here: Option<u64>,
+}
+
+impl FilesSpace {
+    /// "Files: 12 MB", with what is still to arrive when not all is here.
+    pub fn in_words(&self) -> String {
+        let all = attachment::size_in_words(self.bytes);
+        match self.here {
+            Some(here) if here < self.bytes => format!(
+                "Files: {all} ({} here so far)",
+                attachment::size_in_words(here)
+            ),
+            _ => format!("Files: {all}"),
+        }
+    }
 }
 
 impl Node {
@@ -183,6 +227,28 @@ impl Node {
             });
         }
         Ok(views)
+    }
+
+    /// The space a community's files take, in all and on this device.
+    pub async fn files_space(&self, community: &CommunityId) -> Result<FilesSpace, NodeError> {
+        let c = self.community(community).await?;
+        let mut here = Some(0u64);
+        let mut seen = HashSet::new();
+        for f in c.files.values() {
+            if !seen.insert(f.hash.as_str()) {
+                continue;
+            }
+            here = match (here, self.is_here(&f.hash).await) {
+                (Some(total), Some(true)) => Some(total + f.size),
+                (Some(total), Some(false)) => Some(total),
+                _ => None,
+            };
+        }
+        Ok(FilesSpace {
+            files: c.files.len(),
+            bytes: c.files_size(),
+            here,
+        })
     }
 
     /// The note or case with this id in the community's index.
@@ -318,9 +384,9 @@ impl Node {
         let Some(files) = &self.inner.files else {
             return;
         };
-        let Some(downloader) = lock(&files.downloader).clone() else {
+        if lock(&files.pool).is_none() {
             return;
-        };
+        }
         let Ok(ids) = self.community_ids() else {
             return;
         };
@@ -348,32 +414,37 @@ impl Node {
                 if !lock(&files.fetching).insert(f.hash.clone()) {
                     continue;
                 }
-                let progress = downloader.download(hash, providers.clone());
                 let node = self.clone();
-                let (name, size, key) = (f.name.clone(), f.size, f.hash.clone());
+                let (name, size, providers) = (f.name.clone(), f.size, providers.clone());
                 self.track(tokio::spawn(async move {
-                    node.follow_download(progress, key, name, size).await;
+                    node.fetch_file(hash, name, size, providers).await;
                 }));
             }
         }
     }
 
-    /// Reports a download's progress until it ends, then lets it be tried again if it failed.
-    async fn follow_download(
+    /// Asks `providers` for the bytes of `hash` one after the other (those that failed
+    /// before last) until the whole file is here, reporting progress, then lets the file be
+    /// tried again later if it did not arrive.
+    async fn fetch_file(
         &self,
-        progress: iroh_blobs::api::downloader::DownloadProgress,
-        hash: String,
+        hash: Hash,
         name: String,
         size: u64,
+        mut providers: Vec<EndpointId>,
     ) {
         let Some(files) = &self.inner.files else {
             return;
         };
+        let Some(pool) = lock(&files.pool).clone() else {
+            return;
+        };
+        let key = hash.to_hex();
         let status = &self.inner.sync_status;
         let report = |received: u64| {
             status.send_modify(|s| {
                 s.receiving.insert(
-                    hash.clone(),
+                    key.clone(),
                     Receiving {
                         name: name.clone(),
                         received: received.min(size),
@@ -382,28 +453,110 @@ impl Node {
                 );
             })
         };
-        report(0);
-        match progress.stream().await {
-            Ok(mut items) => {
-                while let Some(item) = items.next().await {
-                    match item {
-                        DownloadProgressItem::Progress(received) => report(received),
-                        DownloadProgressItem::Error(e) => {
-                            tracing::info!(file = %name, error = %e, "a file did not arrive");
-                        }
-                        DownloadProgressItem::DownloadError => {
-                            tracing::debug!(file = %name, "no member had the file");
-                        }
-                        _ => {}
+        {
+            let doubtful = lock(&files.doubtful);
+            providers.sort_by_key(|p| doubtful.contains(p));
+        }
+        let remote = files.blobs().remote();
+        for provider in providers {
+            let Ok(conn) = pool.get_or_connect(provider).await else {
+                continue;
+            };
+            let Ok(local) = remote.local(hash).await else {
+                break;
+            };
+            if local.is_complete() {
+                break;
+            }
+            let before = local.local_bytes();
+            report(before);
+            let mut items = Box::pin(remote.fetch((*conn).clone(), hash).stream());
+            let mut heard = tokio::time::Instant::now();
+            let outcome = loop {
+                // Looks a few times a second whether the peer has gone quiet for too long.
+                match tokio::time::timeout(LOOK_EVERY, items.next()).await {
+                    Err(_) if heard.elapsed() >= *lock(&files.stall_after) => {
+                        break Attempt::Stalled;
                     }
+                    Err(_) => {}
+                    Ok(None) => break Attempt::Refused(None),
+                    Ok(Some(GetProgressItem::Progress(n))) => {
+                        heard = tokio::time::Instant::now();
+                        report(before + n);
+                    }
+                    Ok(Some(GetProgressItem::Done(_))) => break Attempt::Done,
+                    Ok(Some(GetProgressItem::Error(e))) if is_local(&e) => {
+                        break Attempt::HereFailed(e);
+                    }
+                    Ok(Some(GetProgressItem::Error(e))) => break Attempt::Refused(Some(e)),
+                }
+            };
+            drop(items);
+            match outcome {
+                Attempt::Done => {
+                    status.send_modify(|s| s.file_trouble = None);
+                    break;
+                }
+                Attempt::Stalled => {
+                    tracing::info!(file = %name, peer = %provider.fmt_short(), "a member's device stopped sending a file; asking another");
+                    lock(&files.doubtful).insert(provider);
+                    pool.close(provider).await.ok();
+                }
+                Attempt::Refused(e) => {
+                    let error = e.map(|e| e.to_string()).unwrap_or_default();
+                    tracing::info!(file = %name, peer = %provider.fmt_short(), %error, "a member's device did not send a file");
+                    lock(&files.doubtful).insert(provider);
+                }
+                Attempt::HereFailed(e) => {
+                    let full = crate::store::disk_is_full(&self.data_dir().join(FILES_DIR));
+                    let trouble = trouble_keeping(&name, full, &e);
+                    tracing::warn!(file = %name, error = %e, "could not keep a file");
+                    status.send_modify(|s| s.file_trouble = Some(trouble));
+                    break;
                 }
             }
-            Err(e) => tracing::info!(file = %name, error = %e, "could not start fetching a file"),
         }
         status.send_modify(|s| {
-            s.receiving.remove(&hash);
+            s.receiving.remove(&key);
         });
-        lock(&files.fetching).remove(&hash);
+        lock(&files.fetching).remove(&key);
+    }
+
+    /// For tests: how long a peer may send nothing before the next one is asked.
+    #[cfg(feature = "test-support")]
+    pub fn set_file_stall_after(&self, after: Duration) {
+        if let Some(files) = &self.inner.files {
+            *lock(&files.stall_after) = after;
+        }
+    }
+}
+
+/// How one request to one member's device ended.
+enum Attempt {
+    Done,
+    /// It sent nothing for a while.
+    Stalled,
+    /// It refused, went away or sent bytes that did not match the hash.
+    Refused(Option<GetError>),
+    /// This device could not keep what arrived (a full disk).
+    HereFailed(GetError),
+}
+
+/// Whether a download failed on this device rather than on the peer's side.
+fn is_local(e: &GetError) -> bool {
+    matches!(e, GetError::LocalFailure { .. } | GetError::IrpcSend { .. })
+}
+
+/// What the status bar says when this device could not keep a file's bytes (`full`: the disk
+/// has no space left; the store's own error does not always say so).
+fn trouble_keeping(name: &str, full: bool, e: &GetError) -> String {
+    if full {
+        format!(
+            "Could not receive {name}: the disk is full. Free some space; it resumes where it \
+             stopped"
+        )
+    } else {
+        format!("Could not receive {name} ({e}); it is tried again in a moment")
     }
 }
 

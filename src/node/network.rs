@@ -181,6 +181,8 @@ pub struct SyncStatus {
     pub version_gaps: std::collections::BTreeMap<String, Gap>,
     /// Files arriving now, by hash (see [`Node::fetch_missing_files`]).
     pub receiving: std::collections::BTreeMap<String, super::Receiving>,
+    /// Why files could not be received on this device (a full disk), until one arrives.
+    pub file_trouble: Option<String>,
 }
 
 /// Messages this recent mean sync is under way.

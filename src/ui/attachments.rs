@@ -25,6 +25,8 @@ pub const ATTACH_PATH: &str = "File to attach";
 pub const SAVE_PATH: &str = "Save to";
 /// What a row says while the file's bytes are not on this device.
 pub const NOT_HERE: &str = "Not here yet — arrives when a member who has it is online";
+/// The button on an image's row that puts it into the note's text, shown in the preview.
+pub const INSERT: &str = "Insert into text";
 /// How often the view asks which files are here.
 const ASK_EVERY: Duration = Duration::from_secs(2);
 
@@ -37,9 +39,18 @@ pub struct AttachmentsState {
     /// Hash → whether its bytes are here, as the node last said.
     here: Arc<Mutex<HashMap<String, bool>>>,
     asked: Option<(DocRef, Instant)>,
+    /// Whether the page has a text an image can be inserted into (a note's), set by the page.
+    pub text_editor: bool,
+    /// The link *Insert into text* asked for, for the page to add to its text.
+    insert: Option<String>,
 }
 
 impl AttachmentsState {
+    /// The link to an image that *Insert into text* asked for, once.
+    pub fn take_insert(&mut self) -> Option<String> {
+        self.insert.take()
+    }
+
     /// Whether the bytes of `file` are here, if the node has said.
     fn is_here(&self, file: &Attachment) -> Option<bool> {
         self.here.lock().ok()?.get(&file.hash).copied()
@@ -164,6 +175,9 @@ fn file_row_ui(
                 }
                 if ui.button("Save as…").clicked() {
                     state.save_to.entry(id.clone()).or_default();
+                }
+                if file.is_image() && state.text_editor && ui.button(INSERT).clicked() {
+                    state.insert = Some(super::attachment_images::link(id, &file.name));
                 }
             }
             Some(false) => {

@@ -43,15 +43,20 @@ pub fn home_ui(
             purpose_ui(ui, cx, state);
             ui.add_space(6.0);
             let count = crate::model::plain::count;
-            ui.weak(
-                [
-                    count(community.members.len(), "member", "members"),
-                    count(community.notes.len(), "note", "notes"),
-                    count(community.topics.len(), "topic", "topics"),
-                    count(community.cases.len(), "case", "cases"),
-                ]
-                .join(" · "),
-            );
+            let mut sizes = vec![
+                count(community.members.len(), "member", "members"),
+                count(community.notes.len(), "note", "notes"),
+                count(community.topics.len(), "topic", "topics"),
+                count(community.cases.len(), "case", "cases"),
+            ];
+            if !community.files.is_empty() {
+                let bytes = community.files_size();
+                sizes.push(format!(
+                    "Files: {}",
+                    crate::model::attachment::size_in_words(bytes)
+                ));
+            }
+            ui.weak(sizes.join(" · "));
             ui.add_space(12.0);
             let to = gatherings::next_gathering_ui(ui, cx);
             ui.add_space(12.0);

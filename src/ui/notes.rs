@@ -147,6 +147,8 @@ impl NotesState {
         if self.note.is_none() {
             self.editor = note.body.as_str().to_string();
             self.base = self.editor.clone();
+            // A note with pictures in it opens showing them.
+            self.preview |= self.editor.contains(super::attachment_images::SCHEME);
         } else if self.in_flight == 0 {
             self.rebase_onto(note.body.as_str());
         }
@@ -624,6 +626,13 @@ fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: 
             });
     };
     if state.preview {
+        let images = super::attachment_images::images(ui.ctx());
+        let shown =
+            super::attachment_images::prepare(&state.editor, cx.community, &images, commands);
+        if super::attachment_images::any_waiting(&state.editor, &images) {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(500));
+        }
         ui.columns(2, |columns| {
             edit_ui(&mut columns[0], state);
             columns[1].label("Preview");
@@ -631,18 +640,26 @@ fn editor_ui(ui: &mut egui::Ui, cx: &ViewCtx, state: &mut NotesState, commands: 
                 .id_salt("note-preview-scroll")
                 .max_height(height)
                 .show(&mut columns[1], |ui| {
-                    egui_commonmark::CommonMarkViewer::new().show(
-                        ui,
-                        &mut state.markdown,
-                        &state.editor,
-                    );
+                    // `attachment:` addresses as written (not read as file paths).
+                    egui_commonmark::CommonMarkViewer::new()
+                        .explicit_image_uri_scheme(true)
+                        .show(ui, &mut state.markdown, &shown);
                 });
         });
     } else {
         edit_ui(ui, state);
     }
     let doc = crate::model::DocRef::Note(id.clone());
+    state.attachments.text_editor = true;
     super::attachments::attachments_ui(ui, cx, &mut state.attachments, &doc, commands);
+    if let Some(link) = state.attachments.take_insert() {
+        if !state.editor.is_empty() && !state.editor.ends_with('\n') {
+            state.editor.push('\n');
+        }
+        state.editor.push_str(&format!("\n{link}\n"));
+        state.unsent_since = Some(Instant::now());
+        state.preview = true;
+    }
     ui.add_space(8.0);
     if let Some(comment) = widgets::comments_ui(ui, community, &note.comments, cx.me) {
         commands.push(bridge::action(

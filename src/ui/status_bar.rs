@@ -71,6 +71,10 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &App) {
             ui.spinner();
             ui.label(receiving);
         }
+        if let Some(trouble) = &app.sync.file_trouble {
+            ui.separator();
+            ui.colored_label(ui.visuals().warn_fg_color, trouble);
+        }
         if app.sync.syncing {
             ui.separator();
             ui.spinner();
