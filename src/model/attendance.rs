@@ -67,25 +67,14 @@ impl Community {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Member, Roles};
+    use crate::model::Member;
 
     fn id(s: &str) -> MemberId {
         MemberId::from(s.to_string())
     }
 
     fn gathering(when: i64) -> Gathering {
-        Gathering {
-            title: "June".into(),
-            when: Timestamp(when),
-            agenda: vec![],
-            roles: Roles::default(),
-            note: None,
-            planned_by: None,
-            planned_at: None,
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
-        }
+        Gathering::new("June", Timestamp(when))
     }
 
     fn community() -> (Community, GatheringId) {

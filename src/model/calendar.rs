@@ -139,7 +139,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::model::{MemberId, Roles};
+    use crate::model::MemberId;
 
     /// The events an independent parser (the `ical` crate) reads back: per event, its
     /// properties as `NAME[;PARAM=V]` → value.
@@ -189,18 +189,7 @@ mod tests {
         let berlin = local_time::Zone::from_spec("Europe/Berlin").unwrap();
         let first = local_time::from_civil("2027-03-09".parse().unwrap(), 18, 0, &berlin).unwrap();
         let now = Timestamp(first.0 - 7 * 24 * 3_600_000);
-        let g = Gathering {
-            title: "Kick-off, with a comma; and more".into(),
-            when: first,
-            agenda: vec![],
-            roles: Roles::default(),
-            note: None,
-            planned_by: None,
-            planned_at: None,
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
-        };
+        let g = Gathering::new("Kick-off, with a comma; and more", first);
         let gid = GatheringId::from("g1".to_string());
         let sid = SeriesId::from("s1".to_string());
         let s = series("Europe/Berlin", first);

@@ -638,8 +638,6 @@ mod tests {
             )
             .unwrap();
         let mut g = Gathering {
-            title: "March meetup".into(),
-            when: Timestamp(100),
             agenda: vec![t],
             roles: Roles {
                 facilitator: Some(id("bob")),
@@ -647,12 +645,7 @@ mod tests {
                 note_taker: Some(id("eve")),
                 ..Roles::default()
             },
-            note: None,
-            planned_by: None,
-            planned_at: None,
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
+            ..Gathering::new("March meetup", Timestamp(100))
         };
         assert_eq!(
             c.add_gathering(GatheringId::new_random(), &id("ada"), g.clone()),

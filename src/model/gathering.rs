@@ -46,6 +46,26 @@ pub struct Gathering {
     pub meeting: Meeting,
 }
 
+impl Gathering {
+    /// A gathering with a title and a time and nothing else yet (no agenda, roles, note,
+    /// attendance or meeting); the one place that lists every field, so struct updates
+    /// (`Gathering { roles, ..Gathering::new(title, when) }`) survive new ones.
+    pub fn new(title: impl Into<String>, when: Timestamp) -> Gathering {
+        Gathering {
+            title: title.into(),
+            when,
+            agenda: Vec::new(),
+            roles: Roles::default(),
+            note: None,
+            planned_by: None,
+            planned_at: None,
+            attended: BTreeMap::new(),
+            groupings: BTreeMap::new(),
+            meeting: Meeting::default(),
+        }
+    }
+}
+
 /// Who holds each rotating role at a gathering.
 #[derive(Clone, Debug, Default, PartialEq, Reconcile, Hydrate, Serialize)]
 pub struct Roles {
@@ -429,18 +449,7 @@ mod tests {
     fn anyone_may_change_a_role_but_only_to_a_member() {
         let mut c = community();
         let g = GatheringId::from("g".to_string());
-        let gathering = Gathering {
-            title: "June".into(),
-            when: Timestamp(10),
-            agenda: vec![],
-            roles: Roles::default(),
-            note: None,
-            planned_by: None,
-            planned_at: None,
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
-        };
+        let gathering = Gathering::new("June", Timestamp(10));
         c.add_gathering(g.clone(), &id("ada"), gathering).unwrap();
         c.set_gathering_role(&g, &id("bo"), Role::NoteTaker, Some(id("ada")))
             .unwrap();
@@ -475,18 +484,7 @@ mod tests {
         ] {
             c.gatherings.insert(
                 GatheringId::from(name.to_string()),
-                Gathering {
-                    title: name.into(),
-                    when: Timestamp(when),
-                    agenda: vec![],
-                    roles: Roles::default(),
-                    note: None,
-                    planned_by: None,
-                    planned_at: None,
-                    attended: Default::default(),
-                    groupings: Default::default(),
-                    meeting: Default::default(),
-                },
+                Gathering::new(name, Timestamp(when)),
             );
         }
         let now = Timestamp(10 * day + 20 * 60 * 60 * 1000);
@@ -560,16 +558,8 @@ mod tests {
         }
         let g = GatheringId::from("g".to_string());
         let gathering = Gathering {
-            title: "Monthly".into(),
-            when: Timestamp(10),
             agenda: topics.clone(),
-            roles: Roles::default(),
-            note: None,
-            planned_by: None,
-            planned_at: None,
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
+            ..Gathering::new("Monthly", Timestamp(10))
         };
         c.add_gathering(g.clone(), &ada, gathering).unwrap();
         let agenda = |c: &Community| -> Vec<String> {

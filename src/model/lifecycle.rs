@@ -290,7 +290,7 @@ impl Community {
 mod tests {
     use super::*;
     use crate::model::community::NewTopic;
-    use crate::model::{Member, Roles, change};
+    use crate::model::{Member, change};
 
     fn id(s: &str) -> MemberId {
         MemberId::from(s.to_string())
@@ -327,18 +327,7 @@ mod tests {
         c.add_gathering(
             GatheringId::from("g".to_string()),
             &id("ada"),
-            Gathering {
-                title: "March meetup".into(),
-                when: Timestamp(100),
-                agenda: vec![],
-                roles: Roles::default(),
-                note: None,
-                planned_by: None,
-                planned_at: None,
-                attended: Default::default(),
-                groupings: Default::default(),
-                meeting: Default::default(),
-            },
+            Gathering::new("March meetup", Timestamp(100)),
         )
         .unwrap();
         c

@@ -409,19 +409,12 @@ mod tests {
             .insert(case.clone(), DocEntry::new("Slugs", id("bo"), Timestamp(3)));
         let g = GatheringId::from("g".to_string());
         let gathering = Gathering {
-            title: "June".into(),
-            when: Timestamp(100 * MIN),
             agenda,
             roles: Roles {
                 facilitator: Some(id("ada")),
                 ..Roles::default()
             },
-            note: None,
-            planned_by: None,
-            planned_at: None,
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
+            ..Gathering::new("June", Timestamp(100 * MIN))
         };
         c.add_gathering(g.clone(), &id("ada"), gathering).unwrap();
         (c, g)

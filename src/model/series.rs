@@ -228,16 +228,8 @@ impl Community {
             scratch.gatherings.insert(
                 GatheringId::from(format!("occurrence:{}", occurrence.id)),
                 Gathering {
-                    title: occurrence.title.clone(),
-                    when,
-                    agenda: Vec::new(),
                     roles: occurrence.roles.clone(),
-                    note: None,
-                    planned_by: None,
-                    planned_at: None,
-                    attended: Default::default(),
-                    groupings: Default::default(),
-                    meeting: Default::default(),
+                    ..Gathering::new(occurrence.title.clone(), when)
                 },
             );
         }

@@ -55,16 +55,12 @@ impl Node {
         let id = GatheringId::new_random();
         let agenda = topics.clone();
         let new = Gathering {
-            title,
-            when,
             agenda: topics,
             roles: plan.roles,
             note: Some(note.clone()),
             planned_by: Some(me.clone()),
             planned_at: Some(now),
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
+            ..Gathering::new(title, when)
         };
         self.update(community, "plan gathering", move |c: &mut Community| {
             let id = c.add_gathering(id, &me, new)?;

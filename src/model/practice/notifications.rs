@@ -330,19 +330,13 @@ mod tests {
         let now = Timestamp(1_900_000_000_000);
         let mut c = community(now);
         let gathering = |when: i64, by: &str, facilitator: &str| Gathering {
-            title: format!("G{when}"),
-            when: Timestamp(now.0 + when),
-            agenda: vec![],
             roles: Roles {
                 facilitator: Some(id(facilitator)),
                 ..Roles::default()
             },
-            note: None,
             planned_by: Some(id(by)),
             planned_at: Some(Timestamp(now.0 - HOUR)),
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
+            ..Gathering::new(format!("G{when}"), Timestamp(now.0 + when))
         };
         c.gatherings.insert(
             GatheringId::from("soon".to_string()),

@@ -582,18 +582,7 @@ mod tests {
     /// A gathering `days_ago` days before now, with `there` ticked.
     fn held(c: &mut Community, name: &str, days_ago: f64, there: &[&str]) {
         let g = crate::model::GatheringId::from(name.to_string());
-        let gathering = crate::model::Gathering {
-            title: name.into(),
-            when: ago(days_ago),
-            agenda: vec![],
-            roles: Default::default(),
-            note: None,
-            planned_by: None,
-            planned_at: None,
-            attended: Default::default(),
-            groupings: Default::default(),
-            meeting: Default::default(),
-        };
+        let gathering = crate::model::Gathering::new(name, ago(days_ago));
         let by = c.members.keys().next().unwrap().clone();
         c.add_gathering(g.clone(), &by, gathering).unwrap();
         let there: Vec<MemberId> = there.iter().map(|n| id(n)).collect();

@@ -193,21 +193,13 @@ mod tests {
         c.gatherings.insert(
             GatheringId::from(format!("g{when}")),
             Gathering {
-                title: format!("Gathering {when}"),
-                when: Timestamp(when),
-                agenda: vec![],
                 roles: Roles {
                     facilitator: f.map(id),
                     presenter: p.map(id),
                     note_taker: n.map(id),
                     ..Roles::default()
                 },
-                note: None,
-                planned_by: None,
-                planned_at: None,
-                attended: Default::default(),
-                groupings: Default::default(),
-                meeting: Default::default(),
+                ..Gathering::new(format!("Gathering {when}"), Timestamp(when))
             },
         );
     }
@@ -274,16 +266,8 @@ mod tests {
             c.gatherings.insert(
                 GatheringId::from(format!("g{when}")),
                 Gathering {
-                    title: String::new(),
-                    when: Timestamp(when),
-                    agenda: vec![],
                     roles,
-                    note: None,
-                    planned_by: None,
-                    planned_at: None,
-                    attended: Default::default(),
-                    groupings: Default::default(),
-                    meeting: Default::default(),
+                    ..Gathering::new(String::new(), Timestamp(when))
                 },
             );
         };

@@ -140,7 +140,7 @@ pub fn unread(community: &Community, me: &MemberId, marks: &ReadMarks) -> Vec<Un
 mod tests {
     use super::*;
     use crate::model::community::NewTopic;
-    use crate::model::{CaseId, Gathering, GatheringId, Member, NoteId, Roles, TopicId};
+    use crate::model::{CaseId, Gathering, GatheringId, Member, NoteId, TopicId};
 
     fn id(s: &str) -> MemberId {
         MemberId::from(s.to_string())
@@ -259,16 +259,9 @@ mod tests {
         c.gatherings.insert(
             GatheringId::from("g".to_string()),
             Gathering {
-                title: "Gathering".into(),
-                when: Timestamp(10_000),
-                agenda: vec![],
-                roles: Roles::default(),
-                note: None,
                 planned_by: Some(id("bo")),
                 planned_at: Some(Timestamp(600)),
-                attended: Default::default(),
-                groupings: Default::default(),
-                meeting: Default::default(),
+                ..Gathering::new("Gathering", Timestamp(10_000))
             },
         );
         let new = |c: &Community, marks: &ReadMarks| -> Vec<String> {
