@@ -30,6 +30,8 @@ pub mod conflict;
 mod convergence;
 pub mod custom_role;
 pub mod error;
+#[cfg(test)]
+mod fixtures;
 pub mod format;
 pub mod gathering;
 pub mod governance;

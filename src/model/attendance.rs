@@ -67,26 +67,15 @@ impl Community {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Member;
 
-    fn id(s: &str) -> MemberId {
-        MemberId::from(s.to_string())
-    }
+    use crate::model::fixtures::id;
 
     fn gathering(when: i64) -> Gathering {
         Gathering::new("June", Timestamp(when))
     }
 
     fn community() -> (Community, GatheringId) {
-        let mut c = Community::new(
-            "Gardeners",
-            "",
-            &id("ada"),
-            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
-            Timestamp(1),
-        )
-        .unwrap();
-        c.add_member(id("bo"), Member::new("Bo", "bo", Timestamp(2)).unwrap());
+        let mut c = crate::model::fixtures::gardeners_with_bo();
         let g = GatheringId::from("g".to_string());
         c.add_gathering(g.clone(), &id("ada"), gathering(100))
             .unwrap();

@@ -66,24 +66,13 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::model::{InviteId, Member, MemberRole};
+    use crate::model::{InviteId, MemberRole};
 
-    fn id(s: &str) -> MemberId {
-        MemberId::from(s.to_string())
-    }
+    use crate::model::fixtures::id;
 
     /// Ada (steward) and Bo (member).
     fn community() -> Community {
-        let mut c = Community::new(
-            "Gardeners",
-            "",
-            &id("ada"),
-            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
-            Timestamp(1),
-        )
-        .unwrap();
-        c.add_member(id("bo"), Member::new("Bo", "bo", Timestamp(2)).unwrap());
-        c
+        crate::model::fixtures::gardeners_with_bo()
     }
 
     fn device_invite(c: &mut Community, by: &str, secret: &[u8; 32]) -> InviteId {

@@ -373,21 +373,10 @@ mod tests {
     use super::*;
     use crate::model::Member;
 
-    fn id(s: &str) -> MemberId {
-        MemberId::from(s.to_string())
-    }
+    use crate::model::fixtures::id;
 
     fn community() -> Community {
-        let mut c = Community::new(
-            "Gardeners",
-            "",
-            &id("ada"),
-            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
-            Timestamp(1),
-        )
-        .unwrap();
-        c.add_member(id("bo"), Member::new("Bo", "bo", Timestamp(2)).unwrap());
-        c
+        crate::model::fixtures::gardeners_with_bo()
     }
 
     #[test]

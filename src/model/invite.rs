@@ -444,23 +444,14 @@ mod tests {
     const SECRET: [u8; 32] = [7; 32];
     const OTHER: [u8; 32] = [8; 32];
 
-    fn id(s: &str) -> MemberId {
-        MemberId::from(s.to_string())
-    }
+    use crate::model::fixtures::id;
 
     fn invite_id(s: &str) -> InviteId {
         InviteId::from(s.to_string())
     }
 
     fn community() -> Community {
-        Community::new(
-            "Gardeners",
-            "",
-            &id("ada"),
-            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
-            Timestamp(1),
-        )
-        .unwrap()
+        crate::model::fixtures::gardeners()
     }
 
     /// Ada's single-use invite made at `at`, valid for the device default, made a device invite.

@@ -375,24 +375,14 @@ impl Community {
 mod tests {
     use super::*;
     use crate::model::community::NewTopic;
-    use crate::model::{DocEntry, Member, Roles};
+    use crate::model::{DocEntry, Roles};
 
-    fn id(s: &str) -> MemberId {
-        MemberId::from(s.to_string())
-    }
+    use crate::model::fixtures::id;
 
     const MIN: i64 = MINUTE_MS;
 
     fn setup() -> (Community, GatheringId) {
-        let mut c = Community::new(
-            "Gardeners",
-            "",
-            &id("ada"),
-            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
-            Timestamp(1),
-        )
-        .unwrap();
-        c.add_member(id("bo"), Member::new("Bo", "bo", Timestamp(2)).unwrap());
+        let mut c = crate::model::fixtures::gardeners_with_bo();
         let mut agenda = Vec::new();
         for title in ["Soil", "Seeds"] {
             let t = TopicId::from(title.to_lowercase());

@@ -166,21 +166,12 @@ mod tests {
     use super::*;
     use crate::model::Member;
 
-    fn id(s: &str) -> MemberId {
-        MemberId::from(s.to_string())
-    }
+    use crate::model::fixtures::id;
 
     /// Ada founded it; Bo and Cy joined later; nobody has a stored role, as in a community made
     /// before roles existed.
     fn old_community() -> Community {
-        let mut c = Community::new(
-            "Gardeners",
-            "",
-            &id("ada"),
-            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
-            Timestamp(1),
-        )
-        .unwrap();
+        let mut c = crate::model::fixtures::gardeners();
         for (m, at) in [("bo", 2), ("cy", 3)] {
             c.add_member(id(m), Member::new(m, m, Timestamp(at)).unwrap());
         }

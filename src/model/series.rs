@@ -256,19 +256,10 @@ mod tests {
 
     const BERLIN: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
 
-    fn id(s: &str) -> MemberId {
-        MemberId::from(s.to_string())
-    }
+    use crate::model::fixtures::id;
 
     fn community(names: &[&str]) -> Community {
-        let mut c = Community::new(
-            "Gardeners",
-            "",
-            &id("ada"),
-            Member::new("Ada", "ada", Timestamp(1)).unwrap(),
-            Timestamp(1),
-        )
-        .unwrap();
+        let mut c = crate::model::fixtures::gardeners();
         for (n, name) in names.iter().enumerate() {
             c.add_member(
                 id(&name.to_lowercase()),
