@@ -124,3 +124,65 @@ fn unreadable_empty_oversized_and_badly_named_files_are_refused_and_nothing_is_l
         .collect();
     assert_eq!(names, ["good.txt"]);
 }
+
+/// Export then import: a note's picture link points at the copied file in the export, and
+/// importing the export into another community attaches the same bytes to the new note and
+/// points its link at the new attachment. A link out of the imported folder attaches nothing.
+#[test]
+fn a_picture_in_a_note_survives_export_and_import_with_the_same_bytes() {
+    let ada = Folder::with_community();
+    let outside = tempfile::tempdir().unwrap();
+    let picture = outside.path().join("white board.png");
+    let bytes: Vec<u8> = (0..5_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&picture, &bytes).unwrap();
+    let note = ada.json(&["note", "add", "--title", "Board"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = ada.json(&["attach", &note, picture.to_str().unwrap()])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "not for export").unwrap();
+    ada.ok(&[
+        "note",
+        "edit",
+        &note,
+        "--body",
+        &format!("![board](attachment:{file}) and [outside](../../secret.txt)"),
+    ]);
+
+    let export = outside.path().join("export");
+    ada.ok(&["export", "--out", export.to_str().unwrap()]);
+    let page = std::fs::read_to_string(export.join("notes").join("board.md")).unwrap();
+    let link = format!("![board](../files/{file}-white%20board.png)");
+    assert!(page.contains(&link), "{page}");
+
+    let bo = Folder::with_community();
+    let report = bo.json(&["import", export.to_str().unwrap()]);
+    assert_eq!(report["files_attached"], 1, "{report}");
+    let files = bo.json(&["files"]);
+    assert_eq!(files.as_array().unwrap().len(), 1, "{files}");
+    assert_eq!(
+        files[0]["hash"].as_str().unwrap(),
+        iroh_blobs::Hash::new(&bytes).to_hex()
+    );
+    assert_eq!(
+        files[0]["name"], "white board.png",
+        "the export's id prefix goes"
+    );
+    let imported = bo.json(&["note", "list"]);
+    let id = imported[0]["id"].as_str().unwrap();
+    let body = bo.json(&["note", "show", id])["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let new_file = files[0]["id"].as_str().unwrap();
+    assert!(
+        body.starts_with(&format!(
+            "![board](attachment:{new_file}) and [outside](../../secret.txt)"
+        )),
+        "{body}"
+    );
+}

@@ -296,8 +296,13 @@ impl Output {
         self.emit(
             || {
                 let mut lines = vec![format!(
-                    "imported {} notes{}",
+                    "imported {} notes{}{}",
                     report.imported.len(),
+                    match report.files_attached {
+                        0 => String::new(),
+                        1 => " and attached 1 file they link to".to_string(),
+                        n => format!(" and attached {n} files they link to"),
+                    },
                     if report.copse_export {
                         " (a copse export: from its notes/ folder)"
                     } else {

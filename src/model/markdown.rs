@@ -5,4 +5,5 @@
 //! reads them.
 
 pub mod export;
+pub mod file_links;
 pub mod front_matter;

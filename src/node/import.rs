@@ -4,7 +4,9 @@
 //! not UTF-8 text are skipped and reported, never half-imported.
 //!
 //! A folder that is a copse export brings in its `notes/` only: its other pages (README,
-//! topics, cases …) are views of the community, not notes.
+//! topics, cases …) are views of the community, not notes. Files in the folder that a note
+//! links to (relative links, as an export writes them) are attached to that note, and its
+//! links point at the attachments.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +15,8 @@ use serde::Serialize;
 use super::export::EXPORT_MARKER;
 use super::progress::Progress;
 use super::{Node, NodeError};
-use crate::model::{CommunityId, NoteId, limits, markdown::front_matter, plain};
+use crate::model::markdown::{file_links, front_matter};
+use crate::model::{CommunityId, DocRef, NoteEdit, NoteId, limits, plain};
 
 /// The largest file imported.
 pub const MAX_IMPORT_BYTES: u64 = limits::MAX_BODY_BYTES as u64;
@@ -31,6 +34,8 @@ pub struct ImportReport {
     pub skipped: Vec<SkippedFile>,
     /// The folder was a copse export, so only its notes were read.
     pub copse_export: bool,
+    /// Files in the folder that notes link to, attached to those notes.
+    pub files_attached: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -76,7 +81,18 @@ impl Node {
                     let note = front_matter::read_note(&stem, &text);
                     let title = front_matter::fit_title(&note.title, &stem);
                     match self.add_note(community, &title, &note.body).await {
-                        Ok(id) => report.imported.push(ImportedNote { id, title, file }),
+                        Ok(id) => {
+                            self.attach_linked_files(
+                                community,
+                                &id,
+                                &note.body,
+                                &file,
+                                folder,
+                                &mut report,
+                            )
+                            .await?;
+                            report.imported.push(ImportedNote { id, title, file })
+                        }
                         Err(NodeError::Model(e)) => report.skipped.push(SkippedFile {
                             file,
                             reason: e.to_string(),
@@ -90,6 +106,70 @@ impl Node {
         }
         Ok(report)
     }
+}
+
+impl Node {
+    /// Attaches the files inside `root` that the imported note `id` (read from `page`) links
+    /// to, and points its links at them. A file that cannot be attached (too big, unreadable)
+    /// is reported and its link left as it was.
+    async fn attach_linked_files(
+        &self,
+        community: &CommunityId,
+        id: &NoteId,
+        body: &str,
+        page: &Path,
+        root: &Path,
+        report: &mut ImportReport,
+    ) -> Result<(), NodeError> {
+        let Ok(root) = root.canonicalize() else {
+            return Ok(());
+        };
+        let here = page.parent().unwrap_or(&root).to_path_buf();
+        let mut text = body.to_string();
+        for target in file_links::local_targets(body) {
+            let Ok(linked) = here.join(target.replace("%20", " ")).canonicalize() else {
+                continue;
+            };
+            // Only files inside the imported folder: a link cannot reach out of it.
+            if !linked.starts_with(&root) || !linked.is_file() {
+                continue;
+            }
+            let on = DocRef::Note(id.clone());
+            match self.attach_file(community, &on, &linked).await {
+                Ok(file) => {
+                    // An export names its copies `FILE_ID-name`: the name is the part after.
+                    if let Some(name) = report
+                        .copse_export
+                        .then(|| exported_name(&linked))
+                        .flatten()
+                    {
+                        self.rename_file(community, &file, &name).await?;
+                    }
+                    let to = format!("{}{file}", file_links::ATTACHMENT_SCHEME);
+                    text = file_links::replace_target(&text, &target, &to);
+                    report.files_attached += 1;
+                }
+                Err(NodeError::Model(e)) => report.skipped.push(SkippedFile {
+                    file: linked,
+                    reason: format!("not attached: {e}"),
+                }),
+                Err(e) => return Err(e),
+            }
+        }
+        if text != body {
+            self.edit_note(community, id, NoteEdit::Replace(text))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The name an export gave `path` after its file id (32 hex digits and a dash), if it has one.
+fn exported_name(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let (id, rest) = name.split_at_checked(33)?;
+    let is_id = id.ends_with('-') && id[..32].bytes().all(|b| b.is_ascii_hexdigit());
+    (is_id && !rest.is_empty()).then(|| rest.to_string())
 }
 
 /// The file's text, or why it is skipped.

@@ -9,7 +9,8 @@ use std::fmt::Write;
 
 use crate::model::{
     Case, Community, DocEntry, Gathering, Member, Note, NoteId, Phase, Timestamp,
-    markdown::front_matter, practice::search,
+    markdown::{file_links, front_matter},
+    practice::search,
 };
 
 /// The longest slug, in bytes (before any "-2" added to keep slugs unique).
@@ -156,7 +157,8 @@ pub fn note_page(
         ("updated", &updated),
         ("id", id.as_str()),
     ]);
-    out.push_str(note.body.as_str().trim_end());
+    // Pictures point at the copies in files/, which a Markdown viewer can follow.
+    out.push_str(file_links::for_export(note.body.as_str(), &community.files).trim_end());
     let _ = writeln!(out, "\n\n{}", front_matter::AFTER_BODY_MARKER);
     let mut comments: Vec<_> = note.comments.values().collect();
     comments.sort_by_key(|c| c.at);
