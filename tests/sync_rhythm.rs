@@ -319,3 +319,69 @@ async fn a_question_on_my_case_is_announced_once_and_a_silent_desktop_is_noted()
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
 }
+
+/// A series planned by one member reaches the other with the same next occurrences and the
+/// roles the rotation suggests; a skip made on the other's node comes back, and ending it
+/// leaves no occurrence on either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_series_its_skipped_occurrence_and_its_end_reach_the_other_member() {
+    use copse::model::series::OccurrenceState;
+
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let a: Node = online(dirs[0].path()).await;
+    let b: Node = online(dirs[1].path()).await;
+    let id = community_of(&a, &[(&b, "Bo")]).await;
+    // A week ahead by Ada's clock, then every 2 weeks.
+    let first = Timestamp(a.now().0 + 7 * 24 * 60 * 60 * 1000);
+    let series = a
+        .plan_series(
+            &id,
+            first,
+            "weekly:2".parse().unwrap(),
+            Some("Circle".into()),
+        )
+        .await
+        .unwrap();
+    let upcoming = |c: &copse::model::Community, now: Timestamp| {
+        c.upcoming_occurrences(now, 3)
+            .into_iter()
+            .filter(|o| o.series == series)
+            .collect::<Vec<_>>()
+    };
+    let on_a = upcoming(&a.community(&id).await.unwrap(), a.now());
+    assert_eq!(on_a.len(), 3);
+    eventually("Bo has the series", || async {
+        b.community(&id)
+            .await
+            .is_ok_and(|c| c.series.contains_key(&series))
+    })
+    .await;
+    let on_b = upcoming(&b.community(&id).await.unwrap(), a.now());
+    assert_eq!(on_a, on_b, "the same dates and roles on both");
+    let community_b = b.community(&id).await.unwrap();
+    assert!(
+        on_b.iter()
+            .all(|o| !o.roles_in_words(&community_b).is_empty()),
+        "each occurrence has suggested roles"
+    );
+
+    assert!(b.skip_occurrence(&id, &on_b[1].id).await.unwrap());
+    eventually("Ada sees the second one skipped", || async {
+        a.community(&id).await.is_ok_and(|c| {
+            upcoming(&c, a.now())
+                .get(1)
+                .is_some_and(|o| o.state == OccurrenceState::Skipped)
+        })
+    })
+    .await;
+
+    a.end_series(&id, &series).await.unwrap();
+    eventually("Bo sees the series ended", || async {
+        b.community(&id)
+            .await
+            .is_ok_and(|c| upcoming(&c, a.now()).is_empty())
+    })
+    .await;
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
