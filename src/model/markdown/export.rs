@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 
 use crate::model::{
-    Case, Community, DocEntry, Gathering, Member, Note, NoteId, Phase, Timestamp,
+    Case, Community, DocEntry, Gathering, Member, Note, NoteId, Phase, Timestamp, local_time,
     markdown::{file_links, front_matter},
     practice::search,
 };
@@ -100,6 +100,41 @@ pub struct Links {
     pub gatherings: Vec<(String, String)>,
 }
 
+/// "Repeating gatherings": each series with its rule, its first meeting in the organiser's
+/// zone, the days skipped and when it ended ("" when there are none).
+fn series_section(community: &Community) -> String {
+    if community.series.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "## Repeating gatherings
+
+",
+    );
+    let mut all: Vec<_> = community.series.values().collect();
+    all.sort_by_key(|s| (s.first, s.title.clone()));
+    for series in all {
+        let zone = series.zone();
+        let _ = write!(
+            out,
+            "- **{}**: {}, from {}",
+            link_text(&series.title),
+            series.describe(),
+            local_time::date_time(series.first, &zone)
+        );
+        if !series.skipped.is_empty() {
+            let days: Vec<&str> = series.skipped.keys().map(String::as_str).collect();
+            let _ = write!(out, " · skipped {}", days.join(", "));
+        }
+        if let Some(ended) = series.ended_at {
+            let _ = write!(out, " · ended {}", local_time::date_time(ended, &zone));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
 /// README.md: the community's name, purpose, guidelines and links to every page.
 pub fn readme(community: &Community, links: &Links) -> String {
     let mut out = format!("# {}\n\n", community.name);
@@ -133,6 +168,7 @@ pub fn readme(community: &Community, links: &Links) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&series_section(community));
     let _ = writeln!(
         out,
         "Exported from copse. `community.json` holds everything, including comments and dates."
@@ -506,5 +542,44 @@ mod tests {
             "{readme}"
         );
         assert!(readme.contains("[Members](members.md)") && readme.contains("[Topics](topics.md)"));
+    }
+
+    #[test]
+    fn the_readme_lists_repeating_gatherings_in_the_organisers_zone_with_their_skips() {
+        use crate::model::series::Series;
+        let mut community = crate::model::fixtures::gardeners();
+        let berlin = local_time::Zone::from_spec("Europe/Berlin").unwrap();
+        // A fixed day given to a pure function, never compared with today.
+        let first = local_time::from_civil("2027-03-09".parse().unwrap(), 18, 0, &berlin).unwrap();
+        let series = Series {
+            title: "Reading circle".into(),
+            first,
+            zone: "Europe/Berlin".into(),
+            repeat: "weekly:2".into(),
+            skipped: BTreeMap::from([(
+                "2027-03-23".to_string(),
+                crate::model::fixtures::id("ada"),
+            )]),
+            ended_at: None,
+            planned_by: None,
+            planned_at: None,
+        };
+        let ada = crate::model::fixtures::id("ada");
+        community
+            .add_series(crate::model::SeriesId::from("s1".to_string()), &ada, series)
+            .unwrap();
+        let links = Links {
+            notes: BTreeMap::new(),
+            cases: Vec::new(),
+            gatherings: Vec::new(),
+        };
+        let readme = readme(&community, &links);
+        assert!(
+            readme.contains(
+                "## Repeating gatherings\n\n- **Reading circle**: every 2 weeks, from \
+                 2027-03-09 18:00 CET · skipped 2027-03-23\n"
+            ),
+            "{readme}"
+        );
     }
 }
