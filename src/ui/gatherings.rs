@@ -440,15 +440,14 @@ fn add_to_calendar_ui(
             .map(|c| if c.is_alphanumeric() { c } else { '-' })
             .take(60)
             .collect();
-        let path = folder.join(format!("{name}.ics"));
         let (id, saved) = (id.to_string(), saved.clone());
         commands.push(bridge::action(
             "save the calendar file",
             move |node, c| async move {
                 let text = node.calendar(&c, Some(&id)).await?;
-                tokio::fs::write(&path, text)
+                let path = write_new(&folder, &name, "ics", text.as_bytes())
                     .await
-                    .map_err(|e| crate::node::NodeError::Io {
+                    .map_err(|(path, e)| crate::node::NodeError::Io {
                         path: path.display().to_string(),
                         error: format!("{e}; check that the folder exists and you can write to it"),
                     })?;
@@ -459,6 +458,45 @@ fn add_to_calendar_ui(
             },
         ));
     }
+}
+
+/// Writes `bytes` to `NAME.EXT` in `folder`, or `NAME-2.EXT`, `NAME-3.EXT` … when taken: a file
+/// already there (last month's calendar file) is never overwritten. The path written, or the
+/// path that failed and why.
+async fn write_new(
+    folder: &std::path::Path,
+    name: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> Result<std::path::PathBuf, (std::path::PathBuf, std::io::Error)> {
+    use tokio::io::AsyncWriteExt;
+    let mut last = folder.join(format!("{name}.{ext}"));
+    for n in 1..=999 {
+        let path = match n {
+            1 => folder.join(format!("{name}.{ext}")),
+            n => folder.join(format!("{name}-{n}.{ext}")),
+        };
+        let opened = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await;
+        match opened {
+            Ok(mut file) => {
+                let written = file.write_all(bytes).await;
+                return written
+                    .and(file.flush().await)
+                    .map(|()| path.clone())
+                    .map_err(|e| (path, e));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = path,
+            Err(e) => return Err((path, e)),
+        }
+    }
+    Err((
+        last,
+        std::io::Error::other("999 files of that name are there already"),
+    ))
 }
 
 /// A calendar for the day and fields for the time, kept in step with the typed date: what is
@@ -817,4 +855,23 @@ pub fn next_gathering_ui(ui: &mut egui::Ui, cx: &ViewCtx) -> Navigate {
         }
     }
     to
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_new;
+
+    #[tokio::test]
+    async fn a_calendar_file_already_there_is_kept_and_the_new_one_gets_the_next_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_new(dir.path(), "Circle", "ics", b"one").await.unwrap();
+        let second = write_new(dir.path(), "Circle", "ics", b"two").await.unwrap();
+        assert_eq!(first, dir.path().join("Circle.ics"));
+        assert_eq!(second, dir.path().join("Circle-2.ics"));
+        assert_eq!(std::fs::read(&first).unwrap(), b"one");
+        assert_eq!(std::fs::read(&second).unwrap(), b"two");
+        let missing = dir.path().join("no such folder");
+        let (path, _) = write_new(&missing, "Circle", "ics", b"x").await.unwrap_err();
+        assert_eq!(path, missing.join("Circle.ics"));
+    }
 }
