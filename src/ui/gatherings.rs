@@ -864,14 +864,20 @@ mod tests {
     #[tokio::test]
     async fn a_calendar_file_already_there_is_kept_and_the_new_one_gets_the_next_name() {
         let dir = tempfile::tempdir().unwrap();
-        let first = write_new(dir.path(), "Circle", "ics", b"one").await.unwrap();
-        let second = write_new(dir.path(), "Circle", "ics", b"two").await.unwrap();
+        let first = write_new(dir.path(), "Circle", "ics", b"one")
+            .await
+            .unwrap();
+        let second = write_new(dir.path(), "Circle", "ics", b"two")
+            .await
+            .unwrap();
         assert_eq!(first, dir.path().join("Circle.ics"));
         assert_eq!(second, dir.path().join("Circle-2.ics"));
         assert_eq!(std::fs::read(&first).unwrap(), b"one");
         assert_eq!(std::fs::read(&second).unwrap(), b"two");
         let missing = dir.path().join("no such folder");
-        let (path, _) = write_new(&missing, "Circle", "ics", b"x").await.unwrap_err();
+        let (path, _) = write_new(&missing, "Circle", "ics", b"x")
+            .await
+            .unwrap_err();
         assert_eq!(path, missing.join("Circle.ics"));
     }
 }
