@@ -228,10 +228,8 @@ async fn copse_files(sizes: &[usize]) -> (f64, usize, f64) {
     // From the attach on (A hashes and stores the bytes first), as a member sees it: B may
     // start fetching one file while A attaches the next.
     let started = Instant::now();
-    let mut files = Vec::new();
-    for path in &paths {
-        files.push(a.attach_file(&id, &on, path).await.unwrap());
-    }
+    // All at once, as `copse attach NOTE FILE…` or a drop of many files does.
+    let files = a.attach_files(&id, &on, &paths).await.unwrap();
     let attach_secs = started.elapsed().as_secs_f64();
     let deadline = started + PATIENCE;
     for file in &files {

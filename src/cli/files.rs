@@ -49,8 +49,7 @@ pub async fn attach(
         check_file(path).await?;
     }
     let mut attached = Vec::new();
-    for path in paths {
-        let id = node.attach_file(c, &on, path).await?;
+    for id in node.attach_files(c, &on, paths).await? {
         attached.push(node.file(c, &id).await?);
     }
     out.emit(

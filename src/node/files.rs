@@ -159,35 +159,60 @@ impl Node {
         on: &DocRef,
         path: &Path,
     ) -> Result<FileId, NodeError> {
+        let ids = self
+            .attach_files(community, on, std::slice::from_ref(&path.to_path_buf()))
+            .await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| NodeError::Panicked("attaching one file gave no id".into()))
+    }
+
+    /// Attaches several files to a note or case at once: each one's bytes into the store, then
+    /// every reference in one change to the community (one write, not one per file). A file
+    /// refused stops all of them before any reference is kept.
+    pub async fn attach_files(
+        &self,
+        community: &CommunityId,
+        on: &DocRef,
+        paths: &[std::path::PathBuf],
+    ) -> Result<Vec<FileId>, NodeError> {
         self.refuse_if_read_only()?;
-        let (name, checked) = check_file(path).await?;
         self.require_indexed(community, on).await?;
         let files = self.files_store()?;
-        let absolute = std::path::absolute(path).map_err(|e| cannot_read(path, e))?;
-        let tag = files
-            .blobs()
-            .add_path(&absolute)
-            .with_tag()
-            .await
-            .map_err(|e| NodeError::Io {
-                path: path.display().to_string(),
-                error: format!("could not keep a copy of this file ({e})"),
-            })?;
-        // The size of what was read, not what the folder said a moment before.
-        let size = match files.blobs().status(tag.hash).await {
-            Ok(BlobStatus::Complete { size }) => size,
-            _ => checked,
-        };
-        attachment::check_size(&name, size)?;
-        let (on, hash) = (on.clone(), tag.hash.to_hex());
-        let id = self
-            .change_as_member(community, "attach file", move |c, me, now| {
-                let file = Attachment::new(&on, &name, size, &hash, me, now)?;
-                c.attach_file(FileId::new_random(), file)
+        let mut kept = Vec::with_capacity(paths.len());
+        for path in paths {
+            let (name, checked) = check_file(path).await?;
+            let absolute = std::path::absolute(path).map_err(|e| cannot_read(path, e))?;
+            let tag = files
+                .blobs()
+                .add_path(&absolute)
+                .with_tag()
+                .await
+                .map_err(|e| NodeError::Io {
+                    path: path.display().to_string(),
+                    error: format!("could not keep a copy of this file ({e})"),
+                })?;
+            // The size of what was read, not what the folder said a moment before.
+            let size = match files.blobs().status(tag.hash).await {
+                Ok(BlobStatus::Complete { size }) => size,
+                _ => checked,
+            };
+            attachment::check_size(&name, size)?;
+            kept.push((name, size, tag.hash.to_hex()));
+        }
+        let on = on.clone();
+        let ids = self
+            .change_as_member(community, "attach files", move |c, me, now| {
+                let mut ids = Vec::with_capacity(kept.len());
+                for (name, size, hash) in &kept {
+                    let file = Attachment::new(&on, name, *size, hash, me, now)?;
+                    ids.push(c.attach_file(FileId::new_random(), file)?);
+                }
+                Ok(ids)
             })
             .await?;
         self.flush().await?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// The files of a community, or of one note or case, oldest first.

@@ -125,7 +125,7 @@ pub fn attachments_ui(
         labelled_field(ui, ATTACH_PATH, &mut state.path);
         if ui.button("Attach").clicked() && !state.path.trim().is_empty() {
             let path = PathBuf::from(state.path.trim());
-            commands.push(attach(doc, path));
+            commands.push(attach(doc, vec![path]));
             state.path.clear();
         }
     });
@@ -136,18 +136,23 @@ pub fn attachments_ui(
             .map(|f| f.path().to_path_buf())
             .collect()
     });
-    for path in dropped.into_iter().filter(|p| !p.as_os_str().is_empty()) {
-        commands.push(attach(doc, path));
+    let dropped: Vec<PathBuf> = dropped
+        .into_iter()
+        .filter(|p| !p.as_os_str().is_empty())
+        .collect();
+    if !dropped.is_empty() {
+        commands.push(attach(doc, dropped));
     }
     if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
         ui.label("Drop to attach to this page");
     }
 }
 
-fn attach(doc: &DocRef, path: PathBuf) -> Command {
+/// Attaches `paths` in one change: the files dropped together, or the one typed.
+fn attach(doc: &DocRef, paths: Vec<PathBuf>) -> Command {
     let doc = doc.clone();
-    bridge::action("attach the file", move |node, c| async move {
-        node.attach_file(&c, &doc, &path).await.map(|_| ())
+    bridge::action("attach the files", move |node, c| async move {
+        node.attach_files(&c, &doc, &paths).await.map(|_| ())
     })
 }
 
