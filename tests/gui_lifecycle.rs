@@ -198,7 +198,16 @@ fn archive_and_undo(gui: &mut Gui, view: &str, kind: &str, archive_button: &str)
             .keys()
             .any(|k| k.starts_with(&format!("{kind}/")))
     };
-    assert!(archived(gui), "{kind} archived");
+    // The notice shows once the action is sent; the community holds it a moment later.
+    let wait_for = |gui: &mut Gui, want: bool, what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while archived(gui) != want {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            gui.harness.step();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_for(gui, true, &format!("{kind} archived"));
     gui.harness.get_by_label("Show archived").click();
     gui.until("the archived row", |h| {
         h.query_all_by_label_contains("Soil (archived)")
@@ -212,7 +221,7 @@ fn archive_and_undo(gui: &mut Gui, view: &str, kind: &str, archive_button: &str)
                 .next()
                 .is_none()
     });
-    assert!(!archived(gui), "{kind} back");
+    wait_for(gui, false, &format!("{kind} back"));
 }
 
 #[test]
