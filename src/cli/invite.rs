@@ -11,7 +11,6 @@ use serde_json::json;
 
 use super::on_off;
 use super::output::Output;
-use crate::model::invite::InviteStatus;
 use crate::model::{CommunityId, InviteId, MemberRole, plain};
 use crate::node::Node;
 
@@ -119,12 +118,6 @@ async fn list(node: &Node, community: &CommunityId, out: &Output) -> Result<()> 
         .filter(|(_, i)| i.for_member.is_none())
         .collect();
     invites.sort_by_key(|(_, i)| std::cmp::Reverse(i.created_at));
-    let state = |status: InviteStatus| match status {
-        InviteStatus::Open => "open",
-        InviteStatus::Revoked => "withdrawn",
-        InviteStatus::Expired => "expired",
-        InviteStatus::Spent => "used up",
-    };
     out.emit(
         || {
             let mut lines = vec![if c.stewards_only_invite {
@@ -142,7 +135,7 @@ async fn list(node: &Node, community: &CommunityId, out: &Output) -> Result<()> 
                     invite.created_at,
                     c.display_name(&invite.created_by),
                     invite.role.unwrap_or(MemberRole::Member),
-                    state(invite.status(now)),
+                    invite.status(now).in_words(),
                     if joined.is_empty() {
                         String::new()
                     } else {
@@ -161,7 +154,7 @@ async fn list(node: &Node, community: &CommunityId, out: &Output) -> Result<()> 
                     "created_at": invite.created_at,
                     "expires_at": invite.expires_at,
                     "role": invite.role.unwrap_or(MemberRole::Member),
-                    "state": state(invite.status(now)),
+                    "state": invite.status(now).in_words(),
                     "remaining_uses": invite.remaining_uses(),
                     "joined": invite.uses.keys().collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),

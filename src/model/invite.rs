@@ -75,6 +75,18 @@ pub enum InviteStatus {
     Spent,
 }
 
+impl InviteStatus {
+    /// The state in a member's words: "open", "withdrawn", "expired", "used up".
+    pub fn in_words(self) -> &'static str {
+        match self {
+            InviteStatus::Open => "open",
+            InviteStatus::Revoked => "withdrawn",
+            InviteStatus::Expired => "expired",
+            InviteStatus::Spent => "used up",
+        }
+    }
+}
+
 impl Invite {
     /// The invite's state at `now`. Revocation wins over expiry, which wins over being spent.
     pub fn status(&self, now: Timestamp) -> InviteStatus {

@@ -13,9 +13,7 @@ use samod::{ConnectionId, ConnectionState, DocHandle, DocumentId, PeerId};
 use serde::Serialize;
 
 use super::{Inner, Node, NodeError};
-use crate::model::{
-    Community, CommunityId, DeviceId, InviteId, MemberId, MemberRole, ModelError, Timestamp,
-};
+use crate::model::{Community, CommunityId, DeviceId, InviteId, MemberId, MemberRole, Timestamp};
 use crate::net::join_protocol::{Admission, JoinRequest, request_join};
 use crate::net::receipt::ReceiptClient;
 use crate::net::ticket::{Admitter, InviteTicket, MAX_OTHER_ADMITTERS, new_secret};
@@ -115,38 +113,25 @@ impl Admission for NodeAdmission {
 }
 
 impl Node {
-    /// An invite that admits newcomers as `role` (a steward invite needs a steward).
-    pub async fn create_invite_for(
-        &self,
-        community: &CommunityId,
-        expires_in: Option<Duration>,
-        max_uses: Option<u32>,
-        role: MemberRole,
-    ) -> Result<InviteTicket, NodeError> {
-        if role == MemberRole::Steward {
-            let me = self.me(community).await?;
-            if self.community(community).await?.role_of(&me) != Some(MemberRole::Steward) {
-                return Err(ModelError::StewardInvite.into());
-            }
-        }
-        let ticket = self.create_invite(community, expires_in, max_uses).await?;
-        if role != MemberRole::Member {
-            let (invite, me) = (ticket.invite.clone(), self.me(community).await?);
-            self.update(community, "set invite role", move |c: &mut Community| {
-                c.set_invite_role(&invite, &me, role)
-            })
-            .await?;
-            self.flush().await?;
-        }
-        Ok(ticket)
-    }
-
     /// Creates an invite to a community; returns the ticket to hand to the newcomer.
     pub async fn create_invite(
         &self,
         community: &CommunityId,
         expires_in: Option<Duration>,
         max_uses: Option<u32>,
+    ) -> Result<InviteTicket, NodeError> {
+        self.create_invite_for(community, expires_in, max_uses, MemberRole::Member)
+            .await
+    }
+
+    /// An invite that admits newcomers as `role` (a steward invite needs a steward), recorded
+    /// with its role in one change.
+    pub async fn create_invite_for(
+        &self,
+        community: &CommunityId,
+        expires_in: Option<Duration>,
+        max_uses: Option<u32>,
+        role: MemberRole,
     ) -> Result<InviteTicket, NodeError> {
         let inviter = self.address().ok_or_else(|| {
             NodeError::Network(
@@ -169,7 +154,11 @@ impl Node {
         let invite = InviteId::new_random();
         let id = invite.clone();
         self.update(community, "create invite", move |c: &mut Community| {
-            c.create_invite(id, &me, &secret, at, expires_at, max_uses)
+            let id = c.create_invite(id, &me, &secret, at, expires_at, max_uses)?;
+            if role != MemberRole::Member {
+                c.set_invite_role(&id, &me, role)?;
+            }
+            Ok(())
         })
         .await?;
         self.flush().await?;

@@ -429,15 +429,6 @@ fn limits_text(invite: &Invite, now: Timestamp) -> String {
     format!("{uses} · {expiry}")
 }
 
-fn status_text(invite: &Invite, now: Timestamp) -> &'static str {
-    match invite.status(now) {
-        InviteStatus::Open => "open",
-        InviteStatus::Expired => "expired",
-        InviteStatus::Revoked => "withdrawn",
-        InviteStatus::Spent => "used up",
-    }
-}
-
 fn invites_list_ui(
     ui: &mut egui::Ui,
     community: &Community,
@@ -467,7 +458,7 @@ fn invites_list_ui(
                 let mine = created.is_some_and(|c| &c.invite == id);
                 ui.label(invite.created_at.to_string());
                 ui.label(community.display_name(&invite.created_by));
-                let status = status_text(invite, now);
+                let status = invite.status(now).in_words();
                 let mut state = match invite.status(now) {
                     InviteStatus::Open => format!("{status} · {}", limits_text(invite, now)),
                     _ => status.to_string(),
@@ -570,7 +561,7 @@ mod tests {
             limits_text(&invite, Timestamp(1)),
             "admits 3 more people · expires 1970-01-02 00:00 UTC"
         );
-        assert_eq!(status_text(&invite, Timestamp(1)), "open");
-        assert_eq!(status_text(&invite, Timestamp(86_400_000)), "expired");
+        assert_eq!(invite.status(Timestamp(1)).in_words(), "open");
+        assert_eq!(invite.status(Timestamp(86_400_000)).in_words(), "expired");
     }
 }
